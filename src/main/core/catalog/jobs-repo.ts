@@ -1,0 +1,244 @@
+import type { CatalogDb } from './catalog';
+import type {
+  CancelledBy,
+  JobDetail,
+  JobKind,
+  JobProgress,
+  JobSourceResult,
+  JobStatus,
+  JobSummary,
+  JobTrigger,
+} from '../../../shared/job';
+import type { Page } from '../../../shared/ipc-contract';
+import type { BackupType } from '../../../shared/plan';
+
+interface JobRow {
+  id: string;
+  kind: JobKind;
+  plan_id: string | null;
+  plan_name: string | null;
+  status: JobStatus;
+  trigger: JobTrigger;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  size_bytes: number | null;
+  compression_ratio: number | null;
+  checksum: string | null;
+  file_path: string | null;
+  temp_path: string | null;
+  display_message: string | null;
+  error_code: string | null;
+  cancelled_by: CancelledBy | null;
+  stderr_tail: string | null;
+  progress: string | null;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  planId: string | null;
+  planName: string | null;
+  trigger: JobTrigger;
+  startedAt: string;
+  status?: JobStatus;
+  backupType?: BackupType;
+}
+
+export interface JobFinish {
+  status: JobStatus;
+  finishedAt: string;
+  durationMs: number;
+  bytesIn?: number | null;
+  sizeBytes?: number | null;
+  compressionRatio?: number | null;
+  checksum?: string | null;
+  filePath?: string | null;
+  displayMessage?: string | null;
+  errorCode?: string | null;
+  cancelledBy?: CancelledBy | null;
+  stderrTail?: string | null;
+}
+
+export interface JobFilter {
+  planId?: string;
+  status?: JobStatus;
+  kind?: JobKind;
+  search?: string;
+  from?: string;
+  to?: string;
+}
+
+/** Longest stderr tail kept per job: enough to see why a tool failed, never a whole log. */
+export const STDERR_TAIL_LIMIT = 4000;
+
+function toSummary(row: JobRow): JobSummary {
+  return {
+    id: row.id,
+    kind: row.kind,
+    planId: row.plan_id,
+    planName: row.plan_name,
+    status: row.status,
+    trigger: row.trigger,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    sizeBytes: row.size_bytes,
+    compressionRatio: row.compression_ratio,
+    checksum: row.checksum,
+    filePath: row.file_path,
+    displayMessage: row.display_message,
+    errorCode: row.error_code,
+    cancelledBy: row.cancelled_by,
+    progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : null,
+  };
+}
+
+function whereClause(filter: JobFilter): { sql: string; params: Record<string, unknown> } {
+  const parts: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.planId) {
+    parts.push('plan_id = @planId');
+    params.planId = filter.planId;
+  }
+  if (filter.status) {
+    parts.push('status = @status');
+    params.status = filter.status;
+  }
+  if (filter.kind) {
+    parts.push('kind = @kind');
+    params.kind = filter.kind;
+  }
+  if (filter.from) {
+    parts.push('started_at >= @from');
+    params.from = filter.from;
+  }
+  if (filter.to) {
+    parts.push('started_at <= @to');
+    params.to = filter.to;
+  }
+  if (filter.search) {
+    parts.push(
+      "(plan_name LIKE @search ESCAPE '\\' OR display_message LIKE @search ESCAPE '\\' OR file_path LIKE @search ESCAPE '\\' OR id LIKE @search ESCAPE '\\')",
+    );
+    params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  }
+  return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+}
+
+/** Jobs and their per-source results in the catalog. */
+export class JobsRepo {
+  constructor(private readonly db: CatalogDb) {}
+
+  create(job: NewJob): JobSummary {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, backup_type)
+         VALUES (@id, @kind, @planId, @planName, @status, @trigger, @startedAt, @backupType)`,
+      )
+      .run({ ...job, status: job.status ?? 'pending', backupType: job.backupType ?? null });
+    return this.get(job.id)!;
+  }
+
+  get(id: string): JobSummary | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toSummary(row) : undefined;
+  }
+
+  detail(id: string): JobDetail | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    if (!row) return undefined;
+    const sources = this.db
+      .prepare(
+        'SELECT kind, label, status, bytes, files, error_code AS errorCode, message FROM job_sources WHERE job_id = ? ORDER BY id',
+      )
+      .all(id) as JobSourceResult[];
+    return { ...toSummary(row), sources, stderrTail: row.stderr_tail };
+  }
+
+  list(filter: JobFilter, page: number, pageSize: number): Page<JobSummary> {
+    const { sql, params } = whereClause(filter);
+    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs ${sql}`).get(params) as { n: number }).n;
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs ${sql} ORDER BY started_at DESC, rowid DESC LIMIT @limit OFFSET @offset`)
+      .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize }) as JobRow[];
+    return { items: rows.map(toSummary), total, page, pageSize };
+  }
+
+  /** Every job matching the filter, newest first (for CSV export). */
+  all(filter: JobFilter): JobSummary[] {
+    const { sql, params } = whereClause(filter);
+    return (this.db.prepare(`SELECT * FROM jobs ${sql} ORDER BY started_at DESC, rowid DESC`).all(params) as JobRow[]).map(
+      toSummary,
+    );
+  }
+
+  markRunning(id: string, tempPath: string | null): void {
+    this.db.prepare("UPDATE jobs SET status = 'running', temp_path = ? WHERE id = ?").run(tempPath, id);
+  }
+
+  setTempPath(id: string, tempPath: string | null): void {
+    this.db.prepare('UPDATE jobs SET temp_path = ? WHERE id = ?').run(tempPath, id);
+  }
+
+  saveProgress(id: string, progress: JobProgress): void {
+    this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), id);
+  }
+
+  finish(id: string, result: JobFinish): JobSummary {
+    this.db
+      .prepare(
+        `UPDATE jobs SET status = @status, finished_at = @finishedAt, duration_ms = @durationMs, bytes_in = @bytesIn,
+           size_bytes = @sizeBytes, compression_ratio = @compressionRatio, checksum = @checksum, file_path = @filePath,
+           display_message = @displayMessage, error_code = @errorCode, cancelled_by = @cancelledBy,
+           stderr_tail = @stderrTail, temp_path = NULL
+         WHERE id = @id`,
+      )
+      .run({
+        id,
+        bytesIn: null,
+        sizeBytes: null,
+        compressionRatio: null,
+        checksum: null,
+        filePath: null,
+        displayMessage: null,
+        errorCode: null,
+        cancelledBy: null,
+        ...result,
+        stderrTail: result.stderrTail ? result.stderrTail.slice(-STDERR_TAIL_LIMIT) : null,
+      });
+    return this.get(id)!;
+  }
+
+  addSourceResult(jobId: string, source: JobSourceResult): void {
+    this.db
+      .prepare(
+        `INSERT INTO job_sources (job_id, kind, label, status, bytes, files, error_code, message)
+         VALUES (@jobId, @kind, @label, @status, @bytes, @files, @errorCode, @message)`,
+      )
+      .run({ jobId, ...source });
+  }
+
+  /** Jobs left running or pending by a crash or power loss; their temp files need removing. */
+  unfinished(): { id: string; tempPath: string | null }[] {
+    return this.db
+      .prepare("SELECT id, temp_path AS tempPath FROM jobs WHERE status IN ('running', 'pending')")
+      .all() as { id: string; tempPath: string | null }[];
+  }
+
+  /** Successful backups of a plan, newest first. */
+  backupsOfPlan(planId: string): JobSummary[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM jobs WHERE plan_id = ? AND kind = 'backup' AND status IN ('success', 'partial') AND file_path IS NOT NULL ORDER BY started_at DESC",
+        )
+        .all(planId) as JobRow[]
+    ).map(toSummary);
+  }
+
+  /** Marks a backup whose file retention removed. */
+  markPruned(id: string, message: string): void {
+    this.db.prepare('UPDATE jobs SET file_path = NULL, display_message = ? WHERE id = ?').run(message, id);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Versioned catalog migrations. Each entry runs once, in order, inside a transaction; the
+ * version reached is kept in SQLite's `user_version`. Append only: never edit a released step.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: plans, jobs, per-source results, verifications, restores, audit log
+  `
+  CREATE TABLE plans (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    definition TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    plan_id TEXT,
+    plan_name TEXT,
+    status TEXT NOT NULL,
+    trigger TEXT NOT NULL DEFAULT 'manual',
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    bytes_in INTEGER,
+    size_bytes INTEGER,
+    compression_ratio REAL,
+    checksum TEXT,
+    file_path TEXT,
+    temp_path TEXT,
+    backup_type TEXT,
+    base_job_id TEXT,
+    display_message TEXT,
+    error_code TEXT,
+    cancelled_by TEXT,
+    stderr_tail TEXT,
+    progress TEXT
+  );
+  CREATE INDEX jobs_plan_started ON jobs(plan_id, started_at DESC);
+  CREATE INDEX jobs_started ON jobs(started_at DESC);
+  CREATE INDEX jobs_status ON jobs(status);
+  CREATE TABLE job_sources (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    label TEXT NOT NULL,
+    status TEXT NOT NULL,
+    bytes INTEGER NOT NULL DEFAULT 0,
+    files INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    message TEXT
+  );
+  CREATE INDEX job_sources_job ON job_sources(job_id);
+  CREATE TABLE verifications (
+    id TEXT PRIMARY KEY,
+    job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    backup_job_id TEXT REFERENCES jobs(id) ON DELETE CASCADE,
+    file_path TEXT NOT NULL,
+    status TEXT NOT NULL,
+    drill INTEGER NOT NULL DEFAULT 0,
+    reasons TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX verifications_backup ON verifications(backup_job_id, created_at DESC);
+  CREATE TABLE restores (
+    id TEXT PRIMARY KEY,
+    job_id TEXT REFERENCES jobs(id) ON DELETE SET NULL,
+    backup_path TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    details TEXT
+  );
+  CREATE INDEX audit_at ON audit_log(at DESC);
+  `,
+];

@@ -1,0 +1,276 @@
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { AppError, toTransferable } from '../../../shared/errors';
+import type {
+  CancelledBy,
+  JobKind,
+  JobProgress,
+  JobSourceResult,
+  JobStatus,
+  JobSummary,
+  JobTrigger,
+} from '../../../shared/job';
+import type { BackupType } from '../../../shared/plan';
+import type { JobsRepo } from '../catalog/jobs-repo';
+import type { Clock, EventBus } from '../ports';
+
+/** What a running job's work function gets. */
+export interface JobContext {
+  jobId: string;
+  signal: AbortSignal;
+  /** Report progress; saved and pushed at most about once a second (and at each phase change). */
+  progress(update: Partial<JobProgress>): void;
+  /** The temp file being written, so that a crash or cancel can remove it. */
+  setTempPath(path: string | null): void;
+}
+
+/** What a job's work function returns; failures may also be thrown as AppError. */
+export interface JobOutcome {
+  status: Extract<JobStatus, 'success' | 'failed' | 'partial'>;
+  displayMessage?: string | null;
+  errorCode?: string | null;
+  bytesIn?: number | null;
+  sizeBytes?: number | null;
+  compressionRatio?: number | null;
+  checksum?: string | null;
+  filePath?: string | null;
+  stderrTail?: string | null;
+  sources?: JobSourceResult[];
+}
+
+export interface JobSpec {
+  kind: JobKind;
+  planId: string | null;
+  planName: string | null;
+  trigger: JobTrigger;
+  backupType?: BackupType;
+}
+
+type Work = (ctx: JobContext) => Promise<JobOutcome>;
+
+interface Active {
+  spec: JobSpec;
+  controller: AbortController;
+  cancelledBy: CancelledBy | null;
+  done: Promise<JobSummary>;
+  start?: () => void;
+}
+
+const PROGRESS_INTERVAL_MS = 1000;
+
+const EMPTY_PROGRESS: JobProgress = {
+  phase: 'queued',
+  percent: 0,
+  bytesDone: 0,
+  bytesTotal: null,
+  filesDone: 0,
+  filesTotal: null,
+  currentItem: null,
+  rate: 0,
+  etaSeconds: null,
+};
+
+/**
+ * Runs jobs: at most `maxConcurrent` at once (the rest wait as `pending`), never two of the
+ * same plan, each with an AbortSignal for cancellation, progress throttled to about once a
+ * second into the catalog and onto the event bus.
+ */
+export class JobRunner {
+  private readonly active = new Map<string, Active>();
+  private readonly queue: string[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly deps: { jobs: JobsRepo; events: EventBus; clock: Clock; maxConcurrent: number },
+  ) {}
+
+  /** Whether a job of this plan is pending or running. */
+  isPlanActive(planId: string): boolean {
+    for (const a of this.active.values()) if (a.spec.planId === planId) return true;
+    return false;
+  }
+
+  activeJobIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  /**
+   * Creates the job row and schedules `work`. Throws PLAN_BUSY if the plan already has a job
+   * pending or running.
+   */
+  start(spec: JobSpec, work: Work): JobSummary {
+    if (spec.planId && this.isPlanActive(spec.planId)) throw new AppError('PLAN_BUSY');
+    const id = randomUUID();
+    const job = this.deps.jobs.create({
+      id,
+      kind: spec.kind,
+      planId: spec.planId,
+      planName: spec.planName,
+      trigger: spec.trigger,
+      startedAt: this.deps.clock.now().toISOString(),
+      backupType: spec.backupType,
+    });
+    this.deps.events.emit('jobs/updated', job);
+    const controller = new AbortController();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const entry: Active = { spec, controller, cancelledBy: null, done: undefined as never, start: release };
+    this.active.set(id, entry);
+    entry.done = gate.then(() => this.execute(id, entry, work));
+    this.queue.push(id);
+    this.pump();
+    return job;
+  }
+
+  /** Resolves with the final job row. */
+  wait(jobId: string): Promise<JobSummary> {
+    const entry = this.active.get(jobId);
+    if (entry) return entry.done;
+    const job = this.deps.jobs.get(jobId);
+    if (!job) return Promise.reject(new AppError('NOT_FOUND'));
+    return Promise.resolve(job);
+  }
+
+  /** Cancels a pending or running job; returns false if it is not active. */
+  cancel(jobId: string, by: CancelledBy): boolean {
+    const entry = this.active.get(jobId);
+    if (!entry) return false;
+    entry.cancelledBy ??= by;
+    entry.controller.abort(new AppError('CANCELLED'));
+    const queued = this.queue.indexOf(jobId);
+    if (queued >= 0) {
+      // never started: release it so that it records itself as cancelled
+      this.queue.splice(queued, 1);
+      entry.start?.();
+    }
+    return true;
+  }
+
+  /** Cancels everything (on quit) and waits for the jobs to record their outcome. */
+  async cancelAll(by: CancelledBy): Promise<void> {
+    const waits = [...this.active.entries()].map(([id, entry]) => {
+      this.cancel(id, by);
+      return entry.done.catch(() => undefined);
+    });
+    await Promise.all(waits);
+  }
+
+  /**
+   * Jobs that were running or pending when the app stopped (crash, power loss): marks them
+   * interrupted and removes their temp files. Call once at start, before any job runs.
+   */
+  recoverInterrupted(): number {
+    const unfinished = this.deps.jobs.unfinished().filter((j) => !this.active.has(j.id));
+    for (const job of unfinished) {
+      if (job.tempPath) fs.rmSync(job.tempPath, { force: true });
+      const row = this.deps.jobs.get(job.id)!;
+      this.deps.jobs.finish(job.id, {
+        status: 'interrupted',
+        finishedAt: this.deps.clock.now().toISOString(),
+        durationMs: Math.max(0, this.deps.clock.now().getTime() - Date.parse(row.startedAt)),
+        displayMessage: 'Interrupted: Lifeboat stopped while this job was running. Its partial file was removed.',
+      });
+    }
+    return unfinished.length;
+  }
+
+  private pump(): void {
+    while (this.running < this.deps.maxConcurrent && this.queue.length > 0) {
+      const id = this.queue.shift()!;
+      const entry = this.active.get(id);
+      if (!entry) continue;
+      this.running++;
+      entry.start?.();
+      entry.start = undefined;
+    }
+  }
+
+  private async execute(id: string, entry: Active, work: Work): Promise<JobSummary> {
+    const { jobs, events, clock } = this.deps;
+    const startedAt = clock.now().getTime();
+    const wasQueued = entry.start === undefined; // pump cleared it: we hold a slot
+    let tempPath: string | null = null;
+    let progress: JobProgress = { ...EMPTY_PROGRESS };
+    let lastPush = 0;
+    const push = (force: boolean): void => {
+      const now = Date.now();
+      if (!force && now - lastPush < PROGRESS_INTERVAL_MS) return;
+      lastPush = now;
+      jobs.saveProgress(id, progress);
+      const row = jobs.get(id);
+      if (row) events.emit('jobs/updated', row);
+    };
+    const ctx: JobContext = {
+      jobId: id,
+      signal: entry.controller.signal,
+      progress: (update) => {
+        const phaseChanged = update.phase !== undefined && update.phase !== progress.phase;
+        progress = { ...progress, ...update };
+        push(phaseChanged);
+      },
+      setTempPath: (p) => {
+        tempPath = p;
+        jobs.setTempPath(id, p);
+      },
+    };
+
+    let final: JobSummary;
+    try {
+      if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
+      jobs.markRunning(id, null);
+      push(true);
+      const outcome = await work(ctx);
+      if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
+      for (const source of outcome.sources ?? []) jobs.addSourceResult(id, source);
+      final = jobs.finish(id, {
+        status: outcome.status,
+        finishedAt: clock.now().toISOString(),
+        durationMs: clock.now().getTime() - startedAt,
+        bytesIn: outcome.bytesIn,
+        sizeBytes: outcome.sizeBytes,
+        compressionRatio: outcome.compressionRatio,
+        checksum: outcome.checksum,
+        filePath: outcome.filePath,
+        displayMessage: outcome.displayMessage ?? null,
+        errorCode: outcome.errorCode ?? null,
+        stderrTail: outcome.stderrTail ?? null,
+      });
+    } catch (error) {
+      if (tempPath) fs.rmSync(tempPath, { force: true });
+      const cancelled = entry.controller.signal.aborted;
+      const transferable = toTransferable(error);
+      const sources = error instanceof JobFailure ? error.sources : [];
+      for (const source of sources) jobs.addSourceResult(id, source);
+      final = jobs.finish(id, {
+        status: cancelled ? 'cancelled' : 'failed',
+        finishedAt: clock.now().toISOString(),
+        durationMs: clock.now().getTime() - startedAt,
+        displayMessage: cancelled
+          ? entry.cancelledBy === 'system'
+            ? 'Cancelled because Lifeboat was closing. Nothing was written.'
+            : 'Cancelled by the user. Nothing was written.'
+          : transferable.message,
+        errorCode: cancelled ? 'CANCELLED' : transferable.code,
+        cancelledBy: cancelled ? (entry.cancelledBy ?? 'user') : null,
+        stderrTail: error instanceof JobFailure ? error.stderrTail : null,
+      });
+    } finally {
+      this.active.delete(id);
+      if (wasQueued) this.running--;
+      this.pump();
+    }
+    events.emit('jobs/updated', final);
+    return final;
+  }
+}
+
+/** A failed job that still has per-source results and tool output to record. */
+export class JobFailure extends AppError {
+  constructor(
+    base: AppError,
+    readonly sources: JobSourceResult[],
+    readonly stderrTail: string | null,
+  ) {
+    super(base.code, { detail: base.detail, cause: base });
+  }
+}

@@ -1,0 +1,95 @@
+import { openCatalog, type CatalogDb } from './catalog/catalog';
+import { AuditRepo } from './catalog/audit-repo';
+import { JobsRepo } from './catalog/jobs-repo';
+import { PlansRepo } from './catalog/plans-repo';
+import { createHandlers } from './handlers';
+import { JobRunner } from './jobs/job-runner';
+import { EventBus, silentNotifier, systemClock, type Clock, type Notifier, type SecretStore } from './ports';
+import { runPlanBackup } from './backup/plan-backup';
+import type { InvokeHandlers } from '../../shared/ipc-contract';
+import type { JobSummary, JobTrigger } from '../../shared/job';
+import type { Plan } from '../../shared/plan';
+
+export interface CoreOptions {
+  dataDir: string;
+  appVersion: string;
+  secrets: SecretStore;
+  notifier?: Notifier;
+  clock?: Clock;
+  /** better_sqlite3.node built for the running runtime; Electron passes its own build */
+  nativeBinding?: string;
+  /** at most this many jobs run at once (default 2) */
+  maxConcurrentJobs?: number;
+  /** who the audit log names for actions through the handler map (default 'user') */
+  actor?: string;
+}
+
+export interface LifeboatCore {
+  readonly dataDir: string;
+  readonly appVersion: string;
+  readonly catalog: CatalogDb;
+  readonly plans: PlansRepo;
+  readonly jobs: JobsRepo;
+  readonly audit: AuditRepo;
+  readonly events: EventBus;
+  readonly runner: JobRunner;
+  readonly secrets: SecretStore;
+  readonly notifier: Notifier;
+  readonly clock: Clock;
+  readonly handlers: InvokeHandlers;
+  isPaused(): boolean;
+  setPaused(paused: boolean): void;
+  /** Starts a backup job of the plan; throws PLAN_BUSY if one is already pending or running. */
+  startPlanBackup(plan: Plan, trigger: JobTrigger): JobSummary;
+  /** Cancels running jobs (as a system cancel), waits for them, closes the catalog. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the engine: opens the catalog, marks jobs a crash left running as interrupted (and
+ * removes their temp files), and wires the handler map. No Electron here: the shell and the
+ * CLI pass what differs between them.
+ */
+export function createLifeboatCore(options: CoreOptions): LifeboatCore {
+  const clock = options.clock ?? systemClock;
+  const catalog = openCatalog(options.dataDir, { nativeBinding: options.nativeBinding });
+  const events = new EventBus();
+  const jobs = new JobsRepo(catalog);
+  const runner = new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2 });
+  let paused = false;
+
+  const core: LifeboatCore = {
+    dataDir: options.dataDir,
+    appVersion: options.appVersion,
+    catalog,
+    plans: new PlansRepo(catalog),
+    jobs,
+    audit: new AuditRepo(catalog, () => clock.now()),
+    events,
+    runner,
+    secrets: options.secrets,
+    notifier: options.notifier ?? silentNotifier,
+    clock,
+    handlers: undefined as unknown as InvokeHandlers,
+    isPaused: () => paused,
+    setPaused(next) {
+      if (next === paused) return;
+      paused = next;
+      events.emit('app/paused-changed', { paused });
+    },
+    startPlanBackup(plan, trigger) {
+      return runner.start(
+        { kind: 'backup', planId: plan.id, planName: plan.name, trigger, backupType: plan.type },
+        (ctx) => runPlanBackup(core, plan, ctx),
+      );
+    },
+    async close() {
+      await runner.cancelAll('system');
+      catalog.close();
+    },
+  };
+  (core as { handlers: InvokeHandlers }).handlers = createHandlers(core, options.actor);
+  const interrupted = runner.recoverInterrupted();
+  if (interrupted > 0) core.audit.record('system', 'jobs.mark-interrupted', null, { count: interrupted });
+  return core;
+}

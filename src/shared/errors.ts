@@ -1,0 +1,86 @@
+/**
+ * Every error a user can see. Each code carries a message that says what went wrong and names
+ * the fix. Core throws `AppError(code, { detail })`; across IPC an error travels as
+ * `{ code, message }` and the renderer rebuilds it with `fromTransferable`.
+ * Never put a secret (password, passphrase) into `detail`.
+ */
+export const ERROR_MESSAGES = {
+  VALIDATION: 'The request was not valid. Correct the highlighted fields and try again.',
+  NOT_FOUND: 'The item no longer exists. Refresh the list and try again.',
+  FORBIDDEN_SENDER: 'The request came from an unknown window and was refused.',
+  PLAN_BUSY: 'This plan is already running. Wait for the current run to finish or cancel it.',
+  CANCELLED: 'The job was cancelled. Nothing was written.',
+  PG_DUMP_MISSING:
+    'pg_dump was not found. Install the PostgreSQL client tools (Debian/Ubuntu: apt-get install postgresql-client; macOS: brew install libpq) or set LIFEBOAT_PG_BIN to the folder that holds pg_dump.',
+  PG_DUMP_TOO_OLD:
+    'pg_dump is older than the server, which it cannot dump. Install the PostgreSQL client tools of the server version or newer, or set LIFEBOAT_PG_BIN to their folder.',
+  PG_RESTORE_MISSING:
+    'pg_restore was not found. Install the PostgreSQL client tools or set LIFEBOAT_PG_BIN to the folder that holds pg_restore.',
+  PG_UNREACHABLE:
+    'Cannot reach the PostgreSQL server. Check that it is running and that the host and port in the plan are right.',
+  PG_AUTH_FAILED:
+    'The PostgreSQL server refused the user name or password. Enter the right password for this database in the plan.',
+  PG_DATABASE_MISSING: 'The database does not exist on the server. Check the database name in the plan.',
+  PG_DUMP_FAILED: 'pg_dump failed. See the tool output below for the reason.',
+  FOLDER_MISSING: 'The folder does not exist or cannot be read. Check the path in the plan and its permissions.',
+  DEST_NOT_WRITABLE:
+    'The destination folder cannot be written. Choose another folder or give this user write permission on it.',
+  DEST_NO_SPACE:
+    'There is not enough free space at the destination. Free some space, lower the retention, or choose another destination.',
+  PASSPHRASE_REQUIRED:
+    'This backup is encrypted and needs its passphrase. Enter the passphrase (or pass --passphrase-file / LIFEBOAT_PASSPHRASE).',
+  WRONG_PASSPHRASE: 'The passphrase is wrong for this backup. Enter the passphrase that was set when the backup was made.',
+  NOT_A_BACKUP: 'This file is not a Lifeboat backup (.lifeboat). Choose a file that Lifeboat created.',
+  UNSUPPORTED_VERSION: 'This backup was made by a newer version of Lifeboat. Update Lifeboat to read it.',
+  FILE_TRUNCATED:
+    'The backup file is incomplete (truncated), probably by an interrupted copy. Copy it again from its source or use another backup.',
+  FILE_CORRUPT:
+    'The backup file is damaged: its contents fail authentication. Copy it again from its source or use another backup.',
+  UNSAFE_PATH: 'The backup holds a path that would land outside the target folder; it was refused and nothing was written.',
+  INTERNAL: 'Something unexpected went wrong. The details are in the job log; please report them.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_MESSAGES;
+
+/** An error as it crosses IPC or leaves the CLI as JSON. */
+export interface TransferableError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An error with a code from ERROR_MESSAGES; `detail` adds context, never secrets. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly detail?: string;
+
+  constructor(code: ErrorCode, options: { detail?: string; cause?: unknown } = {}) {
+    super(options.detail ? `${ERROR_MESSAGES[code]} (${options.detail})` : ERROR_MESSAGES[code], {
+      cause: options.cause,
+    });
+    this.name = 'AppError';
+    this.code = code;
+    this.detail = options.detail;
+  }
+
+  toTransferable(): TransferableError {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_MESSAGES, value);
+}
+
+/** Turns anything thrown into a TransferableError; unknown errors become INTERNAL. */
+export function toTransferable(error: unknown): TransferableError {
+  if (error instanceof AppError) return error.toTransferable();
+  const detail = error instanceof Error ? error.message : String(error);
+  return { code: 'INTERNAL', message: `${ERROR_MESSAGES.INTERNAL} (${detail})` };
+}
+
+/** Rebuilds an AppError on the receiving side of IPC. */
+export function fromTransferable(error: TransferableError): AppError {
+  const rebuilt = new AppError(isErrorCode(error.code) ? error.code : 'INTERNAL');
+  rebuilt.message = error.message;
+  return rebuilt;
+}

@@ -1,0 +1,119 @@
+/**
+ * The one IPC contract between main and renderer. Every invoke channel has a request schema
+ * (validated at runtime in main) and a response type; every pushed event has a payload type.
+ * The preload builds `window.lifeboat` from INVOKE_CHANNELS and must satisfy LifeboatApi, so a
+ * channel cannot drift. Channel names read `domain/verb-noun`.
+ */
+import { z } from 'zod';
+import type { TransferableError } from './errors';
+import { JOB_KINDS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
+import { planInputSchema, planSecretsSchema, type Plan } from './plan';
+
+const empty = z.undefined().or(z.object({}).strict()).optional();
+const byId = z.object({ id: z.string().min(1).max(64) }).strict();
+
+export const jobsListRequest = z
+  .object({
+    page: z.number().int().min(1).default(1),
+    pageSize: z.number().int().min(1).max(200).default(25),
+    planId: z.string().max(64).optional(),
+    status: z.enum(JOB_STATUSES).optional(),
+    kind: z.enum(JOB_KINDS).optional(),
+    search: z.string().max(200).optional(),
+    from: z.string().max(40).optional(),
+    to: z.string().max(40).optional(),
+  })
+  .strict();
+
+export interface AppInfo {
+  version: string;
+  dataDir: string;
+  platform: string;
+  paused: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+}
+
+/** Request schemas, one per invoke channel. */
+export const invokeSchemas = {
+  'app/get-info': empty,
+  'app/set-paused': z.object({ paused: z.boolean() }).strict(),
+  'jobs/list': jobsListRequest.default({ page: 1, pageSize: 25 }),
+  'jobs/get': byId,
+  'jobs/cancel': byId,
+  'jobs/export-csv': jobsListRequest.omit({ page: true, pageSize: true }).default({}),
+  'plans/list': empty,
+  'plans/get': byId,
+  'plans/save': z.object({ plan: planInputSchema, secrets: planSecretsSchema }).strict(),
+  'plans/delete': byId,
+  'plans/run-now': byId,
+  'audit/list': z.object({ page: z.number().int().min(1).default(1), pageSize: z.number().int().min(1).max(200).default(50) }).strict().default({ page: 1, pageSize: 50 }),
+} as const;
+
+export type InvokeChannel = keyof typeof invokeSchemas;
+export const INVOKE_CHANNELS = Object.keys(invokeSchemas) as InvokeChannel[];
+
+/** What the caller passes (defaults may be left out). */
+export type InvokeRequest<K extends InvokeChannel> = z.input<(typeof invokeSchemas)[K]>;
+/** What the handler receives after validation (defaults filled in). */
+export type ValidRequest<K extends InvokeChannel> = z.output<(typeof invokeSchemas)[K]>;
+
+/** Response type per invoke channel. */
+export interface InvokeResponses {
+  'app/get-info': AppInfo;
+  'app/set-paused': { paused: boolean };
+  'jobs/list': Page<JobSummary>;
+  'jobs/get': JobDetail;
+  'jobs/cancel': { cancelled: boolean };
+  'jobs/export-csv': { csv: string };
+  'plans/list': Plan[];
+  'plans/get': Plan;
+  'plans/save': Plan;
+  'plans/delete': { deleted: boolean };
+  'plans/run-now': { jobId: string };
+  'audit/list': Page<AuditEntry>;
+}
+
+/** Events pushed from main to the renderer. */
+export interface PushEvents {
+  'jobs/updated': JobSummary;
+  'app/paused-changed': { paused: boolean };
+  'plans/changed': { planId: string };
+}
+export type PushChannel = keyof PushEvents;
+export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed'];
+
+/** The reply envelope: errors cross IPC as data, never as thrown Electron errors. */
+export type InvokeResult<K extends InvokeChannel> =
+  | { ok: true; value: InvokeResponses[K] }
+  | { ok: false; error: TransferableError };
+
+/** The handler map that main registers and tests call directly. */
+export type InvokeHandlers = {
+  [K in InvokeChannel]: (request: ValidRequest<K>) => Promise<InvokeResponses[K]> | InvokeResponses[K];
+};
+
+/** window.lifeboat as the preload exposes it. */
+export interface LifeboatApi {
+  invoke<K extends InvokeChannel>(channel: K, request?: InvokeRequest<K>): Promise<InvokeResult<K>>;
+  on<E extends PushChannel>(event: E, listener: (payload: PushEvents[E]) => void): () => void;
+  /** absolute path of a file dropped onto the window (Electron's webUtils); null in a browser */
+  pathForFile(file: File): string | null;
+}
+
+/** The IPC channel names on the wire: invoke channels are sent as-is, events get this prefix. */
+export const EVENT_PREFIX = 'event:';

@@ -1,0 +1,79 @@
+/** Job model shared by core, shell and renderer: pure types and constants. */
+
+export const JOB_KINDS = ['backup', 'verify', 'restore', 'drill'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+export const JOB_STATUSES = [
+  'pending',
+  'running',
+  'success',
+  'failed',
+  'partial',
+  'cancelled',
+  'interrupted',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+/** Statuses after which a job never changes again. */
+export const FINAL_STATUSES: readonly JobStatus[] = ['success', 'failed', 'partial', 'cancelled', 'interrupted'];
+
+export const JOB_TRIGGERS = ['manual', 'scheduled', 'catch-up'] as const;
+export type JobTrigger = (typeof JOB_TRIGGERS)[number];
+
+/** Who cancelled: the user (button, CLI) or the system (quit, shutdown). */
+export type CancelledBy = 'user' | 'system';
+
+export const BACKUP_PHASES = ['preflight', 'dump', 'files', 'finalize', 'verify', 'retention'] as const;
+export type JobPhase = (typeof BACKUP_PHASES)[number] | 'restore' | 'queued';
+
+export interface JobProgress {
+  phase: JobPhase;
+  /** 0..100 over the whole job, phases weighted. */
+  percent: number;
+  bytesDone: number;
+  bytesTotal: number | null;
+  filesDone: number;
+  filesTotal: number | null;
+  currentItem: string | null;
+  /** bytes per second over the last interval */
+  rate: number;
+  etaSeconds: number | null;
+}
+
+export type SourceKind = 'database' | 'folder';
+
+export interface JobSourceResult {
+  kind: SourceKind;
+  label: string;
+  status: 'success' | 'failed' | 'skipped';
+  bytes: number;
+  files: number;
+  errorCode: string | null;
+  message: string | null;
+}
+
+export interface JobSummary {
+  id: string;
+  kind: JobKind;
+  planId: string | null;
+  planName: string | null;
+  status: JobStatus;
+  trigger: JobTrigger;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  sizeBytes: number | null;
+  /** bytes read from the sources / bytes written */
+  compressionRatio: number | null;
+  checksum: string | null;
+  filePath: string | null;
+  displayMessage: string | null;
+  errorCode: string | null;
+  cancelledBy: CancelledBy | null;
+  progress: JobProgress | null;
+}
+
+export interface JobDetail extends JobSummary {
+  sources: JobSourceResult[];
+  stderrTail: string | null;
+}

@@ -1,0 +1,114 @@
+/**
+ * Backup plans: zod schemas shared by main (runtime validation of every IPC argument) and the
+ * renderer (forms). Pure: no node, no electron.
+ */
+import { z } from 'zod';
+
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+
+export const DEFAULT_EXCLUDES = ['node_modules', '.git', '*.tmp', '*.temp', '~*', '*.log', '*.swp', '.DS_Store', 'Thumbs.db'];
+
+const id = z.string().min(1).max(64);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:mm, for example 02:00');
+
+export const databaseSourceSchema = z.object({
+  id,
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535).default(5432),
+  user: z.string().min(1).max(128),
+  database: z.string().min(1).max(128),
+  sslMode: z.enum(SSL_MODES).default('prefer'),
+  /** true when a password is kept in the OS keychain for this source; the password never is here */
+  hasPassword: z.boolean().default(false),
+});
+export type DatabaseSource = z.infer<typeof databaseSourceSchema>;
+
+export const folderSourceSchema = z.object({
+  id,
+  path: z.string().min(1).max(4096),
+  excludes: z.array(z.string().min(1).max(512)).max(200).default(DEFAULT_EXCLUDES),
+});
+export type FolderSource = z.infer<typeof folderSourceSchema>;
+
+export const scheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('manual') }),
+  z.object({ kind: z.literal('daily'), time: hhmm }),
+  z.object({ kind: z.literal('weekly'), time: hhmm, days: z.array(z.number().int().min(0).max(6)).min(1) }),
+  z.object({ kind: z.literal('monthly'), time: hhmm, day: z.number().int().min(1).max(31) }),
+  z.object({ kind: z.literal('hourly'), everyHours: z.number().int().min(1).max(168) }),
+  z.object({ kind: z.literal('cron'), expression: z.string().min(9).max(200) }),
+]);
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const retentionSchema = z.object({
+  /** delete backups older than this many days */
+  days: z.number().int().min(1).max(365).nullable().default(null),
+  /** keep at most this many backups */
+  maxCount: z.number().int().min(1).max(10000).nullable().default(null),
+  keepLast: z.number().int().min(0).max(1000).default(0),
+  keepDaily: z.number().int().min(0).max(1000).default(0),
+  keepWeekly: z.number().int().min(0).max(1000).default(0),
+  keepMonthly: z.number().int().min(0).max(1000).default(0),
+});
+export type Retention = z.infer<typeof retentionSchema>;
+
+export const planOptionsSchema = z.object({
+  /** 0 = store, 1 = fastest .. 9 = smallest */
+  compressionLevel: z.number().int().min(0).max(9).default(1),
+  encrypt: z.boolean().default(true),
+  verifyAfter: z.boolean().default(true),
+  retries: z
+    .object({
+      count: z.number().int().min(0).max(10).default(2),
+      backoffSeconds: z.number().int().min(1).max(3600).default(30),
+    })
+    .default({ count: 2, backoffSeconds: 30 }),
+  destination: z.string().min(1).max(4096),
+});
+export type PlanOptions = z.infer<typeof planOptionsSchema>;
+
+export const BACKUP_TYPES = ['full', 'incremental', 'differential'] as const;
+export type BackupType = (typeof BACKUP_TYPES)[number];
+
+export const planInputSchema = z
+  .object({
+    id: id.optional(),
+    name: z.string().trim().min(1).max(120),
+    enabled: z.boolean().default(true),
+    type: z.enum(BACKUP_TYPES).default('full'),
+    databases: z.array(databaseSourceSchema).max(50).default([]),
+    folders: z.array(folderSourceSchema).max(50).default([]),
+    schedule: scheduleSchema.default({ kind: 'daily', time: '02:00' }),
+    timezone: z.string().min(1).max(64).default('UTC'),
+    retention: retentionSchema.default({
+      days: 7,
+      maxCount: null,
+      keepLast: 0,
+      keepDaily: 0,
+      keepWeekly: 0,
+      keepMonthly: 0,
+    }),
+    options: planOptionsSchema,
+  })
+  .refine((p) => p.databases.length + p.folders.length > 0, {
+    message: 'Add at least one database or folder to back up',
+    path: ['databases'],
+  });
+export type PlanInput = z.input<typeof planInputSchema>;
+export type PlanDefinition = z.output<typeof planInputSchema>;
+
+export interface Plan extends PlanDefinition {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Secrets sent with plans/save; main moves them to the OS keychain and never stores them. */
+export const planSecretsSchema = z
+  .object({
+    /** keyed by database source id; an empty string removes the stored password */
+    dbPasswords: z.record(z.string(), z.string().max(1024)).default({}),
+    passphrase: z.string().min(8, 'Use at least 8 characters for the passphrase').max(1024).optional(),
+  })
+  .default({ dbPasswords: {} });
+export type PlanSecrets = z.input<typeof planSecretsSchema>;

@@ -1,0 +1,393 @@
+/**
+ * The .lifeboat container: a plaintext header, then the payload cut into chunks that are each
+ * sealed with AES-256-GCM (or, unencrypted, carry a SHA-256 check), then a 16-byte trailer.
+ * Every chunk's nonce holds its index and a final flag, and every chunk authenticates a hash of
+ * the header, so a flipped bit, a reordered or dropped chunk, a truncated file or an edited
+ * header all fail authentication. Chunks have a fixed size, so any plaintext offset can be read
+ * without decrypting what comes before it (the zip reader needs that). See docs/FORMAT.md.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
+import { AppError } from '../../../shared/errors';
+
+export const MAGIC = Buffer.from('LIFEBOAT', 'ascii');
+export const TRAILER_MAGIC = Buffer.from('LBFOOTER', 'ascii');
+export const FORMAT_VERSION = 1;
+export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
+const TAG_BYTES = 16;
+const TRAILER_BYTES = 16;
+const PREAMBLE_BYTES = 14; // magic(8) + version u16 + header length u32
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * scrypt cost. N = 2^15, r = 8 uses 32 MiB for about 0.1 s here: memory-hard, yet it keeps the
+ * backup's peak memory flat. p = 2 doubles the work without more memory. Stored per file, so a
+ * later version can raise it and still read old files.
+ */
+export const DEFAULT_SCRYPT = { N: 2 ** 15, r: 8, p: 2 } as const;
+
+export interface ScryptParams {
+  name: 'scrypt';
+  N: number;
+  r: number;
+  p: number;
+  salt: string; // base64
+}
+
+export interface ContainerHeader {
+  format: number;
+  createdAt: string;
+  backupId: string;
+  app: string;
+  chunkSize: number;
+  /** null: not encrypted, chunks carry a SHA-256 check instead of a GCM tag */
+  encryption: null | {
+    cipher: 'aes-256-gcm';
+    kdf: ScryptParams;
+    /** 7 random bytes, base64: the nonce is prefix(7) | chunk index u32 BE | final flag u8 */
+    noncePrefix: string;
+    /** HMAC-SHA256(key, 'lifeboat key check'), first 16 bytes, base64: tells a wrong passphrase from damage */
+    keyCheck: string;
+  };
+}
+
+const scryptAsync = promisify(crypto.scrypt) as (
+  password: crypto.BinaryLike,
+  salt: crypto.BinaryLike,
+  keylen: number,
+  options: crypto.ScryptOptions,
+) => Promise<Buffer>;
+
+interface Keys {
+  dataKey: Buffer;
+  keyCheck: Buffer;
+}
+
+async function deriveKeys(passphrase: string, kdf: ScryptParams): Promise<Keys> {
+  const salt = Buffer.from(kdf.salt, 'base64');
+  const master = await scryptAsync(passphrase.normalize('NFC'), salt, 32, {
+    N: kdf.N,
+    r: kdf.r,
+    p: kdf.p,
+    maxmem: 256 * kdf.N * kdf.r + 1024 * 1024,
+  });
+  const dataKey = Buffer.from(crypto.hkdfSync('sha256', master, salt, 'lifeboat data v1', 32));
+  const keyCheck = crypto.createHmac('sha256', master).update('lifeboat key check').digest().subarray(0, 16);
+  master.fill(0);
+  return { dataKey, keyCheck };
+}
+
+function encodePreamble(headerJson: Buffer): Buffer {
+  const pre = Buffer.alloc(PREAMBLE_BYTES);
+  MAGIC.copy(pre, 0);
+  pre.writeUInt16BE(FORMAT_VERSION, 8);
+  pre.writeUInt32BE(headerJson.length, 10);
+  return Buffer.concat([pre, headerJson]);
+}
+
+/** Seals and opens chunks: AES-256-GCM, or a SHA-256 check when not encrypted. */
+class ChunkCodec {
+  constructor(
+    private readonly headerHash: Buffer,
+    private readonly key: Buffer | null,
+    private readonly noncePrefix: Buffer | null,
+  ) {}
+
+  private aad(final: boolean, totalLength: bigint): Buffer {
+    if (!final) return this.headerHash;
+    // the final chunk also authenticates the payload length the trailer states
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64BE(totalLength);
+    return Buffer.concat([this.headerHash, len]);
+  }
+
+  private nonce(index: number, final: boolean): Buffer {
+    const n = Buffer.alloc(12);
+    (this.noncePrefix ?? Buffer.alloc(7)).copy(n, 0, 0, 7);
+    n.writeUInt32BE(index, 7);
+    n[11] = final ? 1 : 0;
+    return n;
+  }
+
+  seal(plain: Buffer, index: number, final: boolean, totalLength: bigint): Buffer[] {
+    const nonce = this.nonce(index, final);
+    const aad = this.aad(final, totalLength);
+    if (!this.key) {
+      const check = crypto.createHash('sha256').update(aad).update(nonce).update(plain).digest().subarray(0, TAG_BYTES);
+      return [plain, check];
+    }
+    const cipher = crypto.createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(aad);
+    const body = cipher.update(plain);
+    cipher.final();
+    return [body, cipher.getAuthTag()];
+  }
+
+  /** Returns the plaintext, or null when the chunk fails authentication. */
+  open(sealed: Buffer, index: number, final: boolean, totalLength: bigint): Buffer | null {
+    const body = sealed.subarray(0, sealed.length - TAG_BYTES);
+    const tag = sealed.subarray(sealed.length - TAG_BYTES);
+    const nonce = this.nonce(index, final);
+    const aad = this.aad(final, totalLength);
+    if (!this.key) {
+      const check = crypto.createHash('sha256').update(aad).update(nonce).update(body).digest().subarray(0, TAG_BYTES);
+      return crypto.timingSafeEqual(check, tag) ? body : null;
+    }
+    try {
+      const decipher = crypto.createDecipheriv('aes-256-gcm', this.key, nonce);
+      decipher.setAAD(aad);
+      decipher.setAuthTag(tag);
+      const plain = decipher.update(body);
+      decipher.final();
+      return plain;
+    } catch {
+      return null;
+    }
+  }
+}
+
+export interface SealOptions {
+  backupId: string;
+  app: string;
+  /** null writes an unencrypted (but still checksummed) container */
+  passphrase: string | null;
+  chunkSize?: number;
+  scrypt?: { N: number; r: number; p: number };
+  now?: Date;
+}
+
+/**
+ * A Transform that turns the payload into a complete container: header, sealed chunks,
+ * trailer. Keeps at most one chunk in memory.
+ */
+export class SealStream extends Transform {
+  private readonly buffer: Buffer;
+  private filled = 0;
+  private index = 0;
+  private total = 0n;
+
+  private constructor(
+    private readonly codec: ChunkCodec,
+    preamble: Buffer,
+    readonly header: ContainerHeader,
+  ) {
+    super();
+    this.buffer = Buffer.allocUnsafe(header.chunkSize);
+    this.push(preamble);
+  }
+
+  /** Derives the key (if encrypting) and returns a stream ready to take the payload. */
+  static async create(options: SealOptions): Promise<SealStream> {
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    let keys: Keys | null = null;
+    let encryption: ContainerHeader['encryption'] = null;
+    let noncePrefix: Buffer | null = null;
+    if (options.passphrase !== null) {
+      const params = options.scrypt ?? DEFAULT_SCRYPT;
+      const kdf: ScryptParams = { name: 'scrypt', ...params, salt: crypto.randomBytes(16).toString('base64') };
+      keys = await deriveKeys(options.passphrase, kdf);
+      noncePrefix = crypto.randomBytes(7);
+      encryption = {
+        cipher: 'aes-256-gcm',
+        kdf,
+        noncePrefix: noncePrefix.toString('base64'),
+        keyCheck: keys.keyCheck.toString('base64'),
+      };
+    }
+    const header: ContainerHeader = {
+      format: FORMAT_VERSION,
+      createdAt: (options.now ?? new Date()).toISOString(),
+      backupId: options.backupId,
+      app: options.app,
+      chunkSize,
+      encryption,
+    };
+    const preamble = encodePreamble(Buffer.from(JSON.stringify(header), 'utf8'));
+    const headerHash = crypto.createHash('sha256').update(preamble).digest();
+    return new SealStream(new ChunkCodec(headerHash, keys?.dataKey ?? null, noncePrefix), preamble, header);
+  }
+
+  override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let offset = 0;
+    while (offset < data.length) {
+      // a full chunk is sealed only once more data arrives: the last chunk must carry the final flag
+      if (this.filled === this.buffer.length) this.sealBuffered(false);
+      const n = Math.min(data.length - offset, this.buffer.length - this.filled);
+      data.copy(this.buffer, this.filled, offset, offset + n);
+      this.filled += n;
+      offset += n;
+    }
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    this.sealBuffered(true);
+    const trailer = Buffer.alloc(TRAILER_BYTES);
+    TRAILER_MAGIC.copy(trailer, 0);
+    trailer.writeBigUInt64BE(this.total, 8);
+    this.push(trailer);
+    done();
+  }
+
+  private sealBuffered(final: boolean): void {
+    const plain = Buffer.from(this.buffer.subarray(0, this.filled));
+    this.total += BigInt(this.filled);
+    for (const part of this.codec.seal(plain, this.index, final, this.total)) this.push(part);
+    this.index++;
+    this.filled = 0;
+  }
+}
+
+/** Reads a container's header without a passphrase. */
+export async function readContainerHeader(filePath: string): Promise<{ header: ContainerHeader; headerBytes: number }> {
+  const fh = await fs.promises.open(filePath, 'r');
+  try {
+    return await readHeaderFrom(fh);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: ContainerHeader; headerBytes: number; preamble: Buffer }> {
+  const pre = Buffer.alloc(PREAMBLE_BYTES);
+  const { bytesRead } = await fh.read(pre, 0, PREAMBLE_BYTES, 0);
+  if (bytesRead < PREAMBLE_BYTES || !pre.subarray(0, 8).equals(MAGIC)) throw new AppError('NOT_A_BACKUP');
+  const version = pre.readUInt16BE(8);
+  if (version > FORMAT_VERSION) throw new AppError('UNSUPPORTED_VERSION', { detail: `format ${version}` });
+  const length = pre.readUInt32BE(10);
+  if (length === 0 || length > MAX_HEADER_BYTES) throw new AppError('FILE_CORRUPT', { detail: 'header length' });
+  const json = Buffer.alloc(length);
+  const read = await fh.read(json, 0, length, PREAMBLE_BYTES);
+  if (read.bytesRead < length) throw new AppError('FILE_TRUNCATED', { detail: 'header' });
+  let header: ContainerHeader;
+  try {
+    header = JSON.parse(json.toString('utf8')) as ContainerHeader;
+  } catch (cause) {
+    throw new AppError('FILE_CORRUPT', { detail: 'header is not readable', cause });
+  }
+  if (!Number.isInteger(header.chunkSize) || header.chunkSize < 1024 || header.chunkSize > 64 * 1024 * 1024) {
+    throw new AppError('FILE_CORRUPT', { detail: 'header chunk size' });
+  }
+  return { header, headerBytes: PREAMBLE_BYTES + length, preamble: Buffer.concat([pre, json]) };
+}
+
+/**
+ * An open container: random access to its plaintext, each chunk authenticated as it is read.
+ * Throws WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, NOT_A_BACKUP, FILE_TRUNCATED or FILE_CORRUPT.
+ */
+export class OpenContainer {
+  private cache: { index: number; plain: Buffer } | null = null;
+
+  private constructor(
+    private readonly fh: fs.promises.FileHandle,
+    readonly header: ContainerHeader,
+    private readonly headerBytes: number,
+    /** payload length in bytes */
+    readonly size: number,
+    readonly fileSize: number,
+    private readonly codec: ChunkCodec,
+  ) {}
+
+  static async open(filePath: string, passphrase: string | null): Promise<OpenContainer> {
+    let fh: fs.promises.FileHandle;
+    try {
+      fh = await fs.promises.open(filePath, 'r');
+    } catch (cause) {
+      throw new AppError('NOT_FOUND', { detail: filePath, cause });
+    }
+    try {
+      const { header, headerBytes, preamble } = await readHeaderFrom(fh);
+      const fileSize = (await fh.stat()).size;
+      const trailer = Buffer.alloc(TRAILER_BYTES);
+      if (fileSize < headerBytes + TAG_BYTES + TRAILER_BYTES) throw new AppError('FILE_TRUNCATED');
+      await fh.read(trailer, 0, TRAILER_BYTES, fileSize - TRAILER_BYTES);
+      if (!trailer.subarray(0, 8).equals(TRAILER_MAGIC)) throw new AppError('FILE_TRUNCATED');
+      const size = Number(trailer.readBigUInt64BE(8));
+      const chunks = Math.max(1, Math.ceil(size / header.chunkSize));
+      if (fileSize !== headerBytes + size + chunks * TAG_BYTES + TRAILER_BYTES) {
+        throw new AppError('FILE_CORRUPT', { detail: 'file length does not match its trailer' });
+      }
+      const headerHash = crypto.createHash('sha256').update(preamble).digest();
+      let key: Buffer | null = null;
+      let noncePrefix: Buffer | null = null;
+      if (header.encryption) {
+        if (passphrase === null || passphrase === '') throw new AppError('PASSPHRASE_REQUIRED');
+        const keys = await deriveKeys(passphrase, header.encryption.kdf);
+        if (!crypto.timingSafeEqual(keys.keyCheck, Buffer.from(header.encryption.keyCheck, 'base64').subarray(0, 16))) {
+          throw new AppError('WRONG_PASSPHRASE');
+        }
+        key = keys.dataKey;
+        noncePrefix = Buffer.from(header.encryption.noncePrefix, 'base64');
+      }
+      return new OpenContainer(fh, header, headerBytes, size, fileSize, new ChunkCodec(headerHash, key, noncePrefix));
+    } catch (error) {
+      await fh.close();
+      throw error;
+    }
+  }
+
+  get chunkCount(): number {
+    return Math.max(1, Math.ceil(this.size / this.header.chunkSize));
+  }
+
+  /** Decrypts and authenticates chunk `index`. */
+  async readChunk(index: number): Promise<Buffer> {
+    if (this.cache?.index === index) return this.cache.plain;
+    const { chunkSize } = this.header;
+    const final = index === this.chunkCount - 1;
+    const plainLength = final ? this.size - index * chunkSize : chunkSize;
+    const sealed = Buffer.alloc(plainLength + TAG_BYTES);
+    const position = this.headerBytes + index * (chunkSize + TAG_BYTES);
+    const { bytesRead } = await this.fh.read(sealed, 0, sealed.length, position);
+    if (bytesRead < sealed.length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
+    const plain = this.codec.open(sealed, index, final, BigInt(this.size));
+    if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+    this.cache = { index, plain };
+    return plain;
+  }
+
+  /** Reads `length` payload bytes at `offset`. */
+  async read(offset: number, length: number): Promise<Buffer> {
+    const end = Math.min(this.size, offset + length);
+    const parts: Buffer[] = [];
+    let pos = offset;
+    while (pos < end) {
+      const index = Math.floor(pos / this.header.chunkSize);
+      const chunk = await this.readChunk(index);
+      const from = pos - index * this.header.chunkSize;
+      const to = Math.min(chunk.length, from + (end - pos));
+      parts.push(chunk.subarray(from, to));
+      pos += to - from;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** A stream of payload bytes [start, end), one chunk at a time. */
+  createReadStream(start = 0, end = this.size): Readable {
+    let pos = start;
+    const stream: Readable = new Readable({
+      read: () => {
+        if (pos >= end) {
+          stream.push(null);
+          return;
+        }
+        const len = Math.min(end - pos, this.header.chunkSize - (pos % this.header.chunkSize));
+        this.read(pos, len).then(
+          (buf) => {
+            pos += buf.length;
+            // copy: the chunk cache is reused by the next read
+            stream.push(Buffer.from(buf));
+          },
+          (error: Error) => stream.destroy(error),
+        );
+      },
+    });
+    return stream;
+  }
+
+  async close(): Promise<void> {
+    await this.fh.close();
+  }
+}

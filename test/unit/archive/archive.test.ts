@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { ArchiveWriter } from '../../../src/main/core/archive/writer';
+import { BackupReader } from '../../../src/main/core/archive/reader';
+import type { BackupManifest } from '../../../src/shared/manifest';
+import { makeTempDir } from '../../support/temp-core';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const FAST = { chunkSize: 64 * 1024, scrypt: { N: 1024, r: 8, p: 1 } };
+
+function manifestFor(entries: BackupManifest['entries']): BackupManifest {
+  return {
+    format: 1,
+    backupId: 'b1',
+    app: { name: 'Lifeboat', version: 't' },
+    createdAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    plan: null,
+    type: 'full',
+    baseBackupId: null,
+    encrypted: true,
+    compressionLevel: 1,
+    host: 'h',
+    sources: [],
+    entries,
+  };
+}
+
+describe('archive writer and reader', () => {
+  it('writes entries through the sealed container and reads them back byte for byte', async () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const finalPath = path.join(dir, 'x.lifeboat');
+    const big = crypto.randomBytes(300_000);
+    const writer = await ArchiveWriter.create({ finalPath, backupId: 'b1', appVersion: 't', passphrase: 'pw-123456', compressionLevel: 6, ...FAST });
+    const a = await writer.addStream('databases/a.dump', Readable.from([big]), { store: true });
+    const b = await writer.addStream('folders/f/hello.txt', Readable.from([Buffer.from('hello '.repeat(1000))]));
+    expect(fs.existsSync(finalPath)).toBe(false);
+    expect(fs.existsSync(writer.tempPath)).toBe(true);
+    const done = await writer.finish(manifestFor([
+      { name: 'databases/a.dump', kind: 'database-dump', sourceId: 'a', ...a },
+      { name: 'folders/f/hello.txt', kind: 'file', sourceId: 'f', ...b },
+    ]));
+    expect(fs.existsSync(writer.tempPath)).toBe(false);
+    expect(done.sizeBytes).toBe(fs.statSync(finalPath).size);
+    expect(done.sha256).toBe(crypto.createHash('sha256').update(fs.readFileSync(finalPath)).digest('hex'));
+    if (process.platform !== 'win32') expect(fs.statSync(finalPath).mode & 0o777).toBe(0o600);
+    expect(a.sha256).toBe(crypto.createHash('sha256').update(big).digest('hex'));
+
+    const reader = await BackupReader.open(finalPath, 'pw-123456');
+    const manifest = await reader.readManifest();
+    expect(manifest.entries.map((e) => e.name)).toEqual(['databases/a.dump', 'folders/f/hello.txt']);
+    const parts: Buffer[] = [];
+    for await (const p of await reader.openEntry('databases/a.dump')) parts.push(p as Buffer);
+    expect(Buffer.concat(parts).equals(big)).toBe(true);
+    await reader.close();
+  });
+
+  it('abort leaves no file behind', async () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const controller = new AbortController();
+    const finalPath = path.join(dir, 'y.lifeboat');
+    const writer = await ArchiveWriter.create({ finalPath, backupId: 'b', appVersion: 't', passphrase: null, compressionLevel: 1, signal: controller.signal, ...FAST });
+    await writer.addStream('a.bin', Readable.from([crypto.randomBytes(100_000)]));
+    controller.abort();
+    await writer.abort();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});

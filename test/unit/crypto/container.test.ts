@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { OpenContainer, SealStream, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { AppError } from '../../../src/shared/errors';
+import { makeTempDir } from '../../support/temp-core';
+
+const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+const CHUNK = 4096;
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+async function seal(payload: Buffer, passphrase: string | null, chunkSize = CHUNK): Promise<string> {
+  const dir = makeTempDir('lifeboat-crypto-');
+  dirs.push(dir);
+  const file = path.join(dir, 'b.lifeboat');
+  const sealer = await SealStream.create({ backupId: 'id-1', app: 'test', passphrase, chunkSize, scrypt: FAST_KDF });
+  // feed in odd-sized pieces so chunk boundaries fall inside writes
+  const pieces: Buffer[] = [];
+  for (let i = 0; i < payload.length; i += 1000) pieces.push(payload.subarray(i, i + 1000));
+  await pipeline(Readable.from(pieces), sealer, fs.createWriteStream(file));
+  return file;
+}
+
+async function readAll(file: string, passphrase: string | null): Promise<Buffer> {
+  const c = await OpenContainer.open(file, passphrase);
+  try {
+    const parts: Buffer[] = [];
+    for await (const part of c.createReadStream()) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  } finally {
+    await c.close();
+  }
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e).toBeInstanceOf(AppError);
+    return (e as AppError).code;
+  }
+  return 'no error';
+}
+
+describe('container', () => {
+  const payload = crypto.randomBytes(CHUNK * 5 + 123);
+
+  it.each([
+    ['encrypted', 'correct horse battery'],
+    ['unencrypted', null],
+  ])('round-trips a payload (%s), including empty and exact-multiple sizes', async (_label, pass) => {
+    for (const p of [payload, Buffer.alloc(0), crypto.randomBytes(CHUNK * 3)]) {
+      const file = await seal(p, pass);
+      expect((await readAll(file, pass)).equals(p)).toBe(true);
+    }
+  });
+
+  it('encrypts: the plaintext does not appear in the file, and the header names the KDF', async () => {
+    const text = Buffer.from('SECRET-ROW-CONTENT '.repeat(500));
+    const file = await seal(text, 'pw-123456');
+    expect(fs.readFileSync(file).includes(Buffer.from('SECRET-ROW-CONTENT'))).toBe(false);
+    const { header } = await readContainerHeader(file);
+    expect(header.encryption?.kdf).toMatchObject({ name: 'scrypt', N: FAST_KDF.N, r: 8, p: 1 });
+    expect(JSON.stringify(header)).not.toContain('pw-123456');
+  });
+
+  it('reads any range without reading from the start', async () => {
+    const file = await seal(payload, 'pw-123456');
+    const c = await OpenContainer.open(file, 'pw-123456');
+    expect((await c.read(CHUNK * 2 - 10, 30)).equals(payload.subarray(CHUNK * 2 - 10, CHUNK * 2 + 20))).toBe(true);
+    expect((await c.read(payload.length - 5, 100)).equals(payload.subarray(payload.length - 5))).toBe(true);
+    await c.close();
+  });
+
+  it('tells a wrong passphrase from damage, and requires one for an encrypted file', async () => {
+    const file = await seal(payload, 'right passphrase');
+    expect(await codeOf(OpenContainer.open(file, 'wrong passphrase'))).toBe('WRONG_PASSPHRASE');
+    expect(await codeOf(OpenContainer.open(file, null))).toBe('PASSPHRASE_REQUIRED');
+  });
+
+  it.each([
+    ['encrypted', 'pw-123456'],
+    ['unencrypted', null],
+  ])('detects a flipped bit anywhere in the payload (%s)', async (_label, pass) => {
+    const file = await seal(payload, pass);
+    const bytes = fs.readFileSync(file);
+    const { headerBytes } = await readContainerHeader(file);
+    for (const offset of [headerBytes, headerBytes + CHUNK + 7, bytes.length - 17]) {
+      const copy = Buffer.from(bytes);
+      copy[offset] ^= 0x01;
+      fs.writeFileSync(file, copy);
+      expect(await codeOf(readAll(file, pass))).toBe('FILE_CORRUPT');
+    }
+  });
+
+  it('detects an edited header', async () => {
+    const file = await seal(payload, null);
+    const bytes = fs.readFileSync(file);
+    const edited = Buffer.from(bytes.toString('latin1').replace('"backupId":"id-1"', '"backupId":"id-2"'), 'latin1');
+    fs.writeFileSync(file, edited);
+    expect(await codeOf(readAll(file, null))).toBe('FILE_CORRUPT');
+  });
+
+  it('detects truncation, at a chunk boundary or inside a chunk', async () => {
+    const file = await seal(payload, 'pw-123456');
+    const bytes = fs.readFileSync(file);
+    const { headerBytes } = await readContainerHeader(file);
+    for (const length of [bytes.length - 1, bytes.length - 16, headerBytes + 2 * (CHUNK + 16), 10]) {
+      fs.writeFileSync(file, bytes.subarray(0, length));
+      const code = await codeOf(readAll(file, 'pw-123456'));
+      expect(['FILE_TRUNCATED', 'NOT_A_BACKUP']).toContain(code);
+      if (length > headerBytes) expect(code).toBe('FILE_TRUNCATED');
+    }
+  });
+
+  it('detects dropped chunks even when the trailer is rewritten to match', async () => {
+    const file = await seal(payload, 'pw-123456');
+    const bytes = fs.readFileSync(file);
+    const { headerBytes } = await readContainerHeader(file);
+    // drop the last full chunk and the final one, then forge a trailer claiming 4 full chunks
+    const kept = bytes.subarray(0, headerBytes + 4 * (CHUNK + 16));
+    const trailer = Buffer.alloc(16);
+    Buffer.from('LBFOOTER').copy(trailer);
+    trailer.writeBigUInt64BE(BigInt(4 * CHUNK), 8);
+    fs.writeFileSync(file, Buffer.concat([kept, trailer]));
+    expect(await codeOf(readAll(file, 'pw-123456'))).toBe('FILE_CORRUPT');
+  });
+
+  it('detects reordered chunks', async () => {
+    const file = await seal(payload, 'pw-123456');
+    const bytes = fs.readFileSync(file);
+    const { headerBytes } = await readContainerHeader(file);
+    const size = CHUNK + 16;
+    const a = bytes.subarray(headerBytes, headerBytes + size);
+    const b = bytes.subarray(headerBytes + size, headerBytes + 2 * size);
+    const swapped = Buffer.concat([bytes.subarray(0, headerBytes), b, a, bytes.subarray(headerBytes + 2 * size)]);
+    fs.writeFileSync(file, swapped);
+    expect(await codeOf(readAll(file, 'pw-123456'))).toBe('FILE_CORRUPT');
+  });
+
+  it('refuses a file that is not a backup', async () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const file = path.join(dir, 'notes.lifeboat');
+    fs.writeFileSync(file, 'just some text, not a backup at all');
+    expect(await codeOf(OpenContainer.open(file, null))).toBe('NOT_A_BACKUP');
+  });
+});

@@ -16,6 +16,8 @@ export const ERROR_MESSAGES = {
     'pg_dump is older than the server, which it cannot dump. Install the PostgreSQL client tools of the server version or newer, or set LIFEBOAT_PG_BIN to their folder.',
   PG_RESTORE_MISSING:
     'pg_restore was not found. Install the PostgreSQL client tools or set LIFEBOAT_PG_BIN to the folder that holds pg_restore.',
+  PG_PSQL_MISSING:
+    'psql was not found. Install the PostgreSQL client tools or set LIFEBOAT_PG_BIN to the folder that holds psql.',
   PG_UNREACHABLE:
     'Cannot reach the PostgreSQL server. Check that it is running and that the host and port in the plan are right.',
   PG_AUTH_FAILED:
@@ -37,6 +39,8 @@ export const ERROR_MESSAGES = {
   FILE_CORRUPT:
     'The backup file is damaged: its contents fail authentication. Copy it again from its source or use another backup.',
   UNSAFE_PATH: 'The backup holds a path that would land outside the target folder; it was refused and nothing was written.',
+  KEYCHAIN_UNAVAILABLE:
+    'The operating system keychain is not available, so Lifeboat cannot store passwords safely. On Linux install and unlock a keyring (gnome-keyring or KWallet) and log in to a desktop session that starts it; on macOS and Windows sign in to your user account normally.',
   INTERNAL: 'Something unexpected went wrong. The details are in the job log; please report them.',
 } as const;
 

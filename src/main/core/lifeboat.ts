@@ -2,6 +2,7 @@ import { openCatalog, type CatalogDb } from './catalog/catalog';
 import { AuditRepo } from './catalog/audit-repo';
 import { JobsRepo } from './catalog/jobs-repo';
 import { PlansRepo } from './catalog/plans-repo';
+import { VerificationsRepo } from './catalog/verifications-repo';
 import { createHandlers } from './handlers';
 import { JobRunner } from './jobs/job-runner';
 import { EventBus, silentNotifier, systemClock, type Clock, type Notifier, type SecretStore } from './ports';
@@ -22,6 +23,8 @@ export interface CoreOptions {
   maxConcurrentJobs?: number;
   /** who the audit log names for actions through the handler map (default 'user') */
   actor?: string;
+  /** tests and benchmarks only: container chunk size and KDF cost */
+  containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
 }
 
 export interface LifeboatCore {
@@ -31,12 +34,14 @@ export interface LifeboatCore {
   readonly plans: PlansRepo;
   readonly jobs: JobsRepo;
   readonly audit: AuditRepo;
+  readonly verifications: VerificationsRepo;
   readonly events: EventBus;
   readonly runner: JobRunner;
   readonly secrets: SecretStore;
   readonly notifier: Notifier;
   readonly clock: Clock;
   readonly handlers: InvokeHandlers;
+  readonly containerOptions?: CoreOptions['containerOptions'];
   isPaused(): boolean;
   setPaused(paused: boolean): void;
   /** Starts a backup job of the plan; throws PLAN_BUSY if one is already pending or running. */
@@ -65,6 +70,8 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     plans: new PlansRepo(catalog),
     jobs,
     audit: new AuditRepo(catalog, () => clock.now()),
+    verifications: new VerificationsRepo(catalog),
+    containerOptions: options.containerOptions,
     events,
     runner,
     secrets: options.secrets,

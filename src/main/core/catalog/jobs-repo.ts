@@ -58,6 +58,8 @@ export interface JobFinish {
   errorCode?: string | null;
   cancelledBy?: CancelledBy | null;
   stderrTail?: string | null;
+  backupType?: BackupType;
+  baseJobId?: string | null;
 }
 
 export interface JobFilter {
@@ -191,7 +193,8 @@ export class JobsRepo {
         `UPDATE jobs SET status = @status, finished_at = @finishedAt, duration_ms = @durationMs, bytes_in = @bytesIn,
            size_bytes = @sizeBytes, compression_ratio = @compressionRatio, checksum = @checksum, file_path = @filePath,
            display_message = @displayMessage, error_code = @errorCode, cancelled_by = @cancelledBy,
-           stderr_tail = @stderrTail, temp_path = NULL
+           stderr_tail = @stderrTail, temp_path = NULL,
+           backup_type = COALESCE(@backupType, backup_type), base_job_id = COALESCE(@baseJobId, base_job_id)
          WHERE id = @id`,
       )
       .run({
@@ -204,6 +207,8 @@ export class JobsRepo {
         displayMessage: null,
         errorCode: null,
         cancelledBy: null,
+        backupType: null,
+        baseJobId: null,
         ...result,
         stderrTail: result.stderrTail ? result.stderrTail.slice(-STDERR_TAIL_LIMIT) : null,
       });
@@ -235,6 +240,15 @@ export class JobsRepo {
         )
         .all(planId) as JobRow[]
     ).map(toSummary);
+  }
+
+  /** The backup an incremental/differential builds on. */
+  baseOf(id: string): string | null {
+    return (this.db.prepare('SELECT base_job_id AS b FROM jobs WHERE id = ?').get(id) as { b: string | null } | undefined)?.b ?? null;
+  }
+
+  backupTypeOf(id: string): BackupType | null {
+    return (this.db.prepare('SELECT backup_type AS t FROM jobs WHERE id = ?').get(id) as { t: BackupType | null } | undefined)?.t ?? null;
   }
 
   /** Marks a backup whose file retention removed. */

@@ -36,6 +36,9 @@ export interface JobOutcome {
   filePath?: string | null;
   stderrTail?: string | null;
   sources?: JobSourceResult[];
+  /** backups: what the run really was (an incremental without a base runs as full) */
+  backupType?: BackupType;
+  baseJobId?: string | null;
 }
 
 export interface JobSpec {
@@ -234,6 +237,8 @@ export class JobRunner {
         displayMessage: outcome.displayMessage ?? null,
         errorCode: outcome.errorCode ?? null,
         stderrTail: outcome.stderrTail ?? null,
+        backupType: outcome.backupType,
+        baseJobId: outcome.baseJobId ?? null,
       });
     } catch (error) {
       if (tempPath) fs.rmSync(tempPath, { force: true });

@@ -1,0 +1,228 @@
+/**
+ * Verification of one .lifeboat file, layer by layer: the file is there, its whole-file SHA-256
+ * matches the catalog, every chunk decrypts and authenticates, the zip structure reads, every
+ * entry matches the size and SHA-256 in the manifest, every database dump is readable by
+ * `pg_restore --list`, and the manifest is consistent with itself and the header.
+ */
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { AppError, toTransferable } from '../../../shared/errors';
+import type { BackupManifest } from '../../../shared/manifest';
+import { MANIFEST_ENTRY } from '../../../shared/manifest';
+import { BackupReader } from '../archive/reader';
+import { HashStream } from '../archive/hash-stream';
+import { findPgTool } from '../postgres/tools';
+
+export type VerifyStatus = 'passed' | 'warnings' | 'failed';
+
+export interface VerifyReport {
+  status: VerifyStatus;
+  /** what failed (status failed) or what deserves a look (warnings) */
+  reasons: string[];
+  /** what was checked and passed */
+  checks: string[];
+  manifest: BackupManifest | null;
+  /** the error code of the first failure, for the CLI's exit and the UI's message */
+  errorCode: string | null;
+  fileSha256: string | null;
+}
+
+export interface VerifyOptions {
+  /** SHA-256 the catalog recorded when the file was written */
+  expectedSha256?: string | null;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  onProgress?: (done: number, total: number, item: string) => void;
+}
+
+async function sha256OfFile(filePath: string, signal?: AbortSignal, onBytes?: (n: number) => void): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(filePath, { signal, highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
+  return hash.digest('hex');
+}
+
+/** Runs `pg_restore --list` on a dump streamed to its stdin; resolves with the TOC line count. */
+function pgRestoreList(pgRestorePath: string, input: NodeJS.ReadableStream, signal?: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pgRestorePath, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true, signal });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d.length + out.length > 1e7 ? '' : d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
+    child.stdin.on('error', () => undefined); // pg_restore may stop reading once it has the TOC
+    input.pipe(child.stdin);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(out.split('\n').filter((l) => l && !l.startsWith(';')).length);
+      else reject(new Error(err.trim() || `pg_restore exited with ${code}`));
+    });
+  });
+}
+
+/**
+ * Verifies a backup file. Never throws for a bad file: the report says failed, with reasons.
+ * Throws only for cancellation.
+ */
+export async function verifyBackupFile(
+  filePath: string,
+  passphrase: string | null,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const reasons: string[] = [];
+  const warnings: string[] = [];
+  const checks: string[] = [];
+  let errorCode: string | null = null;
+  let manifest: BackupManifest | null = null;
+  let fileSha256: string | null = null;
+  const fail = (code: string, reason: string) => {
+    errorCode ??= code;
+    reasons.push(reason);
+  };
+  const report = (): VerifyReport => ({
+    status: reasons.length ? 'failed' : warnings.length ? 'warnings' : 'passed',
+    reasons: reasons.length ? [...reasons, ...warnings] : warnings,
+    checks,
+    manifest,
+    errorCode,
+    fileSha256,
+  });
+
+  let size: number;
+  try {
+    size = (await fs.promises.stat(filePath)).size;
+    checks.push('file present');
+  } catch {
+    fail('NOT_FOUND', `The file is missing: ${filePath}`);
+    return report();
+  }
+  let done = 0;
+  const progress = (n: number, item: string) => {
+    done += n;
+    options.onProgress?.(done, size * 3, item);
+  };
+
+  // 1. the file as written
+  fileSha256 = await sha256OfFile(filePath, options.signal, (n) => progress(n, 'whole-file SHA-256'));
+  if (options.expectedSha256 && options.expectedSha256 !== fileSha256) {
+    fail('FILE_CORRUPT', 'The whole-file SHA-256 differs from the one recorded when the backup was written.');
+  } else if (options.expectedSha256) {
+    checks.push('whole-file SHA-256 matches the catalog');
+  }
+
+  // 2. every chunk authenticates; 3. the archive structure reads
+  let reader: BackupReader;
+  try {
+    reader = await BackupReader.open(filePath, passphrase);
+    for (let i = 0; i < reader.container.chunkCount; i++) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const chunk = await reader.container.readChunk(i);
+      progress(chunk.length, 'decrypting and authenticating chunks');
+    }
+    checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
+    checks.push('archive structure reads');
+  } catch (error) {
+    if (options.signal?.aborted) throw options.signal.reason;
+    const t = toTransferable(error);
+    fail(t.code, t.message);
+    return report();
+  }
+
+  try {
+    // 4. the manifest
+    try {
+      manifest = await reader.readManifest();
+    } catch (error) {
+      const t = toTransferable(error);
+      fail(t.code, t.message);
+      return report();
+    }
+    if (manifest.backupId !== reader.container.header.backupId) {
+      fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
+    }
+
+    // 5. each entry against the manifest
+    const listed = new Set<string>();
+    let badEntries = 0;
+    for (const entry of manifest.entries) {
+      listed.add(entry.name);
+      if (!reader.entries.has(entry.name)) {
+        fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
+        badEntries++;
+        continue;
+      }
+      const hash = new HashStream((n) => progress(n, entry.name));
+      try {
+        const stream = await reader.openEntry(entry.name);
+        for await (const chunk of stream.pipe(hash)) void chunk;
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const t = toTransferable(error);
+        fail(t.code, `Entry ${entry.name}: ${t.message}`);
+        badEntries++;
+        continue;
+      }
+      if (hash.bytes !== entry.size || hash.digest() !== entry.sha256) {
+        fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
+        badEntries++;
+      }
+    }
+    if (badEntries === 0) checks.push(`${manifest.entries.length} entries match their SHA-256`);
+    for (const name of reader.entries.keys()) {
+      if (name !== MANIFEST_ENTRY && !listed.has(name)) {
+        warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
+      }
+    }
+
+    // 6. manifest consistency
+    for (const source of manifest.sources) {
+      if (source.status === 'failed') {
+        warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
+      } else if (source.kind === 'database' && (!source.entry || !listed.has(source.entry))) {
+        fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
+      } else if (source.kind === 'folder') {
+        const files = manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
+        if (files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
+      }
+    }
+
+    // 7. every dump readable by pg_restore
+    const dumps = manifest.sources.filter((s) => s.kind === 'database' && s.status === 'success' && s.entry);
+    if (dumps.length > 0) {
+      let pgRestore: string | null = null;
+      try {
+        pgRestore = await findPgTool('pg_restore', options.env ?? process.env);
+      } catch {
+        warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
+      }
+      for (const source of dumps) {
+        if (!pgRestore || source.kind !== 'database' || !source.entry) continue;
+        try {
+          const items = await pgRestoreList(pgRestore, await reader.openEntry(source.entry), options.signal);
+          checks.push(`dump of ${source.label} readable by pg_restore (${items} items)`);
+        } catch (error) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          fail('FILE_CORRUPT', `The dump of ${source.label} is not readable by pg_restore: ${(error as Error).message}`);
+        }
+      }
+    }
+    checks.push('manifest consistent');
+  } finally {
+    await reader.close();
+  }
+  return report();
+}
+
+/** Throws the first failure of a report as an AppError (for callers that must refuse a bad file). */
+export function assertVerified(report: VerifyReport): void {
+  if (report.status === 'failed') {
+    const code = report.errorCode;
+    throw new AppError(
+      code === 'WRONG_PASSPHRASE' || code === 'PASSPHRASE_REQUIRED' || code === 'FILE_TRUNCATED' || code === 'NOT_A_BACKUP' ? code : 'FILE_CORRUPT',
+      { detail: report.reasons[0] },
+    );
+  }
+}

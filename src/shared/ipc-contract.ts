@@ -93,9 +93,11 @@ export interface PushEvents {
   'jobs/updated': JobSummary;
   'app/paused-changed': { paused: boolean };
   'plans/changed': { planId: string };
+  /** a notification was clicked: show this job */
+  'app/open-job': { jobId: string };
 }
 export type PushChannel = keyof PushEvents;
-export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed'];
+export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed', 'app/open-job'];
 
 /** The reply envelope: errors cross IPC as data, never as thrown Electron errors. */
 export type InvokeResult<K extends InvokeChannel> =

@@ -1,0 +1,364 @@
+/**
+ * The `lifeboat` command: the same engine as the app, without a window. Usable on a server with
+ * no desktop. Exit codes: 0 success, 1 failure, 2 bad usage, 3 partial (some sources failed),
+ * 130 cancelled (Ctrl-C).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { AppError, toTransferable } from '../../shared/errors';
+import type { JobDetail, JobStatus, JobSummary } from '../../shared/job';
+import { DEFAULT_EXCLUDES } from '../../shared/plan';
+import { readManifest } from '../core/archive/reader';
+import { readContainerHeader } from '../core/crypto/container';
+import { runBackup } from '../core/backup/run-backup';
+import { fileStamp } from '../core/backup/plan-backup';
+import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
+import { resolveDataDir } from '../core/paths';
+import type { SecretStore } from '../core/ports';
+import { verifyBackupFile } from '../core/verify/verify-backup';
+import { parseDatabaseUrl, readPassphrase } from './args';
+import { formatBytes, formatDuration, printTable } from './format';
+
+const APP_VERSION: string = JSON.parse(
+  fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+).version;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, cancelled: 130 } as const;
+
+/** Secrets on the command line come from the environment and files, never from arguments. */
+class CliSecretStore implements SecretStore {
+  constructor(
+    private readonly passphrase: string | null,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+  async get(key: string): Promise<string | null> {
+    if (key.startsWith('passphrase:')) return this.passphrase;
+    // null lets libpq fall back to ~/.pgpass
+    if (key.startsWith('db:')) return this.env.PGPASSWORD || null;
+    return null;
+  }
+  async set(): Promise<void> {
+    throw new AppError('VALIDATION', { detail: 'the CLI does not store secrets; save plans in the app' });
+  }
+  async delete(): Promise<void> {}
+}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  isTty: boolean;
+}
+
+function exitFor(status: JobStatus): number {
+  if (status === 'success') return EXIT.ok;
+  if (status === 'partial') return EXIT.partial;
+  if (status === 'cancelled') return EXIT.cancelled;
+  return EXIT.failed;
+}
+
+/** Runs a job to its end, showing progress on a terminal and cancelling on Ctrl-C. */
+async function followJob(core: LifeboatCore, job: JobSummary, io: Io, json: boolean): Promise<JobDetail> {
+  let lastLine = 0;
+  const off = core.events.on('jobs/updated', (update) => {
+    if (update.id !== job.id || json || !io.isTty || !update.progress) return;
+    const now = Date.now();
+    if (now - lastLine < 1000) return;
+    lastLine = now;
+    const p = update.progress;
+    const rate = p.rate ? ` ${formatBytes(p.rate)}/s` : '';
+    const eta = p.etaSeconds !== null ? ` ETA ${formatDuration(p.etaSeconds * 1000)}` : '';
+    io.err(`\r${p.phase} ${p.percent.toFixed(0)}% ${formatBytes(p.bytesDone)}${rate}${eta}`.padEnd(70));
+  });
+  const onSigint = () => core.runner.cancel(job.id, 'user');
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    await core.runner.wait(job.id);
+  } finally {
+    off();
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    if (io.isTty && !json) io.err('\r'.padEnd(71) + '\r');
+  }
+  return core.jobs.detail(job.id)!;
+}
+
+function printJob(detail: JobDetail, io: Io, json: boolean): void {
+  if (json) {
+    io.out(JSON.stringify(detail, null, 2));
+    return;
+  }
+  io.out(`${detail.status.toUpperCase()}: ${detail.displayMessage ?? ''}`.trim());
+  if (detail.filePath) io.out(`file:     ${detail.filePath}`);
+  if (detail.sizeBytes !== null) io.out(`size:     ${formatBytes(detail.sizeBytes)} (ratio ${detail.compressionRatio?.toFixed(2) ?? '-'})`);
+  if (detail.checksum) io.out(`sha256:   ${detail.checksum}`);
+  if (detail.durationMs !== null) io.out(`duration: ${formatDuration(detail.durationMs)}`);
+  for (const s of detail.sources) {
+    io.out(`  [${s.status}] ${s.kind} ${s.label}${s.message ? ` — ${s.message}` : ''}`);
+  }
+  if (detail.status !== 'success' && detail.stderrTail) io.out(`tool output:\n${detail.stderrTail}`);
+}
+
+function openCore(io: Io, passphrase: string | null): LifeboatCore {
+  return createLifeboatCore({
+    dataDir: resolveDataDir(null, io.env),
+    appVersion: APP_VERSION,
+    secrets: new CliSecretStore(passphrase, io.env),
+    actor: 'cli',
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Builds the command tree; `run(argv)` executes it. Exported for tests. */
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('lifeboat')
+    .description('Lifeboat: backups of PostgreSQL databases and folders, without the window.')
+    .version(APP_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .showHelpAfterError();
+
+  program
+    .command('backup')
+    .description('back up databases and/or folders now, into one .lifeboat file')
+    .option('--db <url>', 'postgres://user@host:port/db (repeatable); password from PGPASSWORD or ~/.pgpass', collect, [])
+    .option('--folder <dir>', 'a folder to back up (repeatable)', collect, [])
+    .option('--exclude <pattern>', 'exclude pattern for folders (repeatable; defaults exclude node_modules, .git, temp and log files)', collect, [])
+    .requiredOption('--out <dir>', 'destination folder')
+    .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--no-encrypt', 'write an unencrypted (still checksummed) backup')
+    .addOption(new Option('--compression <level>', 'compression level 0-9').default('1').argParser((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 9) throw new AppError('VALIDATION', { detail: '--compression takes 0 to 9' });
+      return String(n);
+    }))
+    .option('--no-verify', 'skip verification after the backup')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      const databases = (opts.db as string[]).map((url, i) => parseDatabaseUrl(url, `db${i + 1}`));
+      const folders = (opts.folder as string[]).map((dir, i) => ({
+        id: `folder${i + 1}`,
+        path: path.resolve(dir),
+        excludes: (opts.exclude as string[]).length ? (opts.exclude as string[]) : DEFAULT_EXCLUDES,
+      }));
+      if (databases.length + folders.length === 0) {
+        throw new AppError('VALIDATION', { detail: 'nothing to back up: give at least one --db or --folder' });
+      }
+      const passphrase = opts.encrypt ? readPassphrase(opts.passphraseFile, io.env) : null;
+      if (opts.encrypt && !passphrase) throw new AppError('PASSPHRASE_REQUIRED', { detail: 'or pass --no-encrypt' });
+      const core = openCore(io, passphrase);
+      try {
+        const job = core.runner.start({ kind: 'backup', planId: null, planName: 'command line', trigger: 'manual' }, async (ctx) => {
+          const result = await runBackup(
+            {
+              backupId: ctx.jobId,
+              plan: null,
+              type: 'full',
+              base: null,
+              destination: path.resolve(opts.out),
+              fileStem: `lifeboat-${fileStamp(new Date())}-full`,
+              compressionLevel: Number(opts.compression),
+              passphrase,
+              databases: databases.map((source) => ({ source, password: io.env.PGPASSWORD || null })),
+              folders,
+              appVersion: APP_VERSION,
+              retries: { count: 0, backoffSeconds: 1 },
+              env: io.env,
+            },
+            ctx,
+          );
+          const { manifest: _m, ...outcome } = result;
+          if (opts.verify && outcome.filePath && outcome.status !== 'failed') {
+            ctx.progress({ phase: 'verify', percent: 93 });
+            const report = await verifyBackupFile(outcome.filePath, passphrase, { expectedSha256: outcome.checksum, signal: ctx.signal, env: io.env });
+            core.verifications.record({
+              id: randomUUID(),
+              jobId: ctx.jobId,
+              backupJobId: ctx.jobId,
+              filePath: outcome.filePath,
+              status: report.status,
+              drill: false,
+              reasons: report.reasons,
+              createdAt: new Date().toISOString(),
+            });
+            if (report.status === 'failed') {
+              return { ...outcome, status: 'failed', errorCode: report.errorCode, displayMessage: `The backup was written but failed verification: ${report.reasons[0]}` };
+            }
+            outcome.displayMessage = `${outcome.displayMessage ?? ''} ${report.status === 'passed' ? 'Verified.' : `Verified with warnings: ${report.reasons[0]}`}`;
+          }
+          return outcome;
+        });
+        core.audit.record('cli', 'backup.run', job.id);
+        const detail = await followJob(core, job, io, Boolean(opts.json));
+        printJob(detail, io, Boolean(opts.json));
+        setExit(exitFor(detail.status));
+      } finally {
+        await core.close();
+      }
+    });
+
+  program
+    .command('run')
+    .argument('<plan>', 'plan name or id')
+    .description('run a saved plan now (passphrase from --passphrase-file or LIFEBOAT_PASSPHRASE, database passwords from PGPASSWORD or ~/.pgpass)')
+    .option('--passphrase-file <file>', 'file whose first line is the plan passphrase')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, opts) => {
+      const core = openCore(io, readPassphrase(opts.passphraseFile, io.env));
+      try {
+        const plan = core.plans.get(name) ?? core.plans.findByName(name);
+        if (!plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${name}"; see lifeboat status for the plans` });
+        const job = core.startPlanBackup(plan, 'manual');
+        core.audit.record('cli', 'plan.run-now', plan.id, { jobId: job.id });
+        const detail = await followJob(core, job, io, Boolean(opts.json));
+        printJob(detail, io, Boolean(opts.json));
+        setExit(exitFor(detail.status));
+      } finally {
+        await core.close();
+      }
+    });
+
+  program
+    .command('list')
+    .description('list jobs and backups from the catalog, newest first')
+    .option('--plan <name>', 'only this plan (name or id)')
+    .option('--status <status>', 'only jobs with this status')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const core = openCore(io, null);
+      try {
+        const plan = opts.plan ? (core.plans.get(opts.plan) ?? core.plans.findByName(opts.plan)) : undefined;
+        if (opts.plan && !plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${opts.plan}"` });
+        const page = core.jobs.list({ planId: plan?.id, status: opts.status }, 1, Math.max(1, Math.min(1000, Number(opts.limit) || 20)));
+        if (opts.json) {
+          io.out(JSON.stringify(page, null, 2));
+          return;
+        }
+        if (page.items.length === 0) {
+          io.out('No jobs yet. Run `lifeboat backup --help` to make the first backup.');
+          return;
+        }
+        printTable(
+          io.out,
+          ['started', 'plan', 'kind', 'status', 'size', 'duration', 'file'],
+          page.items.map((j) => [
+            j.startedAt.replace('T', ' ').slice(0, 19),
+            j.planName ?? '-',
+            j.kind,
+            j.status,
+            j.sizeBytes !== null ? formatBytes(j.sizeBytes) : '-',
+            j.durationMs !== null ? formatDuration(j.durationMs) : '-',
+            j.filePath ?? j.displayMessage ?? '',
+          ]),
+        );
+        if (page.total > page.items.length) io.out(`(${page.total - page.items.length} more; use --limit)`);
+      } finally {
+        await core.close();
+      }
+    });
+
+  program
+    .command('status')
+    .description('plans, their last result, and running jobs')
+    .option('--json', 'print as JSON')
+    .action(async (opts) => {
+      const core = openCore(io, null);
+      try {
+        const plans = core.plans.list().map((plan) => {
+          const last = core.jobs.list({ planId: plan.id, kind: 'backup' }, 1, 1).items[0] ?? null;
+          return { id: plan.id, name: plan.name, enabled: plan.enabled, schedule: plan.schedule, last };
+        });
+        const running = core.jobs.list({ status: 'running' }, 1, 50).items;
+        if (opts.json) {
+          io.out(JSON.stringify({ dataDir: core.dataDir, plans, running }, null, 2));
+          return;
+        }
+        io.out(`catalog: ${core.dataDir}`);
+        if (plans.length === 0) io.out('No plans yet. Create one in the app, or use `lifeboat backup` for a one-off backup.');
+        else
+          printTable(
+            io.out,
+            ['plan', 'enabled', 'last run', 'last status'],
+            plans.map((p) => [p.name, p.enabled ? 'yes' : 'no', p.last?.startedAt.replace('T', ' ').slice(0, 19) ?? 'never', p.last?.status ?? '-']),
+          );
+        io.out(running.length ? `${running.length} job(s) running` : 'No job running.');
+        const failing = plans.filter((p) => p.last && ['failed', 'partial', 'interrupted'].includes(p.last.status));
+        if (failing.length) setExit(EXIT.failed);
+      } finally {
+        await core.close();
+      }
+    });
+
+  program
+    .command('verify')
+    .argument('<file>', 'a .lifeboat file')
+    .description('verify a backup: checksums, authentication of every chunk, archive, entries, pg_restore --list')
+    .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts) => {
+      const passphrase = readPassphrase(opts.passphraseFile, io.env);
+      const report = await verifyBackupFile(path.resolve(file), passphrase, { env: io.env });
+      const { manifest, ...rest } = report;
+      if (opts.json) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
+      else {
+        io.out(`${report.status.toUpperCase()}: ${file}`);
+        for (const c of report.checks) io.out(`  ok   ${c}`);
+        for (const r of report.reasons) io.out(`  ${report.status === 'failed' ? 'FAIL' : 'warn'} ${r}`);
+      }
+      setExit(report.status === 'failed' ? EXIT.failed : EXIT.ok);
+    });
+
+  program
+    .command('inspect')
+    .argument('<file>', 'a .lifeboat file')
+    .description('show what a backup holds: databases with tables and row counts, folders and files')
+    .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (file: string, opts) => {
+      const { header } = await readContainerHeader(path.resolve(file));
+      const manifest = await readManifest(path.resolve(file), header.encryption ? readPassphrase(opts.passphraseFile, io.env) : null);
+      if (opts.json) {
+        io.out(JSON.stringify(manifest, null, 2));
+        return;
+      }
+      io.out(`backup ${manifest.backupId} (${manifest.type}${manifest.encrypted ? ', encrypted' : ''}) made ${manifest.createdAt} on ${manifest.host} by Lifeboat ${manifest.app.version}`);
+      if (manifest.plan) io.out(`plan: ${manifest.plan.name}`);
+      for (const s of manifest.sources) {
+        if (s.kind === 'database') {
+          io.out(`database ${s.label} [${s.status}] server ${s.serverVersion ?? '?'}, pg_dump ${s.pgDumpVersion ?? '?'}`);
+          for (const t of s.tables) io.out(`  ${t.schema}.${t.name}: ${t.rows} rows, ${formatBytes(t.bytes)}`);
+        } else {
+          io.out(`folder ${s.root} [${s.status}] ${s.files} files stored, ${formatBytes(s.bytes)}${s.unchanged.length ? `, ${s.unchanged.length} unchanged (in base backup)` : ''}`);
+        }
+        if (s.error) io.out(`  error: ${s.error.message}`);
+      }
+    });
+
+  return program;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function runCli(argv: string[], io: Io): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const t = toTransferable(error);
+    const json = argv.includes('--json');
+    if (json) io.out(JSON.stringify({ error: t }, null, 2));
+    else io.err(`lifeboat: ${t.message}`);
+    return t.code === 'VALIDATION' ? EXIT.usage : t.code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The main window, locked down: isolated and sandboxed renderer without Node, a strict CSP,
+ * no pop-ups, no navigation away from our own page, no permissions.
+ */
+import path from 'node:path';
+import { app, BrowserWindow, nativeTheme, session, type WebContents } from 'electron';
+import { isTrustedSenderUrl, type TrustedOrigins } from '../core/ipc/trusted-sender';
+import { devServerUrl, preloadPath, rendererFileUrl, rendererHtmlPath, resourcesDir } from './paths';
+
+/** The same policy as the meta tag in src/renderer/index.html; both apply, so both must allow. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The pages allowed to talk to main and to be navigated to. */
+export function trustedOrigins(): TrustedOrigins {
+  return { devServerUrl: devServerUrl(app.isPackaged), rendererFileUrl };
+}
+
+/**
+ * Session-wide hardening, once, before the first window: the CSP as a response header (it also
+ * covers pages the dev server serves) and every permission request (camera, notifications from
+ * the page, geolocation...) refused — the renderer needs none; main does the notifying.
+ */
+export function hardenSession(): void {
+  const ses = session.defaultSession;
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+    });
+  });
+  ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+/** Keeps a window's contents on our page: no window.open, no navigation, no <webview>. */
+function lockNavigation(contents: WebContents): void {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  const stayHome = (event: { preventDefault(): void }, url: string) => {
+    // a file dropped outside the renderer's drop zone would otherwise replace the app with it
+    if (!isTrustedSenderUrl(url, trustedOrigins())) event.preventDefault();
+  };
+  contents.on('will-navigate', stayHome);
+  contents.on('will-redirect', stayHome);
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+}
+
+/**
+ * Creates the main window. It is shown when its first paint is ready, unless `startHidden`
+ * (started at login, minimised to the tray).
+ */
+export function createMainWindow(options: { startHidden: boolean }): BrowserWindow {
+  const win = new BrowserWindow({
+    title: 'Lifeboat',
+    width: 1200,
+    height: 800,
+    minWidth: 880,
+    minHeight: 560,
+    show: false,
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#1b1d21' : '#ffffff',
+    icon: path.join(resourcesDir, 'icon.png'),
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  lockNavigation(win.webContents);
+  win.once('ready-to-show', () => {
+    if (!options.startHidden) win.show();
+  });
+
+  const dev = devServerUrl(app.isPackaged);
+  void (dev ? win.loadURL(dev) : win.loadFile(rendererHtmlPath));
+  return win;
+}
+
+/** Brings a window to the front, restoring it from the tray or the dock. */
+export function showWindow(win: BrowserWindow): void {
+  if (win.isDestroyed()) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
+/**
+ * The taskbar / dock progress bar: 0..1 while jobs run, removed (`-1`) when nothing runs.
+ * Driven by the tray state, so the tray and the taskbar always agree.
+ */
+export function setTaskbarProgress(win: BrowserWindow | null, progress: number | null): void {
+  if (!win || win.isDestroyed()) return;
+  win.setProgressBar(progress === null ? -1 : Math.min(1, Math.max(0, progress)));
+}

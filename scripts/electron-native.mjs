@@ -206,7 +206,28 @@ function build(wanted) {
   return { reasons };
 }
 
+/**
+ * The Electron binary itself. package.json's allowScripts denies electron's postinstall, so that
+ * `npm install` works offline (CI, servers that only use the CLI); the binary is fetched here,
+ * the first time the app is started, by electron's own installer.
+ */
+function ensureElectronBinary() {
+  const electronDir = path.join(root, 'node_modules', 'electron');
+  if (fs.existsSync(path.join(electronDir, 'path.txt'))) return;
+  console.log('electron-native: downloading the Electron binary (once)...');
+  const result = spawnSync(process.execPath, [path.join(electronDir, 'install.js')], {
+    cwd: electronDir,
+    stdio: 'inherit',
+    timeout: 10 * 60_000,
+    windowsHide: true,
+  });
+  if (result.status !== 0 || !fs.existsSync(path.join(electronDir, 'path.txt'))) {
+    throw new Failure('could not download the Electron binary: this needs internet access once (or set ELECTRON_MIRROR).');
+  }
+}
+
 function main() {
+  ensureElectronBinary();
   const wanted = wantedStamp();
   if (isUpToDate(wanted)) {
     if (verbose) console.log(`electron-native: up to date for Electron ${wanted.electron}`);

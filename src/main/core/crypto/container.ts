@@ -338,7 +338,7 @@ export class OpenContainer {
     const { chunkSize } = this.header;
     const final = index === this.chunkCount - 1;
     const plainLength = final ? this.size - index * chunkSize : chunkSize;
-    const sealed = Buffer.alloc(plainLength + TAG_BYTES);
+    const sealed = Buffer.allocUnsafe(plainLength + TAG_BYTES);
     const position = this.headerBytes + index * (chunkSize + TAG_BYTES);
     const { bytesRead } = await this.fh.read(sealed, 0, sealed.length, position);
     if (bytesRead < sealed.length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
@@ -346,6 +346,35 @@ export class OpenContainer {
     if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
     this.cache = { index, plain };
     return plain;
+  }
+
+  /**
+   * Reads the whole file once, in order: hashes every byte (the whole-file SHA-256) and
+   * authenticates every chunk on the way. Throws FILE_CORRUPT/FILE_TRUNCATED at the first bad one.
+   */
+  async scan(options: { signal?: AbortSignal; onChunk?: (plainBytes: number) => void } = {}): Promise<string> {
+    const hash = crypto.createHash('sha256');
+    const head = Buffer.allocUnsafe(this.headerBytes);
+    await this.fh.read(head, 0, head.length, 0);
+    hash.update(head);
+    const { chunkSize } = this.header;
+    const sealed = Buffer.allocUnsafe(chunkSize + TAG_BYTES);
+    for (let index = 0; index < this.chunkCount; index++) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const final = index === this.chunkCount - 1;
+      const length = (final ? this.size - index * chunkSize : chunkSize) + TAG_BYTES;
+      const view = sealed.subarray(0, length);
+      const { bytesRead } = await this.fh.read(view, 0, length, this.headerBytes + index * (chunkSize + TAG_BYTES));
+      if (bytesRead < length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
+      hash.update(view);
+      const plain = this.codec.open(view, index, final, BigInt(this.size));
+      if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+      options.onChunk?.(plain.length);
+    }
+    const trailer = Buffer.allocUnsafe(TRAILER_BYTES);
+    await this.fh.read(trailer, 0, TRAILER_BYTES, this.fileSize - TRAILER_BYTES);
+    hash.update(trailer);
+    return hash.digest('hex');
   }
 
   /** Reads `length` payload bytes at `offset`. */
@@ -364,21 +393,40 @@ export class OpenContainer {
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
-  /** A stream of payload bytes [start, end), one chunk at a time. */
+  /**
+   * A stream of payload bytes [start, end), one chunk at a time, with the next chunk read and
+   * decrypted while the consumer handles the current one.
+   */
   createReadStream(start = 0, end = this.size): Readable {
+    const { chunkSize } = this.header;
     let pos = start;
+    let ahead: Promise<Buffer> | null = null;
+    const slice = (at: number): Promise<Buffer> => {
+      const index = Math.floor(at / chunkSize);
+      return this.readChunk(index).then((chunk) => {
+        const from = at - index * chunkSize;
+        return chunk.subarray(from, Math.min(chunk.length, from + (end - at)));
+      });
+    };
     const stream: Readable = new Readable({
+      highWaterMark: chunkSize,
       read: () => {
         if (pos >= end) {
           stream.push(null);
           return;
         }
-        const len = Math.min(end - pos, this.header.chunkSize - (pos % this.header.chunkSize));
-        this.read(pos, len).then(
+        const current = ahead ?? slice(pos);
+        ahead = null;
+        current.then(
           (buf) => {
             pos += buf.length;
-            // copy: the chunk cache is reused by the next read
-            stream.push(Buffer.from(buf));
+            if (pos < end) {
+              ahead = slice(pos);
+              ahead.catch(() => undefined);
+            }
+            // chunk buffers are never written to after decryption, so no copy is needed
+            stream.push(buf);
+            if (pos >= end) stream.push(null);
           },
           (error: Error) => stream.destroy(error),
         );

@@ -45,22 +45,45 @@ async function sha256OfFile(filePath: string, signal?: AbortSignal, onBytes?: (n
   return hash.digest('hex');
 }
 
-/** Runs `pg_restore --list` on a dump streamed to its stdin; resolves with the TOC line count. */
-function pgRestoreList(pgRestorePath: string, input: NodeJS.ReadableStream, signal?: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(pgRestorePath, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true, signal });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d.length + out.length > 1e7 ? '' : d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
-    child.stdin.on('error', () => undefined); // pg_restore may stop reading once it has the TOC
-    input.pipe(child.stdin);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out.split('\n').filter((l) => l && !l.startsWith(';')).length);
-      else reject(new Error(err.trim() || `pg_restore exited with ${code}`));
-    });
+/**
+ * Starts `pg_restore --list` reading a dump from its stdin. The caller writes the dump with
+ * `feed` (pg_restore may stop reading early: later writes are then dropped, not failed) and
+ * `done` resolves with the number of items in the dump's table of contents.
+ */
+function startPgRestoreList(pgRestorePath: string, signal?: AbortSignal) {
+  const child = spawn(pgRestorePath, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true, signal });
+  let items = 0;
+  let err = '';
+  let open = true;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    items += d.split('\n').filter((l) => l && !l.startsWith(';')).length;
   });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
+  child.stdin.on('error', () => (open = false));
+  child.stdin.on('close', () => (open = false));
+  const done = new Promise<number>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(items) : reject(new Error(err.trim() || `pg_restore exited with ${code}`))));
+  });
+  done.catch(() => undefined);
+  return {
+    async feed(chunk: Buffer): Promise<void> {
+      if (!open || child.stdin.write(chunk)) return;
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          child.stdin.off('drain', settle);
+          child.stdin.off('close', settle);
+          resolve();
+        };
+        child.stdin.on('drain', settle);
+        child.stdin.on('close', settle);
+      });
+    },
+    end(): void {
+      if (open) child.stdin.end();
+    },
+    done,
+  };
 }
 
 /**
@@ -105,31 +128,36 @@ export async function verifyBackupFile(
     options.onProgress?.(done, size * 3, item);
   };
 
-  // 1. the file as written
-  fileSha256 = await sha256OfFile(filePath, options.signal, (n) => progress(n, 'whole-file SHA-256'));
-  if (options.expectedSha256 && options.expectedSha256 !== fileSha256) {
-    fail('FILE_CORRUPT', 'The whole-file SHA-256 differs from the one recorded when the backup was written.');
-  } else if (options.expectedSha256) {
-    checks.push('whole-file SHA-256 matches the catalog');
-  }
-
-  // 2. every chunk authenticates; 3. the archive structure reads
+  // 1-3. one sequential pass: whole-file SHA-256, and every chunk decrypts and authenticates;
+  // then the archive structure reads
   let reader: BackupReader;
   try {
     reader = await BackupReader.open(filePath, passphrase);
-    for (let i = 0; i < reader.container.chunkCount; i++) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const chunk = await reader.container.readChunk(i);
-      progress(chunk.length, 'decrypting and authenticating chunks');
-    }
-    checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
-    checks.push('archive structure reads');
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason;
     const t = toTransferable(error);
     fail(t.code, t.message);
+    // still report the whole-file hash of what is there, for comparison with the catalog
+    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
     return report();
   }
+  try {
+    fileSha256 = await reader.container.scan({ signal: options.signal, onChunk: (n) => progress(n, 'authenticating chunks') });
+    checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
+    checks.push('archive structure reads');
+  } catch (error) {
+    await reader.close();
+    if (options.signal?.aborted) throw options.signal.reason;
+    const t = toTransferable(error);
+    fail(t.code, t.message);
+    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+  }
+  if (options.expectedSha256 && fileSha256 && options.expectedSha256 !== fileSha256) {
+    fail('FILE_CORRUPT', 'The whole-file SHA-256 differs from the one recorded when the backup was written.');
+  } else if (options.expectedSha256 && fileSha256) {
+    checks.push('whole-file SHA-256 matches the catalog');
+  }
+  if (reasons.length) return report();
 
   try {
     // 4. the manifest
@@ -144,7 +172,19 @@ export async function verifyBackupFile(
       fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
     }
 
-    // 5. each entry against the manifest
+    // 5. each entry against the manifest; 7. dumps are fed to `pg_restore --list` in the same read
+    const dumpEntries = new Map<string, string>();
+    for (const source of manifest.sources) {
+      if (source.kind === 'database' && source.status === 'success' && source.entry) dumpEntries.set(source.entry, source.label);
+    }
+    let pgRestore: string | null = null;
+    if (dumpEntries.size > 0) {
+      try {
+        pgRestore = await findPgTool('pg_restore', options.env ?? process.env);
+      } catch {
+        warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
+      }
+    }
     const listed = new Set<string>();
     let badEntries = 0;
     for (const entry of manifest.entries) {
@@ -155,10 +195,17 @@ export async function verifyBackupFile(
         continue;
       }
       const hash = new HashStream((n) => progress(n, entry.name));
+      const dumpLabel = dumpEntries.get(entry.name);
+      const lister = dumpLabel && pgRestore ? startPgRestoreList(pgRestore, options.signal) : null;
+      const listing = lister?.done ?? null;
       try {
-        const stream = await reader.openEntry(entry.name);
-        for await (const chunk of stream.pipe(hash)) void chunk;
+        const source = await reader.openEntry(entry.name);
+        source.on('error', (error) => hash.destroy(error));
+        const stream = source.pipe(hash);
+        for await (const chunk of stream) await lister?.feed(chunk as Buffer);
+        lister?.end();
       } catch (error) {
+        lister?.end();
         if (options.signal?.aborted) throw options.signal.reason;
         const t = toTransferable(error);
         fail(t.code, `Entry ${entry.name}: ${t.message}`);
@@ -168,6 +215,13 @@ export async function verifyBackupFile(
       if (hash.bytes !== entry.size || hash.digest() !== entry.sha256) {
         fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
         badEntries++;
+      } else if (listing) {
+        try {
+          checks.push(`dump of ${dumpLabel} readable by pg_restore (${await listing} items)`);
+        } catch (error) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          fail('FILE_CORRUPT', `The dump of ${dumpLabel} is not readable by pg_restore: ${(error as Error).message}`);
+        }
       }
     }
     if (badEntries === 0) checks.push(`${manifest.entries.length} entries match their SHA-256`);
@@ -189,26 +243,6 @@ export async function verifyBackupFile(
       }
     }
 
-    // 7. every dump readable by pg_restore
-    const dumps = manifest.sources.filter((s) => s.kind === 'database' && s.status === 'success' && s.entry);
-    if (dumps.length > 0) {
-      let pgRestore: string | null = null;
-      try {
-        pgRestore = await findPgTool('pg_restore', options.env ?? process.env);
-      } catch {
-        warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
-      }
-      for (const source of dumps) {
-        if (!pgRestore || source.kind !== 'database' || !source.entry) continue;
-        try {
-          const items = await pgRestoreList(pgRestore, await reader.openEntry(source.entry), options.signal);
-          checks.push(`dump of ${source.label} readable by pg_restore (${items} items)`);
-        } catch (error) {
-          if (options.signal?.aborted) throw options.signal.reason;
-          fail('FILE_CORRUPT', `The dump of ${source.label} is not readable by pg_restore: ${(error as Error).message}`);
-        }
-      }
-    }
     checks.push('manifest consistent');
   } finally {
     await reader.close();

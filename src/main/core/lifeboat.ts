@@ -3,6 +3,7 @@ import { AuditRepo } from './catalog/audit-repo';
 import { JobsRepo } from './catalog/jobs-repo';
 import { PlansRepo } from './catalog/plans-repo';
 import { VerificationsRepo } from './catalog/verifications-repo';
+import { SettingsRepo } from './catalog/settings-repo';
 import { createHandlers } from './handlers';
 import { JobRunner } from './jobs/job-runner';
 import { EventBus, silentNotifier, systemClock, type Clock, type Notifier, type SecretStore } from './ports';
@@ -35,6 +36,7 @@ export interface LifeboatCore {
   readonly jobs: JobsRepo;
   readonly audit: AuditRepo;
   readonly verifications: VerificationsRepo;
+  readonly settings: SettingsRepo;
   readonly events: EventBus;
   readonly runner: JobRunner;
   readonly secrets: SecretStore;
@@ -71,6 +73,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     jobs,
     audit: new AuditRepo(catalog, () => clock.now()),
     verifications: new VerificationsRepo(catalog),
+    settings: new SettingsRepo(catalog, () => clock.now()),
     containerOptions: options.containerOptions,
     events,
     runner,

@@ -81,4 +81,38 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_at ON audit_log(at DESC);
   `,
+  // 2: settings, scheduler state, notification channels, alerts, imported backups, restore details
+  `
+  CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE schedule_state (
+    plan_id TEXT PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
+    last_slot_at TEXT,
+    next_run_at TEXT
+  );
+  CREATE TABLE notification_channels (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    on_success INTEGER NOT NULL DEFAULT 0,
+    config TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    plan_id TEXT,
+    job_id TEXT,
+    kind TEXT NOT NULL,
+    message TEXT NOT NULL
+  );
+  CREATE INDEX alerts_at ON alerts(at DESC);
+  ALTER TABLE jobs ADD COLUMN imported_at TEXT;
+  ALTER TABLE restores ADD COLUMN details TEXT;
+  `,
 ];

@@ -1,0 +1,70 @@
+import { useEffect, useState } from 'react';
+import type { JobSummary } from '../../../shared/job';
+import type { Page } from '../../../shared/ipc-contract';
+import { call } from '../lib/api';
+import { toUiError, type UiError } from '../lib/errors';
+import { formatBytes, formatShortDateTime } from '../lib/format';
+import { hrefFor } from '../lib/route';
+import { useJobsStore } from '../stores/jobs-store';
+import { EmptyState } from './EmptyState';
+import { ErrorBanner } from './ErrorBanner';
+import { Pagination } from './Pagination';
+
+const PAGE_SIZE = 25;
+
+/** The successful backups in the catalog, newest first: what Verify and Restore work on. */
+export function BackupList() {
+  const [page, setPage] = useState(1);
+  const [result, setResult] = useState<Page<JobSummary> | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const finishedCount = useJobsStore((s) => s.finishedCount);
+
+  useEffect(() => {
+    let current = true;
+    call('jobs/list', { kind: 'backup', status: 'success', page, pageSize: PAGE_SIZE })
+      .then((r) => current && (setResult(r), setError(null)))
+      .catch((e) => current && setError(toUiError(e)));
+    return () => {
+      current = false;
+    };
+  }, [page, finishedCount]);
+
+  if (error) return <ErrorBanner error={error} />;
+  if (!result) return <p className="muted">Loading…</p>;
+  if (result.total === 0) {
+    return (
+      <EmptyState title="No successful backups yet">
+        Backups appear here after a plan has run successfully. See <a href={hrefFor('plans')}>Plans</a>.
+      </EmptyState>
+    );
+  }
+  return (
+    <>
+      <div className="table-wrap">
+        <table className="table" aria-label="Backups">
+          <thead>
+            <tr>
+              <th scope="col">Plan</th>
+              <th scope="col">Made</th>
+              <th scope="col">File</th>
+              <th scope="col">Size</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.items.map((job) => (
+              <tr key={job.id}>
+                <td>
+                  <a href={hrefFor('history', { job: job.id })}>{job.planName ?? 'No plan'}</a>
+                </td>
+                <td className="nowrap">{formatShortDateTime(job.finishedAt ?? job.startedAt)}</td>
+                <td className="mono break">{job.filePath ?? <span className="muted">file removed by retention</span>}</td>
+                <td className="num nowrap">{formatBytes(job.sizeBytes)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pagination page={page} pageSize={PAGE_SIZE} total={result.total} nouns={['backup', 'backups']} onPage={setPage} />
+    </>
+  );
+}

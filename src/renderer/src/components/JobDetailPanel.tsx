@@ -1,0 +1,124 @@
+import { useEffect } from 'react';
+import { ErrorBanner } from './ErrorBanner';
+import { JobProgressView } from './JobProgressView';
+import { StatusBadge } from './StatusBadge';
+import { formatBytes, formatDateTime, formatDuration, humanize } from '../lib/format';
+import { isFinal, useJobsStore } from '../stores/jobs-store';
+
+/**
+ * The selected job: everything the catalog knows, live while it runs. A drawer over the right
+ * edge, so that the table keeps its full width; Escape closes it.
+ */
+export function JobDetailPanel({ onClose }: { onClose(): void }) {
+  const detail = useJobsStore((s) => s.detail);
+  const detailError = useJobsStore((s) => s.detailError);
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onClose]);
+
+  return (
+    <aside className="panel detail-panel" aria-label="Job details">
+      <header className="panel-header">
+        <h2>{detail ? (detail.planName ?? 'Job') : 'Job'}</h2>
+        <button type="button" className="button-ghost" onClick={onClose} aria-label="Close job details">
+          Close
+        </button>
+      </header>
+      <ErrorBanner error={detailError} />
+      {!detail && !detailError && <p className="muted">Loading…</p>}
+      {detail && (
+        <>
+          <div className="detail-status">
+            <StatusBadge status={detail.status} />
+            <span className="muted">
+              {detail.kind} · {humanize(detail.trigger)}
+              {detail.cancelledBy ? ` · cancelled by ${detail.cancelledBy}` : ''}
+            </span>
+          </div>
+          {!isFinal(detail.status) && <JobProgressView job={detail} />}
+          {detail.displayMessage && (
+            <p className={detail.status === 'failed' || detail.status === 'partial' ? 'detail-message error-text' : 'detail-message'}>
+              {detail.errorCode && <strong className="banner-code">{detail.errorCode}</strong>}
+              {detail.displayMessage}
+            </p>
+          )}
+          <dl className="facts">
+            <dt>Started</dt>
+            <dd>{formatDateTime(detail.startedAt)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatDateTime(detail.finishedAt)}</dd>
+            <dt>Duration</dt>
+            <dd>{formatDuration(detail.durationMs)}</dd>
+            <dt>Size</dt>
+            <dd>{formatBytes(detail.sizeBytes)}</dd>
+            {detail.compressionRatio !== null && (
+              <>
+                <dt>Compression</dt>
+                <dd>{detail.compressionRatio.toFixed(2)}×</dd>
+              </>
+            )}
+            {detail.filePath && (
+              <>
+                <dt>File</dt>
+                <dd className="mono break">{detail.filePath}</dd>
+              </>
+            )}
+            {detail.checksum && (
+              <>
+                <dt>SHA-256</dt>
+                <dd className="mono break">{detail.checksum}</dd>
+              </>
+            )}
+            <dt>Job id</dt>
+            <dd className="mono break">{detail.id}</dd>
+          </dl>
+
+          {detail.sources.length > 0 && (
+            <>
+              <h3>Sources</h3>
+              <table className="table table-compact" aria-label="Source results">
+                <thead>
+                  <tr>
+                    <th scope="col">Source</th>
+                    <th scope="col">Result</th>
+                    <th scope="col">Size</th>
+                    <th scope="col">Files</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {detail.sources.map((source, index) => (
+                    <tr key={index}>
+                      <td>
+                        <span className="muted">{source.kind}</span> {source.label}
+                        {source.message && <div className="error-text small">{source.errorCode ? `${source.errorCode}: ` : ''}{source.message}</div>}
+                      </td>
+                      <td>
+                        <span className={`badge badge-${source.status === 'success' ? 'success' : source.status === 'failed' ? 'failed' : 'cancelled'}`}>
+                          {source.status}
+                        </span>
+                      </td>
+                      <td className="num">{formatBytes(source.bytes)}</td>
+                      <td className="num">{source.files}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          )}
+
+          {detail.stderrTail && (
+            <>
+              <h3>Tool output (last lines)</h3>
+              <pre className="stderr" aria-label="Tool output">{detail.stderrTail}</pre>
+            </>
+          )}
+        </>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,399 @@
+/**
+ * The plan editor's form model. Inputs hold strings (what the user typed); `validateDraft`
+ * turns them into a PlanInput and checks it with the same zod schema main validates with, so
+ * the form and main can never disagree on what a valid plan is.
+ */
+import type { z } from 'zod';
+import {
+  DEFAULT_EXCLUDES,
+  planInputSchema,
+  planSecretsSchema,
+  type BackupType,
+  type Plan,
+  type PlanInput,
+  type PlanSecrets,
+  type Schedule,
+  SSL_MODES,
+} from '../../../shared/plan';
+import { newId } from './ids';
+
+export type SslMode = (typeof SSL_MODES)[number];
+export type ScheduleKind = Schedule['kind'];
+
+export interface DatabaseDraft {
+  id: string;
+  host: string;
+  port: string;
+  user: string;
+  database: string;
+  sslMode: SslMode;
+  /** a password is already in the keychain for this source */
+  hasPassword: boolean;
+  /** typed by the user; sent only in secrets.dbPasswords, never in the plan */
+  password: string;
+  removePassword: boolean;
+}
+
+export interface FolderDraft {
+  id: string;
+  path: string;
+  /** one pattern per line */
+  excludes: string;
+}
+
+export interface PlanDraft {
+  id?: string;
+  name: string;
+  enabled: boolean;
+  type: BackupType;
+  databases: DatabaseDraft[];
+  folders: FolderDraft[];
+  scheduleKind: ScheduleKind;
+  time: string;
+  weekDays: number[];
+  monthDay: string;
+  everyHours: string;
+  cron: string;
+  timezone: string;
+  retentionDays: string;
+  maxCount: string;
+  keepLast: string;
+  keepDaily: string;
+  keepWeekly: string;
+  keepMonthly: string;
+  compressionLevel: string;
+  encrypt: boolean;
+  /** whether the saved plan was already encrypted (so a passphrase is in the keychain) */
+  hadEncryption: boolean;
+  passphrase: string;
+  passphraseConfirm: string;
+  verifyAfter: boolean;
+  retriesCount: string;
+  backoffSeconds: string;
+  destination: string;
+}
+
+export const WEEK_DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+export function localTimezone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  } catch {
+    return 'UTC';
+  }
+}
+
+export function newDatabaseDraft(): DatabaseDraft {
+  return {
+    id: newId(),
+    host: 'localhost',
+    port: '5432',
+    user: 'postgres',
+    database: '',
+    sslMode: 'prefer',
+    hasPassword: false,
+    password: '',
+    removePassword: false,
+  };
+}
+
+export function newFolderDraft(): FolderDraft {
+  return { id: newId(), path: '', excludes: DEFAULT_EXCLUDES.join('\n') };
+}
+
+/** A new plan: daily full at 02:00 in the local timezone, kept 7 days, encrypted. */
+export function emptyDraft(defaults: { destination: string; timezone?: string }): PlanDraft {
+  return {
+    name: '',
+    enabled: true,
+    type: 'full',
+    databases: [],
+    folders: [],
+    scheduleKind: 'daily',
+    time: '02:00',
+    weekDays: [0],
+    monthDay: '1',
+    everyHours: '6',
+    cron: '',
+    timezone: defaults.timezone ?? localTimezone(),
+    retentionDays: '7',
+    maxCount: '',
+    keepLast: '0',
+    keepDaily: '0',
+    keepWeekly: '0',
+    keepMonthly: '0',
+    compressionLevel: '1',
+    encrypt: true,
+    hadEncryption: false,
+    passphrase: '',
+    passphraseConfirm: '',
+    verifyAfter: true,
+    retriesCount: '2',
+    backoffSeconds: '30',
+    destination: defaults.destination,
+  };
+}
+
+const str = (n: number | null | undefined): string => (n === null || n === undefined ? '' : String(n));
+
+export function draftFromPlan(plan: Plan): PlanDraft {
+  const base = emptyDraft({ destination: plan.options.destination, timezone: plan.timezone });
+  const s = plan.schedule;
+  return {
+    ...base,
+    id: plan.id,
+    name: plan.name,
+    enabled: plan.enabled,
+    type: plan.type,
+    databases: plan.databases.map((db) => ({
+      id: db.id,
+      host: db.host,
+      port: String(db.port),
+      user: db.user,
+      database: db.database,
+      sslMode: db.sslMode,
+      hasPassword: db.hasPassword,
+      password: '',
+      removePassword: false,
+    })),
+    folders: plan.folders.map((f) => ({ id: f.id, path: f.path, excludes: f.excludes.join('\n') })),
+    scheduleKind: s.kind,
+    time: 'time' in s ? s.time : base.time,
+    weekDays: s.kind === 'weekly' ? s.days : base.weekDays,
+    monthDay: s.kind === 'monthly' ? String(s.day) : base.monthDay,
+    everyHours: s.kind === 'hourly' ? String(s.everyHours) : base.everyHours,
+    cron: s.kind === 'cron' ? s.expression : '',
+    retentionDays: str(plan.retention.days),
+    maxCount: str(plan.retention.maxCount),
+    keepLast: str(plan.retention.keepLast),
+    keepDaily: str(plan.retention.keepDaily),
+    keepWeekly: str(plan.retention.keepWeekly),
+    keepMonthly: str(plan.retention.keepMonthly),
+    compressionLevel: String(plan.options.compressionLevel),
+    encrypt: plan.options.encrypt,
+    hadEncryption: plan.options.encrypt,
+    verifyAfter: plan.options.verifyAfter,
+    retriesCount: String(plan.options.retries.count),
+    backoffSeconds: String(plan.options.retries.backoffSeconds),
+  };
+}
+
+/** '' means "not set" (the schema's default); anything else must be a number, or zod says so. */
+function num(text: string): number | undefined {
+  const t = text.trim();
+  return t === '' ? undefined : Number(t);
+}
+
+/** For limits where empty means "no limit". */
+function numOrNull(text: string): number | null {
+  const t = text.trim();
+  return t === '' ? null : Number(t);
+}
+
+function schedule(d: PlanDraft): Schedule {
+  switch (d.scheduleKind) {
+    case 'manual':
+      return { kind: 'manual' };
+    case 'daily':
+      return { kind: 'daily', time: d.time };
+    case 'weekly':
+      return { kind: 'weekly', time: d.time, days: [...d.weekDays].sort((a, b) => a - b) };
+    case 'monthly':
+      return { kind: 'monthly', time: d.time, day: num(d.monthDay) as number };
+    case 'hourly':
+      return { kind: 'hourly', everyHours: num(d.everyHours) as number };
+    case 'cron':
+      return { kind: 'cron', expression: d.cron.trim() };
+  }
+}
+
+export function draftToInput(d: PlanDraft): PlanInput {
+  return {
+    ...(d.id ? { id: d.id } : {}),
+    name: d.name,
+    enabled: d.enabled,
+    type: d.type,
+    databases: d.databases.map((db) => ({
+      id: db.id,
+      host: db.host.trim(),
+      port: num(db.port),
+      user: db.user.trim(),
+      database: db.database.trim(),
+      sslMode: db.sslMode,
+      // main recomputes it from the keychain; sent for completeness of the shape
+      hasPassword: db.hasPassword && !db.removePassword,
+    })),
+    folders: d.folders.map((f) => ({
+      id: f.id,
+      path: f.path.trim(),
+      excludes: f.excludes
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    })),
+    schedule: schedule(d),
+    timezone: d.timezone.trim(),
+    retention: {
+      days: numOrNull(d.retentionDays),
+      maxCount: numOrNull(d.maxCount),
+      keepLast: num(d.keepLast),
+      keepDaily: num(d.keepDaily),
+      keepWeekly: num(d.keepWeekly),
+      keepMonthly: num(d.keepMonthly),
+    },
+    options: {
+      compressionLevel: num(d.compressionLevel),
+      encrypt: d.encrypt,
+      verifyAfter: d.verifyAfter,
+      retries: { count: num(d.retriesCount), backoffSeconds: num(d.backoffSeconds) },
+      destination: d.destination.trim(),
+    },
+  };
+}
+
+export function draftSecrets(d: PlanDraft): PlanSecrets {
+  const dbPasswords: Record<string, string> = {};
+  for (const db of d.databases) {
+    if (db.password !== '') dbPasswords[db.id] = db.password;
+    // an empty string tells main to remove the stored password
+    else if (db.removePassword && db.hasPassword) dbPasswords[db.id] = '';
+  }
+  return { dbPasswords, ...(d.encrypt && d.passphrase !== '' ? { passphrase: d.passphrase } : {}) };
+}
+
+/** Field errors keyed by the draft's field path, e.g. `name`, `folders.0.path`, `options.destination`. */
+export type FieldErrors = Record<string, string>;
+
+const FIELD_MESSAGES: Record<string, string> = {
+  name: 'Enter a name for the plan',
+  'options.destination': 'Enter the destination folder for the backup files',
+  timezone: 'Enter a timezone, for example Europe/Berlin',
+  'schedule.expression': 'Enter a cron expression, for example 0 2 * * *',
+};
+
+/** Plain-language messages for zod's generic issues; messages set in the schema win over these. */
+function friendly(issue: z.core.$ZodRawIssue): string | undefined {
+  const path = (issue.path ?? []).join('.');
+  if (FIELD_MESSAGES[path] && (issue.code === 'too_small' || issue.code === 'invalid_type')) return FIELD_MESSAGES[path];
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'Enter a whole number';
+      return issue.expected === 'number' ? 'Enter a number' : 'This field is required';
+    case 'too_small':
+      if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'This field is required' : `Use at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return Number(issue.minimum) <= 1 ? 'Choose at least one' : `Choose at least ${issue.minimum}`;
+      return `Use a value of at least ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `Use at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `Use at most ${issue.maximum} entries`;
+      return `Use a value of at most ${issue.maximum}`;
+    case 'invalid_value':
+      return 'Choose one of the offered values';
+    default:
+      return undefined;
+  }
+}
+
+
+export type DraftValidation =
+  | { ok: true; plan: PlanInput; secrets: PlanSecrets }
+  | { ok: false; errors: FieldErrors };
+
+/** Validates the draft with the shared schemas plus the checks only the form can make. */
+export function validateDraft(d: PlanDraft): DraftValidation {
+  const errors: FieldErrors = {};
+  const plan = draftToInput(d);
+  const parsed = planInputSchema.safeParse(plan, { error: friendly });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      // the first issue of a field is the one to fix first
+      errors[issue.path.map(String).join('.')] ??= issue.message;
+    }
+  }
+
+  const secrets = draftSecrets(d);
+  const needsPassphrase = d.encrypt && !d.hadEncryption;
+  if (needsPassphrase && d.passphrase === '') {
+    errors.passphrase = 'Enter a passphrase: encrypted backups cannot be read without it';
+  } else if (d.encrypt && d.passphrase !== '') {
+    const checked = planSecretsSchema.safeParse(secrets);
+    if (!checked.success) errors.passphrase = checked.error.issues[0]?.message ?? 'Invalid passphrase';
+  }
+  if (d.encrypt && d.passphrase !== d.passphraseConfirm) {
+    errors.passphraseConfirm = 'The two passphrases do not match';
+  }
+
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, plan, secrets };
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Name',
+  databases: 'Sources',
+  folders: 'Sources',
+  host: 'host',
+  port: 'port',
+  user: 'user',
+  database: 'database',
+  path: 'path',
+  excludes: 'exclude patterns',
+  'schedule.time': 'Time',
+  'schedule.days': 'Week days',
+  'schedule.day': 'Day of month',
+  'schedule.everyHours': 'Every N hours',
+  'schedule.expression': 'Cron expression',
+  timezone: 'Timezone',
+  'retention.days': 'Keep for days',
+  'retention.maxCount': 'Keep at most',
+  'retention.keepLast': 'Keep last',
+  'retention.keepDaily': 'Keep daily',
+  'retention.keepWeekly': 'Keep weekly',
+  'retention.keepMonthly': 'Keep monthly',
+  'options.destination': 'Destination folder',
+  'options.compressionLevel': 'Compression level',
+  'options.retries.count': 'Retries',
+  'options.retries.backoffSeconds': 'Back-off',
+  passphrase: 'Passphrase',
+  passphraseConfirm: 'Confirm passphrase',
+};
+
+/** The name a user sees for an error key, for the summary above the form: "Folder 1 path". */
+export function fieldLabel(key: string): string {
+  const source = /^(databases|folders)\.(\d+)\.(\w+)/.exec(key);
+  if (source) {
+    const [, list, index, field] = source;
+    return `${list === 'databases' ? 'Database' : 'Folder'} ${Number(index) + 1} ${FIELD_LABELS[field] ?? field}`;
+  }
+  return FIELD_LABELS[key] ?? key;
+}
+
+export function describeSchedule(s: Schedule): string {
+  switch (s.kind) {
+    case 'manual':
+      return 'Manual only';
+    case 'daily':
+      return `Daily at ${s.time}`;
+    case 'weekly':
+      return `Weekly on ${s.days.map((d) => WEEK_DAYS[d]).join(', ')} at ${s.time}`;
+    case 'monthly':
+      return `Monthly on day ${s.day} at ${s.time}`;
+    case 'hourly':
+      return s.everyHours === 1 ? 'Every hour' : `Every ${s.everyHours} hours`;
+    case 'cron':
+      return `Cron ${s.expression}`;
+  }
+}
+
+export function describeRetention(r: Plan['retention']): string {
+  const parts: string[] = [];
+  if (r.days) parts.push(`${r.days} days`);
+  if (r.maxCount) parts.push(`at most ${r.maxCount}`);
+  const gfs = [
+    r.keepLast && `last ${r.keepLast}`,
+    r.keepDaily && `${r.keepDaily} daily`,
+    r.keepWeekly && `${r.keepWeekly} weekly`,
+    r.keepMonthly && `${r.keepMonthly} monthly`,
+  ].filter(Boolean);
+  parts.push(...(gfs as string[]));
+  return parts.length ? `Keep ${parts.join(', ')}` : 'Keep everything';
+}

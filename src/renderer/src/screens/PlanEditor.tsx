@@ -1,0 +1,437 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { CheckboxField, Field } from '../components/Field';
+import { toUiError, type UiError } from '../lib/errors';
+import {
+  WEEK_DAYS,
+  draftFromPlan,
+  emptyDraft,
+  fieldLabel,
+  newDatabaseDraft,
+  newFolderDraft,
+  validateDraft,
+  type DatabaseDraft,
+  type FieldErrors,
+  type FolderDraft,
+  type PlanDraft,
+  type ScheduleKind,
+  type SslMode,
+} from '../lib/plan-form';
+import { useAppStore } from '../stores/app-store';
+import { usePlansStore } from '../stores/plans-store';
+
+const SCHEDULE_KINDS: { value: ScheduleKind; label: string }[] = [
+  { value: 'daily', label: 'Daily' },
+  { value: 'weekly', label: 'Weekly' },
+  { value: 'monthly', label: 'Monthly' },
+  { value: 'hourly', label: 'Every N hours' },
+  { value: 'cron', label: 'Cron expression' },
+  { value: 'manual', label: 'Manual only' },
+];
+
+const COMPRESSION_LABELS: Record<number, string> = { 0: '0 — store, no compression', 1: '1 — fastest', 6: '6 — balanced', 9: '9 — smallest' };
+
+/** Timezone names for the datalist; older engines without supportedValuesOf get a free text field. */
+function timezoneNames(): string[] {
+  try {
+    return Intl.supportedValuesOf('timeZone');
+  } catch {
+    return [];
+  }
+}
+
+function defaultDestination(dataDir: string | undefined, platform: string | undefined): string {
+  if (!dataDir) return '';
+  return `${dataDir}${platform === 'win32' ? '\\' : '/'}backups`;
+}
+
+export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: Plan | null): void }) {
+  const info = useAppStore((s) => s.info);
+  const save = usePlansStore((s) => s.save);
+  const [draft, setDraft] = useState<PlanDraft>(() =>
+    plan ? draftFromPlan(plan) : emptyDraft({ destination: defaultDestination(info?.dataDir, info?.platform) }),
+  );
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [serverError, setServerError] = useState<UiError | null>(null);
+  const [saving, setSaving] = useState(false);
+  const timezones = useMemo(timezoneNames, []);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // after a failed submit, take the user to the first field to fix
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [errors]);
+
+  const update = (patch: Partial<PlanDraft>) => setDraft((d) => ({ ...d, ...patch }));
+  const updateDb = (index: number, patch: Partial<DatabaseDraft>) =>
+    setDraft((d) => ({ ...d, databases: d.databases.map((db, i) => (i === index ? { ...db, ...patch } : db)) }));
+  const updateFolder = (index: number, patch: Partial<FolderDraft>) =>
+    setDraft((d) => ({ ...d, folders: d.folders.map((f, i) => (i === index ? { ...f, ...patch } : f)) }));
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setServerError(null);
+    const result = validateDraft(draft);
+    if (!result.ok) {
+      setErrors(result.errors);
+      return;
+    }
+    setErrors({});
+    setSaving(true);
+    try {
+      const saved = await save(result.plan, result.secrets);
+      onDone(saved);
+    } catch (e) {
+      setServerError(toUiError(e));
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const errorCount = Object.keys(errors).length;
+  // the schema reports "no source at all" on `databases`; per-source errors have longer paths
+  const sourcesError = errors.databases;
+
+  return (
+    <section className="screen" aria-labelledby="editor-title">
+      <header className="screen-header">
+        <h1 id="editor-title">{plan ? `Edit “${plan.name}”` : 'New plan'}</h1>
+      </header>
+
+      <form ref={formRef} className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Plan">
+        {errorCount > 0 && (
+          <div className="banner banner-error" role="alert">
+            <div>
+              <strong>{errorCount === 1 ? 'One field needs attention:' : `${errorCount} fields need attention:`}</strong>{' '}
+              {[...new Set(Object.keys(errors).map(fieldLabel))].join(', ')}.
+            </div>
+          </div>
+        )}
+        <ErrorBanner error={serverError} onDismiss={() => setServerError(null)} />
+
+        <fieldset className="card">
+          <legend>Plan</legend>
+          <div className="grid-2">
+            <Field label="Name" error={errors.name}>
+              {(p) => <input {...p} value={draft.name} onChange={(e) => update({ name: e.target.value })} maxLength={120} />}
+            </Field>
+            <Field label="Backup type" hint="Incremental and differential back up changed files only; databases are always dumped whole.">
+              {(p) => (
+                <select {...p} value={draft.type} onChange={(e) => update({ type: e.target.value as PlanDraft['type'] })}>
+                  {BACKUP_TYPES.map((t) => (
+                    <option key={t} value={t}>
+                      {t}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          <CheckboxField label="Enabled (runs on its schedule)" checked={draft.enabled} onChange={(enabled) => update({ enabled })} />
+        </fieldset>
+
+        <fieldset className="card">
+          <legend>Sources</legend>
+          {sourcesError && (
+            <div className="field-error" role="alert">
+              {sourcesError}
+            </div>
+          )}
+          {draft.databases.map((db, index) => (
+            <div className="source" key={db.id} aria-label={`Database ${index + 1}`} role="group">
+              <div className="source-header">
+                <h3>Database {index + 1}</h3>
+                <button
+                  type="button"
+                  className="button-ghost"
+                  onClick={() => update({ databases: draft.databases.filter((_, i) => i !== index) })}
+                >
+                  Remove database
+                </button>
+              </div>
+              <div className="grid-3">
+                <Field label="Host" error={errors[`databases.${index}.host`]}>
+                  {(p) => <input {...p} value={db.host} onChange={(e) => updateDb(index, { host: e.target.value })} />}
+                </Field>
+                <Field label="Port" error={errors[`databases.${index}.port`]}>
+                  {(p) => <input {...p} inputMode="numeric" value={db.port} onChange={(e) => updateDb(index, { port: e.target.value })} />}
+                </Field>
+                <Field label="SSL mode">
+                  {(p) => (
+                    <select {...p} value={db.sslMode} onChange={(e) => updateDb(index, { sslMode: e.target.value as SslMode })}>
+                      {SSL_MODES.map((m) => (
+                        <option key={m} value={m}>
+                          {m}
+                        </option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+                <Field label="User" error={errors[`databases.${index}.user`]}>
+                  {(p) => <input {...p} value={db.user} onChange={(e) => updateDb(index, { user: e.target.value })} autoComplete="off" />}
+                </Field>
+                <Field label="Database" error={errors[`databases.${index}.database`]}>
+                  {(p) => <input {...p} value={db.database} onChange={(e) => updateDb(index, { database: e.target.value })} />}
+                </Field>
+                <Field
+                  label="Password"
+                  hint={
+                    db.hasPassword
+                      ? db.removePassword
+                        ? 'The stored password will be removed.'
+                        : 'Stored in keychain. Leave blank to keep it.'
+                      : 'Kept in the OS keychain, never in the plan.'
+                  }
+                >
+                  {(p) => (
+                    <input
+                      {...p}
+                      type="password"
+                      autoComplete="new-password"
+                      value={db.password}
+                      placeholder={db.hasPassword ? 'stored in keychain' : ''}
+                      onChange={(e) => updateDb(index, { password: e.target.value })}
+                    />
+                  )}
+                </Field>
+              </div>
+              {db.hasPassword && (
+                <CheckboxField
+                  label="Remove the stored password"
+                  checked={db.removePassword}
+                  onChange={(removePassword) => updateDb(index, { removePassword, password: '' })}
+                />
+              )}
+            </div>
+          ))}
+          {draft.folders.map((folder, index) => (
+            <div className="source" key={folder.id} aria-label={`Folder ${index + 1}`} role="group">
+              <div className="source-header">
+                <h3>Folder {index + 1}</h3>
+                <button
+                  type="button"
+                  className="button-ghost"
+                  onClick={() => update({ folders: draft.folders.filter((_, i) => i !== index) })}
+                >
+                  Remove folder
+                </button>
+              </div>
+              <Field label="Folder path" error={errors[`folders.${index}.path`]}>
+                {(p) => (
+                  <input
+                    {...p}
+                    className="mono"
+                    value={folder.path}
+                    placeholder="/home/me/projects"
+                    onChange={(e) => updateFolder(index, { path: e.target.value })}
+                  />
+                )}
+              </Field>
+              <Field
+                label="Exclude patterns"
+                hint="One pattern per line, matched against names and relative paths."
+                error={Object.entries(errors).find(([k]) => k.startsWith(`folders.${index}.excludes`))?.[1]}
+              >
+                {(p) => (
+                  <textarea
+                    {...p}
+                    className="mono"
+                    rows={6}
+                    value={folder.excludes}
+                    onChange={(e) => updateFolder(index, { excludes: e.target.value })}
+                  />
+                )}
+              </Field>
+            </div>
+          ))}
+          <div className="button-row">
+            <button type="button" onClick={() => update({ databases: [...draft.databases, newDatabaseDraft()] })}>
+              Add database
+            </button>
+            <button type="button" onClick={() => update({ folders: [...draft.folders, newFolderDraft()] })}>
+              Add folder
+            </button>
+          </div>
+        </fieldset>
+
+        <fieldset className="card">
+          <legend>Schedule</legend>
+          <div className="grid-3">
+            <Field label="Runs">
+              {(p) => (
+                <select {...p} value={draft.scheduleKind} onChange={(e) => update({ scheduleKind: e.target.value as ScheduleKind })}>
+                  {SCHEDULE_KINDS.map((k) => (
+                    <option key={k.value} value={k.value}>
+                      {k.label}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            {(draft.scheduleKind === 'daily' || draft.scheduleKind === 'weekly' || draft.scheduleKind === 'monthly') && (
+              <Field label="At (HH:mm)" error={errors['schedule.time']}>
+                {(p) => <input {...p} type="time" value={draft.time} onChange={(e) => update({ time: e.target.value })} />}
+              </Field>
+            )}
+            {draft.scheduleKind === 'monthly' && (
+              <Field label="Day of month" error={errors['schedule.day']} hint="Days past the month's end run on its last day.">
+                {(p) => <input {...p} inputMode="numeric" value={draft.monthDay} onChange={(e) => update({ monthDay: e.target.value })} />}
+              </Field>
+            )}
+            {draft.scheduleKind === 'hourly' && (
+              <Field label="Every N hours" error={errors['schedule.everyHours']}>
+                {(p) => <input {...p} inputMode="numeric" value={draft.everyHours} onChange={(e) => update({ everyHours: e.target.value })} />}
+              </Field>
+            )}
+            {draft.scheduleKind === 'cron' && (
+              <Field label="Cron expression" error={errors['schedule.expression']} hint="minute hour day month weekday">
+                {(p) => <input {...p} className="mono" value={draft.cron} placeholder="0 2 * * *" onChange={(e) => update({ cron: e.target.value })} />}
+              </Field>
+            )}
+            {draft.scheduleKind !== 'manual' && (
+              <Field label="Timezone" error={errors.timezone}>
+                {(p) => (
+                  <>
+                    <input {...p} list="timezones" value={draft.timezone} onChange={(e) => update({ timezone: e.target.value })} />
+                    <datalist id="timezones">
+                      {timezones.map((tz) => (
+                        <option key={tz} value={tz} />
+                      ))}
+                    </datalist>
+                  </>
+                )}
+              </Field>
+            )}
+          </div>
+          {draft.scheduleKind === 'weekly' && (
+            <fieldset className="weekdays">
+              <legend>On these days</legend>
+              {WEEK_DAYS.map((label, day) => (
+                <label key={label} className="weekday">
+                  <input
+                    type="checkbox"
+                    checked={draft.weekDays.includes(day)}
+                    onChange={(e) =>
+                      update({ weekDays: e.target.checked ? [...draft.weekDays, day] : draft.weekDays.filter((d) => d !== day) })
+                    }
+                  />
+                  {label}
+                </label>
+              ))}
+              {errors['schedule.days'] && <div className="field-error">{errors['schedule.days']}</div>}
+            </fieldset>
+          )}
+        </fieldset>
+
+        <fieldset className="card">
+          <legend>Retention</legend>
+          <div className="grid-3">
+            <Field label="Keep for days" hint="1–365; blank keeps regardless of age." error={errors['retention.days']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.retentionDays} onChange={(e) => update({ retentionDays: e.target.value })} />}
+            </Field>
+            <Field label="Keep at most" hint="Backups in total; blank for no limit." error={errors['retention.maxCount']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.maxCount} onChange={(e) => update({ maxCount: e.target.value })} />}
+            </Field>
+            <Field label="Keep last" error={errors['retention.keepLast']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.keepLast} onChange={(e) => update({ keepLast: e.target.value })} />}
+            </Field>
+            <Field label="Keep daily" error={errors['retention.keepDaily']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.keepDaily} onChange={(e) => update({ keepDaily: e.target.value })} />}
+            </Field>
+            <Field label="Keep weekly" error={errors['retention.keepWeekly']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.keepWeekly} onChange={(e) => update({ keepWeekly: e.target.value })} />}
+            </Field>
+            <Field label="Keep monthly" error={errors['retention.keepMonthly']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.keepMonthly} onChange={(e) => update({ keepMonthly: e.target.value })} />}
+            </Field>
+          </div>
+          <p className="field-hint">The newest verified backup, and any backup a kept incremental depends on, are never deleted.</p>
+        </fieldset>
+
+        <fieldset className="card">
+          <legend>Options</legend>
+          <div className="grid-2">
+            <Field label="Destination folder" error={errors['options.destination']}>
+              {(p) => (
+                <input
+                  {...p}
+                  className="mono"
+                  value={draft.destination}
+                  placeholder="/var/backups/lifeboat"
+                  onChange={(e) => update({ destination: e.target.value })}
+                />
+              )}
+            </Field>
+            <Field label="Compression level" error={errors['options.compressionLevel']}>
+              {(p) => (
+                <select {...p} value={draft.compressionLevel} onChange={(e) => update({ compressionLevel: e.target.value })}>
+                  {Array.from({ length: 10 }, (_, level) => (
+                    <option key={level} value={String(level)}>
+                      {COMPRESSION_LABELS[level] ?? String(level)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          </div>
+          <CheckboxField label="Encrypt backups (AES-256-GCM)" checked={draft.encrypt} onChange={(encrypt) => update({ encrypt })} />
+          {draft.encrypt && (
+            <div className="grid-2">
+              <Field
+                label="Passphrase"
+                error={errors.passphrase}
+                hint={
+                  draft.hadEncryption
+                    ? 'Stored in keychain. Leave blank to keep it. Older backups keep needing the passphrase they were made with.'
+                    : 'At least 8 characters. Kept in the OS keychain. Without it the backups cannot be read.'
+                }
+              >
+                {(p) => (
+                  <input
+                    {...p}
+                    type="password"
+                    autoComplete="new-password"
+                    value={draft.passphrase}
+                    onChange={(e) => update({ passphrase: e.target.value })}
+                  />
+                )}
+              </Field>
+              <Field label="Confirm passphrase" error={errors.passphraseConfirm}>
+                {(p) => (
+                  <input
+                    {...p}
+                    type="password"
+                    autoComplete="new-password"
+                    value={draft.passphraseConfirm}
+                    onChange={(e) => update({ passphraseConfirm: e.target.value })}
+                  />
+                )}
+              </Field>
+            </div>
+          )}
+          <CheckboxField label="Verify after backup" checked={draft.verifyAfter} onChange={(verifyAfter) => update({ verifyAfter })} />
+          <div className="grid-2">
+            <Field label="Retries" hint="For transient failures such as an unreachable server." error={errors['options.retries.count']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.retriesCount} onChange={(e) => update({ retriesCount: e.target.value })} />}
+            </Field>
+            <Field label="Back-off (seconds)" error={errors['options.retries.backoffSeconds']}>
+              {(p) => (
+                <input {...p} inputMode="numeric" value={draft.backoffSeconds} onChange={(e) => update({ backoffSeconds: e.target.value })} />
+              )}
+            </Field>
+          </div>
+        </fieldset>
+
+        <div className="form-actions">
+          <button type="submit" className="button-primary" disabled={saving}>
+            {saving ? 'Saving…' : plan ? 'Save changes' : 'Create plan'}
+          </button>
+          <button type="button" onClick={() => onDone(null)} disabled={saving}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

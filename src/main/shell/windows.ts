@@ -20,6 +20,15 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * `npm run dev` only: Vite's React refresh needs an inline preamble script and a websocket for
+ * hot reload. Never used by `npm start` or a packaged app (no dev server URL there).
+ */
+export const DEV_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
+  "script-src 'self'",
+  "script-src 'self' 'unsafe-inline'",
+).replace("connect-src 'self'", "connect-src 'self' ws://localhost:* ws://127.0.0.1:*");
+
 /** The pages allowed to talk to main and to be navigated to. */
 export function trustedOrigins(): TrustedOrigins {
   return { devServerUrl: devServerUrl(app.isPackaged), rendererFileUrl };
@@ -32,9 +41,10 @@ export function trustedOrigins(): TrustedOrigins {
  */
 export function hardenSession(): void {
   const ses = session.defaultSession;
+  const policy = devServerUrl(app.isPackaged) ? DEV_CONTENT_SECURITY_POLICY : CONTENT_SECURITY_POLICY;
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
-      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [policy] },
     });
   });
   ses.setPermissionRequestHandler((_webContents, _permission, callback) => callback(false));

@@ -34,6 +34,11 @@ export interface FinishedArchive {
   sha256: string;
 }
 
+/** The name a backup is written under until it is complete: `<final>.part`. */
+export function tempPathFor(finalPath: string): string {
+  return `${finalPath}.part`;
+}
+
 /** Maps a file-system error at the destination to the error the user can act on. */
 export function destinationError(error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -55,7 +60,7 @@ export class ArchiveWriter {
   private aborting: Promise<void> | null = null;
 
   private constructor(private readonly options: ArchiveWriterOptions) {
-    this.tempPath = `${options.finalPath}.part`;
+    this.tempPath = tempPathFor(options.finalPath);
     this.zip = new ZipArchive({
       zlib: { level: options.compressionLevel },
       forceZip64: true,
@@ -99,7 +104,16 @@ export class ArchiveWriter {
     source.pipe(hash);
     const done = once(this.zip, 'entry');
     this.zip.append(hash, { name, store: opts.store, mode: opts.mode, date: opts.date ?? new Date() });
-    await Promise.race([done, this.written.then(() => Promise.reject(new Error('archive closed early')))]);
+    try {
+      await Promise.race([done, this.written.then(() => Promise.reject(new Error('archive closed early')))]);
+    } catch (error) {
+      // A failed write (ENOSPC...) reaches `once` first, raw, as the zip's 'error' event; the
+      // pipeline, which rejects too, says what it means for the user (DEST_NO_SPACE...).
+      throw await this.written.then(
+        () => error,
+        (failure: unknown) => failure,
+      );
+    }
     this.throwIfAborted();
     return { size: hash.bytes, sha256: hash.digest() };
   }

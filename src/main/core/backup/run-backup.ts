@@ -19,7 +19,7 @@ import type {
 } from '../../../shared/manifest';
 import { MANIFEST_FORMAT } from '../../../shared/manifest';
 import type { BackupType, DatabaseSource, FolderSource } from '../../../shared/plan';
-import { ArchiveWriter, destinationError } from '../archive/writer';
+import { ArchiveWriter, destinationError, tempPathFor, type AddedEntry } from '../archive/writer';
 import { assertReadableFolder, measureFolder, walkFolder } from '../folders/walk';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
 import { connectDatabase } from '../postgres/connection';
@@ -53,6 +53,11 @@ export interface BackupSpec {
   /** transient failures (server unreachable) are retried this often with exponential back-off */
   retries: { count: number; backoffSeconds: number };
   env?: NodeJS.ProcessEnv;
+  /**
+   * Folders searched for pg_dump after LIFEBOAT_PG_BIN and PATH; defaults to the platform's usual
+   * install folders. Tests pass [] (with an env whose PATH has no pg_dump) to prove a missing tool.
+   */
+  pgToolDirs?: readonly string[];
   /** tests: smaller container chunks, cheaper KDF */
   containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
 }
@@ -112,6 +117,21 @@ export async function freeBytes(dir: string): Promise<number | null> {
   }
 }
 
+/**
+ * `<stem>.lifeboat` at the destination, or `<stem>-2.lifeboat`, `-3`... when that name is taken:
+ * names are stamped to the second, and the rename into place would silently replace an earlier
+ * backup made in the same second.
+ */
+async function unusedFinalPath(destination: string, stem: string): Promise<string> {
+  for (let n = 1; ; n++) {
+    const candidate = path.join(destination, `${stem}${n > 1 ? `-${n}` : ''}.lifeboat`);
+    const taken = await Promise.all(
+      [candidate, tempPathFor(candidate)].map((p) => fs.promises.lstat(p).then(() => true, () => false)),
+    );
+    if (!taken.includes(true)) return candidate;
+  }
+}
+
 function sourceLabel(source: DatabaseSource): string {
   return `${source.database}@${source.host}:${source.port}`;
 }
@@ -157,7 +177,7 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
     manifestSources.push(manifest);
     try {
       const preflight = await withRetries(spec, signal, () =>
-        preflightDatabase(input.source, input.password, env, { signal }),
+        preflightDatabase(input.source, input.password, env, { signal, fallbackDirs: spec.pgToolDirs }),
       );
       manifest.serverVersion = preflight.serverVersion.text;
       manifest.pgDumpVersion = preflight.pgDumpVersion.text;
@@ -214,7 +234,9 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
   }
 
   // 2. the streaming pass
-  const finalPath = path.join(spec.destination, `${spec.fileStem}.lifeboat`);
+  const finalPath = await unusedFinalPath(spec.destination, spec.fileStem);
+  // recorded before the file exists: a crash right after it is created still finds and removes it
+  ctx.setTempPath(tempPathFor(finalPath));
   const writer = await ArchiveWriter.create({
     finalPath,
     backupId: spec.backupId,
@@ -224,7 +246,6 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
     signal,
     ...spec.containerOptions,
   });
-  ctx.setTempPath(writer.tempPath);
   const entries: ManifestEntry[] = [];
   const stderrTails: string[] = [];
   const createdAt = new Date().toISOString();
@@ -240,18 +261,33 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
             snapshot.tables.reduce((sum, t) => sum + t.bytes, 0),
             0,
           );
+          // pg_dump stops when the job is cancelled, and also when the archive fails under it
+          // (disk full): nobody reads its output then, and it would block on the pipe for ever
+          const stopDump = new AbortController();
+          const onAbort = () => stopDump.abort(signal.reason);
+          signal.addEventListener('abort', onAbort, { once: true });
           const dump = spawnPgDump({
             pgDumpPath: preflight.pgDumpPath,
             source: input.source,
             password: input.password,
             snapshotId: snapshot.snapshotId,
             compressionLevel: spec.compressionLevel,
-            signal,
+            signal: stopDump.signal,
             env,
           });
           const name = `databases/${safeName(input.source.id)}-${safeName(input.source.database)}.dump`;
-          const added = await writer.addStream(name, dump.stdout, { store: true, onBytes: (n) => meter.bytes(n) });
-          const { stderrTail } = await dump.done;
+          let added: AddedEntry;
+          let stderrTail: string;
+          try {
+            added = await writer.addStream(name, dump.stdout, { store: true, onBytes: (n) => meter.bytes(n) });
+            ({ stderrTail } = await dump.done);
+          } catch (error) {
+            stopDump.abort();
+            await dump.done.catch(() => undefined);
+            throw error;
+          } finally {
+            signal.removeEventListener('abort', onAbort);
+          }
           if (stderrTail.trim()) stderrTails.push(`${manifest.label}: ${stderrTail.trim()}`);
           manifest.entry = name;
           entries.push({ name, kind: 'database-dump', sourceId: input.source.id, size: added.size, sha256: added.sha256 });

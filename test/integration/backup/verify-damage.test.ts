@@ -1,0 +1,126 @@
+/**
+ * Verification of a real backup file (database dump + folder) and of damaged copies of it: a
+ * flipped byte, a truncation and a wrong passphrase are each reported with their own code, and
+ * an intact file passes every layer, pg_restore --list included.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
+import { FAST_CONTAINER, PASSPHRASE, planInput, runPlan, savePlan } from '../../support/backup-fixtures';
+import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { makeTempDir, makeTestCore } from '../../support/temp-core';
+
+let cluster: PgCluster;
+let work: string;
+let core: ReturnType<typeof makeTestCore>;
+let backupFile: string;
+let checksum: string;
+
+beforeAll(async () => {
+  cluster = await startPgCluster();
+  await cluster.createDatabase('shop');
+  await cluster.psql(
+    `CREATE TABLE orders (id int PRIMARY KEY, customer text, total numeric(10,2));
+     INSERT INTO orders SELECT g, 'customer ' || g, g * 1.5 FROM generate_series(1, 3000) g;
+     CREATE TABLE "Line Items" (order_id int REFERENCES orders, sku text);
+     INSERT INTO "Line Items" SELECT g % 3000 + 1, md5(g::text) FROM generate_series(1, 5000) g;`,
+    'shop',
+  );
+  work = makeTempDir('lifeboat-verify-');
+  const folder = path.join(work, 'files');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'random.bin'), crypto.randomBytes(1024 * 1024));
+  fs.writeFileSync(path.join(folder, 'notes.txt'), 'hello\n'.repeat(1000));
+  // small chunks: the file has many, so the damage lands in one of them, not in the only one
+  core = makeTestCore({ containerOptions: { ...FAST_CONTAINER, chunkSize: 64 * 1024 } });
+  const destination = path.join(work, 'backups');
+  const source = cluster.source('shop');
+  const plan = await savePlan(
+    core,
+    planInput({ name: 'Shop', destination, databases: [source], folders: [{ id: 'files', path: folder }] }),
+    { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+  );
+  const job = await runPlan(core, plan);
+  if (job.status !== 'success') throw new Error(`backup failed: ${job.displayMessage}`);
+  backupFile = job.filePath!;
+  checksum = job.checksum!;
+});
+
+afterAll(async () => {
+  await core?.cleanup();
+  await cluster?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+function damagedCopy(name: string, damage: (bytes: Buffer) => Buffer): string {
+  const copy = path.join(work, name);
+  fs.writeFileSync(copy, damage(fs.readFileSync(backupFile)));
+  return copy;
+}
+
+describe('verifying a backup file', () => {
+  it('passes an intact file on every layer, pg_restore --list included', async () => {
+    const report = await verifyBackupFile(backupFile, PASSPHRASE, { expectedSha256: checksum });
+    expect(report.status, report.reasons.join('\n')).toBe('passed');
+    expect(report.errorCode).toBeNull();
+    expect(report.reasons).toEqual([]);
+    expect(report.fileSha256).toBe(checksum);
+    expect(report.checks).toEqual(
+      expect.arrayContaining([
+        'file present',
+        'whole-file SHA-256 matches the catalog',
+        expect.stringMatching(/^\d{2,} chunks decrypt and authenticate$/),
+        'archive structure reads',
+        '3 entries match their SHA-256',
+        expect.stringMatching(/^dump of shop@127\.0\.0\.1:\d+ readable by pg_restore \(\d+ items\)$/),
+        'manifest consistent',
+      ]),
+    );
+    expect(report.manifest?.sources.find((s) => s.kind === 'database')).toMatchObject({
+      tables: [
+        { name: 'Line Items', rows: 5000 },
+        { name: 'orders', rows: 3000 },
+      ],
+    });
+  });
+
+  it('fails a file with one flipped byte in the middle: FILE_CORRUPT, the chunk named', async () => {
+    const copy = damagedCopy('flipped.lifeboat', (bytes) => {
+      bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+      return bytes;
+    });
+    // no catalog checksum: the chunk authentication alone must catch it
+    const report = await verifyBackupFile(copy, PASSPHRASE);
+    expect(report.status).toBe('failed');
+    expect(report.errorCode).toBe('FILE_CORRUPT');
+    expect(report.reasons).toEqual([expect.stringMatching(/damaged.*\(chunk \d+ of \d+ fails authentication\)/)]);
+    expect(report.checks).not.toContainEqual(expect.stringMatching(/chunks decrypt/));
+
+    const withCatalog = await verifyBackupFile(copy, PASSPHRASE, { expectedSha256: checksum });
+    expect(withCatalog.errorCode).toBe('FILE_CORRUPT');
+    expect(withCatalog.reasons.join('\n')).toContain('whole-file SHA-256 differs');
+  });
+
+  it('fails a truncated file with FILE_TRUNCATED', async () => {
+    for (const keep of [0.5, 0.999]) {
+      const copy = damagedCopy(`truncated-${keep}.lifeboat`, (bytes) => bytes.subarray(0, Math.floor(bytes.length * keep)));
+      const report = await verifyBackupFile(copy, PASSPHRASE);
+      expect(report.status).toBe('failed');
+      expect(report.errorCode, `kept ${keep}`).toBe('FILE_TRUNCATED');
+      expect(report.reasons[0]).toContain('Copy it again');
+    }
+  });
+
+  it('fails a wrong passphrase with WRONG_PASSPHRASE, and a missing one with PASSPHRASE_REQUIRED', async () => {
+    const wrong = await verifyBackupFile(backupFile, `${PASSPHRASE}!`);
+    expect(wrong.status).toBe('failed');
+    expect(wrong.errorCode).toBe('WRONG_PASSPHRASE');
+    expect(wrong.reasons[0]).toContain('Enter the passphrase that was set');
+    expect(wrong.manifest).toBeNull();
+
+    const none = await verifyBackupFile(backupFile, null);
+    expect(none.errorCode).toBe('PASSPHRASE_REQUIRED');
+  });
+});

@@ -3,7 +3,6 @@
  * no desktop. Exit codes: 0 success, 1 failure, 2 bad usage, 3 partial (some sources failed),
  * 130 cancelled (Ctrl-C).
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -13,6 +12,7 @@ import { DEFAULT_EXCLUDES } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
 import { readContainerHeader } from '../core/crypto/container';
 import { runBackup } from '../core/backup/run-backup';
+import { verifyAfterBackup } from '../core/backup/verify-after';
 import { fileStamp } from '../core/backup/plan-backup';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { resolveDataDir } from '../core/paths';
@@ -174,25 +174,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             ctx,
           );
           const { manifest: _m, ...outcome } = result;
-          if (opts.verify && outcome.filePath && outcome.status !== 'failed') {
-            ctx.progress({ phase: 'verify', percent: 93 });
-            const report = await verifyBackupFile(outcome.filePath, passphrase, { expectedSha256: outcome.checksum, signal: ctx.signal, env: io.env });
-            core.verifications.record({
-              id: randomUUID(),
-              jobId: ctx.jobId,
-              backupJobId: ctx.jobId,
-              filePath: outcome.filePath,
-              status: report.status,
-              drill: false,
-              reasons: report.reasons,
-              createdAt: new Date().toISOString(),
-            });
-            if (report.status === 'failed') {
-              return { ...outcome, status: 'failed', errorCode: report.errorCode, displayMessage: `The backup was written but failed verification: ${report.reasons[0]}` };
-            }
-            outcome.displayMessage = `${outcome.displayMessage ?? ''} ${report.status === 'passed' ? 'Verified.' : `Verified with warnings: ${report.reasons[0]}`}`;
-          }
-          return outcome;
+          if (!opts.verify) return outcome;
+          return (await verifyAfterBackup(core, ctx, outcome, passphrase, io.env)).outcome;
         });
         core.audit.record('cli', 'backup.run', job.id);
         const detail = await followJob(core, job, io, Boolean(opts.json));

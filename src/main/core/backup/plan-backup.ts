@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import type { ManifestUnchangedFile } from '../../../shared/manifest';
@@ -9,7 +8,7 @@ import type { LifeboatCore } from '../lifeboat';
 import { secretKeys } from '../paths';
 import { applyRetention } from './apply-retention';
 import { runBackup, type BaseIndex } from './run-backup';
-import { verifyBackupFile } from '../verify/verify-backup';
+import { verifyAfterBackup } from './verify-after';
 
 /** `2026-11-24T02:00:05.123Z` -> `20261124-020005` */
 export function fileStamp(date: Date): string {
@@ -101,37 +100,14 @@ export async function runPlanBackup(core: LifeboatCore, plan: Plan, ctx: JobCont
   if (result.status === 'failed' || !result.filePath) return final;
 
   let verified = false;
+  let final2 = final;
   if (plan.options.verifyAfter) {
-    ctx.progress({ phase: 'verify', percent: 93, currentItem: result.filePath });
-    const report = await verifyBackupFile(result.filePath, passphrase, {
-      expectedSha256: result.checksum,
-      signal: ctx.signal,
-      onProgress: (done, total) => ctx.progress({ percent: 93 + Math.min(6, (6 * done) / total) }),
-    });
-    core.verifications.record({
-      id: randomUUID(),
-      jobId: ctx.jobId,
-      backupJobId: ctx.jobId,
-      filePath: result.filePath,
-      status: report.status,
-      drill: false,
-      reasons: report.reasons,
-      createdAt: core.clock.now().toISOString(),
-    });
-    if (report.status === 'failed') {
-      // the file stays for inspection, but this run did not produce a backup anyone should trust
-      return {
-        ...final,
-        status: 'failed',
-        errorCode: report.errorCode ?? 'FILE_CORRUPT',
-        displayMessage: `The backup was written but failed verification: ${report.reasons[0]}`,
-      };
-    }
-    verified = report.status === 'passed';
-    if (report.status === 'warnings') final.displayMessage = `${final.displayMessage} Verified with warnings: ${report.reasons[0]}`;
-    else final.displayMessage = `${final.displayMessage} Verified.`;
+    const checked = await verifyAfterBackup(core, ctx, final, passphrase);
+    if (checked.outcome.status === 'failed') return checked.outcome;
+    final2 = checked.outcome;
+    verified = checked.passed;
   }
   ctx.progress({ phase: 'retention', percent: 99 });
   await applyRetention(core, plan, { jobId: ctx.jobId, baseId: base?.backupId ?? null, type: backupType, verified });
-  return final;
+  return final2;
 }

@@ -29,6 +29,27 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'plans/delete': true,
   'plans/run-now': true,
   'audit/list': true,
+  'scheduler/status': true,
+  'scheduler/reinitialize': true,
+  'plans/preview-schedule': true,
+  'plans/presets': true,
+  'notify/list-channels': true,
+  'notify/save-channel': true,
+  'notify/delete-channel': true,
+  'notify/test-channel': true,
+  'alerts/list': true,
+  'settings/get': true,
+  'settings/set': true,
+  'backups/inspect': true,
+  'backups/import': true,
+  'backups/rebuild-catalog': true,
+  'verify/run': true,
+  'verify/run-all': true,
+  'verify/drill': true,
+  'verify/list': true,
+  'restore/preview': true,
+  'restore/start': true,
+  'restore/list': true,
 };
 
 /** Every pushed event of the contract, exactly. */
@@ -37,6 +58,7 @@ const PUSH_CHANNELS: Record<PushChannel, true> = {
   'app/paused-changed': true,
   'plans/changed': true,
   'app/open-job': true,
+  'alerts/raised': true,
 };
 
 const EVENT_PREFIX: typeof ContractEventPrefix = 'event:';

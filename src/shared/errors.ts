@@ -39,8 +39,24 @@ export const ERROR_MESSAGES = {
   FILE_CORRUPT:
     'The backup file is damaged: its contents fail authentication. Copy it again from its source or use another backup.',
   UNSAFE_PATH: 'The backup holds a path that would land outside the target folder; it was refused and nothing was written.',
+  PG_RESTORE_FAILED:
+    'pg_restore failed and its changes were rolled back. See the tool output below for the reason, or restore into a new database instead.',
+  PG_RESTORE_TOO_OLD:
+    'pg_restore is older than the pg_dump that made this dump and cannot read it. Install the PostgreSQL client tools of that version or newer, or set LIFEBOAT_PG_BIN to their folder.',
+  PG_DATABASE_EXISTS:
+    'A database with this name already exists on the server, and nothing was changed. Choose another name, or restore over the existing database (a safety backup of it is taken first).',
+  PG_CREATE_DENIED:
+    'The PostgreSQL user may not create databases. Grant it CREATEDB (ALTER ROLE name CREATEDB), use another user, or restore over an existing database.',
+  BASE_BACKUP_MISSING:
+    'This incremental backup needs an earlier backup that holds some of its files, and that backup was not found. Put the named .lifeboat file next to this one (or import it), then try again.',
+  RESTORE_SELECTION_MISSING:
+    'The backup does not hold what was selected to restore. Pick the databases, tables or paths from the preview of this backup.',
+  RESTORE_TARGET_INVALID:
+    'The restore target cannot be used as given. Choose a target folder that is a folder, or a database name of 1-63 characters.',
   KEYCHAIN_UNAVAILABLE:
     'The operating system keychain is not available, so Lifeboat cannot store passwords safely. On Linux install and unlock a keyring (gnome-keyring or KWallet) and log in to a desktop session that starts it; on macOS and Windows sign in to your user account normally.',
+  NOTIFY_FAILED:
+    'The notification could not be delivered. Check the channel: the webhook or Slack URL, the Telegram bot token and chat id, or the SMTP host, port, security, user and password, and that this computer can reach that server. Then use "Send test".',
   INTERNAL: 'Something unexpected went wrong. The details are in the job log; please report them.',
 } as const;
 

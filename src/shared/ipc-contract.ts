@@ -7,7 +7,9 @@
 import { z } from 'zod';
 import type { TransferableError } from './errors';
 import { JOB_KINDS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
-import { planInputSchema, planSecretsSchema, type Plan } from './plan';
+import { planInputSchema, planSecretsSchema, scheduleSchema, type Plan, type PlanInput } from './plan';
+import { restoreInvokeSchemas, type RestoreInvokeResponses } from './restore';
+import { channelInputSchema, settingsPatchSchema, type AlertEntry, type AppSettings, type NotificationChannel } from './notify';
 
 const empty = z.undefined().or(z.object({}).strict()).optional();
 const byId = z.object({ id: z.string().min(1).max(64) }).strict();
@@ -39,6 +41,31 @@ export interface Page<T> {
   pageSize: number;
 }
 
+export type SchedulerState = 'running' | 'paused' | 'stopped';
+
+/** A plan's next armed run; `at` is null when it is not armed (manual, disabled, scheduler stopped). */
+export interface PlanNextRun {
+  planId: string;
+  planName: string;
+  at: string | null;
+}
+
+export interface SchedulerStatus {
+  state: SchedulerState;
+  /** every plan, soonest first, unarmed ones last */
+  nextRuns: PlanNextRun[];
+}
+
+/** A preset offered on first run; the renderer fills in the sources and the destination. */
+export interface PlanPreset {
+  id: string;
+  title: string;
+  description: string;
+  /** which sources the preset is meant for */
+  sources: 'databases-and-folders' | 'databases';
+  plan: Omit<PlanInput, 'options'> & { options: Omit<PlanInput['options'], 'destination'> };
+}
+
 export interface AuditEntry {
   id: number;
   at: string;
@@ -62,6 +89,23 @@ export const invokeSchemas = {
   'plans/delete': byId,
   'plans/run-now': byId,
   'audit/list': z.object({ page: z.number().int().min(1).default(1), pageSize: z.number().int().min(1).max(200).default(50) }).strict().default({ page: 1, pageSize: 50 }),
+  'scheduler/status': empty,
+  /** re-arms every plan from the catalog (after catching up missed slots) */
+  'scheduler/reinitialize': empty,
+  'plans/preview-schedule': z
+    .object({ schedule: scheduleSchema, timezone: z.string().min(1).max(64), count: z.number().int().min(1).max(20).default(5) })
+    .strict(),
+  'plans/presets': empty,
+  'notify/list-channels': empty,
+  /** `secret`: kept in the keychain; '' removes the stored one; left out keeps it */
+  'notify/save-channel': z.object({ channel: channelInputSchema, secret: z.string().max(4096).optional() }).strict(),
+  'notify/delete-channel': byId,
+  'notify/test-channel': byId,
+  'alerts/list': z.object({ page: z.number().int().min(1).default(1), pageSize: z.number().int().min(1).max(200).default(50) }).strict().default({ page: 1, pageSize: 50 }),
+  'settings/get': empty,
+  /** only the fields given change */
+  'settings/set': settingsPatchSchema,
+  ...restoreInvokeSchemas,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeSchemas;
@@ -86,6 +130,28 @@ export interface InvokeResponses {
   'plans/delete': { deleted: boolean };
   'plans/run-now': { jobId: string };
   'audit/list': Page<AuditEntry>;
+  'scheduler/status': SchedulerStatus;
+  'scheduler/reinitialize': SchedulerStatus;
+  /** the next runs, ISO-8601 UTC, strictly increasing; empty for a manual schedule */
+  'plans/preview-schedule': { runs: string[] };
+  'plans/presets': PlanPreset[];
+  'notify/list-channels': NotificationChannel[];
+  'notify/save-channel': NotificationChannel;
+  'notify/delete-channel': { deleted: boolean };
+  'notify/test-channel': { delivered: true };
+  'alerts/list': Page<AlertEntry>;
+  'settings/get': AppSettings;
+  'settings/set': AppSettings;
+  'backups/inspect': RestoreInvokeResponses['backups/inspect'];
+  'backups/import': RestoreInvokeResponses['backups/import'];
+  'backups/rebuild-catalog': RestoreInvokeResponses['backups/rebuild-catalog'];
+  'verify/run': RestoreInvokeResponses['verify/run'];
+  'verify/run-all': RestoreInvokeResponses['verify/run-all'];
+  'verify/drill': RestoreInvokeResponses['verify/drill'];
+  'verify/list': RestoreInvokeResponses['verify/list'];
+  'restore/preview': RestoreInvokeResponses['restore/preview'];
+  'restore/start': RestoreInvokeResponses['restore/start'];
+  'restore/list': RestoreInvokeResponses['restore/list'];
 }
 
 /** Events pushed from main to the renderer. */
@@ -95,9 +161,11 @@ export interface PushEvents {
   'plans/changed': { planId: string };
   /** a notification was clicked: show this job */
   'app/open-job': { jobId: string };
+  /** an alert was raised (consecutive failures, unusual size or duration, low disk, overdue plan) */
+  'alerts/raised': AlertEntry;
 }
 export type PushChannel = keyof PushEvents;
-export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed', 'app/open-job'];
+export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed', 'app/open-job', 'alerts/raised'];
 
 /** The reply envelope: errors cross IPC as data, never as thrown Electron errors. */
 export type InvokeResult<K extends InvokeChannel> =

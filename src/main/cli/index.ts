@@ -19,6 +19,7 @@ import { resolveDataDir } from '../core/paths';
 import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
 import { parseDatabaseUrl, readPassphrase } from './args';
+import { registerRestoreCommand, runCliDrill, type CliDeps } from './restore-commands';
 import { formatBytes, formatDuration, printTable } from './format';
 
 const APP_VERSION: string = JSON.parse(
@@ -108,6 +109,9 @@ function openCore(io: Io, passphrase: string | null): LifeboatCore {
     appVersion: APP_VERSION,
     secrets: new CliSecretStore(passphrase, io.env),
     actor: 'cli',
+    // overdue-plan alerts are the app's job (it runs the schedules); a one-off command must not
+    // alert about plans it was not asked to look at
+    notifications: { watchOverdue: false },
   });
 }
 
@@ -117,6 +121,13 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Builds the command tree; `run(argv)` executes it. Exported for tests. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const restoreDeps: CliDeps = {
+    io,
+    openCore: (passphrase) => openCore(io, passphrase),
+    followJob: (core, job, json) => followJob(core, job, io, json),
+    printJob: (detail, json) => printJob(detail, io, json),
+    setExitFor: (detail) => setExit(exitFor(detail.status)),
+  };
   const program = new Command('lifeboat')
     .description('Lifeboat: backups of PostgreSQL databases and folders, without the window.')
     .version(APP_VERSION)
@@ -284,18 +295,30 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<file>', 'a .lifeboat file')
     .description('verify a backup: checksums, authentication of every chunk, archive, entries, pg_restore --list')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--drill', 'also restore every database into a throwaway database on --server, compare row counts, drop it')
+    .option('--server <url>', 'postgres://user@host:port[/maintenance-db] for --drill (password from PGPASSWORD or ~/.pgpass)')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts) => {
+      if (opts.drill && !opts.server) throw new AppError('VALIDATION', { detail: '--drill needs --server postgres://user@host:port' });
       const passphrase = readPassphrase(opts.passphraseFile, io.env);
       const report = await verifyBackupFile(path.resolve(file), passphrase, { env: io.env });
       const { manifest, ...rest } = report;
-      if (opts.json) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
-      else {
+      if (opts.json && !opts.drill) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
+      else if (!opts.json) {
         io.out(`${report.status.toUpperCase()}: ${file}`);
         for (const c of report.checks) io.out(`  ok   ${c}`);
         for (const r of report.reasons) io.out(`  ${report.status === 'failed' ? 'FAIL' : 'warn'} ${r}`);
       }
       setExit(report.status === 'failed' ? EXIT.failed : EXIT.ok);
+      if (!opts.drill) return;
+      if (report.status === 'failed') {
+        if (opts.json) io.out(JSON.stringify({ verify: { ...rest, backupId: manifest?.backupId ?? null }, drill: null }, null, 2));
+        return;
+      }
+      const drill = await runCliDrill(restoreDeps, file, passphrase, opts.server, Boolean(opts.json));
+      if (opts.json) io.out(JSON.stringify({ verify: { ...rest, backupId: manifest?.backupId ?? null }, drill }, null, 2));
+      else printJob(drill, io, false);
+      setExit(drill.status === 'success' ? EXIT.ok : exitFor(drill.status));
     });
 
   program
@@ -323,6 +346,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (s.error) io.out(`  error: ${s.error.message}`);
       }
     });
+
+  registerRestoreCommand(program, restoreDeps);
 
   return program;
 }

@@ -3,6 +3,10 @@ import { AppError } from '../../shared/errors';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary } from '../../shared/job';
 import { secretKeys } from './paths';
+import { createNotifyHandlers } from './handlers/notify';
+import { createSchedulerHandlers } from './handlers/scheduler';
+import { validateSchedule } from './scheduler/next-run';
+import { createRestoreHandlers } from './handlers/restore';
 import type { LifeboatCore } from './lifeboat';
 
 const CSV_COLUMNS: (keyof JobSummary)[] = [
@@ -79,6 +83,8 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
       const id = plan.id ?? randomUUID();
       const existing = plan.id ? core.plans.get(plan.id) : undefined;
       if (plan.id && !existing) throw new AppError('NOT_FOUND', { detail: `plan ${plan.id}` });
+      // a bad time zone or cron expression is refused here, not discovered at 02:00
+      validateSchedule(plan.schedule, plan.timezone);
       for (const [sourceId, password] of Object.entries(secrets.dbPasswords)) {
         const key = secretKeys.dbPassword(id, sourceId);
         if (password === '') await core.secrets.delete(key);
@@ -116,5 +122,8 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
       return { jobId: job.id };
     },
     'audit/list': ({ page, pageSize }) => core.audit.list(page, pageSize),
+    ...createNotifyHandlers(core, actor),
+    ...createSchedulerHandlers(core, actor),
+    ...createRestoreHandlers(core, actor),
   };
 }

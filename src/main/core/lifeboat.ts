@@ -4,13 +4,25 @@ import { JobsRepo } from './catalog/jobs-repo';
 import { PlansRepo } from './catalog/plans-repo';
 import { VerificationsRepo } from './catalog/verifications-repo';
 import { SettingsRepo } from './catalog/settings-repo';
+import { ScheduleStateRepo } from './catalog/schedule-state-repo';
 import { createHandlers } from './handlers';
 import { JobRunner } from './jobs/job-runner';
 import { EventBus, silentNotifier, systemClock, type Clock, type Notifier, type SecretStore } from './ports';
 import { runPlanBackup } from './backup/plan-backup';
+import { Scheduler } from './scheduler/scheduler';
+import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
 import type { Plan } from '../../shared/plan';
+
+/**
+ * The OS login item, from the shell (Electron's login item settings, an XDG autostart entry):
+ * start Lifeboat when the user logs in, minimised to the tray, so that schedules run.
+ */
+export interface DesktopIntegration {
+  getStartAtLogin(): boolean;
+  setStartAtLogin(on: boolean): void;
+}
 
 export interface CoreOptions {
   dataDir: string;
@@ -26,6 +38,10 @@ export interface CoreOptions {
   actor?: string;
   /** tests and benchmarks only: container chunk size and KDF cost */
   containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
+  /** delivery timeout, overdue-check period, disk probe of the notification service */
+  notifications?: NotificationServiceOptions;
+  /** start at login; only the desktop app has it (not the CLI, not the browser tests) */
+  desktop?: DesktopIntegration;
 }
 
 export interface LifeboatCore {
@@ -41,8 +57,14 @@ export interface LifeboatCore {
   readonly runner: JobRunner;
   readonly secrets: SecretStore;
   readonly notifier: Notifier;
+  /** desktop notifications, notification channels and alerts; subscribed to job updates */
+  readonly notifications: NotificationService;
   readonly clock: Clock;
   readonly handlers: InvokeHandlers;
+  /** arms scheduled plans; idle until the shell calls start() (the CLI never does) */
+  readonly scheduler: Scheduler;
+  /** the OS login item, when running as the desktop app */
+  readonly desktop?: DesktopIntegration;
   readonly containerOptions?: CoreOptions['containerOptions'];
   isPaused(): boolean;
   setPaused(paused: boolean): void;
@@ -79,8 +101,11 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     runner,
     secrets: options.secrets,
     notifier: options.notifier ?? silentNotifier,
+    desktop: options.desktop,
     clock,
     handlers: undefined as unknown as InvokeHandlers,
+    scheduler: undefined as unknown as Scheduler,
+    notifications: undefined as unknown as NotificationService,
     isPaused: () => paused,
     setPaused(next) {
       if (next === paused) return;
@@ -94,12 +119,28 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
       );
     },
     async close() {
+      // no slot may start a job while the running ones are being cancelled
+      core.scheduler.stop();
       await runner.cancelAll('system');
+      await core.notifications.close();
       catalog.close();
     },
   };
   (core as { handlers: InvokeHandlers }).handlers = createHandlers(core, options.actor);
+  (core as { scheduler: Scheduler }).scheduler = new Scheduler({
+    plans: core.plans,
+    runner,
+    audit: core.audit,
+    events,
+    clock,
+    state: new ScheduleStateRepo(catalog),
+    isPaused: () => core.isPaused(),
+    startPlanBackup: (plan, trigger) => core.startPlanBackup(plan, trigger),
+  });
+  (core as { notifications: NotificationService }).notifications = new NotificationService(core, options.notifications);
+  const recoveredFrom = clock.now().toISOString();
   const interrupted = runner.recoverInterrupted();
   if (interrupted > 0) core.audit.record('system', 'jobs.mark-interrupted', null, { count: interrupted });
+  core.notifications.start({ interruptedSince: recoveredFrom });
   return core;
 }

@@ -2,7 +2,7 @@
  * The Electron shell: wires the engine to the desktop. Start-up reads as a list (see onReady);
  * everything else lives in src/main/core, which never imports electron.
  */
-import { app, dialog, safeStorage, type BrowserWindow } from 'electron';
+import { app, dialog, powerMonitor, safeStorage, type BrowserWindow } from 'electron';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { resolveDataDir } from '../core/paths';
 import type { TrayState } from '../core/tray-state';
@@ -46,6 +46,17 @@ function setupCore(): LifeboatCore {
     secrets: new SafeStorageSecretStore(dataDir, safeStorage),
     notifier: new ElectronNotifier(openJob),
     nativeBinding: resolveElectronNativeBinding(),
+  });
+}
+
+/**
+ * Starts the schedules once the tray can show their progress: missed slots run once now, and
+ * again on wake, when timers that slept with the machine are re-armed from the real time.
+ */
+function setupScheduler(engine: LifeboatCore): void {
+  engine.scheduler.start();
+  powerMonitor.on('resume', () => {
+    if (core === engine && !closing) engine.scheduler.catchUp();
   });
 }
 
@@ -105,6 +116,7 @@ async function onReady(): Promise<void> {
   disposeIpc = setupIpc(core);
   mainWindow = setupMainWindow();
   disposeTray = setupTray(core, { showWindow: () => void revealWindow(), quit: quitApp, onStateChange: onTrayState }).dispose;
+  setupScheduler(core);
   setupUpdater();
 }
 

@@ -59,7 +59,7 @@ const DEFAULT_KILL_GRACE_MS = 3000;
  * a PGSERVICE, PGOPTIONS or PGCLIENTENCODING in the user's shell cannot redirect or alter the
  * dump. PGPASSFILE and the PGSSL* certificate paths stay: they are how a user configures those.
  */
-const LIBPQ_CONNECTION_VARS = [
+export const LIBPQ_CONNECTION_VARS = [
   'PGHOST',
   'PGHOSTADDR',
   'PGPORT',

@@ -1,0 +1,157 @@
+/**
+ * `lifeboat restore` and `lifeboat verify --drill`: the same restore and drill jobs as the app.
+ * Secrets as everywhere in the CLI: the passphrase from --passphrase-file or LIFEBOAT_PASSPHRASE,
+ * server passwords from PGPASSWORD or ~/.pgpass, never from an argument.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { AppError } from '../../shared/errors';
+import type { JobDetail, JobSummary } from '../../shared/job';
+import type { BackupManifest, ManifestDatabaseSource } from '../../shared/manifest';
+import { CONFLICT_POLICIES, type ConflictPolicy, type ServerTarget, type TableRef } from '../../shared/restore';
+import type { LifeboatCore } from '../core/lifeboat';
+import { readHeaderInfo } from '../core/restore/backup-index';
+import { openManifest } from '../core/restore/preview';
+import { startDrillJob, startRestoreJob } from '../core/restore/restore-jobs';
+import { parseDatabaseUrl, readPassphrase } from './args';
+
+export interface CliDeps {
+  io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
+  openCore(passphrase: string | null): LifeboatCore;
+  followJob(core: LifeboatCore, job: JobSummary, json: boolean): Promise<JobDetail>;
+  printJob(detail: JobDetail, json: boolean): void;
+  setExitFor(detail: JobDetail): void;
+}
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/** A server from a postgres:// URL; the database part (default postgres) is where CREATE/DROP DATABASE run. */
+export function parseServerUrl(url: string, env: NodeJS.ProcessEnv): ServerTarget {
+  let withDb = url;
+  try {
+    const parsed = new URL(url);
+    if (parsed.pathname === '' || parsed.pathname === '/') {
+      parsed.pathname = '/postgres';
+      withDb = parsed.toString();
+    }
+  } catch {
+    // parseDatabaseUrl explains what a URL should look like
+  }
+  const source = parseDatabaseUrl(withDb, 'server');
+  return {
+    host: source.host,
+    port: source.port,
+    user: source.user,
+    sslMode: source.sslMode,
+    password: env.PGPASSWORD || undefined,
+    maintenanceDatabase: source.database,
+  };
+}
+
+/**
+ * `--tables a,b` against the backup: `schema.table`, or a bare name that must be unique in the
+ * backup. VALIDATION names the choices when a name is unknown or ambiguous.
+ */
+export function resolveTableNames(manifest: BackupManifest, names: string[]): TableRef[] {
+  const tables = manifest.sources.filter((s): s is ManifestDatabaseSource => s.kind === 'database').flatMap((s) => s.tables);
+  return names.map((name) => {
+    const exact = tables.filter((t) => `${t.schema}.${t.name}` === name);
+    const bare = exact.length ? exact : tables.filter((t) => t.name === name);
+    if (bare.length === 1) return { schema: bare[0]!.schema, name: bare[0]!.name };
+    const known = tables.map((t) => `${t.schema}.${t.name}`).join(', ');
+    throw new AppError('VALIDATION', {
+      detail: bare.length ? `--tables ${name} is in several schemas; write schema.table (${bare.map((t) => `${t.schema}.${t.name}`).join(', ')})` : `--tables ${name} is not in the backup; it holds: ${known || 'no tables'}`,
+    });
+  });
+}
+
+export function registerRestoreCommand(program: Command, deps: CliDeps): void {
+  program
+    .command('restore')
+    .argument('<file>', 'a .lifeboat file')
+    .description('restore a backup: databases into a new (or, with --over-existing, an existing) database; files into a folder')
+    .option('--to-db <url>', 'postgres://user@host:port/dbname to restore the database into (password from PGPASSWORD or ~/.pgpass)')
+    .option('--tables <list>', 'only these tables, comma-separated (schema.table, or a name unique in the backup)')
+    .option('--over-existing', 'restore over the existing database in --to-db (a safety backup of it is taken first)')
+    .option('--source <id>', 'which database or folder of the backup, when it holds several')
+    .option('--to-folder <dir>', 'restore the files into this folder')
+    .option('--to-original', 'restore the files where they were backed up from')
+    .option('--paths <list>', 'only these files or folders, comma-separated, relative to the backed-up folder')
+    .option('--conflict <policy>', `what to do when a file exists and differs: ${CONFLICT_POLICIES.join(', ')}`, 'skip')
+    .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts) => {
+      const { io } = deps;
+      const filePath = path.resolve(file);
+      if (!opts.toDb && !opts.toFolder && !opts.toOriginal) {
+        throw new AppError('VALIDATION', { detail: 'say where to restore: --to-db <url>, --to-folder <dir> or --to-original' });
+      }
+      if (opts.toFolder && opts.toOriginal) throw new AppError('VALIDATION', { detail: 'give --to-folder or --to-original, not both' });
+      if (!(CONFLICT_POLICIES as readonly string[]).includes(opts.conflict)) {
+        throw new AppError('VALIDATION', { detail: `--conflict takes ${CONFLICT_POLICIES.join(', ')}` });
+      }
+      if ((opts.tables || opts.overExisting) && !opts.toDb) throw new AppError('VALIDATION', { detail: '--tables and --over-existing need --to-db' });
+      if (opts.paths && !opts.toFolder && !opts.toOriginal) throw new AppError('VALIDATION', { detail: '--paths needs --to-folder or --to-original' });
+      const header = await readHeaderInfo(filePath);
+      const passphrase = header.encrypted ? readPassphrase(opts.passphraseFile, io.env) : null;
+      if (header.encrypted && !passphrase) throw new AppError('PASSPHRASE_REQUIRED');
+      const manifest = await openManifest(filePath, passphrase);
+
+      let database;
+      if (opts.toDb) {
+        const target = parseDatabaseUrl(opts.toDb, 'target');
+        const dbSources = manifest.sources.filter((s) => s.kind === 'database');
+        database = {
+          server: {
+            host: target.host,
+            port: target.port,
+            user: target.user,
+            sslMode: target.sslMode,
+            password: io.env.PGPASSWORD || undefined,
+          },
+          database: target.database,
+          mode: opts.overExisting ? ('existing' as const) : ('new' as const),
+          sourceId: opts.source && dbSources.some((s) => s.id === opts.source) ? (opts.source as string) : undefined,
+          tables: opts.tables ? resolveTableNames(manifest, list(opts.tables)) : undefined,
+        };
+      }
+      const files =
+        opts.toFolder || opts.toOriginal
+          ? {
+              folder: opts.toFolder ? path.resolve(opts.toFolder) : undefined,
+              conflict: opts.conflict as ConflictPolicy,
+              sourceId: opts.source && manifest.sources.some((s) => s.kind === 'folder' && s.id === opts.source) ? (opts.source as string) : undefined,
+              paths: opts.paths ? list(opts.paths) : undefined,
+            }
+          : undefined;
+
+      const core = deps.openCore(passphrase);
+      try {
+        const job = await startRestoreJob(core, { filePath, passphrase, database, files }, { env: io.env });
+        core.audit.record('cli', 'backup.restore', filePath, { jobId: job.id, database: database ? { ...database, server: { ...database.server, password: undefined } } : null, files: files ?? null });
+        const detail = await deps.followJob(core, job, Boolean(opts.json));
+        deps.printJob(detail, Boolean(opts.json));
+        deps.setExitFor(detail);
+      } finally {
+        await core.close();
+      }
+    });
+}
+
+/** `verify <file> --drill --server <url>`: runs the drill job to its end (the caller prints it). */
+export async function runCliDrill(deps: CliDeps, filePath: string, passphrase: string | null, serverUrl: string, json: boolean): Promise<JobDetail> {
+  const server = parseServerUrl(serverUrl, deps.io.env);
+  const core = deps.openCore(passphrase);
+  try {
+    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env });
+    core.audit.record('cli', 'backup.drill', filePath, { jobId: job.id, server: `${server.user}@${server.host}:${server.port}` });
+    return await deps.followJob(core, job, json);
+  } finally {
+    await core.close();
+  }
+}

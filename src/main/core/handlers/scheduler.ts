@@ -1,0 +1,27 @@
+/**
+ * Handlers of the scheduler channels: status, reinitialize, the schedule preview of the plan
+ * editor and the first-run presets. Arguments arrive validated (see dispatch).
+ */
+import type { InvokeHandlers } from '../../../shared/ipc-contract';
+import type { LifeboatCore } from '../lifeboat';
+import { nextRuns, validateSchedule } from '../scheduler/next-run';
+import { planPresets } from '../scheduler/presets';
+
+type SchedulerChannels = 'scheduler/status' | 'scheduler/reinitialize' | 'plans/preview-schedule' | 'plans/presets';
+
+/** The scheduler channels of the handler map; createHandlers spreads them in. */
+export function createSchedulerHandlers(core: LifeboatCore, actor = 'user'): Pick<InvokeHandlers, SchedulerChannels> {
+  return {
+    'scheduler/status': () => core.scheduler.status(),
+    'scheduler/reinitialize': () => {
+      core.audit.record(actor, 'scheduler.reinitialize', null);
+      return core.scheduler.reinitialize();
+    },
+    'plans/preview-schedule': ({ schedule, timezone, count }) => {
+      // a bad zone or cron expression comes back as VALIDATION with the fix in its message
+      validateSchedule(schedule, timezone);
+      return { runs: nextRuns(schedule, timezone, core.clock.now(), count).map((d) => d.toISOString()) };
+    },
+    'plans/presets': () => planPresets(),
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The human-readable side of notifications: titles, sizes and durations, and the plain text that
+ * Slack, Telegram and e-mail show. Pure.
+ */
+import type { JobKind, JobSummary } from '../../../shared/job';
+import type { NotificationPayload } from '../../../shared/notify';
+
+/** 1536 -> "1.5 KB" (decimal units, as file managers show them). */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} ${value === 1 ? 'byte' : 'bytes'}`;
+  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** 95_000 -> "1 min 35 s"; 26 h -> "1 d 2 h". */
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+const KIND_NOUNS: Record<JobKind, string> = {
+  backup: 'Backup',
+  verify: 'Verification',
+  restore: 'Restore',
+  drill: 'Restore drill',
+};
+
+const STATUS_WORDS: Partial<Record<JobSummary['status'], string>> = {
+  success: 'finished',
+  failed: 'failed',
+  partial: 'partly failed',
+  interrupted: 'was interrupted',
+  cancelled: 'was cancelled',
+};
+
+/** "Backup failed: Nightly database" */
+export function jobTitle(job: JobSummary): string {
+  const what = `${KIND_NOUNS[job.kind]} ${STATUS_WORDS[job.status] ?? job.status}`;
+  return job.planName ? `${what}: ${job.planName}` : what;
+}
+
+/** The body of a job notification: the job's own message, then what and how much. */
+export function jobMessage(job: JobSummary): string {
+  const parts: string[] = [];
+  if (job.displayMessage) parts.push(job.displayMessage);
+  else parts.push(job.status === 'success' ? 'Finished without errors.' : 'See the job in Lifeboat for details.');
+  const facts: string[] = [];
+  if (job.sizeBytes !== null && job.status !== 'failed') facts.push(formatBytes(job.sizeBytes));
+  if (job.durationMs !== null) facts.push(`in ${formatDuration(job.durationMs)}`);
+  if (facts.length) parts.push(`(${facts.join(' ')})`);
+  return parts.join(' ');
+}
+
+/** The plain text of a payload for Slack, Telegram and e-mail: title, message, then the facts. */
+export function payloadText(payload: NotificationPayload): { subject: string; text: string } {
+  const lines = [payload.title, '', payload.message, ''];
+  if (payload.plan) lines.push(`Plan: ${payload.plan.name}`);
+  if (payload.job) {
+    const job = payload.job;
+    lines.push(`Job: ${job.id} (${job.kind}, ${job.status}, ${job.trigger})`);
+    lines.push(`Started: ${job.startedAt}`);
+    if (job.durationMs !== null) lines.push(`Duration: ${formatDuration(job.durationMs)}`);
+    if (job.sizeBytes !== null) lines.push(`Size: ${formatBytes(job.sizeBytes)}`);
+    if (job.errorCode) lines.push(`Error code: ${job.errorCode}`);
+    if (job.filePath) lines.push(`File: ${job.filePath}`);
+  }
+  if (payload.alert) lines.push(`Alert: ${payload.alert.kind}`);
+  lines.push(`Sent by Lifeboat ${payload.source.version} on ${payload.source.host} at ${payload.at}`);
+  return { subject: `[Lifeboat] ${payload.title}`, text: lines.join('\n') };
+}

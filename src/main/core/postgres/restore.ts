@@ -1,0 +1,378 @@
+/**
+ * Running pg_restore as a child process that reads a custom-format dump on its stdin, so a dump
+ * goes from the encrypted backup into the server without a decrypted copy on disk. As for
+ * pg_dump, the password travels in the child's environment (PGPASSWORD) only: never on argv,
+ * never in the stderr tail or an error. Also: reading a dump's table of contents
+ * (`pg_restore --list --verbose`, which prints each entry's dependencies) and choosing the
+ * entries that make up a set of tables.
+ */
+import { spawn } from 'node:child_process';
+import { AppError } from '../../../shared/errors';
+import type { DatabaseSource } from '../../../shared/plan';
+import { LIBPQ_CONNECTION_VARS } from './dump';
+import { redactedTail } from './redact';
+
+export const STDERR_TAIL_CHARS = 4000;
+const DEFAULT_KILL_GRACE_MS = 3000;
+
+export interface PgRestoreOptions {
+  pgRestorePath: string;
+  /** the server and the database to restore into */
+  target: DatabaseSource;
+  password: string | null;
+  /** drop each object before creating it (restoring over an existing database) */
+  clean?: boolean;
+  /**
+   * Keep the dump's owners and GRANTs. Off by default: the target server rarely has the same
+   * roles as the one the dump came from, and a missing role would fail the whole restore, so
+   * objects become owned by the restoring user and privileges are left to the admin.
+   */
+  keepOwnership?: boolean;
+  /** restore only the TOC entries in this list file (see selectTocEntries) */
+  listFile?: string;
+  /** aborting sends SIGTERM, SIGKILL after killGraceMs, and `done` rejects with CANCELLED */
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  killGraceMs?: number;
+}
+
+export interface PgRestoreInvocation {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** A conninfo value in single quotes (libpq: backslash escapes ' and \). */
+export function conninfoValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The libpq environment for a connection to `source`: host, port, user, SSL mode, password. */
+export function libpqEnv(source: DatabaseSource, password: string | null, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of LIBPQ_CONNECTION_VARS) delete env[name];
+  delete env.LC_ALL;
+  Object.assign(env, {
+    PGHOST: source.host,
+    PGPORT: String(source.port),
+    PGUSER: source.user,
+    PGDATABASE: source.database,
+    PGSSLMODE: source.sslMode,
+    PGAPPNAME: 'lifeboat',
+    PGCONNECT_TIMEOUT: '10',
+    LC_MESSAGES: 'C',
+  });
+  if (password !== null && password !== '') env.PGPASSWORD = password;
+  return env;
+}
+
+/**
+ * The command, argv and environment for one pg_restore run into a database. Pure, so tests can
+ * check that the password is only in the environment. pg_restore needs `-d` to restore into a
+ * database (without it, it prints SQL); the name goes in as a quoted conninfo value, so a name
+ * like "host=elsewhere" is a name and not a connection string.
+ *
+ * Every run is one transaction (--single-transaction, which implies --exit-on-error): a failure
+ * or a cancel rolls back, so a database restored over is either fully restored or unchanged.
+ */
+export function buildPgRestoreInvocation(options: PgRestoreOptions): PgRestoreInvocation {
+  const args = ['--no-password', '--single-transaction'];
+  if (!options.keepOwnership) args.push('--no-owner', '--no-privileges');
+  if (options.clean) args.push('--clean', '--if-exists');
+  if (options.listFile) args.push(`--use-list=${options.listFile}`);
+  args.push(`--dbname=dbname=${conninfoValue(options.target.database)}`);
+  return { command: options.pgRestorePath, args, env: libpqEnv(options.target, options.password, options.env) };
+}
+
+export interface PgRestoreProcess {
+  /** Writes a piece of the dump; resolves when pg_restore can take more. */
+  feed(chunk: Buffer): Promise<void>;
+  /** Ends the dump (stdin). */
+  end(): void;
+  /** resolves when pg_restore exited 0; rejects with an AppError otherwise */
+  done: Promise<{ stderrTail: string; stdout: string }>;
+  pid: number | undefined;
+}
+
+/**
+ * Starts pg_restore (no shell) reading the dump on stdin. Feed it with `feed` and `end`. A
+ * pg_restore that stops reading early (it failed, or --list has what it needs) makes later
+ * `feed` calls return at once instead of failing: `done` says what happened.
+ */
+export function spawnPgRestore(
+  invocation: PgRestoreInvocation,
+  options: { signal?: AbortSignal; password: string | null; target?: DatabaseSource; killGraceMs?: number; captureStdout?: boolean },
+): PgRestoreProcess {
+  const { signal, password } = options;
+  if (signal?.aborted) {
+    const done = Promise.reject(new AppError('CANCELLED'));
+    done.catch(() => undefined);
+    return { feed: async () => undefined, end: () => undefined, done, pid: undefined };
+  }
+  const child = spawn(invocation.command, invocation.args, {
+    env: invocation.env,
+    stdio: ['pipe', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
+    shell: false,
+    windowsHide: true,
+  });
+  const stdin = child.stdin!;
+  let stdout = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  const keep = STDERR_TAIL_CHARS + 2 * (password?.length ?? 0) + 1024;
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    if (stderr.length > 4 * keep) stderr = stderr.slice(-keep);
+  });
+  let open = true;
+  stdin.on('error', () => (open = false));
+  stdin.on('close', () => (open = false));
+
+  let aborted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    aborted = true;
+    open = false;
+    child.kill('SIGTERM');
+    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+    stdin.destroy();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  const done = new Promise<{ stderrTail: string; stdout: string }>((resolve, reject) => {
+    const finish = () => {
+      clearTimeout(killTimer);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (error) => {
+      if (child.pid !== undefined) return;
+      finish();
+      reject(
+        aborted
+          ? new AppError('CANCELLED', { cause: error })
+          : new AppError('PG_RESTORE_MISSING', { detail: `${invocation.command}: ${error.message}`, cause: error }),
+      );
+    });
+    child.once('close', (code, exitSignal) => {
+      finish();
+      open = false;
+      const tail = redactedTail(stderr, STDERR_TAIL_CHARS, password);
+      if (aborted) reject(new AppError('CANCELLED'));
+      else if (code === 0) resolve({ stderrTail: tail, stdout });
+      else reject(mapPgRestoreFailure(tail, options.target, { code, signal: exitSignal }));
+    });
+  });
+  done.catch(() => undefined);
+
+  return {
+    async feed(chunk) {
+      if (!open || stdin.write(chunk)) return;
+      await new Promise<void>((resolve) => {
+        const settle = () => {
+          stdin.off('drain', settle);
+          stdin.off('close', settle);
+          resolve();
+        };
+        stdin.on('drain', settle);
+        stdin.on('close', settle);
+      });
+    },
+    end() {
+      if (open) stdin.end();
+    },
+    done,
+    pid: child.pid,
+  };
+}
+
+/**
+ * Turns pg_restore's failure into an AppError naming the fix (messages matched in English: the
+ * child runs with LC_MESSAGES=C).
+ */
+export function mapPgRestoreFailure(
+  stderrTail: string,
+  target: DatabaseSource | undefined,
+  exit: { code: number | null; signal: NodeJS.Signals | null },
+): AppError {
+  const where = target ? `${target.host}:${target.port}` : 'the server';
+  const line = lastErrorLine(stderrTail);
+  if (/unsupported version .* in file header/i.test(stderrTail)) return new AppError('PG_RESTORE_TOO_OLD', { detail: line });
+  if (/password authentication failed|no password supplied|no pg_hba\.conf entry|authentication failed/i.test(stderrTail)) {
+    return new AppError('PG_AUTH_FAILED', { detail: `${target?.user ?? ''}@${where}/${target?.database ?? ''}: ${line}` });
+  }
+  if (/database ".*" does not exist/i.test(stderrTail)) {
+    return new AppError('PG_DATABASE_MISSING', { detail: `"${target?.database ?? ''}" on ${where}` });
+  }
+  if (/connection refused|could not connect|could not translate host name|timeout expired|no route to host|connection to server .* failed/i.test(stderrTail)) {
+    return new AppError('PG_UNREACHABLE', { detail: `${where}: ${line}` });
+  }
+  if (/input file is too short|did not find magic string|input file does not appear to be a valid archive|unexpected end of file|could not read input file/i.test(stderrTail)) {
+    return new AppError('FILE_CORRUPT', { detail: `the dump is not readable by pg_restore: ${line}` });
+  }
+  if (/depends on it|other objects depend on/i.test(stderrTail)) {
+    return new AppError('PG_RESTORE_FAILED', {
+      detail: `${line} — other objects in the target depend on what the backup replaces; restore those too, or restore into a new database. Nothing was changed.\n${stderrTail}`,
+    });
+  }
+  const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  return new AppError('PG_RESTORE_FAILED', { detail: `${how}: ${stderrTail.trim() || 'no output'}` });
+}
+
+function lastErrorLine(text: string): string {
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const errorLines = lines.filter((l) => /error|fatal|failed/i.test(l));
+  return (errorLines.at(-1) ?? lines.at(-1) ?? '').slice(0, 500);
+}
+
+/** One entry of a dump's table of contents, as `pg_restore --list --verbose` prints it. */
+export interface TocEntry {
+  id: number;
+  /** the line as printed, for a --use-list file */
+  line: string;
+  /** e.g. TABLE, TABLE DATA, INDEX, FK CONSTRAINT, SEQUENCE SET */
+  desc: string;
+  /** the rest of the line after desc: "schema tag owner" (names are not quoted) */
+  rest: string;
+  deps: number[];
+}
+
+/*
+ * The descs pg_dump writes, longest first so that "TABLE DATA" is not read as "TABLE". Unknown
+ * ones still parse (first word); they are only ever left out of a table selection.
+ */
+const TOC_DESCS = [
+  'MATERIALIZED VIEW DATA',
+  'SEQUENCE OWNED BY',
+  'DEFAULT ACL',
+  'FK CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'SEQUENCE SET',
+  'TABLE ATTACH',
+  'INDEX ATTACH',
+  'TABLE DATA',
+  'ROW SECURITY',
+  'SECURITY LABEL',
+  'MATERIALIZED VIEW',
+  'LARGE OBJECT',
+  'BLOBS',
+  'BLOB',
+  'CONSTRAINT',
+  'SEQUENCE',
+  'DEFAULT',
+  'TRIGGER',
+  'INDEX',
+  'POLICY',
+  'RULE',
+  'COMMENT',
+  'ACL',
+  'TABLE',
+  'VIEW',
+  'STATISTICS',
+];
+
+/** Parses `pg_restore --list --verbose` output. */
+export function parseTocList(text: string): TocEntry[] {
+  const entries: TocEntry[] = [];
+  let last: TocEntry | null = null;
+  for (const raw of text.split(/\r?\n/)) {
+    const deps = /^;\s*depends on:\s*([\d\s]+)$/.exec(raw);
+    if (deps && last) {
+      last.deps.push(...deps[1]!.trim().split(/\s+/).map(Number));
+      continue;
+    }
+    const m = /^(\d+);\s+\d+\s+\d+\s+(.*)$/.exec(raw);
+    if (!m) continue;
+    const body = m[2]!;
+    const desc = TOC_DESCS.find((d) => body === d || body.startsWith(`${d} `)) ?? body.split(' ')[0]!;
+    last = { id: Number(m[1]), line: raw, desc, rest: body.slice(desc.length).replace(/^ /, ''), deps: [] };
+    entries.push(last);
+  }
+  return entries;
+}
+
+/** Entries that belong to a table and are restored with it. */
+const ATTACHED_DESCS = new Set([
+  'TABLE DATA',
+  'SEQUENCE',
+  'SEQUENCE OWNED BY',
+  'SEQUENCE SET',
+  'DEFAULT',
+  'CONSTRAINT',
+  'CHECK CONSTRAINT',
+  'FK CONSTRAINT',
+  'INDEX',
+  'TRIGGER',
+  'RULE',
+  'POLICY',
+  'ROW SECURITY',
+  'COMMENT',
+  'ACL',
+  'SECURITY LABEL',
+  'STATISTICS',
+]);
+
+/** Entries a table's attachments may depend on that are not tables themselves (assumed present). */
+const AMBIENT_DESCS = new Set(['SCHEMA', 'EXTENSION', 'TYPE', 'DOMAIN', 'FUNCTION', 'COLLATION', 'PROCEDURE', 'AGGREGATE', 'OPERATOR', 'SEQUENCE']);
+
+/**
+ * The entries that restore these tables: each TABLE, and what hangs off it (data, defaults,
+ * owned sequences and their values, constraints, indexes, triggers, policies, comments).
+ * A foreign key is taken only when every table it links is selected; views and other objects
+ * that merely use a table are left out. `createSchemas` names the schemas to create too (the
+ * ones the target lacks): a schema that exists is never in the list, so --clean never drops one. Throws RESTORE_SELECTION_MISSING for a table the dump
+ * does not hold. pg_restore's own -n/-t would take neither indexes nor constraints, and
+ * crosses every -n with every -t.
+ */
+export function selectTocEntries(
+  entries: TocEntry[],
+  tables: { schema: string; name: string }[],
+  options: { createSchemas?: readonly string[] } = {},
+): TocEntry[] {
+  const byId = new Map(entries.map((e) => [e.id, e]));
+  const chosen = new Set<number>();
+  for (const table of tables) {
+    const prefix = `${table.schema} ${table.name} `;
+    const match = entries.filter((e) => e.desc === 'TABLE' && (e.rest.startsWith(prefix) || e.rest === prefix.trimEnd()));
+    if (match.length === 0) {
+      throw new AppError('RESTORE_SELECTION_MISSING', { detail: `table ${table.schema}.${table.name} is not in the dump` });
+    }
+    // "a b c owner" could in theory match two ways when names hold spaces: the longest wins
+    match.sort((a, b) => b.rest.length - a.rest.length);
+    chosen.add(match[0]!.id);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const entry of entries) {
+      if (chosen.has(entry.id) || !ATTACHED_DESCS.has(entry.desc)) continue;
+      if (!entry.deps.some((d) => chosen.has(d))) continue;
+      const allowed = entry.deps.every((d) => {
+        if (chosen.has(d)) return true;
+        const dep = byId.get(d);
+        return !dep || AMBIENT_DESCS.has(dep.desc);
+      });
+      if (!allowed) continue;
+      chosen.add(entry.id);
+      changed = true;
+    }
+  }
+  // a default or an OWNED BY that uses a sequence brings it (and its value) along
+  for (const entry of entries) {
+    if (!chosen.has(entry.id)) continue;
+    for (const d of entry.deps) {
+      const dep = byId.get(d);
+      if (dep?.desc === 'SEQUENCE' && !chosen.has(d)) chosen.add(d);
+    }
+  }
+  for (const entry of entries) {
+    if (entry.desc === 'SEQUENCE SET' && entry.deps.some((d) => chosen.has(d) && byId.get(d)?.desc === 'SEQUENCE')) chosen.add(entry.id);
+  }
+  // the schemas the target lacks (all of them in a new database; `public` is always there)
+  for (const schema of options.createSchemas ?? []) {
+    const entry = entries.find((e) => e.desc === 'SCHEMA' && (e.rest.startsWith(`- ${schema} `) || e.rest === `- ${schema}`));
+    if (entry) chosen.add(entry.id);
+  }
+  return entries.filter((e) => chosen.has(e.id));
+}

@@ -1,0 +1,48 @@
+/**
+ * Finding another backup by its id: an incremental's unchanged files live in earlier backups,
+ * named in the manifest by backup id. The catalog knows where its backups are; a file copied
+ * from elsewhere usually sits next to the rest of its chain, so the folder is searched too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { readContainerHeader } from '../crypto/container';
+
+/** Resolves a backup id to the path of its .lifeboat file, or null when it cannot be found. */
+export type BackupLocator = (backupId: string) => Promise<string | null>;
+
+/**
+ * A locator that asks the catalog first (`fromCatalog`), then reads the headers of the
+ * `*.lifeboat` files in the folder of `nearFile` (once, on first need).
+ */
+export function makeBackupLocator(nearFile: string, fromCatalog?: (backupId: string) => string | null): BackupLocator {
+  let folderIndex: Promise<Map<string, string>> | null = null;
+  const indexFolder = async (): Promise<Map<string, string>> => {
+    const dir = path.dirname(path.resolve(nearFile));
+    const index = new Map<string, string>();
+    let names: string[] = [];
+    try {
+      names = await fs.promises.readdir(dir);
+    } catch {
+      return index;
+    }
+    for (const name of names.filter((n) => n.endsWith('.lifeboat')).sort()) {
+      const file = path.join(dir, name);
+      try {
+        const { header } = await readContainerHeader(file);
+        if (!index.has(header.backupId)) index.set(header.backupId, file);
+      } catch {
+        // not a backup, or unreadable: it cannot be the one we look for
+      }
+    }
+    return index;
+  };
+  return async (backupId) => {
+    const known = fromCatalog?.(backupId);
+    if (known && fs.existsSync(known)) {
+      const { header } = await readContainerHeader(known).catch(() => ({ header: null }));
+      if (header?.backupId === backupId) return known;
+    }
+    folderIndex ??= indexFolder();
+    return (await folderIndex).get(backupId) ?? null;
+  };
+}

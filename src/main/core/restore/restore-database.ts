@@ -1,0 +1,370 @@
+/**
+ * Restoring a database dump from a backup, streamed out of the encrypted file into pg_restore's
+ * stdin (no decrypted copy on disk). Order of work, so that a bad backup or a bad target never
+ * costs anything:
+ * 1. every chunk of the file authenticates (one sequential read); then the dump entry is read
+ *    whole: its SHA-256 and size match the manifest, and pg_restore --list reads its table of
+ *    contents in the same pass;
+ * 2. the target is checked (a new database must not exist; an existing one must);
+ * 3. over an existing database, a safety backup of it is written (and recorded) first;
+ * 4. a new database is created (and dropped again on any failure or cancel);
+ * 5. pg_restore runs in one transaction (--single-transaction), fed the dump a second time;
+ * 6. the restored tables' row counts are compared with the manifest.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type pg from 'pg';
+import { AppError, isErrorCode } from '../../../shared/errors';
+import type { ManifestDatabaseSource } from '../../../shared/manifest';
+import type { DatabaseTarget, TableRef } from '../../../shared/restore';
+import { BackupReader } from '../archive/reader';
+import { HashStream } from '../archive/hash-stream';
+import { runBackup, type BackupResult } from '../backup/run-backup';
+import { fileStamp } from '../backup/plan-backup';
+import type { JobContext } from '../jobs/job-runner';
+import { connectDatabase } from '../postgres/connection';
+import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, type TocEntry } from '../postgres/restore';
+import { findPgTool } from '../postgres/tools';
+import { assertTablesInSource, pickDatabaseSource } from './backup-index';
+import { cancelledError } from './cancel';
+import {
+  assertDatabaseName,
+  connectMaintenance,
+  countRows,
+  createDatabase,
+  databaseExists,
+  dropDatabaseQuietly,
+  targetSource,
+} from './target-db';
+
+/** The safety backup taken before restoring over an existing database. */
+export interface SafetyBackupInfo {
+  backupId: string;
+  filePath: string;
+  sizeBytes: number;
+  sha256: string;
+  database: string;
+  startedAt: string;
+  finishedAt: string;
+  result: BackupResult;
+}
+
+export interface DatabaseRestoreSpec {
+  filePath: string;
+  passphrase: string | null;
+  target: DatabaseTarget;
+  /** the target server's password (null: none, or ~/.pgpass) */
+  password: string | null;
+  /** required for mode 'existing': where and how the safety backup is written */
+  safety?: {
+    destination: string;
+    passphrase: string | null;
+    appVersion: string;
+    containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
+    /** called once the safety backup is complete, before the target is changed (record it here) */
+    onWritten?: (info: SafetyBackupInfo) => void | Promise<void>;
+  };
+  /** keep the dump's owners and privileges (default: off; see buildPgRestoreInvocation) */
+  keepOwnership?: boolean;
+  env?: NodeJS.ProcessEnv;
+  pgToolDirs?: readonly string[];
+}
+
+export interface RestoredTable extends TableRef {
+  expected: number;
+  actual: number | null;
+}
+
+export interface DatabaseRestoreResult {
+  sourceId: string;
+  label: string;
+  targetDatabase: string;
+  mode: DatabaseTarget['mode'];
+  /** the tables restored, with the manifest's and the restored row counts */
+  tables: RestoredTable[];
+  /** tables whose row count differs from the manifest */
+  mismatches: string[];
+  safetyBackup: Omit<SafetyBackupInfo, 'result'> | null;
+  bytesFed: number;
+  stderrTail: string | null;
+}
+
+export type RestoreContext = Pick<JobContext, 'signal' | 'progress' | 'setTempPath'> & Partial<Pick<JobContext, 'jobId'>>;
+
+/** Reads the dump entry once: hash and size against the manifest, table of contents by pg_restore --list. */
+async function authenticateDump(
+  reader: BackupReader,
+  entry: { name: string; size: number; sha256: string },
+  label: string,
+  pgRestorePath: string,
+  env: NodeJS.ProcessEnv,
+  ctx: RestoreContext,
+  percent: (fraction: number) => number,
+): Promise<TocEntry[]> {
+  const lister = spawnPgRestore(
+    { command: pgRestorePath, args: ['--list', '--verbose'], env: { ...env, LC_MESSAGES: 'C' } },
+    { signal: ctx.signal, password: null, captureStdout: true },
+  );
+  let read = 0;
+  const hash = new HashStream((n) => {
+    read += n;
+    ctx.progress({ bytesDone: read, percent: percent(read / Math.max(1, entry.size)) });
+  });
+  try {
+    const stream = await reader.openEntry(entry.name);
+    stream.on('error', (error) => hash.destroy(error));
+    for await (const chunk of stream.pipe(hash)) {
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      await lister.feed(chunk as Buffer);
+    }
+  } catch (error) {
+    lister.end();
+    await lister.done.catch(() => undefined);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    throw error;
+  } finally {
+    lister.end();
+  }
+  if (hash.bytes !== entry.size || hash.digest() !== entry.sha256) {
+    await lister.done.catch(() => undefined);
+    throw new AppError('FILE_CORRUPT', { detail: `the dump of ${label} does not match its size and SHA-256 in the manifest` });
+  }
+  const { stdout } = await lister.done.catch((error: unknown) => {
+    if (error instanceof AppError && (error.code === 'PG_RESTORE_TOO_OLD' || error.code === 'CANCELLED')) throw error;
+    throw new AppError('FILE_CORRUPT', {
+      detail: `the dump of ${label} is not readable by pg_restore: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  });
+  return parseTocList(stdout);
+}
+
+/**
+ * Restores one database of a backup; see the module comment for the order of work. Throws
+ * (before touching the target) WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT,
+ * FILE_TRUNCATED, NOT_A_BACKUP, RESTORE_SELECTION_MISSING, RESTORE_TARGET_INVALID,
+ * PG_RESTORE_MISSING, PG_RESTORE_TOO_OLD, PG_DATABASE_EXISTS, PG_DATABASE_MISSING,
+ * PG_AUTH_FAILED, PG_UNREACHABLE, PG_CREATE_DENIED; and after it PG_RESTORE_FAILED (rolled back)
+ * or CANCELLED (rolled back; a database it created is dropped).
+ */
+export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
+  const { target } = spec;
+  const { signal } = ctx;
+  const env = spec.env ?? process.env;
+  assertDatabaseName(target.database);
+  const existing = target.mode === 'existing';
+  if (existing && !spec.safety) throw new AppError('INTERNAL', { detail: 'restoring over a database needs a safety backup destination' });
+  const server = target.server;
+
+  ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
+  const reader = await BackupReader.open(spec.filePath, spec.passphrase);
+  let listDir: string | null = null;
+  let created = false;
+  let client: pg.Client | null = null;
+  try {
+    const manifest = await reader.readManifest();
+    if (manifest.backupId !== reader.container.header.backupId) {
+      throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
+    }
+    const source: ManifestDatabaseSource = pickDatabaseSource(manifest, target.sourceId);
+    const selected = target.tables && target.tables.length > 0 ? target.tables : null;
+    if (selected) assertTablesInSource(source, selected);
+    const entry = manifest.entries.find((e) => e.name === source.entry);
+    if (!entry) throw new AppError('FILE_CORRUPT', { detail: `the manifest lists no entry for the dump of ${source.label}` });
+    const pgRestorePath = await findPgTool('pg_restore', env, { fallbackDirs: spec.pgToolDirs });
+
+    // 1. authenticate every chunk of the file, then the dump against the manifest, reading its table of contents
+    const authEnd = existing ? 30 : 40;
+    let scanned = 0;
+    await reader.container.scan({
+      signal,
+      onChunk: (n) => {
+        scanned += n;
+        ctx.progress({ percent: Math.round(((authEnd / 2) * scanned) / Math.max(1, reader.container.size) * 10) / 10 });
+      },
+    });
+    const toc = await authenticateDump(reader, entry, source.label, pgRestorePath, env, ctx, (f) => Math.round((authEnd / 2 + (f * authEnd) / 2) * 10) / 10);
+
+    // 2. the target
+    const password = spec.password;
+    let missingSchemas = selected ? [...new Set(selected.map((t) => t.schema))] : [];
+    if (existing) {
+      client = await connectDatabase(targetSource(server, target.database), password, { signal });
+      if (missingSchemas.length) {
+        const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [missingSchemas]);
+        missingSchemas = missingSchemas.filter((s) => !rows.some((r) => r.nspname === s));
+      }
+      await client.end().catch(() => undefined);
+      client = null;
+    } else {
+      client = await connectMaintenance(server, password, signal);
+      if (await databaseExists(client, target.database)) {
+        throw new AppError('PG_DATABASE_EXISTS', { detail: `"${target.database}" on ${server.host}:${server.port}` });
+      }
+    }
+    if (signal.aborted) throw signal.reason;
+
+    const chosen = selected ? selectTocEntries(toc, selected, { createSchemas: missingSchemas }) : null;
+
+    // 3. safety backup of the database about to be restored over
+    let safety: SafetyBackupInfo | null = null;
+    if (existing && spec.safety) {
+      safety = await takeSafetyBackup(spec, ctx);
+      await spec.safety.onWritten?.(safety);
+    }
+
+    // 4. a new database
+    if (!existing && client) {
+      await createDatabase(client, target.database);
+      created = true;
+      await client.end().catch(() => undefined);
+      client = null;
+    }
+    if (signal.aborted) throw signal.reason;
+
+    // 5. pg_restore, fed the dump a second time
+    let listFile: string | undefined;
+    if (chosen) {
+      listDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lifeboat-restore-'));
+      listFile = path.join(listDir, 'toc.list');
+      await fs.promises.writeFile(listFile, `${chosen.map((e) => e.line).join('\n')}\n`, { mode: 0o600 });
+    }
+    const restoreFrom = existing ? 50 : 40;
+    ctx.progress({ phase: 'restore', percent: restoreFrom, bytesDone: 0, bytesTotal: entry.size, currentItem: `${source.label} → ${target.database}` });
+    const stop = new AbortController();
+    const onAbort = () => stop.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    const restore = spawnPgRestore(
+      buildPgRestoreInvocation({
+        pgRestorePath,
+        target: targetSource(server, target.database),
+        password,
+        clean: existing,
+        keepOwnership: spec.keepOwnership,
+        listFile,
+        env,
+      }),
+      { signal: stop.signal, password, target: targetSource(server, target.database) },
+    );
+    let fed = 0;
+    let stderrTail: string;
+    try {
+      const stream = await reader.openEntry(entry.name);
+      try {
+        for await (const chunk of stream) {
+          if (signal.aborted) throw signal.reason;
+          await restore.feed(chunk as Buffer);
+          fed += (chunk as Buffer).length;
+          ctx.progress({ bytesDone: fed, percent: restoreFrom + Math.round(((97 - restoreFrom) * fed) / Math.max(1, entry.size) * 10) / 10 });
+        }
+      } catch (error) {
+        stream.destroy();
+        // a failed read (or a cancel) must not let pg_restore commit what it has: kill it
+        stop.abort(error);
+        await restore.done.catch(() => undefined);
+        throw signal.aborted ? signal.reason : error;
+      }
+      restore.end();
+      ({ stderrTail } = await restore.done);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) throw signal.reason;
+
+    // 6. row counts against the manifest
+    ctx.progress({ percent: 98, currentItem: 'counting rows' });
+    const restoredTables = selected ?? source.tables.map((t) => ({ schema: t.schema, name: t.name }));
+    client = await connectDatabase(targetSource(server, target.database), password, { signal });
+    const counts = await countRows(client, restoredTables);
+    const tables: RestoredTable[] = restoredTables.map((t, i) => ({
+      schema: t.schema,
+      name: t.name,
+      expected: source.tables.find((m) => m.schema === t.schema && m.name === t.name)?.rows ?? 0,
+      actual: counts[i] ?? null,
+    }));
+    const mismatches = tables
+      .filter((t) => t.actual !== t.expected)
+      .map((t) => `${t.schema}.${t.name}: ${t.actual === null ? 'missing' : `${t.actual} rows`}, the backup holds ${t.expected}`);
+    ctx.progress({ percent: 100 });
+    const { result: _result, ...safetyInfo } = safety ?? { result: null };
+    return {
+      sourceId: source.id,
+      label: source.label,
+      targetDatabase: target.database,
+      mode: target.mode,
+      tables,
+      mismatches,
+      safetyBackup: safety ? (safetyInfo as Omit<SafetyBackupInfo, 'result'>) : null,
+      bytesFed: fed,
+      stderrTail: stderrTail.trim() || null,
+    };
+  } catch (caught) {
+    const error = signal.aborted ? cancelledError(signal) : caught;
+    if (created) {
+      await client?.end().catch(() => undefined);
+      client = null;
+      // a half-made database is worse than none: drop it (with a connection of its own, the job's signal may be aborted)
+      await dropDatabaseQuietly(server, spec.password, target.database);
+    }
+    throw error;
+  } finally {
+    await client?.end().catch(() => undefined);
+    await reader.close().catch(() => undefined);
+    if (listDir) await fs.promises.rm(listDir, { recursive: true, force: true });
+  }
+}
+
+/** Backs up the target database with the ordinary backup engine; throws if that fails. */
+async function takeSafetyBackup(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<SafetyBackupInfo> {
+  const safety = spec.safety!;
+  const { target } = spec;
+  const backupId = crypto.randomUUID();
+  const startedAt = new Date();
+  ctx.progress({ phase: 'dump', percent: 30, currentItem: `safety backup of ${target.database}` });
+  const result = await runBackup(
+    {
+      backupId,
+      plan: null,
+      type: 'full',
+      base: null,
+      destination: safety.destination,
+      fileStem: `safety-${target.database.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60)}-${fileStamp(startedAt)}-${backupId.slice(0, 8)}`,
+      compressionLevel: 1,
+      passphrase: safety.passphrase,
+      databases: [{ source: { ...targetSource(target.server, target.database), id: 'safety' }, password: spec.password }],
+      folders: [],
+      appVersion: safety.appVersion,
+      retries: { count: 0, backoffSeconds: 1 },
+      env: spec.env,
+      pgToolDirs: spec.pgToolDirs,
+      containerOptions: safety.containerOptions,
+    },
+    {
+      jobId: backupId,
+      signal: ctx.signal,
+      // the backup's own 0-100 maps onto 30-50 of the restore
+      progress: (update) => {
+        const { percent, ...rest } = update;
+        ctx.progress({ ...rest, phase: 'dump', ...(percent === undefined ? {} : { percent: 30 + percent / 5 }) });
+      },
+      setTempPath: (p) => ctx.setTempPath(p),
+    },
+  );
+  if (result.status !== 'success' || !result.filePath || !result.checksum) {
+    const code = isErrorCode(result.errorCode) ? result.errorCode : 'PG_DUMP_FAILED';
+    throw new AppError(code, {
+      detail: `the safety backup of "${target.database}" failed, so nothing was changed: ${result.displayMessage ?? result.errorCode ?? 'unknown error'}`,
+    });
+  }
+  return {
+    backupId,
+    filePath: result.filePath,
+    sizeBytes: result.sizeBytes ?? 0,
+    sha256: result.checksum,
+    database: target.database,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    result,
+  };
+}

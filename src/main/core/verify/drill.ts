@@ -1,0 +1,125 @@
+/**
+ * The restore drill: proof that a backup restores. Each database dump is restored into a
+ * throwaway database (lifeboat_drill_<id>) on a server the admin chooses, every table's row
+ * count is compared with the count the manifest took in the dump's own snapshot (they must be
+ * equal), and the throwaway database is always dropped: on success, failure and cancel.
+ */
+import crypto from 'node:crypto';
+import { AppError, toTransferable } from '../../../shared/errors';
+import type { ManifestDatabaseSource } from '../../../shared/manifest';
+import type { ServerTarget } from '../../../shared/restore';
+import { readManifest } from '../archive/reader';
+import { restoreDatabase, type RestoreContext, type RestoredTable } from '../restore/restore-database';
+import { cancelledError } from '../restore/cancel';
+import { dropDatabaseQuietly } from '../restore/target-db';
+
+export interface DrillSpec {
+  filePath: string;
+  passphrase: string | null;
+  /** the server to drill on; the throwaway databases are created and dropped there */
+  server: Omit<ServerTarget, 'password'>;
+  password: string | null;
+  env?: NodeJS.ProcessEnv;
+  pgToolDirs?: readonly string[];
+  /** tests: a fixed name suffix */
+  nameSuffix?: () => string;
+}
+
+export interface DrillDatabaseResult {
+  sourceId: string;
+  label: string;
+  drillDatabase: string;
+  status: 'passed' | 'failed';
+  tables: RestoredTable[];
+  reasons: string[];
+  /** set when the throwaway database could not be dropped (it must then be dropped by hand) */
+  dropError: string | null;
+}
+
+export interface DrillReport {
+  status: 'passed' | 'failed';
+  reasons: string[];
+  checks: string[];
+  databases: DrillDatabaseResult[];
+  errorCode: string | null;
+}
+
+/** A name for a throwaway database: lifeboat_drill_<8 hex>. */
+export function drillDatabaseName(suffix = crypto.randomBytes(4).toString('hex')): string {
+  return `lifeboat_drill_${suffix}`;
+}
+
+/**
+ * Runs a drill. A bad backup or a failed restore is a failed report, not an exception; throws
+ * only for cancellation and for a backup that holds no database (RESTORE_SELECTION_MISSING).
+ */
+export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<DrillReport> {
+  const reasons: string[] = [];
+  const checks: string[] = [];
+  const results: DrillDatabaseResult[] = [];
+  let errorCode: string | null = null;
+
+  let databases: ManifestDatabaseSource[];
+  try {
+    const manifest = await readManifest(spec.filePath, spec.passphrase);
+    databases = manifest.sources.filter((s): s is ManifestDatabaseSource => s.kind === 'database');
+  } catch (error) {
+    const t = toTransferable(error);
+    return { status: 'failed', reasons: [t.message], checks, databases: [], errorCode: t.code };
+  }
+  if (databases.length === 0) throw new AppError('RESTORE_SELECTION_MISSING', { detail: 'the backup holds no database to drill' });
+
+  for (const [index, source] of databases.entries()) {
+    if (ctx.signal.aborted) throw cancelledError(ctx.signal);
+    const name = drillDatabaseName(spec.nameSuffix?.());
+    const result: DrillDatabaseResult = { sourceId: source.id, label: source.label, drillDatabase: name, status: 'failed', tables: [], reasons: [], dropError: null };
+    results.push(result);
+    if (source.status !== 'success') {
+      result.reasons.push(`${source.label} failed when the backup was made, so there is nothing to restore`);
+      reasons.push(...result.reasons);
+      errorCode ??= 'RESTORE_SELECTION_MISSING';
+      continue;
+    }
+    const share = 100 / databases.length;
+    try {
+      const restored = await restoreDatabase(
+        {
+          filePath: spec.filePath,
+          passphrase: spec.passphrase,
+          target: { server: spec.server, database: name, mode: 'new', sourceId: source.id },
+          password: spec.password,
+          env: spec.env,
+          pgToolDirs: spec.pgToolDirs,
+        },
+        {
+          ...ctx,
+          progress: (update) => {
+            const { percent, ...rest } = update;
+            ctx.progress({ ...rest, ...(percent === undefined ? {} : { percent: Math.round((index * share + (percent * share) / 100) * 10) / 10 }) });
+          },
+        },
+      );
+      result.tables = restored.tables;
+      if (restored.mismatches.length) {
+        result.reasons.push(...restored.mismatches.map((m) => `${source.label}: ${m}`));
+        errorCode ??= 'FILE_CORRUPT';
+      } else {
+        result.status = 'passed';
+        checks.push(`${source.label} restored into ${name}: ${restored.tables.length} tables, every row count matches the manifest`);
+      }
+    } catch (error) {
+      if (ctx.signal.aborted) throw cancelledError(ctx.signal);
+      const t = toTransferable(error);
+      errorCode ??= t.code;
+      result.reasons.push(`${source.label}: ${t.message}`);
+    } finally {
+      // always, also after a failure or a cancel (restoreDatabase drops what it created then, but
+      // a cancel that lands after it returned leaves the database to us)
+      result.dropError = await dropDatabaseQuietly(spec.server, spec.password, name);
+      if (result.dropError) result.reasons.push(`The throwaway database ${name} could not be dropped (drop it by hand): ${result.dropError}`);
+    }
+    reasons.push(...result.reasons);
+  }
+  const passed = results.every((r) => r.status === 'passed');
+  return { status: passed ? 'passed' : 'failed', reasons, checks, databases: results, errorCode: passed ? null : errorCode };
+}

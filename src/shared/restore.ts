@@ -1,0 +1,283 @@
+/**
+ * Restore, preview, inspection and verification results shared by core, CLI and renderer. Pure
+ * types and zod schemas: no node, no electron.
+ */
+import { z } from 'zod';
+import { SSL_MODES } from './plan';
+import type { BackupType } from './plan';
+
+export const CONFLICT_POLICIES = ['skip', 'overwrite', 'keep-both'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+
+export const DB_RESTORE_MODES = ['new', 'existing'] as const;
+export type DbRestoreMode = (typeof DB_RESTORE_MODES)[number];
+
+/** A PostgreSQL server to restore into (no database: that is chosen per restore). */
+export const serverTargetSchema = z
+  .object({
+    host: z.string().min(1).max(255),
+    port: z.number().int().min(1).max(65535).default(5432),
+    user: z.string().min(1).max(128),
+    sslMode: z.enum(SSL_MODES).default('prefer'),
+    /** sent with the request, used once and never stored; when absent the keychain is asked */
+    password: z.string().max(1024).optional(),
+    /** the database to connect to for CREATE/DROP DATABASE (default postgres, then template1) */
+    maintenanceDatabase: z.string().min(1).max(128).optional(),
+  })
+  .strict();
+export type ServerTarget = z.output<typeof serverTargetSchema>;
+
+export const tableRefSchema = z.object({ schema: z.string().min(1).max(128), name: z.string().min(1).max(128) }).strict();
+export type TableRef = z.infer<typeof tableRefSchema>;
+
+export const databaseTargetSchema = z
+  .object({
+    server: serverTargetSchema,
+    /** the database to create (mode new) or to restore over (mode existing) */
+    database: z.string().min(1).max(63),
+    mode: z.enum(DB_RESTORE_MODES).default('new'),
+    /** which database of the backup (its source id); may be left out when it holds only one */
+    sourceId: z.string().min(1).max(64).optional(),
+    /** only these tables; all when left out */
+    tables: z.array(tableRefSchema).max(10000).optional(),
+  })
+  .strict();
+export type DatabaseTarget = z.output<typeof databaseTargetSchema>;
+export type DatabaseTargetInput = z.input<typeof databaseTargetSchema>;
+
+export const filesTargetSchema = z
+  .object({
+    /** restore here; the original place (the folder the backup was made of) when left out */
+    folder: z.string().min(1).max(4096).optional(),
+    conflict: z.enum(CONFLICT_POLICIES).default('skip'),
+    /** which folder of the backup (its source id); all when left out */
+    sourceId: z.string().min(1).max(64).optional(),
+    /** only these paths (relative, forward slashes; a folder selects everything below it) */
+    paths: z.array(z.string().min(1).max(4096)).max(100000).optional(),
+  })
+  .strict();
+export type FilesTarget = z.output<typeof filesTargetSchema>;
+export type FilesTargetInput = z.input<typeof filesTargetSchema>;
+
+/** The header of a .lifeboat file, readable without the passphrase. */
+export interface BackupHeaderInfo {
+  backupId: string;
+  createdAt: string;
+  app: string;
+  format: number;
+  encrypted: boolean;
+  fileSize: number;
+}
+
+export interface PreviewTable {
+  schema: string;
+  name: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface PreviewDatabase {
+  sourceId: string;
+  label: string;
+  database: string;
+  status: 'success' | 'failed';
+  error: string | null;
+  serverVersion: string | null;
+  /** bytes of the dump in the backup */
+  dumpBytes: number;
+  tables: PreviewTable[];
+}
+
+export interface PreviewFile {
+  /** relative to the folder, forward slashes */
+  path: string;
+  size: number;
+  mtimeMs: number;
+  mode: number;
+  /** the backup that holds the content: this one, or the base an incremental points to */
+  storedIn: string;
+  inThisBackup: boolean;
+}
+
+export interface PreviewDir {
+  /** relative, forward slashes; '' is the folder itself */
+  path: string;
+  files: number;
+  bytes: number;
+}
+
+export interface PreviewFolder {
+  sourceId: string;
+  root: string;
+  status: 'success' | 'failed';
+  error: string | null;
+  files: PreviewFile[];
+  dirs: PreviewDir[];
+  totalFiles: number;
+  totalBytes: number;
+  /** backups other than this one that hold some of the files (incrementals) */
+  needsBackups: string[];
+}
+
+export type TableAction = 'replace' | 'create' | 'leave';
+export type FileAction = 'create' | 'replace' | 'same' | 'keep-both' | 'skip';
+
+export interface DatabasePreview {
+  sourceId: string;
+  targetDatabase: string;
+  mode: DbRestoreMode;
+  /** new: the database is created, or is a conflict because it exists; existing: it is restored over */
+  action: 'create' | 'conflict' | 'restore-over';
+  /** existing mode: a safety backup of the database is taken first */
+  safetyBackup: boolean;
+  tables: { schema: string; name: string; action: TableAction }[];
+  message: string | null;
+}
+
+export interface FilePreviewItem {
+  sourceId: string;
+  path: string;
+  /** where the file would be written (absolute) */
+  target: string;
+  action: FileAction;
+  size: number;
+  /** why a file is skipped or renamed */
+  reason: string | null;
+}
+
+export interface FilesPreview {
+  folder: string | null;
+  conflict: ConflictPolicy;
+  items: FilePreviewItem[];
+  counts: Record<FileAction, number>;
+}
+
+export interface BackupSummary {
+  backupId: string;
+  type: BackupType;
+  createdAt: string;
+  finishedAt: string;
+  plan: { id: string; name: string } | null;
+  baseBackupId: string | null;
+  encrypted: boolean;
+  host: string;
+  appVersion: string;
+  databases: PreviewDatabase[];
+  folders: PreviewFolder[];
+}
+
+export interface RestorePreview extends BackupSummary {
+  header: BackupHeaderInfo;
+  database: DatabasePreview | null;
+  files: FilesPreview | null;
+}
+
+export interface BackupInspection {
+  filePath: string;
+  header: BackupHeaderInfo;
+  /** encrypted and no passphrase was given: ask for it, then inspect again */
+  needsPassphrase: boolean;
+  summary: BackupSummary | null;
+  /** the catalog job of this backup, when it is in the catalog */
+  catalogJobId: string | null;
+}
+
+export interface ImportResult {
+  filePath: string;
+  backupId: string;
+  imported: boolean;
+  /** set when not imported: why (already in the catalog) */
+  reason: string | null;
+  jobId: string;
+}
+
+export interface RebuildCatalogResult {
+  folder: string;
+  imported: ImportResult[];
+  alreadyKnown: ImportResult[];
+  failed: { filePath: string; code: string; message: string }[];
+}
+
+export interface VerificationSummary {
+  id: string;
+  jobId: string | null;
+  backupJobId: string | null;
+  filePath: string;
+  status: 'passed' | 'warnings' | 'failed';
+  drill: boolean;
+  reasons: string[];
+  createdAt: string;
+}
+
+export interface VerificationStats {
+  passed: number;
+  warnings: number;
+  failed: number;
+  drills: number;
+  /** the newest passed drill: "proven restorable" on that date */
+  lastProvenAt: string | null;
+}
+
+export interface RestoreRecord {
+  id: string;
+  jobId: string | null;
+  backupPath: string;
+  /** what was restored where; never a secret */
+  target: Record<string, unknown>;
+  status: string;
+  details: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+const filePath = z.string().min(1).max(4096);
+const passphrase = z.string().max(1024).optional();
+const jobId = z.string().min(1).max(64);
+const page = { page: z.number().int().min(1).default(1), pageSize: z.number().int().min(1).max(200).default(50) };
+
+/** A backup named by file (dropped onto the window) or by catalog job. */
+const backupRefShape = { filePath: filePath.optional(), backupJobId: jobId.optional(), passphrase };
+const namesBackup = (r: { filePath?: string; backupJobId?: string }) => Boolean(r.filePath) !== Boolean(r.backupJobId);
+const namesBackupMessage = { message: 'Give either filePath or backupJobId', path: ['filePath'] };
+
+/** Request schemas of the backup, verify and restore channels (spread into the contract's invokeSchemas). */
+export const restoreInvokeSchemas = {
+  /** header and manifest summary; without a passphrase an encrypted file answers needsPassphrase */
+  'backups/inspect': z.object({ filePath, passphrase }).strict(),
+  'backups/import': z.object({ filePath, passphrase }).strict(),
+  /** imports every .lifeboat file in the folder */
+  'backups/rebuild-catalog': z.object({ folder: filePath, passphrase }).strict(),
+  'verify/run': z.union([z.object({ jobId }).strict(), z.object({ filePath, passphrase }).strict()]),
+  'verify/run-all': z.undefined().or(z.object({}).strict()).optional(),
+  'verify/drill': z
+    .object({ ...backupRefShape, server: serverTargetSchema })
+    .strict()
+    .refine(namesBackup, namesBackupMessage),
+  'verify/list': z
+    .object({ ...page, backupJobId: jobId.optional(), drill: z.boolean().optional() })
+    .strict()
+    .default({ page: 1, pageSize: 50 }),
+  'restore/preview': z
+    .object({ ...backupRefShape, database: databaseTargetSchema.optional(), files: filesTargetSchema.optional() })
+    .strict()
+    .refine(namesBackup, namesBackupMessage),
+  'restore/start': z
+    .object({ ...backupRefShape, database: databaseTargetSchema.optional(), files: filesTargetSchema.optional() })
+    .strict()
+    .refine(namesBackup, namesBackupMessage)
+    .refine((r) => Boolean(r.database || r.files), { message: 'Choose where to restore: a database, a folder, or both', path: ['database'] }),
+  'restore/list': z.object(page).strict().default({ page: 1, pageSize: 50 }),
+} as const;
+
+/** Response types of the channels above. */
+export interface RestoreInvokeResponses {
+  'backups/inspect': BackupInspection;
+  'backups/import': ImportResult;
+  'backups/rebuild-catalog': RebuildCatalogResult;
+  'verify/run': { jobId: string };
+  'verify/run-all': { jobIds: string[]; skipped: { backupJobId: string; reason: string }[] };
+  'verify/drill': { jobId: string };
+  'verify/list': { items: VerificationSummary[]; total: number; page: number; pageSize: number; stats: VerificationStats };
+  'restore/preview': RestorePreview;
+  'restore/start': { jobId: string };
+  'restore/list': { items: RestoreRecord[]; total: number; page: number; pageSize: number };
+}

@@ -1,0 +1,451 @@
+/**
+ * Database restores against a real PostgreSQL cluster, with real pg_dump and pg_restore: backups
+ * made by the engine, restored into new databases, over existing ones (after a safety backup),
+ * table by table; damaged, truncated and wrongly unlocked files refused before the target is
+ * touched; a cancel that drops the half-made database; the restore drill; the CLI.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../src/main/cli/index';
+import { readManifest } from '../../../src/main/core/archive/reader';
+import { restoreDatabase, type SafetyBackupInfo } from '../../../src/main/core/restore/restore-database';
+import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
+import type { DatabaseTargetInput, ServerTarget } from '../../../src/shared/restore';
+import { databaseTargetSchema } from '../../../src/shared/restore';
+import type { BackupManifest } from '../../../src/shared/manifest';
+import type { Plan } from '../../../src/shared/plan';
+import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { makeTempDir, makeTestCore } from '../../support/temp-core';
+import {
+  FAST_CONTAINER,
+  PASSPHRASE,
+  appError,
+  backupNow,
+  databaseNames,
+  finished,
+  flippedCopy,
+  invoke,
+  pgRestorePids,
+  planInput,
+  savePlan,
+  tableFingerprint,
+  testContext,
+  truncatedCopy,
+  userTables,
+} from './support';
+
+const SEED_SQL = `
+CREATE TABLE items (id serial PRIMARY KEY, name text NOT NULL UNIQUE, price numeric(10,2));
+CREATE INDEX items_price_idx ON items (price);
+INSERT INTO items (name, price) SELECT 'item ' || g, g * 1.25 FROM generate_series(1, 3000) g;
+CREATE TABLE orders (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, item_id int NOT NULL REFERENCES items(id), qty int CHECK (qty > 0), note text);
+INSERT INTO orders (item_id, qty, note) SELECT (g % 3000) + 1, (g % 7) + 1, CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END FROM generate_series(1, 5000) g;
+CREATE TABLE blobs (id int PRIMARY KEY, data bytea);
+INSERT INTO blobs VALUES (1, decode(repeat('00ff10', 2000), 'hex')), (2, NULL), (3, '');
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."Mixed ""Case"" T" (v text, j jsonb);
+INSERT INTO "Odd Schema"."Mixed ""Case"" T" VALUES ('Grüße aus Zürich — 東京', '{"a": [1, 2]}'), (NULL, NULL), (E'tab\\there', '{}');
+CREATE TABLE empty_one (x int);
+CREATE VIEW expensive AS SELECT * FROM items WHERE price > 100;
+`;
+
+let cluster: PgCluster;
+let core: ReturnType<typeof makeTestCore>;
+let work: string;
+let plan: Plan;
+let backupFile: string;
+let backupJobId: string;
+let manifest: BackupManifest;
+let server: ServerTarget;
+
+function target(input: Omit<DatabaseTargetInput, 'server'>) {
+  return databaseTargetSchema.parse({ server, ...input });
+}
+
+function safetyOptions(onWritten?: (info: SafetyBackupInfo) => void | Promise<void>) {
+  return { destination: path.join(work, 'safety'), passphrase: PASSPHRASE, appVersion: 'test', containerOptions: FAST_CONTAINER, onWritten };
+}
+
+async function expectSameAsSource(
+  db: string,
+  tables: { schema: string; name: string }[] = manifest.sources.flatMap((s) => (s.kind === 'database' ? s.tables : [])),
+): Promise<void> {
+  for (const table of tables) {
+    expect(await tableFingerprint(cluster, db, table), `${table.schema}.${table.name} in ${db}`).toBe(await tableFingerprint(cluster, 'shop', table));
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startPgCluster();
+  await cluster.createDatabase('shop');
+  await cluster.psql(SEED_SQL, 'shop');
+  work = makeTempDir('lifeboat-restore-db-');
+  core = makeTestCore({ containerOptions: FAST_CONTAINER });
+  server = { host: cluster.host, port: cluster.port, user: cluster.user, sslMode: 'disable', password: cluster.password };
+  const source = cluster.source('shop');
+  plan = await savePlan(
+    core,
+    planInput({ name: 'Shop', databases: [source], destination: path.join(work, 'backups') }),
+    { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+  );
+  const job = await backupNow(core, plan);
+  backupFile = job.filePath!;
+  backupJobId = job.id;
+  manifest = await readManifest(backupFile, PASSPHRASE);
+});
+
+afterAll(async () => {
+  await core?.cleanup();
+  await cluster?.stop();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('restore into a new database', () => {
+  it('gives every table the same rows and content, with sequences, keys and indexes', async () => {
+    const preview = await invoke(core, 'restore/preview', { backupJobId, database: { server, database: 'copy1' } });
+    expect(preview.database?.action).toBe('create');
+    expect(preview.database?.tables.map((t) => `${t.schema}.${t.name}`).sort()).toEqual(
+      ['Odd Schema.Mixed "Case" T', 'public.blobs', 'public.empty_one', 'public.items', 'public.orders'].sort(),
+    );
+    expect(preview.databases[0]!.tables.find((t) => t.name === 'orders')?.rows).toBe(5000);
+
+    // a catalog backup: the passphrase comes from the plan's keychain entry, not the request
+    const { jobId } = await invoke(core, 'restore/start', { backupJobId, database: { server, database: 'copy1' } });
+    const job = await finished(core, jobId);
+    expect(job.status, job.displayMessage ?? '').toBe('success');
+    expect(job.kind).toBe('restore');
+    expect(job.displayMessage).toContain('row counts match');
+    await expectSameAsSource('copy1');
+    // the sequences went along: new rows get fresh ids
+    expect((await cluster.psql(`INSERT INTO items (name, price) VALUES ('new', 1) RETURNING id`, 'copy1')).trim()).toBe('3001');
+    const indexes = (await cluster.psql(`SELECT indexname FROM pg_indexes WHERE tablename = 'items' ORDER BY 1`, 'copy1')).trim().split('\n');
+    expect(indexes).toEqual(['items_name_key', 'items_pkey', 'items_price_idx']);
+
+    const history = await invoke(core, 'restore/list', {});
+    const row = history.items.find((r) => r.jobId === jobId)!;
+    expect(row.status).toBe('success');
+    expect(row.target).toMatchObject({ database: { database: 'copy1', mode: 'new', server: { host: cluster.host, port: cluster.port } } });
+    expect(JSON.stringify(row)).not.toContain(cluster.password);
+    expect(JSON.stringify(core.audit.list(1, 200))).not.toContain(cluster.password);
+  });
+
+  it('restores only the selected tables, with their keys and indexes; the others are absent', async () => {
+    const selected = [
+      { schema: 'public', name: 'items' },
+      { schema: 'Odd Schema', name: 'Mixed "Case" T' },
+    ];
+    const result = await restoreDatabase(
+      { filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'partial1', tables: selected }), password: cluster.password },
+      testContext(),
+    );
+    expect(result.mismatches).toEqual([]);
+    expect(await userTables(cluster, 'partial1')).toEqual(['Odd Schema.Mixed "Case" T', 'public.items']);
+    await expectSameAsSource('partial1', selected);
+    const indexes = (await cluster.psql(`SELECT indexname FROM pg_indexes WHERE tablename = 'items' ORDER BY 1`, 'partial1')).trim().split('\n');
+    expect(indexes).toEqual(['items_name_key', 'items_pkey', 'items_price_idx']);
+    // orders references items, but orders was not selected: no view, no foreign key came along
+    expect((await cluster.psql(`SELECT count(*) FROM pg_views WHERE schemaname = 'public'`, 'partial1')).trim()).toBe('0');
+  });
+
+  it('refuses a name that already exists, and leaves that database alone', async () => {
+    await cluster.createDatabase('taken');
+    await cluster.psql('CREATE TABLE mine (v int); INSERT INTO mine VALUES (7);', 'taken');
+    const preview = await invoke(core, 'restore/preview', { backupJobId, database: { server, database: 'taken' } });
+    expect(preview.database?.action).toBe('conflict');
+    const error = await appError(
+      restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'taken' }), password: cluster.password }, testContext()),
+    );
+    expect(error.code).toBe('PG_DATABASE_EXISTS');
+    expect(error.message).toContain('Choose another name');
+    expect(await userTables(cluster, 'taken')).toEqual(['public.mine']);
+  });
+});
+
+describe('restore over an existing database', () => {
+  it('takes a valid safety backup before changing anything, then makes the data equal the backup', async () => {
+    await restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live' }), password: cluster.password }, testContext());
+    await cluster.psql(
+      `DELETE FROM orders WHERE id > 100; UPDATE items SET name = name || ' (changed)' WHERE id <= 10;
+       CREATE TABLE extra (x int); INSERT INTO extra VALUES (42);`,
+      'live',
+    );
+    const preview = await invoke(core, 'restore/preview', { backupJobId, database: { server, database: 'live', mode: 'existing' } });
+    const actions = Object.fromEntries(preview.database!.tables.map((t) => [`${t.schema}.${t.name}`, t.action]));
+    expect(actions).toMatchObject({ 'public.items': 'replace', 'public.orders': 'replace', 'public.extra': 'leave' });
+    expect(preview.database!.safetyBackup).toBe(true);
+
+    let seenBeforeChange: { verified: string; orders: string; extra: string } | null = null;
+    const result = await restoreDatabase(
+      {
+        filePath: backupFile,
+        passphrase: PASSPHRASE,
+        target: target({ database: 'live', mode: 'existing' }),
+        password: cluster.password,
+        safety: safetyOptions(async (info) => {
+          // at this point the safety backup is complete and the target is still untouched
+          expect(fs.existsSync(info.filePath)).toBe(true);
+          const report = await verifyBackupFile(info.filePath, PASSPHRASE);
+          seenBeforeChange = {
+            verified: report.status,
+            orders: (await cluster.psql('SELECT count(*) FROM orders', 'live')).trim(),
+            extra: (await cluster.psql('SELECT count(*) FROM extra', 'live')).trim(),
+          };
+        }),
+      },
+      testContext(),
+    );
+    expect(seenBeforeChange).toEqual({ verified: 'passed', orders: '100', extra: '1' });
+    expect(result.mismatches).toEqual([]);
+    expect(result.safetyBackup?.filePath).toMatch(/safety-live-.*\.lifeboat$/);
+    await expectSameAsSource('live');
+    // a table the backup does not have is left alone
+    expect((await cluster.psql('SELECT x FROM extra', 'live')).trim()).toBe('42');
+    // and the safety backup really holds the state before: restore it somewhere and look
+    await restoreDatabase(
+      { filePath: result.safetyBackup!.filePath, passphrase: PASSPHRASE, target: target({ database: 'live_before' }), password: cluster.password },
+      testContext(),
+    );
+    expect((await cluster.psql('SELECT count(*) FROM orders', 'live_before')).trim()).toBe('100');
+    expect((await cluster.psql("SELECT count(*) FROM items WHERE name LIKE '%(changed)'", 'live_before')).trim()).toBe('10');
+  });
+
+  it('as a job: records the safety backup in the catalog and the restore in the history', async () => {
+    await restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live_job' }), password: cluster.password }, testContext());
+    await cluster.psql('DELETE FROM blobs;', 'live_job');
+    const { jobId } = await invoke(core, 'restore/start', { filePath: backupFile, passphrase: PASSPHRASE, database: { server, database: 'live_job', mode: 'existing' } });
+    const job = await finished(core, jobId);
+    expect(job.status, job.displayMessage ?? '').toBe('success');
+    const safety = core.jobs.all({ kind: 'backup', search: 'Safety backup of live_job' });
+    expect(safety).toHaveLength(1);
+    expect(safety[0]!.status).toBe('success');
+    expect(fs.existsSync(safety[0]!.filePath!)).toBe(true);
+    expect(safety[0]!.filePath!.startsWith(path.join(core.dataDir, 'safety'))).toBe(true);
+    expect((await verifyBackupFile(safety[0]!.filePath!, PASSPHRASE, { expectedSha256: safety[0]!.checksum })).status).toBe('passed');
+    expect(job.displayMessage).toContain(safety[0]!.filePath!);
+    await expectSameAsSource('live_job');
+    const row = (await invoke(core, 'restore/list', {})).items.find((r) => r.jobId === jobId)!;
+    expect((row.details as { database: { safetyBackup: { backupId: string } } }).database.safetyBackup.backupId).toBe(safety[0]!.id);
+  });
+
+  it('replaces only the selected tables and leaves the others as they are', async () => {
+    await restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live2' }), password: cluster.password }, testContext());
+    await cluster.psql('DELETE FROM blobs WHERE id = 1; DELETE FROM orders WHERE id > 10;', 'live2');
+    const result = await restoreDatabase(
+      {
+        filePath: backupFile,
+        passphrase: PASSPHRASE,
+        target: target({ database: 'live2', mode: 'existing', tables: [{ schema: 'public', name: 'blobs' }] }),
+        password: cluster.password,
+        safety: safetyOptions(),
+      },
+      testContext(),
+    );
+    expect(result.tables.map((t) => t.name)).toEqual(['blobs']);
+    await expectSameAsSource('live2', [{ schema: 'public', name: 'blobs' }]);
+    expect((await cluster.psql('SELECT count(*) FROM orders', 'live2')).trim()).toBe('10');
+  });
+
+  it('rolls back completely when a table cannot be replaced (a view depends on it)', async () => {
+    await restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live3' }), password: cluster.password }, testContext());
+    await cluster.psql("UPDATE items SET name = 'mine ' || id WHERE id <= 5;", 'live3');
+    const before = await tableFingerprint(cluster, 'live3', { schema: 'public', name: 'items' });
+    const error = await appError(
+      restoreDatabase(
+        {
+          filePath: backupFile,
+          passphrase: PASSPHRASE,
+          target: target({ database: 'live3', mode: 'existing', tables: [{ schema: 'public', name: 'items' }] }),
+          password: cluster.password,
+          safety: safetyOptions(),
+        },
+        testContext(),
+      ),
+    );
+    expect(error.code).toBe('PG_RESTORE_FAILED');
+    expect(error.message).toContain('depend');
+    expect(error.message).not.toContain(cluster.password);
+    expect(await tableFingerprint(cluster, 'live3', { schema: 'public', name: 'items' })).toBe(before);
+  });
+});
+
+describe('a bad backup is refused before the target is touched', () => {
+  const cases: { name: string; make: (out: string) => void; passphrase: string; code: string[]; verifyCode: string[] }[] = [
+    ...[1, 2, 3].map((seed) => ({
+      name: `flipped bytes (seed ${seed})`,
+      make: (out: string) => void flippedCopy(backupFile, out, 4, seed * 7919),
+      passphrase: PASSPHRASE,
+      code: ['FILE_CORRUPT'],
+      verifyCode: ['FILE_CORRUPT'],
+    })),
+    { name: 'truncated', make: (out) => truncatedCopy(backupFile, out, 0.6), passphrase: PASSPHRASE, code: ['FILE_TRUNCATED'], verifyCode: ['FILE_TRUNCATED'] },
+    { name: 'wrong passphrase', make: (out) => fs.copyFileSync(backupFile, out), passphrase: 'not the passphrase', code: ['WRONG_PASSPHRASE'], verifyCode: ['WRONG_PASSPHRASE'] },
+  ];
+
+  for (const [i, c] of cases.entries()) {
+    it(`${c.name}: verify fails, restore into a new database creates nothing, over an existing one changes nothing`, async () => {
+      const bad = path.join(work, `bad-${i}.lifeboat`);
+      c.make(bad);
+      const report = await verifyBackupFile(bad, c.passphrase);
+      expect(report.status).toBe('failed');
+      expect(c.verifyCode).toContain(report.errorCode);
+
+      const newName = `never_${i}`;
+      const error = await appError(
+        restoreDatabase({ filePath: bad, passphrase: c.passphrase, target: target({ database: newName }), password: cluster.password }, testContext()),
+      );
+      expect(c.code).toContain(error.code);
+      expect(error.message.length).toBeGreaterThan(40);
+      expect(await databaseNames(cluster)).not.toContain(newName);
+
+      const existing = `intact_${i}`;
+      await cluster.createDatabase(existing);
+      await cluster.psql('CREATE TABLE items (id int); INSERT INTO items VALUES (1), (2);', existing);
+      const safetyDir = path.join(work, `safety-bad-${i}`);
+      const again = await appError(
+        restoreDatabase(
+          {
+            filePath: bad,
+            passphrase: c.passphrase,
+            target: target({ database: existing, mode: 'existing' }),
+            password: cluster.password,
+            safety: { ...safetyOptions(), destination: safetyDir },
+          },
+          testContext(),
+        ),
+      );
+      expect(again.code).toBe(error.code);
+      expect(await userTables(cluster, existing)).toEqual(['public.items']);
+      expect((await cluster.psql('SELECT count(*) FROM items', existing)).trim()).toBe('2');
+      // refused before the safety backup: nothing was written there either
+      expect(fs.existsSync(safetyDir)).toBe(false);
+    });
+  }
+});
+
+describe('cancel', () => {
+  it('cancelling mid-restore stops pg_restore and drops the half-made database', async () => {
+    await cluster.createDatabase('big');
+    await cluster.psql(
+      `CREATE TABLE filler AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS payload FROM generate_series(1, 200000) g;`,
+      'big',
+    );
+    const source = cluster.source('big');
+    const bigPlan = await savePlan(
+      core,
+      planInput({ name: 'Big', databases: [source], destination: path.join(work, 'big-backups'), options: { destination: path.join(work, 'big-backups'), compressionLevel: 0 } }),
+      { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+    );
+    const bigFile = (await backupNow(core, bigPlan)).filePath!;
+    const controller = new AbortController();
+    let fedAtCancel = 0;
+    let pidsAtCancel: number[] = [];
+    const error = await appError(
+      restoreDatabase(
+        { filePath: bigFile, passphrase: PASSPHRASE, target: target({ database: 'big_restored' }), password: cluster.password },
+        testContext(controller.signal, (update) => {
+          if (update.phase === 'restore') fedAtCancel = -1;
+          if (fedAtCancel === -1 && (update.bytesDone ?? 0) > 2 * 1024 * 1024 && !controller.signal.aborted) {
+            fedAtCancel = update.bytesDone!;
+            pidsAtCancel = pgRestorePids(cluster.port);
+            controller.abort();
+          }
+        }),
+      ),
+    );
+    expect(error.code).toBe('CANCELLED');
+    expect(fedAtCancel).toBeGreaterThan(2 * 1024 * 1024);
+    // pg_restore was running when the cancel came, and is gone now
+    expect(pidsAtCancel.length).toBe(1);
+    expect(pgRestorePids(cluster.port)).toEqual([]);
+    expect(await databaseNames(cluster)).not.toContain('big_restored');
+  });
+});
+
+describe('restore drill', () => {
+  it('passes on a good backup, drops its database and is recorded as proven restorable', async () => {
+    const { jobId } = await invoke(core, 'verify/drill', { backupJobId, server });
+    const job = await finished(core, jobId);
+    expect(job.kind).toBe('drill');
+    expect(job.status, job.displayMessage ?? '').toBe('success');
+    expect(job.displayMessage).toContain('Proven restorable');
+    expect((await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'))).toEqual([]);
+    const list = await invoke(core, 'verify/list', { backupJobId, drill: true });
+    expect(list.items).toHaveLength(1);
+    expect(list.items[0]).toMatchObject({ status: 'passed', drill: true, jobId, backupJobId });
+    expect(list.stats.lastProvenAt).toBe(list.items[0]!.createdAt);
+  });
+
+  it('fails on a damaged backup, says why, records it, and leaves no database behind', async () => {
+    const bad = path.join(work, 'drill-bad.lifeboat');
+    flippedCopy(backupFile, bad, 3, 4242);
+    const { jobId } = await invoke(core, 'verify/drill', { filePath: bad, passphrase: PASSPHRASE, server });
+    const job = await finished(core, jobId);
+    expect(job.status).toBe('failed');
+    expect(job.errorCode).toBe('FILE_CORRUPT');
+    expect(job.displayMessage).toContain('damaged');
+    const all = await invoke(core, 'verify/list', {});
+    expect(all.items.find((v) => v.jobId === jobId)).toMatchObject({ status: 'failed', drill: true, filePath: bad });
+    expect(all.stats.failed).toBeGreaterThanOrEqual(1);
+    expect((await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'))).toEqual([]);
+  });
+});
+
+describe('command line', () => {
+  function io(home: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    return {
+      out,
+      err,
+      io: {
+        out: (t: string) => out.push(t),
+        err: (t: string) => err.push(t),
+        env: { ...process.env, PGPASSWORD: cluster.password, LIFEBOAT_HOME: home, LIFEBOAT_PASSPHRASE: '' },
+        isTty: false,
+      },
+    };
+  }
+
+  it('restore --to-db restores into a new database; a password in the URL is refused', async () => {
+    const home = makeTempDir('lifeboat-cli-home-');
+    const passFile = path.join(home, 'pass.txt');
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
+    const url = `postgres://${cluster.user}@127.0.0.1:${cluster.port}/cli_restored?sslmode=disable`;
+    const run = io(home);
+    const code = await runCli(['restore', backupFile, '--to-db', url, '--tables', 'items,orders', '--passphrase-file', passFile, '--json'], run.io);
+    expect(code, run.out.join('\n') + run.err.join('\n')).toBe(0);
+    expect(JSON.parse(run.out.join('\n'))).toMatchObject({ kind: 'restore', status: 'success' });
+    expect(await userTables(cluster, 'cli_restored')).toEqual(['public.items', 'public.orders']);
+    await expectSameAsSource('cli_restored', [
+      { schema: 'public', name: 'items' },
+      { schema: 'public', name: 'orders' },
+    ]);
+
+    const leaky = io(home);
+    const withPassword = `postgres://${cluster.user}:${encodeURIComponent(cluster.password)}@127.0.0.1:${cluster.port}/cli_never?sslmode=disable`;
+    expect(await runCli(['restore', backupFile, '--to-db', withPassword, '--passphrase-file', passFile], leaky.io)).toBe(2);
+    expect(leaky.err.join('\n')).toContain('PGPASSWORD');
+    expect(leaky.err.join('\n')).not.toContain(cluster.password);
+    expect(await databaseNames(cluster)).not.toContain('cli_never');
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+
+  it('verify --drill --server proves the backup restorable, non-zero exit for a damaged one', async () => {
+    const home = makeTempDir('lifeboat-cli-home-');
+    const passFile = path.join(home, 'pass.txt');
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
+    const serverUrl = `postgres://${cluster.user}@127.0.0.1:${cluster.port}?sslmode=disable`;
+    const good = io(home);
+    expect(await runCli(['verify', backupFile, '--drill', '--server', serverUrl, '--passphrase-file', passFile], good.io)).toBe(0);
+    expect(good.out.join('\n')).toContain('Proven restorable');
+
+    const bad = path.join(home, 'bad.lifeboat');
+    flippedCopy(backupFile, bad, 2, 99);
+    const failing = io(home);
+    expect(await runCli(['verify', bad, '--drill', '--server', serverUrl, '--passphrase-file', passFile], failing.io)).toBe(1);
+    expect(failing.out.join('\n')).toContain('FAIL');
+    expect((await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'))).toEqual([]);
+    fs.rmSync(home, { recursive: true, force: true });
+  });
+});

@@ -19,6 +19,7 @@ import type {
 const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'app/get-info': true,
   'app/set-paused': true,
+  'app/take-pending-file': true,
   'jobs/list': true,
   'jobs/get': true,
   'jobs/cancel': true,
@@ -59,6 +60,7 @@ const PUSH_CHANNELS: Record<PushChannel, true> = {
   'plans/changed': true,
   'app/open-job': true,
   'alerts/raised': true,
+  'app/open-file': true,
 };
 
 const EVENT_PREFIX: typeof ContractEventPrefix = 'event:';

@@ -79,6 +79,8 @@ export interface AuditEntry {
 export const invokeSchemas = {
   'app/get-info': empty,
   'app/set-paused': z.object({ paused: z.boolean() }).strict(),
+  /** the backup file the app was started with or asked to open before the window listened (taken once) */
+  'app/take-pending-file': empty,
   'jobs/list': jobsListRequest.default({ page: 1, pageSize: 25 }),
   'jobs/get': byId,
   'jobs/cancel': byId,
@@ -120,6 +122,7 @@ export type ValidRequest<K extends InvokeChannel> = z.output<(typeof invokeSchem
 export interface InvokeResponses {
   'app/get-info': AppInfo;
   'app/set-paused': { paused: boolean };
+  'app/take-pending-file': { path: string | null };
   'jobs/list': Page<JobSummary>;
   'jobs/get': JobDetail;
   'jobs/cancel': { cancelled: boolean };
@@ -163,9 +166,11 @@ export interface PushEvents {
   'app/open-job': { jobId: string };
   /** an alert was raised (consecutive failures, unusual size or duration, low disk, overdue plan) */
   'alerts/raised': AlertEntry;
+  /** a .lifeboat file was opened from the file manager or the command line while the app runs */
+  'app/open-file': { path: string };
 }
 export type PushChannel = keyof PushEvents;
-export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed', 'app/open-job', 'alerts/raised'];
+export const PUSH_CHANNELS: PushChannel[] = ['jobs/updated', 'app/paused-changed', 'plans/changed', 'app/open-job', 'alerts/raised', 'app/open-file'];
 
 /** The reply envelope: errors cross IPC as data, never as thrown Electron errors. */
 export type InvokeResult<K extends InvokeChannel> =

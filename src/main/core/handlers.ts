@@ -62,6 +62,7 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
       core.audit.record(actor, paused ? 'scheduler.pause' : 'scheduler.resume', null);
       return { paused: core.isPaused() };
     },
+    'app/take-pending-file': () => ({ path: core.pendingOpenFile?.() ?? null }),
     'jobs/list': ({ page, pageSize, ...filter }) => core.jobs.list(filter, page, pageSize),
     'jobs/get': ({ id }) => {
       const job = core.jobs.detail(id);

@@ -42,6 +42,11 @@ export interface CoreOptions {
   notifications?: NotificationServiceOptions;
   /** start at login; only the desktop app has it (not the CLI, not the browser tests) */
   desktop?: DesktopIntegration;
+  /**
+   * Takes (once) the .lifeboat file the app was started with or asked to open before its window
+   * listened (command line, file manager, macOS open-file); only the desktop app has one.
+   */
+  pendingOpenFile?: () => string | null;
 }
 
 export interface LifeboatCore {
@@ -65,6 +70,8 @@ export interface LifeboatCore {
   readonly scheduler: Scheduler;
   /** the OS login item, when running as the desktop app */
   readonly desktop?: DesktopIntegration;
+  /** the shell's pending file to open (see CoreOptions.pendingOpenFile) */
+  readonly pendingOpenFile?: () => string | null;
   readonly containerOptions?: CoreOptions['containerOptions'];
   isPaused(): boolean;
   setPaused(paused: boolean): void;
@@ -102,6 +109,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     secrets: options.secrets,
     notifier: options.notifier ?? silentNotifier,
     desktop: options.desktop,
+    pendingOpenFile: options.pendingOpenFile,
     clock,
     handlers: undefined as unknown as InvokeHandlers,
     scheduler: undefined as unknown as Scheduler,

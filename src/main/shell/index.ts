@@ -4,9 +4,11 @@
  */
 import { app, dialog, powerMonitor, safeStorage, type BrowserWindow } from 'electron';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
+import { startMinimized } from '../core/desktop-settings';
 import { resolveDataDir } from '../core/paths';
 import type { TrayState } from '../core/tray-state';
 import { setupIpc } from './ipc';
+import { loginItem, startedAtLogin } from './login-item';
 import { resolveElectronNativeBinding } from './native';
 import { ElectronNotifier } from './notifications';
 import { SafeStorageSecretStore } from './secret-store';
@@ -27,9 +29,9 @@ let quitting = false;
 let coreClosed = false;
 let closing: Promise<void> | null = null;
 /**
- * A backup file the app was asked to open (file manager, second instance, macOS open-file).
- * Kept for the renderer: the contract has no channel for it yet, so for now the window is only
- * brought forward.
+ * A backup file the app was asked to open (command line, file manager, second instance, macOS
+ * open-file) that the renderer has not received yet: it takes it at start-up
+ * ('app/take-pending-file'), or gets it pushed ('app/open-file') once its page is loaded.
  */
 let pendingOpenFile: string | null = null;
 
@@ -46,6 +48,8 @@ function setupCore(): LifeboatCore {
     secrets: new SafeStorageSecretStore(dataDir, safeStorage),
     notifier: new ElectronNotifier(openJob),
     nativeBinding: resolveElectronNativeBinding(),
+    desktop: loginItem(),
+    pendingOpenFile: takePendingOpenFile,
   });
 }
 
@@ -62,7 +66,8 @@ function setupScheduler(engine: LifeboatCore): void {
 
 function setupMainWindow(): BrowserWindow {
   // started at login (the login item passes --hidden): stay in the tray, schedules run anyway
-  const startHidden = process.argv.includes('--hidden');
+  // (unless the user chose, in Settings, to see the window at login)
+  const startHidden = startedAtLogin() && (!core || startMinimized(core.settings));
   const win = createMainWindow({ startHidden });
   win.on('close', (event) => {
     if (quitting) return;
@@ -82,6 +87,23 @@ function revealWindow(): BrowserWindow | null {
   if (!mainWindow || mainWindow.isDestroyed()) mainWindow = setupMainWindow();
   showWindow(mainWindow);
   return mainWindow;
+}
+
+/**
+ * A backup file opened while Lifeboat runs: bring the window forward and push the file to its
+ * page. A page still loading takes it itself at start-up; if it asked before the file arrived,
+ * the file is pushed once the page has loaded (taken once either way, never opened twice).
+ */
+function openBackupFile(filePath: string): void {
+  pendingOpenFile = filePath;
+  const win = revealWindow();
+  if (!win || !core) return;
+  const send = () => {
+    const file = takePendingOpenFile();
+    if (file) core?.events.emit('app/open-file', { path: file });
+  };
+  if (win.webContents.isLoading()) win.webContents.once('did-finish-load', send);
+  else send();
 }
 
 /** A notification was clicked: bring the window forward on that job. */
@@ -152,14 +174,15 @@ function main(): void {
   pendingOpenFile = backupFileFromArgv(process.argv);
 
   app.on('second-instance', (_event, argv) => {
-    pendingOpenFile = backupFileFromArgv(argv) ?? pendingOpenFile;
-    revealWindow();
+    const file = backupFileFromArgv(argv);
+    if (file) openBackupFile(file);
+    else revealWindow();
   });
   // macOS delivers files opened from Finder this way, possibly before 'ready'
   app.on('open-file', (event, filePath) => {
     event.preventDefault();
-    pendingOpenFile = filePath;
-    if (app.isReady()) revealWindow();
+    if (app.isReady()) openBackupFile(filePath);
+    else pendingOpenFile = filePath;
   });
   app.on('activate', () => void revealWindow());
   // the tray keeps the app alive without windows
@@ -173,7 +196,7 @@ function main(): void {
 
 main();
 
-/** For later wiring (drag-and-drop from the file manager); read by nothing yet. */
+/** The pending backup file, taken once (core's 'app/take-pending-file' handler calls this). */
 export function takePendingOpenFile(): string | null {
   const file = pendingOpenFile;
   pendingOpenFile = null;

@@ -1,6 +1,8 @@
 import { useEffect } from 'react';
 import { hrefFor, useRoute, type Screen } from './lib/route';
 import { connectLiveUpdates } from './stores/live-updates';
+import { connectOpenFile } from './stores/open-file';
+import { DropZone } from './components/DropZone';
 import { useAppStore } from './stores/app-store';
 import { useJobsStore } from './stores/jobs-store';
 import { DashboardScreen } from './screens/DashboardScreen';
@@ -35,6 +37,8 @@ export function App() {
   const runningCount = useJobsStore((s) => Object.keys(s.active).length);
 
   useEffect(() => connectLiveUpdates(), []);
+  // a .lifeboat file opened from the file manager or the command line opens in Restore
+  useEffect(() => connectOpenFile(), []);
 
   return (
     <div className="app">
@@ -72,6 +76,7 @@ export function App() {
         {route.screen === 'restore' && <RestoreScreen />}
         {route.screen === 'settings' && <SettingsScreen />}
       </main>
+      <DropZone />
     </div>
   );
 }

@@ -16,6 +16,8 @@ import { INVOKE_CHANNELS, PUSH_CHANNELS, type InvokeChannel, type LifeboatApi } 
 interface BridgeGlobals {
   __lifeboatInvoke(channel: string, request: unknown): Promise<unknown>;
   __lifeboatDeliver?: (event: string, payload: unknown) => void;
+  /** tests: where a File of this name "is" on disk (see pathForFile) */
+  __lifeboatRegisterPath?: (name: string, path: string) => void;
   lifeboat?: LifeboatApi;
 }
 
@@ -49,9 +51,14 @@ function installPageApi(channels: { invoke: string[]; push: string[] }): void {
       }
     }
   };
+  // Electron's webUtils.getPathForFile has no browser equivalent (a page never learns where a
+  // File is): the only fake of the bridge, a map of names the test registered to real paths
+  const paths = new Map<string, string>();
+  const pathForFile = (file: File): string | null => paths.get(file.name) ?? null;
   Object.defineProperty(g, '__lifeboatDeliver', { value: deliver });
+  Object.defineProperty(g, '__lifeboatRegisterPath', { value: (name: string, path: string) => void paths.set(name, path) });
   Object.defineProperty(g, 'lifeboat', {
-    value: Object.freeze({ invoke, on, pathForFile: () => null }) as unknown as LifeboatApi,
+    value: Object.freeze({ invoke, on, pathForFile }) as unknown as LifeboatApi,
     enumerable: true,
   });
 }
@@ -96,4 +103,41 @@ export async function installBridge(page: Page, core: LifeboatCore): Promise<() 
   };
   page.once('close', () => void detach());
   return detach;
+}
+
+/**
+ * Drops files onto the page as a user would: a real DataTransfer holding File objects, with
+ * dragenter, dragover and drop dispatched on `selector`. Each file's name is registered with
+ * `path`, so that window.lifeboat.pathForFile answers as Electron's webUtils would. With
+ * `stopBeforeDrop` only dragenter and dragover are sent (the drop overlay stays up).
+ */
+export async function dropFiles(
+  page: Page,
+  files: { name: string; path: string | null; content?: string }[],
+  options: { selector?: string; stopBeforeDrop?: boolean } = {},
+): Promise<void> {
+  await page.evaluate(
+    ({ files, selector, stopBeforeDrop }) => {
+      // the DOM as this file needs it (the node tsconfig has no DOM types)
+      interface Transfer {
+        items: { add(file: File): void };
+      }
+      const g = globalThis as unknown as BridgeGlobals & {
+        DataTransfer: new () => Transfer;
+        DragEvent: new (type: string, init: { bubbles: boolean; cancelable: boolean; dataTransfer: Transfer }) => Event;
+        document: { querySelector(selector: string): EventTarget | null; body: EventTarget };
+      };
+      const transfer = new g.DataTransfer();
+      for (const file of files) {
+        if (file.path) g.__lifeboatRegisterPath?.(file.name, file.path);
+        transfer.items.add(new File([file.content ?? ''], file.name));
+      }
+      const target = g.document.querySelector(selector) ?? g.document.body;
+      const fire = (type: string) => target.dispatchEvent(new g.DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      fire('dragenter');
+      fire('dragover');
+      if (!stopBeforeDrop) fire('drop');
+    },
+    { files, selector: options.selector ?? 'main', stopBeforeDrop: options.stopBeforeDrop ?? false },
+  );
 }

@@ -2,19 +2,31 @@
  * Playwright fixtures for the browser e2e specs: per test a fresh data dir and a real core, a
  * page bridged to its handler map (see bridge.ts), and `baseURL` pointing at the built renderer
  * served once per worker. Tests seed the catalog through `core` and assert on it afterwards.
+ *
+ * The core runs its scheduler, as the desktop app does from start-up. Its desktop notifications
+ * go to `desktopNotifications`: the OS notification center is the one thing a browser test cannot
+ * have, so the Notifier is the one fake here.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
+import type { Notifier } from '../../../src/main/core/ports';
 import { makeTestCore } from '../../support/temp-core';
 import { installBridge } from './bridge';
 import { startStaticServer } from './static-server';
 
 export type TestCore = ReturnType<typeof makeTestCore>;
+/** A desktop notification as core asked the OS to show it. */
+export type DesktopNotification = Parameters<Notifier['notify']>[0];
 
-const RENDERER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
+// LIFEBOAT_E2E_RENDERER_DIR: a renderer built elsewhere (`electron-vite build --outDir …`)
+const RENDERER_DIR =
+  process.env.LIFEBOAT_E2E_RENDERER_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../out/renderer');
 
-export const test = base.extend<{ core: TestCore }, { rendererUrl: string }>({
+export const test = base.extend<
+  { core: TestCore; desktopNotifications: DesktopNotification[]; pendingOpenFiles: string[] },
+  { rendererUrl: string }
+>({
   rendererUrl: [
     // the empty pattern is how Playwright reads "no dependencies"
     async ({}, use) => {
@@ -25,8 +37,22 @@ export const test = base.extend<{ core: TestCore }, { rendererUrl: string }>({
     { scope: 'worker' },
   ],
 
-  core: async ({}, use) => {
-    const core = makeTestCore();
+  desktopNotifications: async ({}, use) => {
+    await use([]);
+  },
+
+  // the .lifeboat files the shell would hold as opened from the command line or the file
+  // manager: 'app/take-pending-file' takes them, first in first out
+  pendingOpenFiles: async ({}, use) => {
+    await use([]);
+  },
+
+  core: async ({ desktopNotifications, pendingOpenFiles }, use) => {
+    const core = makeTestCore({
+      notifier: { notify: (message) => void desktopNotifications.push(message) },
+      pendingOpenFile: () => pendingOpenFiles.shift() ?? null,
+    });
+    core.scheduler.start();
     await use(core);
     await core.cleanup();
   },

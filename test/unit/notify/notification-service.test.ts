@@ -157,11 +157,39 @@ describe('notification channels', () => {
 describe('settings', () => {
   it('reads and changes notifyOnSuccess (off by default), partially', async () => {
     const { core, call } = setup();
-    expect(await call('settings/get')).toEqual({ notifyOnSuccess: false });
-    expect(await call('settings/set', { notifyOnSuccess: true })).toEqual({ notifyOnSuccess: true });
-    expect(await call('settings/set', {})).toEqual({ notifyOnSuccess: true });
+    // no desktop here: start at login reads as off, and the tray start is the default
+    const desktopDefaults = { startAtLogin: false, startMinimized: true };
+    expect(await call('settings/get')).toEqual({ notifyOnSuccess: false, ...desktopDefaults });
+    expect(await call('settings/set', { notifyOnSuccess: true })).toEqual({ notifyOnSuccess: true, ...desktopDefaults });
+    expect(await call('settings/set', {})).toEqual({ notifyOnSuccess: true, ...desktopDefaults });
     expect(core.settings.get('notify.onSuccess', false)).toBe(true);
     await expect(call('settings/set', { notifyOnSuccess: 'yes' } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('turns start at login on and off through the desktop, and keeps the tray choice in the catalog', async () => {
+    let loginItem = false;
+    const core = makeTestCore({ desktop: { getStartAtLogin: () => loginItem, setStartAtLogin: (on) => void (loginItem = on) } });
+    cores.push(core);
+    const call = async (request: InvokeRequest<'settings/set'>) => {
+      const reply = await dispatch(core.handlers, 'settings/set', request);
+      if (!reply.ok) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+      return reply.value;
+    };
+    expect(await call({ startAtLogin: true, startMinimized: false })).toMatchObject({ startAtLogin: true, startMinimized: false });
+    expect(loginItem).toBe(true);
+    // a change made in the OS settings shows
+    loginItem = false;
+    expect(await dispatch(core.handlers, 'settings/get', undefined)).toMatchObject({ ok: true, value: { startAtLogin: false } });
+    expect(core.audit.list(1, 10).items[0]).toMatchObject({ action: 'settings.update' });
+  });
+
+  it('refuses start at login without a desktop, before changing anything', async () => {
+    const { core, call } = setup();
+    await expect(call('settings/set', { notifyOnSuccess: true, startAtLogin: true })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining('desktop app'),
+    });
+    expect(core.settings.get('notify.onSuccess', false)).toBe(false);
   });
 });
 

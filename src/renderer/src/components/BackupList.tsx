@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import type { JobSummary } from '../../../shared/job';
 import type { Page } from '../../../shared/ipc-contract';
 import { call } from '../lib/api';
@@ -12,8 +12,18 @@ import { Pagination } from './Pagination';
 
 const PAGE_SIZE = 25;
 
-/** The successful backups in the catalog, newest first: what Verify and Restore work on. */
-export function BackupList() {
+/** A column a screen adds to the list (verification state, actions). */
+export interface BackupColumn {
+  header: string;
+  cell(job: JobSummary): ReactNode;
+  className?: string;
+}
+
+/**
+ * The successful backups in the catalog, newest first: what Verify and Restore work on. It
+ * reloads when a job finishes, and when `refreshKey` changes (an import adds backups).
+ */
+export function BackupList({ columns = [], refreshKey = 0 }: { columns?: BackupColumn[]; refreshKey?: number }) {
   const [page, setPage] = useState(1);
   const [result, setResult] = useState<Page<JobSummary> | null>(null);
   const [error, setError] = useState<UiError | null>(null);
@@ -27,7 +37,7 @@ export function BackupList() {
     return () => {
       current = false;
     };
-  }, [page, finishedCount]);
+  }, [page, finishedCount, refreshKey]);
 
   if (error) return <ErrorBanner error={error} />;
   if (!result) return <p className="muted">Loading…</p>;
@@ -48,6 +58,11 @@ export function BackupList() {
               <th scope="col">Made</th>
               <th scope="col">File</th>
               <th scope="col">Size</th>
+              {columns.map((c) => (
+                <th key={c.header} scope="col" className={c.className}>
+                  {c.header}
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
@@ -59,6 +74,11 @@ export function BackupList() {
                 <td className="nowrap">{formatShortDateTime(job.finishedAt ?? job.startedAt)}</td>
                 <td className="mono break">{job.filePath ?? <span className="muted">file removed by retention</span>}</td>
                 <td className="num nowrap">{formatBytes(job.sizeBytes)}</td>
+                {columns.map((c) => (
+                  <td key={c.header} className={c.className}>
+                    {c.cell(job)}
+                  </td>
+                ))}
               </tr>
             ))}
           </tbody>

@@ -4,10 +4,13 @@
  * the form and main can never disagree on what a valid plan is.
  */
 import type { z } from 'zod';
+import type { PlanPreset } from '../../../shared/ipc-contract';
 import {
   DEFAULT_EXCLUDES,
   planInputSchema,
+  planOptionsSchema,
   planSecretsSchema,
+  retentionSchema,
   type BackupType,
   type Plan,
   type PlanInput,
@@ -178,6 +181,29 @@ export function draftFromPlan(plan: Plan): PlanDraft {
   };
 }
 
+/**
+ * A first-run preset as a new plan's draft: its schedule, retention and options, no sources yet
+ * (a database-only preset starts with one empty database for the user to fill in).
+ */
+export function draftFromPreset(preset: PlanPreset, destination: string): PlanDraft {
+  const p = preset.plan;
+  const { id: _id, ...draft } = draftFromPlan({
+    id: '',
+    createdAt: '',
+    updatedAt: '',
+    name: p.name,
+    enabled: p.enabled ?? true,
+    type: p.type ?? 'full',
+    databases: [],
+    folders: [],
+    schedule: p.schedule ?? { kind: 'daily', time: '02:00' },
+    timezone: p.timezone ?? localTimezone(),
+    retention: retentionSchema.parse(p.retention ?? {}),
+    options: { ...planOptionsSchema.omit({ destination: true }).parse(p.options), destination },
+  });
+  return { ...draft, databases: preset.sources === 'databases' ? [newDatabaseDraft()] : [] };
+}
+
 /** '' means "not set" (the schema's default); anything else must be a number, or zod says so. */
 function num(text: string): number | undefined {
   const t = text.trim();
@@ -190,7 +216,8 @@ function numOrNull(text: string): number | null {
   return t === '' ? null : Number(t);
 }
 
-function schedule(d: PlanDraft): Schedule {
+/** The schedule the draft describes (not validated: the preview and validateDraft check it). */
+export function scheduleFromDraft(d: PlanDraft): Schedule {
   switch (d.scheduleKind) {
     case 'manual':
       return { kind: 'manual' };
@@ -231,7 +258,7 @@ export function draftToInput(d: PlanDraft): PlanInput {
         .map((line) => line.trim())
         .filter(Boolean),
     })),
-    schedule: schedule(d),
+    schedule: scheduleFromDraft(d),
     timezone: d.timezone.trim(),
     retention: {
       days: numOrNull(d.retentionDays),

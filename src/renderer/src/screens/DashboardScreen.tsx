@@ -1,54 +1,204 @@
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import type { PlanNextRun, SchedulerState } from '../../../shared/ipc-contract';
 import type { JobSummary } from '../../../shared/job';
+import type { Plan } from '../../../shared/plan';
+import { AlertList } from '../components/AlertList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
 import { StatusBadge } from '../components/StatusBadge';
 import { call } from '../lib/api';
+import { dailySeries, storageUsed, STATS_DAYS, successRate, windowStart } from '../lib/dashboard-stats';
 import { toUiError, type UiError } from '../lib/errors';
-import { formatBytes, formatShortDateTime } from '../lib/format';
+import { formatBytes, formatDuration, formatShortDateTime } from '../lib/format';
 import { describeSchedule } from '../lib/plan-form';
 import { hrefFor } from '../lib/route';
+import { formatRelative } from '../lib/schedule-format';
 import { useAppStore } from '../stores/app-store';
-import { isFinal, useJobsStore } from '../stores/jobs-store';
-import { usePlansStore } from '../stores/plans-store';
+import { activeJobOfPlan, isFinal, useJobsStore } from '../stores/jobs-store';
+import { useNotifyStore } from '../stores/notify-store';
+import { planName, usePlansStore } from '../stores/plans-store';
+import { useSchedulerStore } from '../stores/scheduler-store';
+
+// recharts is most of the bundle's weight and only this screen draws charts: load it with them
+const BackupTrendCharts = lazy(() => import('../components/charts/BackupTrendCharts').then((m) => ({ default: m.BackupTrendCharts })));
+
+/** jobs/list pages at most 200; a long history is read a page at a time, up to this many. */
+const PAGE_SIZE = 200;
+const MAX_PAGES = 25;
+/** Next runs that have passed are re-armed by main; look again now and then. */
+const STATUS_REFRESH_MS = 60_000;
 
 interface Summary {
   lastByPlan: Record<string, JobSummary | null>;
   failures: JobSummary[];
+  /** backups started within the stats window */
+  recent: JobSummary[];
+  /** successful and partial backups: those whose file may still be on disk */
+  kept: JobSummary[];
 }
 
-/** The last backup of every plan and the latest failures, read fresh from the catalog. */
-async function loadSummary(planIds: string[]): Promise<Summary> {
+async function listAll(filter: { kind: 'backup'; status?: 'success' | 'partial'; from?: string }): Promise<JobSummary[]> {
+  const items: JobSummary[] = [];
+  for (let page = 1; page <= MAX_PAGES; page++) {
+    const result = await call('jobs/list', { ...filter, page, pageSize: PAGE_SIZE });
+    items.push(...result.items);
+    if (items.length >= result.total || result.items.length < PAGE_SIZE) break;
+  }
+  return items;
+}
+
+/** Everything the dashboard counts, read fresh from the catalog. */
+async function loadSummary(planIds: string[], now: Date): Promise<Summary> {
   // a few recent backups per plan: the newest may still be running, the result is the newest finished
-  const recent = await Promise.all(
-    planIds.map((planId) => call('jobs/list', { planId, kind: 'backup', page: 1, pageSize: 5 })),
-  );
-  const lastByPlan: Record<string, JobSummary | null> = {};
-  planIds.forEach((id, i) => (lastByPlan[id] = recent[i].items.find((job) => isFinal(job.status)) ?? null));
-  const [failed, partial] = await Promise.all([
+  const perPlan = Promise.all(planIds.map((planId) => call('jobs/list', { planId, kind: 'backup', page: 1, pageSize: 5 })));
+  const failures = Promise.all([
     call('jobs/list', { status: 'failed', page: 1, pageSize: 5 }),
     call('jobs/list', { status: 'partial', page: 1, pageSize: 5 }),
   ]);
-  const failures = [...failed.items, ...partial.items]
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .slice(0, 5);
-  return { lastByPlan, failures };
+  const [recentPerPlan, [failed, partial], recent, success, partialKept] = await Promise.all([
+    perPlan,
+    failures,
+    listAll({ kind: 'backup', from: windowStart(now) }),
+    listAll({ kind: 'backup', status: 'success' }),
+    listAll({ kind: 'backup', status: 'partial' }),
+  ]);
+  const lastByPlan: Record<string, JobSummary | null> = {};
+  planIds.forEach((id, i) => (lastByPlan[id] = recentPerPlan[i].items.find((job) => isFinal(job.status)) ?? null));
+  return {
+    lastByPlan,
+    failures: [...failed.items, ...partial.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 5),
+    recent,
+    kept: [...success, ...partialKept],
+  };
+}
+
+const STATE_TEXT: Record<SchedulerState, { label: string; className: string; hint: string }> = {
+  running: { label: 'Running', className: 'ok-text', hint: 'Plans run on their schedules.' },
+  paused: { label: 'Paused', className: 'warn-text', hint: 'No scheduled backup starts. Run now still works.' },
+  stopped: { label: 'Stopped', className: 'error-text', hint: 'No schedule is armed. Re-initialise to start them.' },
+};
+
+function SchedulerCard() {
+  const paused = useAppStore((s) => s.paused);
+  const { status, busy, setPaused, reinitialize } = useSchedulerStore();
+  const [notice, setNotice] = useState<string | null>(null);
+  const state = status?.state ?? null;
+  const text = state ? STATE_TEXT[state] : null;
+
+  const reinit = async () => {
+    setNotice(null);
+    if (await reinitialize()) {
+      const armed = useSchedulerStore.getState().status?.nextRuns.filter((r) => r.at).length ?? 0;
+      setNotice(`Re-armed from the catalog: ${armed} plan${armed === 1 ? '' : 's'} scheduled.`);
+    }
+  };
+
+  return (
+    <div className="card stat stat-scheduler" aria-label="Scheduler" role="group">
+      <span className="stat-label">Scheduler</span>
+      <span className={`stat-value ${text?.className ?? ''}`}>{text?.label ?? '…'}</span>
+      <span className="muted small">{text?.hint ?? ''}</span>
+      <div className="button-row">
+        <button type="button" disabled={busy} onClick={() => void setPaused(!paused)}>
+          {paused ? 'Resume' : 'Pause all'}
+        </button>
+        <button type="button" disabled={busy} onClick={() => void reinit()} title="Re-arm every plan from the catalog, catching up missed runs">
+          Re-initialise
+        </button>
+      </div>
+      {notice && (
+        <span className="muted small" role="status">
+          {notice}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** Green from 95 %, amber from 80 %: one failure in twenty is already worth a look. */
+function rateClass(rate: number | null): string {
+  if (rate === null) return '';
+  return rate >= 0.95 ? 'ok-text' : rate >= 0.8 ? 'warn-text' : 'error-text';
+}
+
+function unarmedReason(plan: Plan | undefined, state: SchedulerState | undefined): string {
+  if (!plan) return 'not scheduled';
+  if (!plan.enabled) return 'disabled';
+  if (plan.schedule.kind === 'manual') return 'manual only';
+  if (state === 'stopped') return 'scheduler stopped';
+  return 'not armed';
+}
+
+function NextRuns({ runs, plans, state }: { runs: PlanNextRun[]; plans: Plan[]; state: SchedulerState | undefined }) {
+  const now = new Date();
+  return (
+    <section className="card section" aria-labelledby="next-runs-title">
+      <h2 id="next-runs-title">Next runs</h2>
+      {runs.length === 0 ? (
+        <p className="muted">No plans yet.</p>
+      ) : (
+        <table className="table table-compact dash-table" aria-label="Next runs">
+          <tbody>
+            {runs.map((run) => {
+              const plan = plans.find((p) => p.id === run.planId);
+              return (
+                <tr key={run.planId}>
+                  <th scope="row">{run.planName}</th>
+                  <td className="nowrap">
+                    {run.at ? (
+                      <time dateTime={run.at}>{formatShortDateTime(run.at)}</time>
+                    ) : (
+                      <span className="muted">{unarmedReason(plan, state)}</span>
+                    )}
+                  </td>
+                  <td className="muted nowrap num">
+                    {run.at ? (state === 'paused' ? 'skipped while paused' : formatRelative(run.at, now)) : ''}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function RecentAlerts({ plans }: { plans: Plan[] }) {
+  const { alerts, alertsLoaded, alertsError, alertsTotal, loadAlerts } = useNotifyStore();
+  useEffect(() => {
+    void loadAlerts();
+  }, [loadAlerts]);
+  return (
+    <section className="card section" aria-labelledby="alerts-title">
+      <div className="section-head">
+        <h2 id="alerts-title">Recent alerts</h2>
+        {alertsTotal > alerts.length && <a href={hrefFor('settings')}>All {alertsTotal} alerts</a>}
+      </div>
+      <ErrorBanner error={alertsError} />
+      {alertsLoaded && alerts.length === 0 && <p className="muted">No alerts. Failing runs, unusual sizes or durations, low disk space and overdue plans show up here.</p>}
+      {alerts.length > 0 && <AlertList alerts={alerts} planName={(id) => planName(plans, id)} label="Recent alerts" />}
+    </section>
+  );
 }
 
 export function DashboardScreen() {
-  const { paused, setPaused } = useAppStore();
   const plans = usePlansStore((s) => s.plans);
   const plansLoaded = usePlansStore((s) => s.loaded);
+  const runNow = usePlansStore((s) => s.runNow);
   const active = useJobsStore((s) => s.active);
   const finishedCount = useJobsStore((s) => s.finishedCount);
+  const schedulerStatus = useSchedulerStore((s) => s.status);
+  const schedulerError = useSchedulerStore((s) => s.error);
+  const loadScheduler = useSchedulerStore((s) => s.load);
   const [summary, setSummary] = useState<Summary | null>(null);
   const [error, setError] = useState<UiError | null>(null);
 
   const planIds = plans.map((p) => p.id).join(',');
   useEffect(() => {
     let current = true;
-    loadSummary(planIds ? planIds.split(',') : [])
+    loadSummary(planIds ? planIds.split(',') : [], new Date())
       .then((s) => current && (setSummary(s), setError(null)))
       .catch((e) => current && setError(toUiError(e)));
     return () => {
@@ -56,7 +206,17 @@ export function DashboardScreen() {
     };
   }, [planIds, finishedCount]);
 
+  useEffect(() => {
+    void loadScheduler();
+    const timer = setInterval(() => void loadScheduler(), STATUS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [loadScheduler]);
+
   const running = Object.values(active);
+  const rate = summary ? successRate(summary.recent) : null;
+  const storage = summary ? storageUsed(summary.kept) : null;
+  const series = summary ? dailySeries(summary.recent, new Date()) : null;
+  const hasTrend = series?.some((p) => p.runs > 0) ?? false;
 
   return (
     <section className="screen" aria-labelledby="dashboard-title">
@@ -64,24 +224,30 @@ export function DashboardScreen() {
         <h1 id="dashboard-title">Dashboard</h1>
       </header>
       <ErrorBanner error={error} />
+      <ErrorBanner error={schedulerError} />
 
-      <div className="stat-row">
-        <div className="card stat">
-          <span className="stat-label">Scheduler</span>
-          <span className={`stat-value ${paused ? 'warn-text' : 'ok-text'}`}>{paused ? 'Paused' : 'Running'}</span>
-          <button type="button" onClick={() => void setPaused(!paused)}>
-            {paused ? 'Resume schedules' : 'Pause all'}
-          </button>
+      <div className="dash-stats">
+        <SchedulerCard />
+        <div className="card stat" role="group" aria-label="Success rate">
+          <span className="stat-label">Success rate · {STATS_DAYS} days</span>
+          <span className={`stat-value ${rateClass(rate?.rate ?? null)}`}>{rate?.rate == null ? '—' : `${Math.round(rate.rate * 100)}%`}</span>
+          <span className="muted small">
+            {rate ? (rate.counted ? `${rate.succeeded} of ${rate.counted} backup runs succeeded` : 'No finished backups yet') : '…'}
+          </span>
         </div>
-        <div className="card stat">
-          <span className="stat-label">Plans</span>
-          <span className="stat-value">{plans.length}</span>
-          <a href={hrefFor('plans')}>Manage plans</a>
+        <div className="card stat" role="group" aria-label="Storage used">
+          <span className="stat-label">Storage used</span>
+          <span className="stat-value">{storage ? formatBytes(storage.bytes) : '—'}</span>
+          <span className="muted small">
+            {storage ? `${storage.backups} backup${storage.backups === 1 ? '' : 's'} on disk` : '…'}
+          </span>
         </div>
-        <div className="card stat">
+        <div className="card stat" role="group" aria-label="Jobs running">
           <span className="stat-label">Jobs running</span>
           <span className="stat-value">{running.length}</span>
-          <a href={hrefFor('history')}>Open history</a>
+          <a className="small" href={hrefFor('history')}>
+            Open history
+          </a>
         </div>
       </div>
 
@@ -99,6 +265,11 @@ export function DashboardScreen() {
         </section>
       )}
 
+      <div className="dash-columns">
+        <NextRuns runs={schedulerStatus?.nextRuns ?? []} plans={plans} state={schedulerStatus?.state} />
+        <RecentAlerts plans={plans} />
+      </div>
+
       <section className="section" aria-labelledby="last-title">
         <h2 id="last-title">Last result per plan</h2>
         {plansLoaded && plans.length === 0 ? (
@@ -114,8 +285,12 @@ export function DashboardScreen() {
                   <th scope="col">Schedule</th>
                   <th scope="col">Last result</th>
                   <th scope="col">Started</th>
+                  <th scope="col">Duration</th>
                   <th scope="col">Size</th>
                   <th scope="col">Message</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -134,8 +309,18 @@ export function DashboardScreen() {
                         )}
                       </td>
                       <td className="nowrap">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>
-                      <td className="num">{formatBytes(last?.sizeBytes)}</td>
+                      <td className="nowrap num">{formatDuration(last?.durationMs)}</td>
+                      <td className="nowrap num">{formatBytes(last?.sizeBytes)}</td>
                       <td className="cell-message">{last?.displayMessage ?? ''}</td>
+                      <td className="nowrap">
+                        <button
+                          type="button"
+                          disabled={Boolean(activeJobOfPlan(active, plan.id))}
+                          onClick={() => void runNow(plan.id).catch((e: unknown) => setError(toUiError(e)))}
+                        >
+                          Run now
+                        </button>
+                      </td>
                     </tr>
                   );
                 })}
@@ -143,6 +328,16 @@ export function DashboardScreen() {
             </table>
           </div>
         )}
+      </section>
+
+      <section className="section" aria-labelledby="trends-title">
+        <h2 id="trends-title">Backups over the last {STATS_DAYS} days</h2>
+        {series && hasTrend && (
+          <Suspense fallback={<p className="muted">Loading the charts…</p>}>
+            <BackupTrendCharts points={series} />
+          </Suspense>
+        )}
+        {series && !hasTrend && <p className="muted">No successful backups in the last {STATS_DAYS} days yet: the size and duration charts start with the first one.</p>}
       </section>
 
       <section className="section" aria-labelledby="failures-title">

@@ -1,11 +1,13 @@
-import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import type { PlanPreset } from '../../../shared/ipc-contract';
 import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { CheckboxField, Field } from '../components/Field';
+import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { toUiError, type UiError } from '../lib/errors';
 import {
-  WEEK_DAYS,
   draftFromPlan,
+  draftFromPreset,
   emptyDraft,
   fieldLabel,
   newDatabaseDraft,
@@ -15,47 +17,39 @@ import {
   type FieldErrors,
   type FolderDraft,
   type PlanDraft,
-  type ScheduleKind,
   type SslMode,
 } from '../lib/plan-form';
 import { useAppStore } from '../stores/app-store';
 import { usePlansStore } from '../stores/plans-store';
 
-const SCHEDULE_KINDS: { value: ScheduleKind; label: string }[] = [
-  { value: 'daily', label: 'Daily' },
-  { value: 'weekly', label: 'Weekly' },
-  { value: 'monthly', label: 'Monthly' },
-  { value: 'hourly', label: 'Every N hours' },
-  { value: 'cron', label: 'Cron expression' },
-  { value: 'manual', label: 'Manual only' },
-];
-
 const COMPRESSION_LABELS: Record<number, string> = { 0: '0 — store, no compression', 1: '1 — fastest', 6: '6 — balanced', 9: '9 — smallest' };
-
-/** Timezone names for the datalist; older engines without supportedValuesOf get a free text field. */
-function timezoneNames(): string[] {
-  try {
-    return Intl.supportedValuesOf('timeZone');
-  } catch {
-    return [];
-  }
-}
 
 function defaultDestination(dataDir: string | undefined, platform: string | undefined): string {
   if (!dataDir) return '';
   return `${dataDir}${platform === 'win32' ? '\\' : '/'}backups`;
 }
 
-export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: Plan | null): void }) {
+export function PlanEditor({
+  plan,
+  preset = null,
+  onDone,
+}: {
+  plan: Plan | null;
+  /** a new plan prefilled from a first-run preset */
+  preset?: PlanPreset | null;
+  onDone(saved: Plan | null): void;
+}) {
   const info = useAppStore((s) => s.info);
   const save = usePlansStore((s) => s.save);
-  const [draft, setDraft] = useState<PlanDraft>(() =>
-    plan ? draftFromPlan(plan) : emptyDraft({ destination: defaultDestination(info?.dataDir, info?.platform) }),
-  );
+  const [draft, setDraft] = useState<PlanDraft>(() => {
+    if (plan) return draftFromPlan(plan);
+    const destination = defaultDestination(info?.dataDir, info?.platform);
+    return preset ? draftFromPreset(preset, destination) : emptyDraft({ destination });
+  });
+  const [scheduleProblem, setScheduleProblem] = useState<ScheduleProblem | null>(null);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [serverError, setServerError] = useState<UiError | null>(null);
   const [saving, setSaving] = useState(false);
-  const timezones = useMemo(timezoneNames, []);
   const formRef = useRef<HTMLFormElement>(null);
 
   // after a failed submit, take the user to the first field to fix
@@ -73,8 +67,13 @@ export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: 
     event.preventDefault();
     setServerError(null);
     const result = validateDraft(draft);
-    if (!result.ok) {
-      setErrors(result.errors);
+    // main said the schedule cannot run (a bad cron, an unknown zone): do not save it
+    const scheduled = draft.scheduleKind !== 'manual';
+    if (!result.ok || (scheduled && scheduleProblem)) {
+      setErrors({
+        ...(scheduled && scheduleProblem ? { [scheduleProblem.field]: scheduleProblem.message } : {}),
+        ...(result.ok ? {} : result.errors),
+      });
       return;
     }
     setErrors({});
@@ -109,6 +108,14 @@ export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: 
           </div>
         )}
         <ErrorBanner error={serverError} onDismiss={() => setServerError(null)} />
+        {preset && !plan && (
+          <div className="banner banner-info" role="status">
+            <div>
+              <strong>{preset.title}</strong> — {preset.description} Add the {preset.sources === 'databases' ? 'databases' : 'databases or folders'}{' '}
+              to back up and check the destination folder, then create the plan.
+            </div>
+          </div>
+        )}
 
         <fieldset className="card">
           <legend>Plan</legend>
@@ -128,7 +135,6 @@ export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: 
               )}
             </Field>
           </div>
-          <CheckboxField label="Enabled (runs on its schedule)" checked={draft.enabled} onChange={(enabled) => update({ enabled })} />
         </fieldset>
 
         <fieldset className="card">
@@ -255,74 +261,7 @@ export function PlanEditor({ plan, onDone }: { plan: Plan | null; onDone(saved: 
           </div>
         </fieldset>
 
-        <fieldset className="card">
-          <legend>Schedule</legend>
-          <div className="grid-3">
-            <Field label="Runs">
-              {(p) => (
-                <select {...p} value={draft.scheduleKind} onChange={(e) => update({ scheduleKind: e.target.value as ScheduleKind })}>
-                  {SCHEDULE_KINDS.map((k) => (
-                    <option key={k.value} value={k.value}>
-                      {k.label}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
-            {(draft.scheduleKind === 'daily' || draft.scheduleKind === 'weekly' || draft.scheduleKind === 'monthly') && (
-              <Field label="At (HH:mm)" error={errors['schedule.time']}>
-                {(p) => <input {...p} type="time" value={draft.time} onChange={(e) => update({ time: e.target.value })} />}
-              </Field>
-            )}
-            {draft.scheduleKind === 'monthly' && (
-              <Field label="Day of month" error={errors['schedule.day']} hint="Days past the month's end run on its last day.">
-                {(p) => <input {...p} inputMode="numeric" value={draft.monthDay} onChange={(e) => update({ monthDay: e.target.value })} />}
-              </Field>
-            )}
-            {draft.scheduleKind === 'hourly' && (
-              <Field label="Every N hours" error={errors['schedule.everyHours']}>
-                {(p) => <input {...p} inputMode="numeric" value={draft.everyHours} onChange={(e) => update({ everyHours: e.target.value })} />}
-              </Field>
-            )}
-            {draft.scheduleKind === 'cron' && (
-              <Field label="Cron expression" error={errors['schedule.expression']} hint="minute hour day month weekday">
-                {(p) => <input {...p} className="mono" value={draft.cron} placeholder="0 2 * * *" onChange={(e) => update({ cron: e.target.value })} />}
-              </Field>
-            )}
-            {draft.scheduleKind !== 'manual' && (
-              <Field label="Timezone" error={errors.timezone}>
-                {(p) => (
-                  <>
-                    <input {...p} list="timezones" value={draft.timezone} onChange={(e) => update({ timezone: e.target.value })} />
-                    <datalist id="timezones">
-                      {timezones.map((tz) => (
-                        <option key={tz} value={tz} />
-                      ))}
-                    </datalist>
-                  </>
-                )}
-              </Field>
-            )}
-          </div>
-          {draft.scheduleKind === 'weekly' && (
-            <fieldset className="weekdays">
-              <legend>On these days</legend>
-              {WEEK_DAYS.map((label, day) => (
-                <label key={label} className="weekday">
-                  <input
-                    type="checkbox"
-                    checked={draft.weekDays.includes(day)}
-                    onChange={(e) =>
-                      update({ weekDays: e.target.checked ? [...draft.weekDays, day] : draft.weekDays.filter((d) => d !== day) })
-                    }
-                  />
-                  {label}
-                </label>
-              ))}
-              {errors['schedule.days'] && <div className="field-error">{errors['schedule.days']}</div>}
-            </fieldset>
-          )}
-        </fieldset>
+        <ScheduleEditor draft={draft} errors={errors} update={update} onProblem={setScheduleProblem} />
 
         <fieldset className="card">
           <legend>Retention</legend>

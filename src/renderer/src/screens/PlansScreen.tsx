@@ -1,8 +1,9 @@
 import { useState } from 'react';
+import type { PlanPreset } from '../../../shared/ipc-contract';
 import type { Plan } from '../../../shared/plan';
-import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
+import { PlanPresetPicker } from '../components/PlanPresetPicker';
 import { toUiError, type UiError } from '../lib/errors';
 import { describeRetention, describeSchedule } from '../lib/plan-form';
 import { hrefFor } from '../lib/route';
@@ -10,7 +11,7 @@ import { activeJobOfPlan, useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 import { PlanEditor } from './PlanEditor';
 
-type Editing = { mode: 'new' } | { mode: 'edit'; plan: Plan } | null;
+type Editing = { mode: 'new'; preset?: PlanPreset } | { mode: 'edit'; plan: Plan } | null;
 
 function sourcesLine(plan: Plan): string {
   const parts: string[] = [];
@@ -95,6 +96,7 @@ export function PlansScreen() {
     return (
       <PlanEditor
         plan={editing.mode === 'edit' ? editing.plan : null}
+        preset={editing.mode === 'new' ? editing.preset : null}
         onDone={(saved) => {
           setEditing(null);
           setNotice(saved ? `Saved “${saved.name}”.` : null);
@@ -119,13 +121,10 @@ export function PlansScreen() {
       <ErrorBanner error={error} />
       <ErrorBanner error={actionError} onDismiss={() => setActionError(null)} />
       {loaded && plans.length === 0 && (
-        <EmptyState title="No plans yet">
-          A plan says what to back up (databases, folders), when, and how long to keep it.{' '}
-          <button type="button" className="link-button" onClick={() => setEditing({ mode: 'new' })}>
-            Create your first plan
-          </button>
-          .
-        </EmptyState>
+        <PlanPresetPicker
+          onChoose={(preset) => (setNotice(null), setEditing({ mode: 'new', preset }))}
+          onBlank={() => (setNotice(null), setEditing({ mode: 'new' }))}
+        />
       )}
       {plans.length > 0 && (
         <ul className="plan-list" aria-label="Plans">

@@ -1,12 +1,18 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry, Page } from '../../../shared/ipc-contract';
+import type { AlertEntry, AppSettings } from '../../../shared/notify';
+import { AlertList } from '../components/AlertList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { CheckboxField } from '../components/Field';
+import { NotificationChannels } from '../components/NotificationChannels';
 import { Pagination } from '../components/Pagination';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
 import { formatShortDateTime } from '../lib/format';
 import { useAppStore } from '../stores/app-store';
+import { useNotifyStore } from '../stores/notify-store';
+import { planName, usePlansStore } from '../stores/plans-store';
 
 const AUDIT_PAGE_SIZE = 25;
 
@@ -67,8 +73,133 @@ function AuditLog({ refreshKey }: { refreshKey: unknown }) {
   );
 }
 
+/** One settings switch: saved as soon as it changes, its error shown in place. */
+function useSettingSwitch(settings: AppSettings | null) {
+  const updateSettings = useNotifyStore((s) => s.updateSettings);
+  const [error, setError] = useState<UiError | null>(null);
+  // the switch follows the click at once; main's answer settles it (or an error puts it back)
+  const [pending, setPending] = useState<Partial<AppSettings> | null>(null);
+  const change = async (patch: Partial<AppSettings>) => {
+    setError(null);
+    setPending(patch);
+    try {
+      await updateSettings(patch);
+    } catch (e) {
+      setError(toUiError(e));
+    } finally {
+      setPending(null);
+    }
+  };
+  const shown = settings && { ...settings, ...pending };
+  return { shown, error, saving: pending !== null, change, clearError: () => setError(null) };
+}
+
+function StartAtLogin({ settings: saved }: { settings: AppSettings | null }) {
+  const { shown: settings, error, saving, change, clearError } = useSettingSwitch(saved);
+  return (
+    <section className="card section" aria-labelledby="login-title">
+      <h2 id="login-title">Start at login</h2>
+      <ErrorBanner error={error} onDismiss={clearError} />
+      {settings ? (
+        <fieldset className="plain-fieldset" disabled={saving}>
+          <CheckboxField
+            label="Start Lifeboat when I log in"
+            checked={settings.startAtLogin}
+            onChange={(startAtLogin) => void change({ startAtLogin })}
+            hint="Schedules run only while Lifeboat runs; closing the window keeps it in the tray."
+          />
+          <CheckboxField
+            label="Start minimised to the tray"
+            checked={settings.startMinimized}
+            onChange={(startMinimized) => void change({ startMinimized })}
+            hint="When started at login, stay in the tray instead of opening this window."
+          />
+        </fieldset>
+      ) : (
+        <p className="muted">Loading…</p>
+      )}
+    </section>
+  );
+}
+
+function DesktopNotifications({ settings: saved }: { settings: AppSettings | null }) {
+  const { shown: settings, error, saving, change, clearError } = useSettingSwitch(saved);
+  return (
+    <div className="section">
+      <h3>Desktop</h3>
+      <ErrorBanner error={error} onDismiss={clearError} />
+      {settings && (
+        <fieldset className="plain-fieldset" disabled={saving}>
+          <CheckboxField
+            label="Notify on success too"
+            checked={settings.notifyOnSuccess}
+            onChange={(notifyOnSuccess) => void change({ notifyOnSuccess })}
+            hint="A failure always shows a desktop notification; clicking it opens the job."
+          />
+        </fieldset>
+      )}
+    </div>
+  );
+}
+
+const ALERTS_PAGE_SIZE = 10;
+
+function AlertsLog() {
+  const plans = usePlansStore((s) => s.plans);
+  // a new alert (pushed) counts in the store: reload the page then
+  const liveTotal = useNotifyStore((s) => s.alertsTotal);
+  const [page, setPage] = useState(1);
+  const [result, setResult] = useState<Page<AlertEntry> | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+
+  useEffect(() => {
+    let current = true;
+    call('alerts/list', { page, pageSize: ALERTS_PAGE_SIZE })
+      .then((r) => current && (setResult(r), setError(null)))
+      .catch((e: unknown) => current && setError(toUiError(e)));
+    return () => {
+      current = false;
+    };
+  }, [page, liveTotal]);
+
+  return (
+    <section className="card section" aria-labelledby="alerts-log-title">
+      <h2 id="alerts-log-title">Alerts</h2>
+      <p className="muted">
+        Raised when a plan fails twice in a row, a backup is far larger or smaller than usual or runs much longer, the destination
+        is low on disk space, or a plan has not succeeded within twice its schedule's interval. Each alert shows on the desktop
+        and goes to every enabled channel.
+      </p>
+      <ErrorBanner error={error} />
+      {result && result.total === 0 && <p className="muted">No alerts so far.</p>}
+      {result && result.total > 0 && (
+        <>
+          <AlertList alerts={result.items} planName={(id) => planName(plans, id)} label="Alerts" />
+          <Pagination page={page} pageSize={ALERTS_PAGE_SIZE} total={result.total} nouns={['alert', 'alerts']} onPage={setPage} />
+        </>
+      )}
+    </section>
+  );
+}
+
 export function SettingsScreen() {
   const { info, paused, error, setPaused } = useAppStore();
+  // the switch follows the click at once; main's answer (or the pushed event) settles it
+  const [pendingPaused, setPendingPaused] = useState<boolean | null>(null);
+  const pausedShown = pendingPaused ?? paused;
+  const togglePause = async (next: boolean) => {
+    setPendingPaused(next);
+    await setPaused(next);
+    setPendingPaused(null);
+  };
+  const settings = useNotifyStore((s) => s.settings);
+  const settingsError = useNotifyStore((s) => s.settingsError);
+  const loadSettings = useNotifyStore((s) => s.loadSettings);
+  const channelsVersion = useNotifyStore((s) => s.channels.map((c) => `${c.id}@${c.updatedAt}`).join(','));
+
+  useEffect(() => {
+    void loadSettings();
+  }, [loadSettings]);
 
   return (
     <section className="screen" aria-labelledby="settings-title">
@@ -80,15 +211,26 @@ export function SettingsScreen() {
       <section className="card section" aria-labelledby="schedules-title">
         <h2 id="schedules-title">Schedules</h2>
         <div className="field field-checkbox">
-          <input id="pause-all" type="checkbox" role="switch" checked={paused} onChange={(e) => void setPaused(e.target.checked)} />
+          <input id="pause-all" type="checkbox" role="switch" checked={pausedShown} onChange={(e) => void togglePause(e.target.checked)} />
           <label htmlFor="pause-all">Pause all scheduled backups</label>
           <div className="field-hint">
-            {paused
+            {pausedShown
               ? 'Paused: no scheduled backup starts. Run now still works.'
               : 'Active: plans run on their schedules. Pausing does not stop jobs already running.'}
           </div>
         </div>
       </section>
+
+      <StartAtLogin settings={settings} />
+
+      <section className="card section" aria-labelledby="notifications-title">
+        <h2 id="notifications-title">Notifications</h2>
+        <ErrorBanner error={settingsError} />
+        <DesktopNotifications settings={settings} />
+        <NotificationChannels />
+      </section>
+
+      <AlertsLog />
 
       <section className="card section" aria-labelledby="about-title">
         <h2 id="about-title">About</h2>
@@ -106,8 +248,8 @@ export function SettingsScreen() {
         )}
       </section>
 
-      {/* reload the log when the pause state changes: that change is itself an audited action */}
-      <AuditLog refreshKey={paused} />
+      {/* reload the log when the pause state, a setting or a channel changes: each is an audited action */}
+      <AuditLog refreshKey={`${paused}:${JSON.stringify(settings)}:${channelsVersion}`} />
     </section>
   );
 }

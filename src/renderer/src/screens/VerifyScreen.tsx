@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { JobSummary } from '../../../shared/job';
 import type { VerificationSummary } from '../../../shared/restore';
 import { BackupList } from '../components/BackupList';
@@ -122,7 +122,7 @@ function Stats() {
     <div className="stat-row stat-row-5" role="region" aria-label="Verification statistics">
       <div className="card stat">
         <span className="stat-label">Passed</span>
-        <span className="stat-value ok-text">{stats.passed}</span>
+        <span className={`stat-value${stats.passed ? ' ok-text' : ''}`}>{stats.passed}</span>
       </div>
       <div className="card stat">
         <span className="stat-label">Warnings</span>
@@ -174,6 +174,10 @@ function DrillForm({ job, onClose }: { job: JobSummary; onClose(): void }) {
   const [errors, setErrors] = useState<ServerErrors>({});
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+
+  // the row clicked may be far down the list: bring the form into view
+  useEffect(() => formRef.current?.scrollIntoView?.({ block: 'nearest' }), []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -192,7 +196,7 @@ function DrillForm({ job, onClose }: { job: JobSummary; onClose(): void }) {
   };
 
   return (
-    <form className="card drill-form" aria-label="Restore drill" onSubmit={(e) => void submit(e)}>
+    <form ref={formRef} className="card drill-form" aria-label="Restore drill" onSubmit={(e) => void submit(e)}>
       <div className="panel-header">
         <h2>Restore drill of {job.planName ?? 'a backup'} ({formatShortDateTime(job.finishedAt ?? job.startedAt)})</h2>
         <button type="button" className="button-ghost" onClick={onClose}>

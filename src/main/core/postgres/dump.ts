@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
-import { redactedTail } from './redact';
+import { alreadyCancelled, superviseTool } from './tool-process';
 
 export interface PgDumpOptions {
   pgDumpPath: string;
@@ -51,8 +51,7 @@ export interface PgDumpProcess {
   pid: number | undefined;
 }
 
-export const STDERR_TAIL_CHARS = 4000;
-const DEFAULT_KILL_GRACE_MS = 3000;
+export { STDERR_TAIL_CHARS } from './tool-process';
 
 /*
  * libpq reads these from the environment. Ours are set explicitly; the rest are removed so that
@@ -123,11 +122,7 @@ export function buildPgDumpInvocation(options: PgDumpOptions): PgDumpInvocation 
 export function spawnPgDump(options: PgDumpOptions): PgDumpProcess {
   const invocation = buildPgDumpInvocation(options);
   const { signal, password, source } = options;
-  if (signal?.aborted) {
-    const done = Promise.reject(new AppError('CANCELLED'));
-    done.catch(() => undefined);
-    return { stdout: Readable.from([]), done, pid: undefined };
-  }
+  if (signal?.aborted) return { stdout: Readable.from([]), done: alreadyCancelled(), pid: undefined };
 
   const child = spawn(invocation.command, invocation.args, {
     env: invocation.env,
@@ -135,52 +130,16 @@ export function spawnPgDump(options: PgDumpOptions): PgDumpProcess {
     shell: false,
     windowsHide: true,
   });
-
-  // keep enough of stderr that a password straddling the tail's cut is still seen whole
-  const keep = STDERR_TAIL_CHARS + 2 * (password?.length ?? 0) + 1024;
-  let stderr = '';
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > 4 * keep) stderr = stderr.slice(-keep);
-  });
-
-  let aborted = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    aborted = true;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
+  const { done } = superviseTool(child, {
+    command: invocation.command,
+    signal,
+    password,
+    killGraceMs: options.killGraceMs,
+    missingCode: 'PG_DUMP_MISSING',
+    mapFailure: (tail, exit) => mapPgDumpFailure(tail, source, exit),
     // ends the consumer's pipeline now (premature close) instead of letting it see a clean end
-    child.stdout.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const done = new Promise<PgDumpResult>((resolve, reject) => {
-    const finish = () => {
-      clearTimeout(killTimer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (error) => {
-      // only a failed start is final here; other errors are followed by 'close'
-      if (child.pid !== undefined) return;
-      finish();
-      reject(
-        aborted
-          ? new AppError('CANCELLED', { cause: error })
-          : new AppError('PG_DUMP_MISSING', { detail: `${invocation.command}: ${error.message}`, cause: error }),
-      );
-    });
-    child.once('close', (code, exitSignal) => {
-      finish();
-      const tail = redactedTail(stderr, STDERR_TAIL_CHARS, password);
-      if (aborted) reject(new AppError('CANCELLED'));
-      else if (code === 0) resolve({ stderrTail: tail });
-      else reject(mapPgDumpFailure(tail, source, { code, signal: exitSignal }));
-    });
+    onAbort: () => child.stdout.destroy(),
   });
-  // the caller may attach to `done` only after reading stdout; do not count that as unhandled
-  done.catch(() => undefined);
   return { stdout: child.stdout, done, pid: child.pid };
 }
 

@@ -10,10 +10,8 @@ import { spawn } from 'node:child_process';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
 import { LIBPQ_CONNECTION_VARS } from './dump';
-import { redactedTail } from './redact';
+import { alreadyCancelled, stdinFeeder, superviseTool } from './tool-process';
 
-export const STDERR_TAIL_CHARS = 4000;
-const DEFAULT_KILL_GRACE_MS = 3000;
 
 export interface PgRestoreOptions {
   pgRestorePath: string;
@@ -104,85 +102,31 @@ export function spawnPgRestore(
   options: { signal?: AbortSignal; password: string | null; target?: DatabaseSource; killGraceMs?: number; captureStdout?: boolean },
 ): PgRestoreProcess {
   const { signal, password } = options;
-  if (signal?.aborted) {
-    const done = Promise.reject(new AppError('CANCELLED'));
-    done.catch(() => undefined);
-    return { feed: async () => undefined, end: () => undefined, done, pid: undefined };
-  }
+  if (signal?.aborted) return { feed: async () => undefined, end: () => undefined, done: alreadyCancelled(), pid: undefined };
   const child = spawn(invocation.command, invocation.args, {
     env: invocation.env,
     stdio: ['pipe', options.captureStdout ? 'pipe' : 'ignore', 'pipe'],
     shell: false,
     windowsHide: true,
   });
-  const stdin = child.stdin!;
   let stdout = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const keep = STDERR_TAIL_CHARS + 2 * (password?.length ?? 0) + 1024;
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-    if (stderr.length > 4 * keep) stderr = stderr.slice(-keep);
+  const stdin = stdinFeeder(child.stdin!);
+  const supervised = superviseTool(child, {
+    command: invocation.command,
+    signal,
+    password,
+    killGraceMs: options.killGraceMs,
+    missingCode: 'PG_RESTORE_MISSING',
+    mapFailure: (tail, exit) => mapPgRestoreFailure(tail, options.target, exit),
+    onAbort: () => {
+      stdin.close();
+      child.stdin!.destroy();
+    },
   });
-  let open = true;
-  stdin.on('error', () => (open = false));
-  stdin.on('close', () => (open = false));
-
-  let aborted = false;
-  let killTimer: NodeJS.Timeout | undefined;
-  const onAbort = () => {
-    aborted = true;
-    open = false;
-    child.kill('SIGTERM');
-    killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
-    stdin.destroy();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-
-  const done = new Promise<{ stderrTail: string; stdout: string }>((resolve, reject) => {
-    const finish = () => {
-      clearTimeout(killTimer);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    child.on('error', (error) => {
-      if (child.pid !== undefined) return;
-      finish();
-      reject(
-        aborted
-          ? new AppError('CANCELLED', { cause: error })
-          : new AppError('PG_RESTORE_MISSING', { detail: `${invocation.command}: ${error.message}`, cause: error }),
-      );
-    });
-    child.once('close', (code, exitSignal) => {
-      finish();
-      open = false;
-      const tail = redactedTail(stderr, STDERR_TAIL_CHARS, password);
-      if (aborted) reject(new AppError('CANCELLED'));
-      else if (code === 0) resolve({ stderrTail: tail, stdout });
-      else reject(mapPgRestoreFailure(tail, options.target, { code, signal: exitSignal }));
-    });
-  });
+  const done = supervised.done.then(({ stderrTail }) => ({ stderrTail, stdout }));
   done.catch(() => undefined);
-
-  return {
-    async feed(chunk) {
-      if (!open || stdin.write(chunk)) return;
-      await new Promise<void>((resolve) => {
-        const settle = () => {
-          stdin.off('drain', settle);
-          stdin.off('close', settle);
-          resolve();
-        };
-        stdin.on('drain', settle);
-        stdin.on('close', settle);
-      });
-    },
-    end() {
-      if (open) stdin.end();
-    },
-    done,
-    pid: child.pid,
-  };
+  return { feed: stdin.feed, end: stdin.end, done, pid: child.pid };
 }
 
 /**

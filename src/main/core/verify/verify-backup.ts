@@ -4,7 +4,6 @@
  * entry matches the size and SHA-256 in the manifest, every database dump is readable by
  * `pg_restore --list`, and the manifest is consistent with itself and the header.
  */
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { AppError, toTransferable } from '../../../shared/errors';
@@ -13,6 +12,7 @@ import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { BackupReader } from '../archive/reader';
 import { HashStream } from '../archive/hash-stream';
 import { findPgTool } from '../postgres/tools';
+import { spawnPgRestore } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
 
@@ -46,44 +46,17 @@ async function sha256OfFile(filePath: string, signal?: AbortSignal, onBytes?: (n
 }
 
 /**
- * Starts `pg_restore --list` reading a dump from its stdin. The caller writes the dump with
- * `feed` (pg_restore may stop reading early: later writes are then dropped, not failed) and
- * `done` resolves with the number of items in the dump's table of contents.
+ * Starts `pg_restore --list` reading a dump from its stdin; `done` resolves with the number of
+ * items in the dump's table of contents.
  */
-function startPgRestoreList(pgRestorePath: string, signal?: AbortSignal) {
-  const child = spawn(pgRestorePath, ['--list'], { stdio: ['pipe', 'pipe', 'pipe'], shell: false, windowsHide: true, signal });
-  let items = 0;
-  let err = '';
-  let open = true;
-  child.stdout.setEncoding('utf8').on('data', (d: string) => {
-    items += d.split('\n').filter((l) => l && !l.startsWith(';')).length;
-  });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-2000)));
-  child.stdin.on('error', () => (open = false));
-  child.stdin.on('close', () => (open = false));
-  const done = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(items) : reject(new Error(err.trim() || `pg_restore exited with ${code}`))));
-  });
+function startPgRestoreList(pgRestorePath: string, env: NodeJS.ProcessEnv, signal?: AbortSignal) {
+  const lister = spawnPgRestore(
+    { command: pgRestorePath, args: ['--list'], env: { ...env, LC_MESSAGES: 'C' } },
+    { signal, password: null, captureStdout: true },
+  );
+  const done = lister.done.then(({ stdout }) => stdout.split('\n').filter((l) => l && !l.startsWith(';')).length);
   done.catch(() => undefined);
-  return {
-    async feed(chunk: Buffer): Promise<void> {
-      if (!open || child.stdin.write(chunk)) return;
-      await new Promise<void>((resolve) => {
-        const settle = () => {
-          child.stdin.off('drain', settle);
-          child.stdin.off('close', settle);
-          resolve();
-        };
-        child.stdin.on('drain', settle);
-        child.stdin.on('close', settle);
-      });
-    },
-    end(): void {
-      if (open) child.stdin.end();
-    },
-    done,
-  };
+  return { feed: lister.feed, end: lister.end, done };
 }
 
 /**
@@ -196,7 +169,7 @@ export async function verifyBackupFile(
       }
       const hash = new HashStream((n) => progress(n, entry.name));
       const dumpLabel = dumpEntries.get(entry.name);
-      const lister = dumpLabel && pgRestore ? startPgRestoreList(pgRestore, options.signal) : null;
+      const lister = dumpLabel && pgRestore ? startPgRestoreList(pgRestore, options.env ?? process.env, options.signal) : null;
       const listing = lister?.done ?? null;
       try {
         const source = await reader.openEntry(entry.name);

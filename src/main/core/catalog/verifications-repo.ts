@@ -62,26 +62,8 @@ export class VerificationsRepo {
     return (
       this.db
         .prepare('SELECT * FROM verifications WHERE backup_job_id = ? ORDER BY created_at DESC, rowid DESC')
-        .all(backupJobId) as {
-        id: string;
-        job_id: string | null;
-        backup_job_id: string | null;
-        file_path: string;
-        status: VerificationStatus;
-        drill: number;
-        reasons: string;
-        created_at: string;
-      }[]
-    ).map((r) => ({
-      id: r.id,
-      jobId: r.job_id,
-      backupJobId: r.backup_job_id,
-      filePath: r.file_path,
-      status: r.status,
-      drill: r.drill === 1,
-      reasons: JSON.parse(r.reasons) as string[],
-      createdAt: r.created_at,
-    }));
+        .all(backupJobId) as VerificationRow[]
+    ).map(fromRow);
   }
 
   /** Verifications newest first, optionally of one backup, with counts over all of them. */

@@ -177,7 +177,10 @@ function DrillForm({ job, onClose }: { job: JobSummary; onClose(): void }) {
   const formRef = useRef<HTMLFormElement>(null);
 
   // the row clicked may be far down the list: bring the form into view
-  useEffect(() => formRef.current?.scrollIntoView?.({ block: 'nearest' }), []);
+  useEffect(() => {
+    // a block body: newer Chromium returns a promise from scrollIntoView, which React would take for a cleanup
+    formRef.current?.scrollIntoView({ block: 'nearest' });
+  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -311,7 +314,9 @@ export function VerifyScreen() {
   const [drillFor, setDrillFor] = useState<JobSummary | null>(null);
 
   // a verification or drill that ends changes the results, the counts and the rows
-  useEffect(() => refresh(), [finishedCount, refresh]);
+  useEffect(() => {
+    refresh();
+  }, [finishedCount, refresh]);
 
   return (
     <section className="screen" aria-labelledby="verify-title">

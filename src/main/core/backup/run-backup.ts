@@ -22,6 +22,7 @@ import type { BackupType, DatabaseSource, FolderSource } from '../../../shared/p
 import { ArchiveWriter, destinationError, tempPathFor, type AddedEntry } from '../archive/writer';
 import { assertReadableFolder, measureFolder, walkFolder } from '../folders/walk';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
+import type pg from 'pg';
 import { connectDatabase } from '../postgres/connection';
 import { spawnPgDump } from '../postgres/dump';
 import { preflightDatabase, type PreflightResult } from '../postgres/preflight';
@@ -254,7 +255,19 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
       meter.phase('dump', manifest.label);
       try {
         const client = await connectDatabase(input.source, input.password, { signal });
-        const snapshot = await openSnapshot(client);
+        // a row count can wait on a lock for a long time: a cancel stops it on the server too
+        const closeOnAbort = () => void cancelBackend(input, client).finally(() => client.end().catch(() => undefined));
+        signal.addEventListener('abort', closeOnAbort, { once: true });
+        let snapshot;
+        try {
+          snapshot = await openSnapshot(client);
+        } finally {
+          signal.removeEventListener('abort', closeOnAbort);
+        }
+        if (signal.aborted) {
+          await snapshot.release();
+          throw signal.reason;
+        }
         try {
           manifest.tables = snapshot.tables;
           meter.addTotals(
@@ -429,6 +442,25 @@ export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<Back
   } catch (error) {
     await writer.abort();
     throw error;
+  }
+}
+
+/**
+ * Cancels what `client`'s server process is doing (a query waiting on a lock would otherwise
+ * keep running after our side hangs up), from a second short-lived connection as the same user.
+ */
+async function cancelBackend(input: DatabaseInput, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID?: number }).processID;
+  if (!pid) return;
+  try {
+    const other = await connectDatabase(input.source, input.password, { connectTimeoutMs: 5000 });
+    try {
+      await other.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await other.end().catch(() => undefined);
+    }
+  } catch {
+    // best effort: the server ends the session once the wait is over and it sees we are gone
   }
 }
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCatalog, migrate } from '../../../src/main/core/catalog/catalog';
@@ -79,5 +80,31 @@ describe('catalog', () => {
     expect(fs.existsSync(temp)).toBe(false);
     expect(core.audit.list(1, 10).items[0].action).toBe('jobs.mark-interrupted');
     await core.close();
+  });
+
+  it('leaves alone a job another live process is running (the app, while the CLI starts)', async () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+    try {
+      const liveTemp = path.join(dir, 'live.lifeboat.part');
+      fs.writeFileSync(liveTemp, 'being written');
+      const db = openCatalog(dir);
+      const jobs = new JobsRepo(db);
+      jobs.create({ id: 'live', kind: 'backup', planId: null, planName: 'p', trigger: 'manual', startedAt: new Date().toISOString(), ownerPid: other.pid });
+      jobs.markRunning('live', liveTemp);
+      // a pid no process has: what a crashed process leaves behind
+      jobs.create({ id: 'dead', kind: 'backup', planId: null, planName: 'p', trigger: 'manual', startedAt: new Date().toISOString(), ownerPid: 2 ** 22 + 12345 });
+      jobs.markRunning('dead', null);
+      db.close();
+
+      const core = makeTestCore({ dataDir: dir });
+      expect(core.jobs.get('live')!.status).toBe('running');
+      expect(fs.existsSync(liveTemp)).toBe(true);
+      expect(core.jobs.get('dead')!.status).toBe('interrupted');
+      await core.close();
+    } finally {
+      other.kill();
+    }
   });
 });

@@ -43,6 +43,8 @@ export interface NewJob {
   startedAt: string;
   status?: JobStatus;
   backupType?: BackupType;
+  /** the process running the job (default: this one) */
+  ownerPid?: number;
 }
 
 export interface JobFinish {
@@ -135,10 +137,10 @@ export class JobsRepo {
   create(job: NewJob): JobSummary {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, backup_type)
-         VALUES (@id, @kind, @planId, @planName, @status, @trigger, @startedAt, @backupType)`,
+        `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, backup_type, owner_pid)
+         VALUES (@id, @kind, @planId, @planName, @status, @trigger, @startedAt, @backupType, @ownerPid)`,
       )
-      .run({ ...job, status: job.status ?? 'pending', backupType: job.backupType ?? null });
+      .run({ ...job, status: job.status ?? 'pending', backupType: job.backupType ?? null, ownerPid: job.ownerPid ?? process.pid });
     return this.get(job.id)!;
   }
 
@@ -225,10 +227,10 @@ export class JobsRepo {
   }
 
   /** Jobs left running or pending by a crash or power loss; their temp files need removing. */
-  unfinished(): { id: string; tempPath: string | null }[] {
+  unfinished(): { id: string; tempPath: string | null; ownerPid: number | null }[] {
     return this.db
-      .prepare("SELECT id, temp_path AS tempPath FROM jobs WHERE status IN ('running', 'pending')")
-      .all() as { id: string; tempPath: string | null }[];
+      .prepare("SELECT id, temp_path AS tempPath, owner_pid AS ownerPid FROM jobs WHERE status IN ('running', 'pending')")
+      .all() as { id: string; tempPath: string | null; ownerPid: number | null }[];
   }
 
   /** Successful backups of a plan, newest first. */

@@ -115,4 +115,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN imported_at TEXT;
   ALTER TABLE restores ADD COLUMN details TEXT;
   `,
+  // 3: which process runs a job, so that a second process (the CLI next to the app) never takes
+  // another live process's running job for one a crash left behind
+  `
+  ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+  `,
 ];

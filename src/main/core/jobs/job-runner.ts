@@ -163,7 +163,9 @@ export class JobRunner {
    * interrupted and removes their temp files. Call once at start, before any job runs.
    */
   recoverInterrupted(): number {
-    const unfinished = this.deps.jobs.unfinished().filter((j) => !this.active.has(j.id));
+    const unfinished = this.deps.jobs
+      .unfinished()
+      .filter((j) => !this.active.has(j.id) && !(j.ownerPid && j.ownerPid !== process.pid && isProcessAlive(j.ownerPid)));
     for (const job of unfinished) {
       if (job.tempPath) fs.rmSync(job.tempPath, { force: true });
       const row = this.deps.jobs.get(job.id)!;
@@ -266,6 +268,20 @@ export class JobRunner {
     }
     events.emit('jobs/updated', final);
     return final;
+  }
+}
+
+/**
+ * Whether a process is alive on this machine. The app and the CLI may share a data dir: a job
+ * another live process is running is its own, not one a crash left behind.
+ */
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to another user
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

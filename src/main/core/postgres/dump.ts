@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
+import { libpqEnv } from './libpq-env';
 import { alreadyCancelled, superviseTool } from './tool-process';
 
 export interface PgDumpOptions {
@@ -53,27 +54,6 @@ export interface PgDumpProcess {
 
 export { STDERR_TAIL_CHARS } from './tool-process';
 
-/*
- * libpq reads these from the environment. Ours are set explicitly; the rest are removed so that
- * a PGSERVICE, PGOPTIONS or PGCLIENTENCODING in the user's shell cannot redirect or alter the
- * dump. PGPASSFILE and the PGSSL* certificate paths stay: they are how a user configures those.
- */
-export const LIBPQ_CONNECTION_VARS = [
-  'PGHOST',
-  'PGHOSTADDR',
-  'PGPORT',
-  'PGDATABASE',
-  'PGUSER',
-  'PGPASSWORD',
-  'PGSERVICE',
-  'PGOPTIONS',
-  'PGAPPNAME',
-  'PGSSLMODE',
-  'PGREQUIRESSL',
-  'PGCONNECT_TIMEOUT',
-  'PGCLIENTENCODING',
-  'PGTARGETSESSIONATTRS',
-];
 
 /**
  * The command, argv and environment for one pg_dump run. Pure, so tests can check that the
@@ -91,21 +71,7 @@ export function buildPgDumpInvocation(options: PgDumpOptions): PgDumpInvocation 
     throw new AppError('VALIDATION', { detail: `not a snapshot id: ${options.snapshotId}` });
   }
   const { source } = options;
-  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env) };
-  for (const name of LIBPQ_CONNECTION_VARS) delete env[name];
-  delete env.LC_ALL;
-  Object.assign(env, {
-    PGHOST: source.host,
-    PGPORT: String(source.port),
-    PGUSER: source.user,
-    PGDATABASE: source.database,
-    PGSSLMODE: source.sslMode,
-    PGAPPNAME: 'lifeboat',
-    PGCONNECT_TIMEOUT: '10',
-    // untranslated messages, so that mapPgDumpFailure can recognise them
-    LC_MESSAGES: 'C',
-  });
-  if (options.password !== null && options.password !== '') env.PGPASSWORD = options.password;
+  const env = libpqEnv(source, options.password, options.env);
 
   const args = ['--format=custom', `--compress=${level}`, '--no-password'];
   if (options.snapshotId !== undefined) args.push(`--snapshot=${options.snapshotId}`);

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
-import { LIBPQ_CONNECTION_VARS } from './dump';
+import { libpqEnv } from './libpq-env';
 import { alreadyCancelled, stdinFeeder, superviseTool } from './tool-process';
 
 
@@ -45,24 +45,6 @@ export function conninfoValue(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** The libpq environment for a connection to `source`: host, port, user, SSL mode, password. */
-export function libpqEnv(source: DatabaseSource, password: string | null, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const name of LIBPQ_CONNECTION_VARS) delete env[name];
-  delete env.LC_ALL;
-  Object.assign(env, {
-    PGHOST: source.host,
-    PGPORT: String(source.port),
-    PGUSER: source.user,
-    PGDATABASE: source.database,
-    PGSSLMODE: source.sslMode,
-    PGAPPNAME: 'lifeboat',
-    PGCONNECT_TIMEOUT: '10',
-    LC_MESSAGES: 'C',
-  });
-  if (password !== null && password !== '') env.PGPASSWORD = password;
-  return env;
-}
 
 /**
  * The command, argv and environment for one pg_restore run into a database. Pure, so tests can

@@ -128,6 +128,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     printJob: (detail, json) => printJob(detail, io, json),
     setExitFor: (detail) => setExit(exitFor(detail.status)),
   };
+  /** Follows a job to its end, prints it and sets the exit code from its status. */
+  const completeJob = async (core: LifeboatCore, job: JobSummary, json: boolean): Promise<void> => {
+    const detail = await followJob(core, job, io, json);
+    printJob(detail, io, json);
+    setExit(exitFor(detail.status));
+  };
+
   const program = new Command('lifeboat')
     .description('Lifeboat: backups of PostgreSQL databases and folders, without the window.')
     .version(APP_VERSION)
@@ -189,9 +196,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           return (await verifyAfterBackup(core, ctx, outcome, passphrase, io.env)).outcome;
         });
         core.audit.record('cli', 'backup.run', job.id);
-        const detail = await followJob(core, job, io, Boolean(opts.json));
-        printJob(detail, io, Boolean(opts.json));
-        setExit(exitFor(detail.status));
+        await completeJob(core, job, Boolean(opts.json));
       } finally {
         await core.close();
       }
@@ -210,9 +215,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (!plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${name}"; see lifeboat status for the plans` });
         const job = core.startPlanBackup(plan, 'manual');
         core.audit.record('cli', 'plan.run-now', plan.id, { jobId: job.id });
-        const detail = await followJob(core, job, io, Boolean(opts.json));
-        printJob(detail, io, Boolean(opts.json));
-        setExit(exitFor(detail.status));
+        await completeJob(core, job, Boolean(opts.json));
       } finally {
         await core.close();
       }

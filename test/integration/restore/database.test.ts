@@ -1,15 +1,21 @@
 /**
  * Database restores against a real PostgreSQL cluster, with real pg_dump and pg_restore: backups
  * made by the engine, restored into new databases, over existing ones (after a safety backup),
- * table by table; damaged, truncated and wrongly unlocked files refused before the target is
- * touched; a cancel that drops the half-made database; the restore drill; the CLI.
+ * table by table; damaged, truncated and wrongly unlocked files refused, leaving no new database
+ * behind and an existing one unchanged (and not even backed up); a dump checked against the
+ * manifest while pg_restore reads it, which cannot commit before that check; a cancel that
+ * drops the half-made database; the restore drill; the CLI.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/main/cli/index';
-import { readManifest } from '../../../src/main/core/archive/reader';
-import { restoreDatabase, type SafetyBackupInfo } from '../../../src/main/core/restore/restore-database';
+import { BackupReader, readManifest } from '../../../src/main/core/archive/reader';
+import { ArchiveWriter } from '../../../src/main/core/archive/writer';
+import { readContainerHeader } from '../../../src/main/core/crypto/container';
+import { buildPgRestoreInvocation, spawnPgRestore } from '../../../src/main/core/postgres/restore';
+import { feedDump, restoreDatabase, type SafetyBackupInfo } from '../../../src/main/core/restore/restore-database';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import type { DatabaseTargetInput, ServerTarget } from '../../../src/shared/restore';
 import { databaseTargetSchema } from '../../../src/shared/restore';
@@ -269,7 +275,7 @@ describe('restore over an existing database', () => {
   });
 });
 
-describe('a bad backup is refused before the target is touched', () => {
+describe('a bad backup is refused and leaves no trace in the target', () => {
   const cases: { name: string; make: (out: string) => void; passphrase: string; code: string[]; verifyCode: string[] }[] = [
     ...[1, 2, 3].map((seed) => ({
       name: `flipped bytes (seed ${seed})`,
@@ -321,6 +327,102 @@ describe('a bad backup is refused before the target is touched', () => {
       expect(fs.existsSync(safetyDir)).toBe(false);
     });
   }
+});
+
+describe('into a new database the file is read once, and checked on the way', () => {
+  /** A backup whose chunks all authenticate but whose manifest states another SHA-256 for the dump (a writer bug, not an attack). */
+  async function mismatchedBackup(): Promise<{ file: string; entry: { name: string; size: number; sha256: string } }> {
+    const good = await BackupReader.open(backupFile, PASSPHRASE);
+    const goodManifest = await good.readManifest();
+    const source = goodManifest.sources.find((s) => s.kind === 'database')!;
+    const dumpEntry = goodManifest.entries.find((e) => e.name === (source as { entry: string }).entry)!;
+    const backupId = crypto.randomUUID();
+    const file = path.join(work, 'crafted-db', 'mismatch.lifeboat');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: PASSPHRASE, compressionLevel: 1, ...FAST_CONTAINER });
+    const added = await writer.addStream(dumpEntry.name, await good.openEntry(dumpEntry.name), { store: true });
+    await good.close();
+    expect(added.sha256).toBe(dumpEntry.sha256);
+    const wrong = `${added.sha256[0] === '0' ? '1' : '0'}${added.sha256.slice(1)}`;
+    const entry = { ...dumpEntry, sha256: wrong };
+    await writer.finish({ ...goodManifest, backupId, entries: goodManifest.entries.map((e) => (e.name === entry.name ? entry : e)) });
+    return { file, entry };
+  }
+
+  it('a dump that does not match its manifest SHA-256 is refused and the new database dropped', async () => {
+    const { file } = await mismatchedBackup();
+    const error = await appError(
+      restoreDatabase({ filePath: file, passphrase: PASSPHRASE, target: target({ database: 'mismatch1' }), password: cluster.password }, testContext()),
+    );
+    expect(error.code).toBe('FILE_CORRUPT');
+    expect(error.message).toContain('does not match its size and SHA-256');
+    expect(await databaseNames(cluster)).not.toContain('mismatch1');
+    // the same file is refused by verify as well
+    const report = await verifyBackupFile(file, PASSPHRASE);
+    expect(report.status).toBe('failed');
+  });
+
+  it('pg_restore gets the whole dump but its last piece, and cannot commit until the SHA-256 matches', async () => {
+    const { file, entry } = await mismatchedBackup();
+    await cluster.createDatabase('gate1');
+    const reader = await BackupReader.open(file, PASSPHRASE);
+    const stop = new AbortController();
+    let fed = 0;
+    try {
+      const restore = spawnPgRestore(
+        buildPgRestoreInvocation({ pgRestorePath: path.join(cluster.binDir, 'pg_restore'), target: cluster.source('gate1'), password: cluster.password }),
+        { signal: stop.signal, password: cluster.password, target: cluster.source('gate1') },
+      );
+      const error = await appError(
+        feedDump(reader, entry, 'shop', restore, stop, { verify: true, signal: new AbortController().signal, onBytes: (n) => (fed = n) }),
+      );
+      expect(error.code).toBe('FILE_CORRUPT');
+    } finally {
+      await reader.close();
+    }
+    // all but the last piece went to pg_restore, and nothing was committed: its single transaction was killed before its end
+    expect(fed).toBeGreaterThan(entry.size - FAST_CONTAINER.chunkSize - 1);
+    expect(fed).toBeLessThan(entry.size);
+    expect(await userTables(cluster, 'gate1')).toEqual([]);
+    expect(pgRestorePids(cluster.port)).toEqual([]);
+  });
+
+  it('damage in another part of the file (a folder file) refuses the database restore too', async () => {
+    const docs = path.join(work, 'mixed-docs');
+    fs.mkdirSync(docs, { recursive: true });
+    fs.writeFileSync(path.join(docs, 'big.bin'), crypto.randomBytes(600 * 1024));
+    const source = cluster.source('shop');
+    const mixedPlan = await savePlan(
+      core,
+      planInput({ name: 'Mixed', databases: [source], folders: [{ id: 'docs', path: docs }], destination: path.join(work, 'mixed-backups') }),
+      { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+    );
+    const mixedFile = (await backupNow(core, mixedPlan)).filePath!;
+    const reader = await BackupReader.open(mixedFile, PASSPHRASE);
+    const mixedManifest = await reader.readManifest();
+    const fileEntry = mixedManifest.entries.find((e) => e.kind === 'file')!;
+    const dumpEntry = mixedManifest.entries.find((e) => e.kind === 'database-dump')!;
+    const inFile = await reader.entryChunks(fileEntry.name);
+    const inDump = await reader.entryChunks(dumpEntry.name);
+    await reader.close();
+    const victim = [...Array(inFile.last - inFile.first + 1).keys()].map((i) => i + inFile.first).find((i) => i < inDump.first || i > inDump.last)!;
+    expect(victim).toBeDefined();
+    const { headerBytes } = await readContainerHeader(mixedFile);
+    const bytes = fs.readFileSync(mixedFile);
+    bytes[headerBytes + victim * (FAST_CONTAINER.chunkSize + 16) + 1000] ^= 0x08;
+    const damaged = path.join(work, 'mixed-damaged.lifeboat');
+    fs.writeFileSync(damaged, bytes);
+
+    const error = await appError(
+      restoreDatabase({ filePath: damaged, passphrase: PASSPHRASE, target: target({ database: 'mixed1' }), password: cluster.password }, testContext()),
+    );
+    expect(error.code).toBe('FILE_CORRUPT');
+    expect(error.message).toContain(`chunk ${victim}`);
+    expect(await databaseNames(cluster)).not.toContain('mixed1');
+    // the undamaged file restores
+    const ok = await restoreDatabase({ filePath: mixedFile, passphrase: PASSPHRASE, target: target({ database: 'mixed2' }), password: cluster.password }, testContext());
+    expect(ok.mismatches).toEqual([]);
+  });
 });
 
 describe('cancel', () => {

@@ -97,6 +97,37 @@ describe('container', () => {
     }
   });
 
+  it('scan hands over every chunk in order; authenticateChunks checks only the chunks asked for', async () => {
+    const file = await seal(payload, 'pw-123456');
+    const c = await OpenContainer.open(file, 'pw-123456');
+    const seen: Buffer[] = [];
+    const offsets: number[] = [];
+    const digest = await c.scan({
+      onPlain: (plain, offset) => {
+        seen.push(Buffer.from(plain));
+        offsets.push(offset);
+      },
+    });
+    await c.close();
+    expect(Buffer.concat(seen).equals(payload)).toBe(true);
+    expect(offsets).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * CHUNK));
+    expect(digest).toBe(crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex'));
+
+    // damage chunk 2: only a check that includes it fails
+    const { headerBytes } = await readContainerHeader(file);
+    const bytes = fs.readFileSync(file);
+    bytes[headerBytes + 2 * (CHUNK + 16) + 100] ^= 0x40;
+    fs.writeFileSync(file, bytes);
+    const damaged = await OpenContainer.open(file, 'pw-123456');
+    try {
+      expect(await damaged.authenticateChunks((i) => i !== 2)).toBe(5);
+      expect(await codeOf(damaged.authenticateChunks((i) => i >= 2))).toBe('FILE_CORRUPT');
+      expect(await codeOf(damaged.scan())).toBe('FILE_CORRUPT');
+    } finally {
+      await damaged.close();
+    }
+  });
+
   it('detects an edited header', async () => {
     const file = await seal(payload, null);
     const bytes = fs.readFileSync(file);

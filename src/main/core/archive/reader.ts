@@ -16,7 +16,7 @@ class ContainerReader extends yauzl.RandomAccessReader {
 }
 
 /** Errors from yauzl become FILE_CORRUPT unless the container already said something better. */
-function zipError(error: unknown): unknown {
+export function zipError(error: unknown): unknown {
   if (error instanceof AppError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/invalid relative path|absolute path/i.test(message)) return new AppError('UNSAFE_PATH', { detail: message, cause: error });
@@ -70,6 +70,23 @@ export class BackupReader {
     return new Promise((resolve, reject) =>
       this.zip.openReadStream(entry, (err, stream) => (err ? reject(zipError(err)) : resolve(stream!))),
     );
+  }
+
+  /**
+   * The container chunks [first, last] that hold an entry: its local header, its data and (when
+   * it starts in them) its data descriptor. Reads the local header (one chunk, authenticated).
+   */
+  async entryChunks(name: string): Promise<{ first: number; last: number }> {
+    const entry = this.entries.get(name);
+    if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
+    const start = entry.relativeOffsetOfLocalHeader;
+    const local = await this.container.read(start, 30);
+    if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) {
+      throw new AppError('FILE_CORRUPT', { detail: `archive structure: no local header for ${name}` });
+    }
+    const end = start + 30 + local.readUInt16LE(26) + local.readUInt16LE(28) + entry.compressedSize;
+    const { chunkSize } = this.container.header;
+    return { first: Math.floor(start / chunkSize), last: Math.floor(Math.max(start, end - 1) / chunkSize) };
   }
 
   async readManifest(): Promise<BackupManifest> {

@@ -348,33 +348,64 @@ export class OpenContainer {
     return plain;
   }
 
+  /** Reads and authenticates chunk `index` into `sealed` (a buffer of chunkSize + 16 bytes); returns the plaintext. */
+  private async openSealedChunk(index: number, sealed: Buffer): Promise<{ view: Buffer; plain: Buffer }> {
+    const { chunkSize } = this.header;
+    const final = index === this.chunkCount - 1;
+    const length = (final ? this.size - index * chunkSize : chunkSize) + TAG_BYTES;
+    const view = sealed.subarray(0, length);
+    const { bytesRead } = await this.fh.read(view, 0, length, this.headerBytes + index * (chunkSize + TAG_BYTES));
+    if (bytesRead < length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
+    const plain = this.codec.open(view, index, final, BigInt(this.size));
+    if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+    return { view, plain };
+  }
+
   /**
    * Reads the whole file once, in order: hashes every byte (the whole-file SHA-256) and
    * authenticates every chunk on the way. Throws FILE_CORRUPT/FILE_TRUNCATED at the first bad one.
+   * `onPlain` gets each chunk's plaintext and its payload offset, in order, and is awaited (the
+   * buffer is only valid during the call).
    */
-  async scan(options: { signal?: AbortSignal; onChunk?: (plainBytes: number) => void } = {}): Promise<string> {
+  async scan(
+    options: {
+      signal?: AbortSignal;
+      onChunk?: (plainBytes: number) => void;
+      onPlain?: (plain: Buffer, offset: number) => void | Promise<void>;
+    } = {},
+  ): Promise<string> {
     const hash = crypto.createHash('sha256');
     const head = Buffer.allocUnsafe(this.headerBytes);
     await this.fh.read(head, 0, head.length, 0);
     hash.update(head);
-    const { chunkSize } = this.header;
-    const sealed = Buffer.allocUnsafe(chunkSize + TAG_BYTES);
+    const sealed = Buffer.allocUnsafe(this.header.chunkSize + TAG_BYTES);
     for (let index = 0; index < this.chunkCount; index++) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const final = index === this.chunkCount - 1;
-      const length = (final ? this.size - index * chunkSize : chunkSize) + TAG_BYTES;
-      const view = sealed.subarray(0, length);
-      const { bytesRead } = await this.fh.read(view, 0, length, this.headerBytes + index * (chunkSize + TAG_BYTES));
-      if (bytesRead < length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
+      const { view, plain } = await this.openSealedChunk(index, sealed);
       hash.update(view);
-      const plain = this.codec.open(view, index, final, BigInt(this.size));
-      if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+      if (options.onPlain) await options.onPlain(plain, index * this.header.chunkSize);
       options.onChunk?.(plain.length);
     }
     const trailer = Buffer.allocUnsafe(TRAILER_BYTES);
     await this.fh.read(trailer, 0, TRAILER_BYTES, this.fileSize - TRAILER_BYTES);
     hash.update(trailer);
     return hash.digest('hex');
+  }
+
+  /**
+   * Authenticates the chunks whose index `include` accepts, in order, without hashing the file.
+   * Throws FILE_CORRUPT/FILE_TRUNCATED at the first bad one; returns how many were checked.
+   */
+  async authenticateChunks(include: (index: number) => boolean, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const sealed = Buffer.allocUnsafe(this.header.chunkSize + TAG_BYTES);
+    let checked = 0;
+    for (let index = 0; index < this.chunkCount; index++) {
+      if (!include(index)) continue;
+      if (options.signal?.aborted) throw options.signal.reason;
+      await this.openSealedChunk(index, sealed);
+      checked++;
+    }
+    return checked;
   }
 
   /** Reads `length` payload bytes at `offset`. */

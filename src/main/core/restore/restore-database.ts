@@ -1,15 +1,17 @@
 /**
  * Restoring a database dump from a backup, streamed out of the encrypted file into pg_restore's
- * stdin (no decrypted copy on disk). Order of work, so that a bad backup or a bad target never
- * costs anything:
- * 1. every chunk of the file authenticates (one sequential read); then the dump entry is read
- *    whole: its SHA-256 and size match the manifest, and pg_restore --list reads its table of
- *    contents in the same pass;
- * 2. the target is checked (a new database must not exist; an existing one must);
- * 3. over an existing database, a safety backup of it is written (and recorded) first;
- * 4. a new database is created (and dropped again on any failure or cancel);
- * 5. pg_restore runs in one transaction (--single-transaction), fed the dump a second time;
- * 6. the restored tables' row counts are compared with the manifest.
+ * stdin (no decrypted copy on disk). A bad backup never leaves a trace in the target:
+ * - every byte pg_restore gets has been decrypted and authenticated (AES-GCM, chunk by chunk),
+ *   and the dump's size and SHA-256 must match the manifest before its last piece is handed
+ *   over, so pg_restore (one transaction, --single-transaction) cannot commit a dump that does
+ *   not match; the rest of the file is authenticated alongside;
+ * - into a new database (the default), the file is read once: the database is created, fed, and
+ *   dropped again on any failure or cancel, so a damaged file leaves nothing behind;
+ * - over an existing database, nothing happens to the target until the whole file has been
+ *   authenticated and the dump checked against the manifest (one read ahead of the restore),
+ *   and then a safety backup of the target is written (and recorded) first;
+ * - afterwards the restored tables' row counts are compared with the manifest.
+ * The key derivation (scrypt, a few hundred ms by design) overlaps the target checks.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,13 +21,13 @@ import type pg from 'pg';
 import { AppError, isErrorCode } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { DatabaseTarget, TableRef } from '../../../shared/restore';
-import { BackupReader } from '../archive/reader';
+import { BackupReader, zipError } from '../archive/reader';
 import { HashStream } from '../archive/hash-stream';
 import { runBackup, type BackupResult } from '../backup/run-backup';
 import { fileStamp } from '../backup/plan-backup';
 import type { JobContext } from '../jobs/job-runner';
 import { connectDatabase } from '../postgres/connection';
-import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, type TocEntry } from '../postgres/restore';
+import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
 import { findPgTool } from '../postgres/tools';
 import { assertTablesInSource, pickDatabaseSource } from './backup-index';
 import { cancelledError } from './cancel';
@@ -140,13 +142,147 @@ async function authenticateDump(
   return parseTocList(stdout);
 }
 
+/** Lists the dump's table of contents: pg_restore --list reads the head of the dump and exits. */
+async function readToc(
+  reader: BackupReader,
+  entry: { name: string },
+  label: string,
+  pgRestorePath: string,
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+): Promise<TocEntry[]> {
+  const lister = spawnPgRestore(
+    { command: pgRestorePath, args: ['--list', '--verbose'], env: { ...env, LC_MESSAGES: 'C' } },
+    { signal, password: null, captureStdout: true },
+  );
+  let exited = false;
+  lister.done.then(
+    () => (exited = true),
+    () => (exited = true),
+  );
+  try {
+    for await (const chunk of await reader.openEntry(entry.name)) {
+      if (signal.aborted) throw signal.reason;
+      if (exited) break;
+      await lister.feed(chunk as Buffer);
+    }
+  } catch (error) {
+    lister.end();
+    await lister.done.catch(() => undefined);
+    throw signal.aborted ? signal.reason : zipError(error);
+  } finally {
+    lister.end();
+  }
+  const { stdout } = await lister.done.catch((error: unknown) => {
+    if (error instanceof AppError && (error.code === 'PG_RESTORE_TOO_OLD' || error.code === 'CANCELLED')) throw error;
+    throw new AppError('FILE_CORRUPT', {
+      detail: `the dump of ${label} is not readable by pg_restore: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  });
+  return parseTocList(stdout);
+}
+
+/**
+ * Feeds the dump entry to pg_restore and waits for it to finish (`onBytes`: bytes handed over so far). With `verify`, the dump is
+ * checked in the same read: its size and SHA-256 against the manifest, and every container
+ * chunk outside it authenticated alongside; the last piece is held back until both pass, so
+ * pg_restore cannot reach its COMMIT with a dump that does not match. pg_restore may stop
+ * reading early (a table selection needs only part of the dump): the dump is still read to the
+ * end and checked. Any failure kills pg_restore (its transaction rolls back) and is thrown.
+ */
+export async function feedDump(
+  reader: BackupReader,
+  entry: { name: string; size: number; sha256: string },
+  label: string,
+  restore: PgRestoreProcess,
+  stop: AbortController,
+  options: { verify: boolean; signal: AbortSignal; onBytes: (fed: number) => void },
+): Promise<{ stderrTail: string; fed: number }> {
+  const { signal } = options;
+  let exited: 'ok' | 'failed' | null = null;
+  restore.done.then(
+    () => (exited = 'ok'),
+    () => (exited = 'failed'),
+  );
+  let outsideFailure: unknown = null;
+  let outside: Promise<unknown> | null = null;
+  if (options.verify) {
+    const { first, last } = await reader.entryChunks(entry.name);
+    outside = reader.container.authenticateChunks((i) => i < first || i > last, { signal: stop.signal }).catch((error: unknown) => {
+      outsideFailure = error;
+      stop.abort(error);
+    });
+  }
+  const hash = crypto.createHash('sha256');
+  let read = 0;
+  let fed = 0;
+  let held: Buffer | null = null;
+  const stream = await reader.openEntry(entry.name);
+  try {
+    try {
+      for await (const chunk of stream) {
+        if (signal.aborted) throw signal.reason;
+        if (outsideFailure) throw outsideFailure;
+        // pg_restore failed: say why, without reading on
+        if (exited === 'failed') await restore.done;
+        const piece = chunk as Buffer;
+        read += piece.length;
+        if (options.verify) hash.update(piece);
+        if (held && !exited) {
+          await restore.feed(held);
+          fed += held.length;
+          options.onBytes(fed);
+        }
+        held = piece;
+      }
+      if (outside) await outside;
+      if (outsideFailure) throw outsideFailure;
+      if (options.verify && (read !== entry.size || hash.digest('hex') !== entry.sha256)) {
+        throw new AppError('FILE_CORRUPT', { detail: `the dump of ${label} does not match its size and SHA-256 in the manifest` });
+      }
+    } catch (error) {
+      stream.destroy();
+      // a failed read or check (or a cancel) must not let pg_restore commit what it has: kill it
+      stop.abort(error);
+      await restore.done.catch(() => undefined);
+      await outside;
+      throw signal.aborted ? signal.reason : zipError(error);
+    }
+    if (held && !exited) {
+      await restore.feed(held);
+      fed += held.length;
+      options.onBytes(fed);
+    }
+    restore.end();
+    const { stderrTail } = await restore.done;
+    return { stderrTail, fed };
+  } finally {
+    stop.abort(new AppError('CANCELLED'));
+    await outside;
+  }
+}
+
+/** Connects to the server and checks that a new database's name is free; returns the open maintenance connection. */
+async function probeNewTarget(server: DatabaseTarget['server'], password: string | null, database: string, signal: AbortSignal): Promise<pg.Client> {
+  const client = await connectMaintenance(server, password, signal);
+  try {
+    if (await databaseExists(client, database)) {
+      throw new AppError('PG_DATABASE_EXISTS', { detail: `"${database}" on ${server.host}:${server.port}` });
+    }
+    return client;
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
  * Restores one database of a backup; see the module comment for the order of work. Throws
- * (before touching the target) WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT,
+ * (leaving the target as it was) WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT,
  * FILE_TRUNCATED, NOT_A_BACKUP, RESTORE_SELECTION_MISSING, RESTORE_TARGET_INVALID,
  * PG_RESTORE_MISSING, PG_RESTORE_TOO_OLD, PG_DATABASE_EXISTS, PG_DATABASE_MISSING,
- * PG_AUTH_FAILED, PG_UNREACHABLE, PG_CREATE_DENIED; and after it PG_RESTORE_FAILED (rolled back)
- * or CANCELLED (rolled back; a database it created is dropped).
+ * PG_AUTH_FAILED, PG_UNREACHABLE, PG_CREATE_DENIED, PG_RESTORE_FAILED (rolled back) and
+ * CANCELLED (rolled back; a database it created is dropped).
  */
 export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
   const { target } = spec;
@@ -156,12 +292,23 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
   const existing = target.mode === 'existing';
   if (existing && !spec.safety) throw new AppError('INTERNAL', { detail: 'restoring over a database needs a safety backup destination' });
   const server = target.server;
+  const password = spec.password;
 
   ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
-  const reader = await BackupReader.open(spec.filePath, spec.passphrase);
+  // the key derivation runs while the server is asked whether the new database's name is free
+  const [opened, probed] = await Promise.allSettled([
+    BackupReader.open(spec.filePath, spec.passphrase),
+    existing ? Promise.resolve(null) : probeNewTarget(server, password, target.database, signal),
+  ]);
+  if (opened.status === 'rejected' || probed.status === 'rejected') {
+    if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
+    if (probed.status === 'fulfilled') await probed.value?.end().catch(() => undefined);
+    throw opened.status === 'rejected' ? opened.reason : (probed as PromiseRejectedResult).reason;
+  }
+  const reader = opened.value;
+  let client: pg.Client | null = probed.value;
   let listDir: string | null = null;
   let created = false;
-  let client: pg.Client | null = null;
   try {
     const manifest = await reader.readManifest();
     if (manifest.backupId !== reader.container.header.backupId) {
@@ -174,20 +321,23 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `the manifest lists no entry for the dump of ${source.label}` });
     const pgRestorePath = await findPgTool('pg_restore', env, { fallbackDirs: spec.pgToolDirs });
 
-    // 1. authenticate every chunk of the file, then the dump against the manifest, reading its table of contents
-    const authEnd = existing ? 30 : 40;
-    let scanned = 0;
-    await reader.container.scan({
-      signal,
-      onChunk: (n) => {
-        scanned += n;
-        ctx.progress({ percent: Math.round(((authEnd / 2) * scanned) / Math.max(1, reader.container.size) * 10) / 10 });
-      },
-    });
-    const toc = await authenticateDump(reader, entry, source.label, pgRestorePath, env, ctx, (f) => Math.round((authEnd / 2 + (f * authEnd) / 2) * 10) / 10);
+    // 1. over an existing database: the whole file and the dump are checked before anything else
+    let toc: TocEntry[] | null = null;
+    if (existing) {
+      let scanned = 0;
+      await reader.container.scan({
+        signal,
+        onChunk: (n) => {
+          scanned += n;
+          ctx.progress({ percent: Math.round(((15 * scanned) / Math.max(1, reader.container.size)) * 10) / 10 });
+        },
+      });
+      toc = await authenticateDump(reader, entry, source.label, pgRestorePath, env, ctx, (f) => Math.round((15 + f * 15) * 10) / 10);
+    } else if (selected) {
+      toc = await readToc(reader, entry, source.label, pgRestorePath, env, signal);
+    }
 
-    // 2. the target
-    const password = spec.password;
+    // 2. the target (a new database's name was checked above)
     let missingSchemas = selected ? [...new Set(selected.map((t) => t.schema))] : [];
     if (existing) {
       client = await connectDatabase(targetSource(server, target.database), password, { signal });
@@ -197,15 +347,10 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
       }
       await client.end().catch(() => undefined);
       client = null;
-    } else {
-      client = await connectMaintenance(server, password, signal);
-      if (await databaseExists(client, target.database)) {
-        throw new AppError('PG_DATABASE_EXISTS', { detail: `"${target.database}" on ${server.host}:${server.port}` });
-      }
     }
     if (signal.aborted) throw signal.reason;
 
-    const chosen = selected ? selectTocEntries(toc, selected, { createSchemas: missingSchemas }) : null;
+    const chosen = selected && toc ? selectTocEntries(toc, selected, { createSchemas: missingSchemas }) : null;
 
     // 3. safety backup of the database about to be restored over
     let safety: SafetyBackupInfo | null = null;
@@ -223,50 +368,38 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
     }
     if (signal.aborted) throw signal.reason;
 
-    // 5. pg_restore, fed the dump a second time
+    // 5. pg_restore in one transaction, fed from the file (and, into a new database, checked on the way)
     let listFile: string | undefined;
     if (chosen) {
       listDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lifeboat-restore-'));
       listFile = path.join(listDir, 'toc.list');
       await fs.promises.writeFile(listFile, `${chosen.map((e) => e.line).join('\n')}\n`, { mode: 0o600 });
     }
-    const restoreFrom = existing ? 50 : 40;
+    const restoreFrom = existing ? 50 : 2;
     ctx.progress({ phase: 'restore', percent: restoreFrom, bytesDone: 0, bytesTotal: entry.size, currentItem: `${source.label} → ${target.database}` });
     const stop = new AbortController();
     const onAbort = () => stop.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
-    const restore = spawnPgRestore(
-      buildPgRestoreInvocation({
-        pgRestorePath,
-        target: targetSource(server, target.database),
-        password,
-        clean: existing,
-        keepOwnership: spec.keepOwnership,
-        listFile,
-        env,
-      }),
-      { signal: stop.signal, password, target: targetSource(server, target.database) },
-    );
-    let fed = 0;
+    let fed: number;
     let stderrTail: string;
     try {
-      const stream = await reader.openEntry(entry.name);
-      try {
-        for await (const chunk of stream) {
-          if (signal.aborted) throw signal.reason;
-          await restore.feed(chunk as Buffer);
-          fed += (chunk as Buffer).length;
-          ctx.progress({ bytesDone: fed, percent: restoreFrom + Math.round(((97 - restoreFrom) * fed) / Math.max(1, entry.size) * 10) / 10 });
-        }
-      } catch (error) {
-        stream.destroy();
-        // a failed read (or a cancel) must not let pg_restore commit what it has: kill it
-        stop.abort(error);
-        await restore.done.catch(() => undefined);
-        throw signal.aborted ? signal.reason : error;
-      }
-      restore.end();
-      ({ stderrTail } = await restore.done);
+      const restore = spawnPgRestore(
+        buildPgRestoreInvocation({
+          pgRestorePath,
+          target: targetSource(server, target.database),
+          password,
+          clean: existing,
+          keepOwnership: spec.keepOwnership,
+          listFile,
+          env,
+        }),
+        { signal: stop.signal, password, target: targetSource(server, target.database) },
+      );
+      ({ fed, stderrTail } = await feedDump(reader, entry, source.label, restore, stop, {
+        verify: !existing,
+        signal,
+        onBytes: (n) => ctx.progress({ bytesDone: n, percent: restoreFrom + Math.round(((97 - restoreFrom) * n) / Math.max(1, entry.size) * 10) / 10 }),
+      }));
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

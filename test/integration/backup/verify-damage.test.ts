@@ -1,12 +1,17 @@
 /**
  * Verification of a real backup file (database dump + folder) and of damaged copies of it: a
  * flipped byte, a truncation and a wrong passphrase are each reported with their own code, and
- * an intact file passes every layer, pg_restore --list included.
+ * an intact file passes every layer, pg_restore --list included. A copy re-sealed around a
+ * changed payload (every chunk authenticates) shows that each entry is checked on its own.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BackupReader } from '../../../src/main/core/archive/reader';
+import { SealStream } from '../../../src/main/core/crypto/container';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import { FAST_CONTAINER, PASSPHRASE, planInput, runPlan, savePlan } from '../../support/backup-fixtures';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
@@ -58,6 +63,37 @@ function damagedCopy(name: string, damage: (bytes: Buffer) => Buffer): string {
   const copy = path.join(work, name);
   fs.writeFileSync(copy, damage(fs.readFileSync(backupFile)));
   return copy;
+}
+
+/**
+ * A copy whose payload is changed by `edit` (given the payload and the offset of each entry's
+ * data) and sealed again with the same backup id: every chunk authenticates, so only the entry
+ * checks can notice.
+ */
+async function resealedCopy(name: string, edit: (payload: Buffer, dataStart: (entry: string) => number) => void): Promise<string> {
+  const reader = await BackupReader.open(backupFile, PASSPHRASE);
+  const starts = new Map<string, number>();
+  let payload: Buffer;
+  try {
+    for (const [entryName, entry] of reader.entries) {
+      const local = await reader.container.read(entry.relativeOffsetOfLocalHeader, 30);
+      starts.set(entryName, entry.relativeOffsetOfLocalHeader + 30 + local.readUInt16LE(26) + local.readUInt16LE(28));
+    }
+    payload = Buffer.from(await reader.container.read(0, reader.container.size));
+    edit(payload, (entry) => starts.get(entry)!);
+    const sealer = await SealStream.create({
+      backupId: reader.container.header.backupId,
+      app: reader.container.header.app,
+      passphrase: PASSPHRASE,
+      chunkSize: reader.container.header.chunkSize,
+      scrypt: FAST_CONTAINER.scrypt,
+    });
+    const copy = path.join(work, name);
+    await pipeline(Readable.from([payload]), sealer, fs.createWriteStream(copy));
+    return copy;
+  } finally {
+    await reader.close();
+  }
 }
 
 describe('verifying a backup file', () => {
@@ -122,5 +158,53 @@ describe('verifying a backup file', () => {
 
     const none = await verifyBackupFile(backupFile, null);
     expect(none.errorCode).toBe('PASSPHRASE_REQUIRED');
+  });
+
+  it('reports progress of the one pass up to its total, and throws when cancelled', async () => {
+    const seen: { done: number; total: number; item: string }[] = [];
+    const report = await verifyBackupFile(backupFile, PASSPHRASE, { onProgress: (done, total, item) => seen.push({ done, total, item }) });
+    expect(report.status, report.reasons.join('\n')).toBe('passed');
+    expect(seen.length).toBeGreaterThan(10);
+    const total = seen[0]!.total;
+    expect(seen.every((p, i) => p.total === total && p.done <= total && (i === 0 || p.done > seen[i - 1]!.done))).toBe(true);
+    expect(seen.at(-1)!.done).toBe(total);
+    expect(seen.map((p) => p.item)).toEqual(expect.arrayContaining([expect.stringMatching(/^databases\/.*\.dump$/), 'folders/files/random.bin']));
+
+    const controller = new AbortController();
+    const cancelled = verifyBackupFile(backupFile, PASSPHRASE, {
+      signal: controller.signal,
+      onProgress: (done, all) => done > all / 3 && controller.abort(new Error('stop')),
+    });
+    await expect(cancelled).rejects.toThrow('stop');
+  });
+
+  it('fails an entry whose bytes differ from the manifest even though every chunk authenticates', async () => {
+    const dump = (await verifyBackupFile(backupFile, PASSPHRASE)).manifest!.entries.find((e) => e.kind === 'database-dump')!;
+    const copy = await resealedCopy('edited-dump.lifeboat', (payload, dataStart) => {
+      // past the dump's table of contents: only the entry's SHA-256 can tell
+      payload[dataStart(dump.name) + dump.size - 10]! ^= 0x01;
+    });
+    const report = await verifyBackupFile(copy, PASSPHRASE);
+    expect(report.status).toBe('failed');
+    expect(report.errorCode).toBe('FILE_CORRUPT');
+    expect(report.reasons).toEqual([`Entry ${dump.name} does not match its size and SHA-256 in the manifest.`]);
+    expect(report.checks).toEqual(expect.arrayContaining([expect.stringMatching(/chunks decrypt and authenticate$/), 'archive structure reads', 'manifest consistent']));
+    expect(report.checks).not.toContainEqual(expect.stringMatching(/entries match/));
+  });
+
+  it('fails a deflated entry that no longer inflates, and names it (small: inflated at once; large: streamed)', async () => {
+    for (const name of ['folders/files/notes.txt', 'folders/files/random.bin']) {
+      const copy = await resealedCopy(`edited-${path.basename(name)}.lifeboat`, (payload, dataStart) => {
+        const at = dataStart(name);
+        payload.fill(0xff, at, at + 8);
+      });
+      const report = await verifyBackupFile(copy, PASSPHRASE);
+      expect(report.status).toBe('failed');
+      expect(report.errorCode).toBe('FILE_CORRUPT');
+      expect(report.reasons).toHaveLength(1);
+      // 0xff starts a deflate block of the reserved type 3
+      expect(report.reasons[0]).toContain(`Entry ${name}: `);
+      expect(report.reasons[0]).toContain('does not inflate: invalid block type');
+    }
   });
 });

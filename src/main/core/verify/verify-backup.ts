@@ -2,15 +2,20 @@
  * Verification of one .lifeboat file, layer by layer: the file is there, its whole-file SHA-256
  * matches the catalog, every chunk decrypts and authenticates, the zip structure reads, every
  * entry matches the size and SHA-256 in the manifest, every database dump is readable by
- * `pg_restore --list`, and the manifest is consistent with itself and the header.
+ * `pg_restore --list`, and the manifest is consistent with itself and the header. The file is
+ * read once, in order: the entries are checked from the plaintext of the chunks as they are
+ * authenticated (only the zip directory and the manifest, at the end, are read ahead of that).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { finished } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import type yauzl from 'yauzl';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
+import { EntryRouter, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
 import { BackupReader } from '../archive/reader';
-import { HashStream } from '../archive/hash-stream';
 import { findPgTool } from '../postgres/tools';
 import { spawnPgRestore } from '../postgres/restore';
 
@@ -59,6 +64,131 @@ function startPgRestoreList(pgRestorePath: string, env: NodeJS.ProcessEnv, signa
   return { feed: lister.feed, end: lister.end, done };
 }
 
+type PgRestoreList = ReturnType<typeof startPgRestoreList>;
+
+/**
+ * A deflated entry up to this size (compressed, and uncompressed as the zip directory says) is
+ * inflated in one call at its end: a zlib stream per small file costs more in thread-pool round
+ * trips than the inflating itself, and folders often hold thousands of small files.
+ */
+const INFLATE_AT_ONCE_COMPRESSED = 1024 * 1024;
+const INFLATE_AT_ONCE_UNCOMPRESSED = 16 * 1024 * 1024;
+
+function archiveError(detail: string): AppError {
+  return new AppError('FILE_CORRUPT', { detail: `archive structure: ${detail}` });
+}
+
+/**
+ * One entry's check during the pass: its uncompressed bytes counted and hashed and, for a
+ * database dump, fed to `pg_restore --list` until pg_restore has read the table of contents and
+ * exited (it needs no more of the dump).
+ */
+class EntryCheck implements EntrySink {
+  bytes = 0;
+  /** set once all of the entry has been read */
+  sha256: string | null = null;
+  /** the number of items pg_restore --list found, for a dump */
+  readonly listing: Promise<number> | null;
+  private readonly hash = crypto.createHash('sha256');
+  /** a small deflated entry: its compressed bytes, inflated at the end */
+  private readonly deflated: Buffer[] | null = null;
+  /** a large deflated entry (or a deflated dump): inflated as it comes */
+  private readonly inflate: zlib.InflateRaw | null = null;
+  private readonly inflateFailed: Promise<never> | null = null;
+  private listerOpen: boolean;
+
+  constructor(
+    private readonly entry: yauzl.Entry,
+    private readonly lister: PgRestoreList | null,
+  ) {
+    this.listing = lister?.done ?? null;
+    this.listerOpen = lister !== null;
+    const closed = () => (this.listerOpen = false);
+    lister?.done.then(closed, closed);
+    if (entry.compressionMethod !== 8) return;
+    if (!lister && entry.compressedSize <= INFLATE_AT_ONCE_COMPRESSED && entry.uncompressedSize <= INFLATE_AT_ONCE_UNCOMPRESSED) {
+      this.deflated = [];
+    } else {
+      const inflate = zlib.createInflateRaw();
+      this.inflate = inflate;
+      this.inflateFailed = new Promise<never>((_, reject) =>
+        inflate.on('error', (error) => reject(archiveError(`${entry.fileName} does not inflate: ${error.message}`))),
+      );
+      this.inflateFailed.catch(() => undefined);
+      inflate.on('data', (out: Buffer) => {
+        this.take(out);
+        if (!this.listerOpen) return;
+        inflate.pause();
+        void this.lister!.feed(out).then(() => inflate.resume());
+      });
+    }
+  }
+
+  async write(data: Buffer): Promise<void> {
+    if (this.deflated) {
+      this.deflated.push(Buffer.from(data));
+      return;
+    }
+    if (this.inflate) {
+      const inflate = this.inflate;
+      // zlib works on the input after write() returns, and `data` is only lent to us: a copy
+      const consumed = new Promise<void>((resolve) => inflate.write(Buffer.from(data), () => resolve()));
+      await Promise.race([consumed, this.inflateFailed!]);
+      return;
+    }
+    this.take(data);
+    // the pipe may hold on to what it is given: a copy (only the first few chunks, up to the TOC)
+    if (this.listerOpen) await this.lister!.feed(Buffer.from(data));
+  }
+
+  async end(): Promise<void> {
+    try {
+      if (this.deflated) {
+        this.take(this.inflateAtOnce(Buffer.concat(this.deflated)));
+      } else if (this.inflate) {
+        this.inflate.end();
+        await Promise.race([finished(this.inflate), this.inflateFailed!]);
+      }
+    } finally {
+      await this.endLister();
+    }
+    this.sha256 = this.hash.digest('hex');
+    // what yauzl's validateEntrySizes checked when entries were read through it
+    if (this.bytes !== this.entry.uncompressedSize) {
+      throw archiveError(`${this.entry.fileName} holds ${this.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    this.inflate?.destroy();
+    await this.endLister();
+  }
+
+  private inflateAtOnce(compressed: Buffer): Buffer {
+    try {
+      // one byte more than the directory says is enough to tell it was wrong (checked in end())
+      return zlib.inflateRawSync(compressed, { maxOutputLength: this.entry.uncompressedSize + 1 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw archiveError(`${this.entry.fileName} holds more than the ${this.entry.uncompressedSize} bytes the zip directory says`);
+      }
+      throw archiveError(`${this.entry.fileName} does not inflate: ${(error as Error).message}`);
+    }
+  }
+
+  private take(data: Buffer): void {
+    this.hash.update(data);
+    this.bytes += data.length;
+  }
+
+  /** Ends pg_restore's input and waits for it to exit, so that one runs at a time. */
+  private async endLister(): Promise<void> {
+    if (!this.lister) return;
+    this.lister.end();
+    await this.lister.done.catch(() => undefined);
+  }
+}
+
 /**
  * Verifies a backup file. Never throws for a bad file: the report says failed, with reasons.
  * Throws only for cancellation.
@@ -87,22 +217,15 @@ export async function verifyBackupFile(
     fileSha256,
   });
 
-  let size: number;
   try {
-    size = (await fs.promises.stat(filePath)).size;
+    await fs.promises.stat(filePath);
     checks.push('file present');
   } catch {
     fail('NOT_FOUND', `The file is missing: ${filePath}`);
     return report();
   }
-  let done = 0;
-  const progress = (n: number, item: string) => {
-    done += n;
-    options.onProgress?.(done, size * 3, item);
-  };
 
-  // 1-3. one sequential pass: whole-file SHA-256, and every chunk decrypts and authenticates;
-  // then the archive structure reads
+  // 1. the container opens (header, trailer, passphrase) and the zip's central directory reads
   let reader: BackupReader;
   try {
     reader = await BackupReader.open(filePath, passphrase);
@@ -114,16 +237,74 @@ export async function verifyBackupFile(
     fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
     return report();
   }
+  const env = options.env ?? process.env;
+  const total = Math.max(1, reader.container.size);
+  let done = 0;
+  const progress = (n: number, item: string) => {
+    done += n;
+    options.onProgress?.(done, total, item);
+  };
+
+  // 2. the manifest says which entries the pass checks and which are dumps. If it does not read,
+  // the pass still runs: a chunk that fails authentication is the better reason to give.
+  let read: BackupManifest | null = null;
+  let manifestError: unknown = null;
   try {
-    fileSha256 = await reader.container.scan({ signal: options.signal, onChunk: (n) => progress(n, 'authenticating chunks') });
+    read = await reader.readManifest();
+  } catch (error) {
+    manifestError = error;
+  }
+  const dumpEntries = new Map<string, string>();
+  for (const source of read?.sources ?? []) {
+    if (source.kind === 'database' && source.status === 'success' && source.entry) dumpEntries.set(source.entry, source.label);
+  }
+  let pgRestore: string | null = null;
+  let pgRestoreMissing = false;
+  if (dumpEntries.size > 0) {
+    try {
+      pgRestore = await findPgTool('pg_restore', env);
+    } catch {
+      pgRestoreMissing = true;
+    }
+  }
+
+  // 3. one sequential pass: the whole-file SHA-256, every chunk decrypts and authenticates, and
+  // every entry the manifest lists is hashed from the same plaintext (dumps also go to pg_restore)
+  const entryChecks = new Map<string, EntryCheck>();
+  const locations: ZipEntryLocation[] = [];
+  for (const name of new Set(read?.entries.map((e) => e.name))) {
+    const entry = reader.entries.get(name);
+    if (entry) locations.push({ name, localHeaderOffset: entry.relativeOffsetOfLocalHeader, compressedSize: entry.compressedSize });
+  }
+  const router = new EntryRouter(locations, reader.container.size, (location) => {
+    const entry = reader.entries.get(location.name)!;
+    if (entry.isEncrypted()) throw archiveError(`${entry.fileName} is encrypted`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw archiveError(`unsupported compression method: ${entry.compressionMethod}`);
+    }
+    const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
+    const check = new EntryCheck(entry, lister);
+    entryChecks.set(location.name, check);
+    return check;
+  });
+  try {
+    fileSha256 = await reader.container.scan({
+      signal: options.signal,
+      onChunk: (n) => progress(n, router.current ?? 'authenticating chunks'),
+      onPlain: (plain, offset) => router.push(plain, offset),
+    });
+    await router.finish();
+    if (options.signal?.aborted) throw options.signal.reason;
     checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
     checks.push('archive structure reads');
   } catch (error) {
-    await reader.close();
+    await router.abort();
     if (options.signal?.aborted) throw options.signal.reason;
     const t = toTransferable(error);
     fail(t.code, t.message);
     fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+  } finally {
+    await reader.close();
   }
   if (options.expectedSha256 && fileSha256 && options.expectedSha256 !== fileSha256) {
     fail('FILE_CORRUPT', 'The whole-file SHA-256 differs from the one recorded when the backup was written.');
@@ -132,94 +313,71 @@ export async function verifyBackupFile(
   }
   if (reasons.length) return report();
 
-  try {
-    // 4. the manifest
-    try {
-      manifest = await reader.readManifest();
-    } catch (error) {
-      const t = toTransferable(error);
-      fail(t.code, t.message);
-      return report();
-    }
-    if (manifest.backupId !== reader.container.header.backupId) {
-      fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
-    }
-
-    // 5. each entry against the manifest; 7. dumps are fed to `pg_restore --list` in the same read
-    const dumpEntries = new Map<string, string>();
-    for (const source of manifest.sources) {
-      if (source.kind === 'database' && source.status === 'success' && source.entry) dumpEntries.set(source.entry, source.label);
-    }
-    let pgRestore: string | null = null;
-    if (dumpEntries.size > 0) {
-      try {
-        pgRestore = await findPgTool('pg_restore', options.env ?? process.env);
-      } catch {
-        warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
-      }
-    }
-    const listed = new Set<string>();
-    let badEntries = 0;
-    for (const entry of manifest.entries) {
-      listed.add(entry.name);
-      if (!reader.entries.has(entry.name)) {
-        fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
-        badEntries++;
-        continue;
-      }
-      const hash = new HashStream((n) => progress(n, entry.name));
-      const dumpLabel = dumpEntries.get(entry.name);
-      const lister = dumpLabel && pgRestore ? startPgRestoreList(pgRestore, options.env ?? process.env, options.signal) : null;
-      const listing = lister?.done ?? null;
-      try {
-        const source = await reader.openEntry(entry.name);
-        source.on('error', (error) => hash.destroy(error));
-        const stream = source.pipe(hash);
-        for await (const chunk of stream) await lister?.feed(chunk as Buffer);
-        lister?.end();
-      } catch (error) {
-        lister?.end();
-        if (options.signal?.aborted) throw options.signal.reason;
-        const t = toTransferable(error);
-        fail(t.code, `Entry ${entry.name}: ${t.message}`);
-        badEntries++;
-        continue;
-      }
-      if (hash.bytes !== entry.size || hash.digest() !== entry.sha256) {
-        fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
-        badEntries++;
-      } else if (listing) {
-        try {
-          checks.push(`dump of ${dumpLabel} readable by pg_restore (${await listing} items)`);
-        } catch (error) {
-          if (options.signal?.aborted) throw options.signal.reason;
-          fail('FILE_CORRUPT', `The dump of ${dumpLabel} is not readable by pg_restore: ${(error as Error).message}`);
-        }
-      }
-    }
-    if (badEntries === 0) checks.push(`${manifest.entries.length} entries match their SHA-256`);
-    for (const name of reader.entries.keys()) {
-      if (name !== MANIFEST_ENTRY && !listed.has(name)) {
-        warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
-      }
-    }
-
-    // 6. manifest consistency
-    for (const source of manifest.sources) {
-      if (source.status === 'failed') {
-        warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
-      } else if (source.kind === 'database' && (!source.entry || !listed.has(source.entry))) {
-        fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
-      } else if (source.kind === 'folder') {
-        const files = manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
-        if (files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
-      }
-    }
-
-    checks.push('manifest consistent');
-  } finally {
-    await reader.close();
+  // 4. the manifest
+  if (!read) {
+    const t = toTransferable(manifestError);
+    fail(t.code, t.message);
+    return report();
   }
+  manifest = read;
+  if (manifest.backupId !== reader.container.header.backupId) {
+    fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
+  }
+  if (pgRestoreMissing) {
+    warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
+  }
+
+  // 5. each entry against the manifest; 7. what pg_restore --list said of each dump
+  const listed = new Set<string>();
+  let badEntries = 0;
+  for (const entry of manifest.entries) {
+    listed.add(entry.name);
+    if (!reader.entries.has(entry.name)) {
+      fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
+      badEntries++;
+      continue;
+    }
+    const check = entryChecks.get(entry.name);
+    const failure = router.failures.get(entry.name);
+    if (!check || failure !== undefined) {
+      const t = toTransferable(failure ?? archiveError(`${entry.name} was not read`));
+      fail(t.code, `Entry ${entry.name}: ${t.message}`);
+      badEntries++;
+      continue;
+    }
+    const dumpLabel = dumpEntries.get(entry.name);
+    if (check.bytes !== entry.size || check.sha256 !== entry.sha256) {
+      fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
+      badEntries++;
+    } else if (check.listing) {
+      try {
+        checks.push(`dump of ${dumpLabel} readable by pg_restore (${await check.listing} items)`);
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        fail('FILE_CORRUPT', `The dump of ${dumpLabel} is not readable by pg_restore: ${(error as Error).message}`);
+      }
+    }
+  }
+  if (badEntries === 0) checks.push(`${manifest.entries.length} entries match their SHA-256`);
+  for (const name of reader.entries.keys()) {
+    if (name !== MANIFEST_ENTRY && !listed.has(name)) {
+      warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
+    }
+  }
+
+  // 6. manifest consistency
+  for (const source of manifest.sources) {
+    if (source.status === 'failed') {
+      warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
+    } else if (source.kind === 'database' && (!source.entry || !listed.has(source.entry))) {
+      fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
+    } else if (source.kind === 'folder') {
+      const files = manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
+      if (files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
+    }
+  }
+
+  checks.push('manifest consistent');
   return report();
 }
 

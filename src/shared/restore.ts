@@ -40,6 +40,8 @@ export const databaseTargetSchema = z
     sourceId: z.string().min(1).max(64).optional(),
     /** only these tables; all when left out */
     tables: z.array(tableRefSchema).max(10000).optional(),
+    /** count the restored tables' rows and compare them with the backup (on when left out; reads every table once more) */
+    checkRows: z.boolean().optional(),
   })
   .strict();
 export type DatabaseTarget = z.output<typeof databaseTargetSchema>;

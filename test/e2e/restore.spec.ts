@@ -80,6 +80,7 @@ test('a database restores into a new database through the UI, with the row count
   await expect(target.getByLabel('Port')).toHaveValue(String(cluster.port));
   await expect(target.getByRole('radio', { name: /^A new database/ })).toBeChecked();
   await expect(target.getByLabel('New database name')).toHaveValue(/^shop_restored_\d{8}$/);
+  await expect(target.getByRole('checkbox', { name: 'Compare row counts with the backup afterwards' })).toBeChecked();
   await target.getByLabel('New database name').fill('shop_copy');
   await target.getByLabel('Password').fill(cluster.password);
   await page.getByRole('button', { name: 'Preview restore' }).click();
@@ -113,10 +114,14 @@ test('selected tables only: the others are not restored', async ({ page, core })
   await target.getByLabel('New database name').fill('shop_items');
   await target.getByRole('radio', { name: 'Selected tables' }).check();
   await target.getByRole('checkbox', { name: 'Restore table public.items' }).check();
+  // the row comparison can be turned off; the result says it was not done
+  await target.getByRole('checkbox', { name: 'Compare row counts with the backup afterwards' }).uncheck();
   await page.getByRole('button', { name: 'Preview restore' }).click();
   await expect(page.getByRole('region', { name: 'Database restore preview' })).toContainText('1 created');
   await page.getByRole('button', { name: 'Start restore' }).click();
-  await expect(page.getByRole('region', { name: 'Restore progress' }).locator('.badge')).toHaveText('success', { timeout: 30_000 });
+  const progress = page.getByRole('region', { name: 'Restore progress' });
+  await expect(progress.locator('.badge')).toHaveText('success', { timeout: 30_000 });
+  await expect(progress).toContainText('row counts were not compared');
 
   expect(await rowCount('shop_items', 'public.items')).toBe(2500);
   const present = (await cluster.psql("SELECT count(*) FROM pg_tables WHERE tablename IN ('orders', 'Big Deals')", 'shop_items')).trim();

@@ -78,6 +78,7 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
     .option('--to-db <url>', 'postgres://user@host:port/dbname to restore the database into (password from PGPASSWORD or ~/.pgpass)')
     .option('--tables <list>', 'only these tables, comma-separated (schema.table, or a name unique in the backup)')
     .option('--over-existing', 'restore over the existing database in --to-db (a safety backup of it is taken first)')
+    .option('--no-row-check', "skip counting the restored tables' rows against the backup (saves one read of every table)")
     .option('--source <id>', 'which database or folder of the backup, when it holds several')
     .option('--to-folder <dir>', 'restore the files into this folder')
     .option('--to-original', 'restore the files where they were backed up from')
@@ -118,6 +119,7 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
           mode: opts.overExisting ? ('existing' as const) : ('new' as const),
           sourceId: opts.source && dbSources.some((s) => s.id === opts.source) ? (opts.source as string) : undefined,
           tables: opts.tables ? resolveTableNames(manifest, list(opts.tables)) : undefined,
+          checkRows: opts.rowCheck !== false,
         };
       }
       const files =

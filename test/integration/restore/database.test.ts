@@ -136,6 +136,24 @@ describe('restore into a new database', () => {
     expect(JSON.stringify(core.audit.list(1, 200))).not.toContain(cluster.password);
   });
 
+  it('with checkRows off, restores the same content and says the row counts were not compared', async () => {
+    const result = await restoreDatabase(
+      { filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'nocount1', checkRows: false }), password: cluster.password },
+      testContext(),
+    );
+    expect(result.rowsChecked).toBe(false);
+    expect(result.mismatches).toEqual([]);
+    expect(result.tables.length).toBeGreaterThan(0);
+    expect(result.tables.every((t) => t.actual === null && t.expected >= 0)).toBe(true);
+    await expectSameAsSource('nocount1');
+    const counted = await restoreDatabase(
+      { filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'count1' }), password: cluster.password },
+      testContext(),
+    );
+    expect(counted.rowsChecked).toBe(true);
+    expect(counted.tables.find((t) => t.name === 'orders')).toMatchObject({ expected: 5000, actual: 5000 });
+  });
+
   it('restores only the selected tables, with their keys and indexes; the others are absent', async () => {
     const selected = [
       { schema: 'public', name: 'items' },
@@ -515,9 +533,11 @@ describe('command line', () => {
     fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
     const url = `postgres://${cluster.user}@127.0.0.1:${cluster.port}/cli_restored?sslmode=disable`;
     const run = io(home);
-    const code = await runCli(['restore', backupFile, '--to-db', url, '--tables', 'items,orders', '--passphrase-file', passFile, '--json'], run.io);
+    const code = await runCli(['restore', backupFile, '--to-db', url, '--tables', 'items,orders', '--no-row-check', '--passphrase-file', passFile, '--json'], run.io);
     expect(code, run.out.join('\n') + run.err.join('\n')).toBe(0);
-    expect(JSON.parse(run.out.join('\n'))).toMatchObject({ kind: 'restore', status: 'success' });
+    const printed = JSON.parse(run.out.join('\n'));
+    expect(printed).toMatchObject({ kind: 'restore', status: 'success' });
+    expect(JSON.stringify(printed)).toContain('row counts were not compared');
     expect(await userTables(cluster, 'cli_restored')).toEqual(['public.items', 'public.orders']);
     await expectSameAsSource('cli_restored', [
       { schema: 'public', name: 'items' },

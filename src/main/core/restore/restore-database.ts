@@ -10,8 +10,10 @@
  * - over an existing database, nothing happens to the target until the whole file has been
  *   authenticated and the dump checked against the manifest (one read ahead of the restore),
  *   and then a safety backup of the target is written (and recorded) first;
- * - afterwards the restored tables' row counts are compared with the manifest.
- * The key derivation (scrypt, a few hundred ms by design) overlaps the target checks.
+ * - afterwards the restored tables' row counts are compared with the manifest (target.checkRows,
+ *   on unless turned off: it reads every restored table once more).
+ * The key derivation (scrypt, a few hundred ms by design) overlaps creating the new database,
+ * which a wrong passphrase drops again at once.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -84,8 +86,10 @@ export interface DatabaseRestoreResult {
   label: string;
   targetDatabase: string;
   mode: DatabaseTarget['mode'];
-  /** the tables restored, with the manifest's and the restored row counts */
+  /** the tables restored, with the manifest's and the restored row counts (actual null when not counted) */
   tables: RestoredTable[];
+  /** whether the restored tables' rows were counted and compared (target.checkRows) */
+  rowsChecked: boolean;
   /** tables whose row count differs from the manifest */
   mismatches: string[];
   safetyBackup: Omit<SafetyBackupInfo, 'result'> | null;
@@ -262,17 +266,16 @@ export async function feedDump(
   }
 }
 
-/** Connects to the server and checks that a new database's name is free; returns the open maintenance connection. */
-async function probeNewTarget(server: DatabaseTarget['server'], password: string | null, database: string, signal: AbortSignal): Promise<pg.Client> {
+/** Creates the new database (refusing a name that is taken); returns once it exists. */
+async function createNewTarget(server: DatabaseTarget['server'], password: string | null, database: string, signal: AbortSignal): Promise<void> {
   const client = await connectMaintenance(server, password, signal);
   try {
     if (await databaseExists(client, database)) {
       throw new AppError('PG_DATABASE_EXISTS', { detail: `"${database}" on ${server.host}:${server.port}` });
     }
-    return client;
-  } catch (error) {
+    await createDatabase(client, database);
+  } finally {
     await client.end().catch(() => undefined);
-    throw error;
   }
 }
 
@@ -295,20 +298,21 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
   const password = spec.password;
 
   ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
-  // the key derivation runs while the server is asked whether the new database's name is free
-  const [opened, probed] = await Promise.allSettled([
+  // A new database is created while the key is derived (scrypt: a few hundred ms by design); a
+  // wrong passphrase or a file that does not open drops it again at once.
+  const [opened, made] = await Promise.allSettled([
     BackupReader.open(spec.filePath, spec.passphrase),
-    existing ? Promise.resolve(null) : probeNewTarget(server, password, target.database, signal),
+    existing ? Promise.resolve() : createNewTarget(server, password, target.database, signal),
   ]);
-  if (opened.status === 'rejected' || probed.status === 'rejected') {
+  if (opened.status === 'rejected' || made.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
-    if (probed.status === 'fulfilled') await probed.value?.end().catch(() => undefined);
-    throw opened.status === 'rejected' ? opened.reason : (probed as PromiseRejectedResult).reason;
+    if (!existing && made.status === 'fulfilled') await dropDatabaseQuietly(server, password, target.database);
+    throw signal.aborted ? cancelledError(signal) : opened.status === 'rejected' ? opened.reason : (made as PromiseRejectedResult).reason;
   }
   const reader = opened.value;
-  let client: pg.Client | null = probed.value;
+  let client: pg.Client | null = null;
   let listDir: string | null = null;
-  let created = false;
+  const created = !existing;
   try {
     const manifest = await reader.readManifest();
     if (manifest.backupId !== reader.container.header.backupId) {
@@ -337,7 +341,7 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
       toc = await readToc(reader, entry, source.label, pgRestorePath, env, signal);
     }
 
-    // 2. the target (a new database's name was checked above)
+    // 2. the target (a new database was created above)
     let missingSchemas = selected ? [...new Set(selected.map((t) => t.schema))] : [];
     if (existing) {
       client = await connectDatabase(targetSource(server, target.database), password, { signal });
@@ -359,16 +363,9 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
       await spec.safety.onWritten?.(safety);
     }
 
-    // 4. a new database
-    if (!existing && client) {
-      await createDatabase(client, target.database);
-      created = true;
-      await client.end().catch(() => undefined);
-      client = null;
-    }
     if (signal.aborted) throw signal.reason;
 
-    // 5. pg_restore in one transaction, fed from the file (and, into a new database, checked on the way)
+    // 4. pg_restore in one transaction, fed from the file (and, into a new database, checked on the way)
     let listFile: string | undefined;
     if (chosen) {
       listDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lifeboat-restore-'));
@@ -405,11 +402,15 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
     }
     if (signal.aborted) throw signal.reason;
 
-    // 6. row counts against the manifest
-    ctx.progress({ percent: 98, currentItem: 'counting rows' });
+    // 5. row counts against the manifest (unless turned off: pg_restore's one transaction succeeded with the checked dump)
     const restoredTables = selected ?? source.tables.map((t) => ({ schema: t.schema, name: t.name }));
-    client = await connectDatabase(targetSource(server, target.database), password, { signal });
-    const counts = await countRows(client, restoredTables);
+    const rowsChecked = target.checkRows !== false;
+    let counts: (number | null)[] = [];
+    if (rowsChecked) {
+      ctx.progress({ percent: 98, currentItem: 'counting rows' });
+      client = await connectDatabase(targetSource(server, target.database), password, { signal });
+      counts = await countRows(client, restoredTables);
+    }
     const tables: RestoredTable[] = restoredTables.map((t, i) => ({
       schema: t.schema,
       name: t.name,
@@ -417,7 +418,7 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
       actual: counts[i] ?? null,
     }));
     const mismatches = tables
-      .filter((t) => t.actual !== t.expected)
+      .filter((t) => rowsChecked && t.actual !== t.expected)
       .map((t) => `${t.schema}.${t.name}: ${t.actual === null ? 'missing' : `${t.actual} rows`}, the backup holds ${t.expected}`);
     ctx.progress({ percent: 100 });
     const { result: _result, ...safetyInfo } = safety ?? { result: null };
@@ -427,6 +428,7 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
       targetDatabase: target.database,
       mode: target.mode,
       tables,
+      rowsChecked,
       mismatches,
       safetyBackup: safety ? (safetyInfo as Omit<SafetyBackupInfo, 'result'>) : null,
       bytesFed: fed,

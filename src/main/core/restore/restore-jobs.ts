@@ -194,7 +194,9 @@ export async function startRestoreJob(core: LifeboatCore, request: RestoreReques
             bytes: db.bytesFed,
             files: db.tables.length,
             errorCode: db.mismatches.length ? 'FILE_CORRUPT' : null,
-            message: db.mismatches.length ? db.mismatches.join('; ') : `${db.tables.length} tables restored, row counts match the backup`,
+            message: db.mismatches.length
+              ? db.mismatches.join('; ')
+              : `${db.tables.length} tables restored, ${db.rowsChecked ? 'row counts match the backup' : 'row counts not compared'}`,
           });
         }
         if (request.files) {
@@ -238,7 +240,7 @@ export async function startRestoreJob(core: LifeboatCore, request: RestoreReques
         parts.push(
           mismatched
             ? `Restored ${db.label} into "${db.targetDatabase}", but row counts differ: ${db.mismatches[0]}`
-            : `Restored ${db.tables.length} tables into "${db.targetDatabase}"; row counts match the backup.`,
+            : `Restored ${db.tables.length} tables into "${db.targetDatabase}"; ${db.rowsChecked ? 'row counts match the backup' : 'row counts were not compared (turned off)'}.`,
         );
         if (db.safetyBackup) parts.push(`Safety backup: ${db.safetyBackup.filePath}.`);
       }

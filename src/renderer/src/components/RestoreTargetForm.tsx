@@ -10,7 +10,7 @@ import {
   type FilesDraft,
   type RestoreDraft,
 } from '../lib/restore-draft';
-import { Field } from './Field';
+import { CheckboxField, Field } from './Field';
 import { FolderTree } from './FolderTree';
 import { ServerFields } from './ServerFields';
 
@@ -160,6 +160,12 @@ function DatabaseTargetFields({
           {errors.tables && <div className="field-error">{errors.tables}</div>}
         </div>
       )}
+      <CheckboxField
+        label="Compare row counts with the backup afterwards"
+        checked={draft.checkRows}
+        onChange={(checkRows) => set({ checkRows })}
+        hint="Counts the rows of every restored table, which reads each table once more."
+      />
     </div>
   );
 }

@@ -16,6 +16,8 @@ export interface DatabaseDraft {
   allTables: boolean;
   /** tableKey of each selected table */
   tables: string[];
+  /** count the restored rows and compare them with the backup afterwards */
+  checkRows: boolean;
 }
 
 export interface FilesDraft {
@@ -66,6 +68,7 @@ export function databaseDraftFor(db: PreviewDatabase | undefined, server: Server
     existingName: db?.database ?? '',
     allTables: true,
     tables: [],
+    checkRows: true,
   };
 }
 
@@ -131,6 +134,7 @@ export function requestFromDraft(draft: RestoreDraft, summary: BackupSummary): R
       mode: d.mode,
       ...(d.sourceId ? { sourceId: d.sourceId } : {}),
       ...(d.allTables ? {} : { tables: d.tables.map(tableFromKey) }),
+      ...(d.checkRows ? {} : { checkRows: false }),
     };
   }
   if (draft.restoreFiles) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { OpenContainer, SealStream, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { OpenContainer, SealStream, forgetDerivedKeys, keyDerivationStats, readContainerHeader } from '../../../src/main/core/crypto/container';
 import { AppError } from '../../../src/shared/errors';
 import { makeTempDir } from '../../support/temp-core';
 
@@ -126,6 +126,30 @@ describe('container', () => {
     } finally {
       await damaged.close();
     }
+  });
+
+  it('derives a key once per file and passphrase in a process; a wrong passphrase is never kept', async () => {
+    const file = await seal(payload, 'cached passphrase');
+    const before = keyDerivationStats.count;
+    // sealing kept the key it derived: opening the new file derives nothing
+    await (await OpenContainer.open(file, 'cached passphrase')).close();
+    expect(keyDerivationStats.count).toBe(before);
+    // a wrong passphrase derives (and fails) every time
+    expect(await codeOf(OpenContainer.open(file, 'wrong passphrase'))).toBe('WRONG_PASSPHRASE');
+    expect(await codeOf(OpenContainer.open(file, 'wrong passphrase'))).toBe('WRONG_PASSPHRASE');
+    expect(keyDerivationStats.count).toBe(before + 2);
+    // the same passphrase in another Unicode form is the same passphrase
+    const nfd = 'caf\u0065\u0301';
+    const other = await seal(payload, nfd);
+    expect(keyDerivationStats.count).toBe(before + 3);
+    const c = await OpenContainer.open(other, 'caf\u00e9');
+    expect((await c.read(0, 10)).equals(payload.subarray(0, 10))).toBe(true);
+    await c.close();
+    expect(keyDerivationStats.count).toBe(before + 3);
+    // once forgotten, the next open derives again and still reads
+    forgetDerivedKeys();
+    expect((await readAll(file, 'cached passphrase')).equals(payload)).toBe(true);
+    expect(keyDerivationStats.count).toBe(before + 4);
   });
 
   it('detects an edited header', async () => {

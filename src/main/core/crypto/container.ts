@@ -67,6 +67,7 @@ interface Keys {
 
 async function deriveKeys(passphrase: string, kdf: ScryptParams): Promise<Keys> {
   const salt = Buffer.from(kdf.salt, 'base64');
+  keyDerivationStats.count++;
   const master = await scryptAsync(passphrase.normalize('NFC'), salt, 32, {
     N: kdf.N,
     r: kdf.r,
@@ -77,6 +78,52 @@ async function deriveKeys(passphrase: string, kdf: ScryptParams): Promise<Keys> 
   const keyCheck = crypto.createHmac('sha256', master).update('lifeboat key check').digest().subarray(0, 16);
   master.fill(0);
   return { dataKey, keyCheck };
+}
+
+/**
+ * Keys derived in this process, so that a file opened again soon (the CLI reads the manifest and
+ * then restores; the app previews, then restores; a backup is verified right after it was
+ * written) pays the deliberate scrypt cost once. An entry is found by an HMAC, under a random
+ * key of this process, of the file's KDF parameters and salt and the passphrase: the passphrase
+ * itself is not kept. Only keys that passed the key check are kept, for ten minutes, at most 32.
+ */
+const KEY_CACHE_TTL_MS = 10 * 60 * 1000;
+const KEY_CACHE_MAX = 32;
+const keyCacheSecret = crypto.randomBytes(32);
+const keyCache = new Map<string, { keys: Keys; at: number }>();
+/** How many scrypt derivations this process ran (tests check the cache with it). */
+export const keyDerivationStats = { count: 0 };
+
+/** Drops every cached key (the next open derives again). */
+export function forgetDerivedKeys(): void {
+  keyCache.clear();
+}
+
+function keyCacheId(passphrase: string, kdf: ScryptParams): string {
+  return crypto
+    .createHmac('sha256', keyCacheSecret)
+    .update(JSON.stringify([kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt]))
+    .update('\0')
+    .update(passphrase.normalize('NFC'))
+    .digest('base64');
+}
+
+function cachedKeys(passphrase: string, kdf: ScryptParams): Keys | null {
+  const id = keyCacheId(passphrase, kdf);
+  const hit = keyCache.get(id);
+  if (!hit) return null;
+  if (Date.now() - hit.at > KEY_CACHE_TTL_MS) {
+    keyCache.delete(id);
+    return null;
+  }
+  return hit.keys;
+}
+
+function rememberKeys(passphrase: string, kdf: ScryptParams, keys: Keys): void {
+  const now = Date.now();
+  for (const [id, entry] of keyCache) if (now - entry.at > KEY_CACHE_TTL_MS) keyCache.delete(id);
+  while (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
+  keyCache.set(keyCacheId(passphrase, kdf), { keys, at: now });
 }
 
 function encodePreamble(headerJson: Buffer): Buffer {
@@ -188,6 +235,7 @@ export class SealStream extends Transform {
       const params = options.scrypt ?? DEFAULT_SCRYPT;
       const kdf: ScryptParams = { name: 'scrypt', ...params, salt: crypto.randomBytes(16).toString('base64') };
       keys = await deriveKeys(options.passphrase, kdf);
+      rememberKeys(options.passphrase, kdf, keys);
       noncePrefix = crypto.randomBytes(7);
       encryption = {
         cipher: 'aes-256-gcm',
@@ -314,10 +362,12 @@ export class OpenContainer {
       let noncePrefix: Buffer | null = null;
       if (header.encryption) {
         if (passphrase === null || passphrase === '') throw new AppError('PASSPHRASE_REQUIRED');
-        const keys = await deriveKeys(passphrase, header.encryption.kdf);
+        const kdf = header.encryption.kdf;
+        const keys = cachedKeys(passphrase, kdf) ?? (await deriveKeys(passphrase, kdf));
         if (!crypto.timingSafeEqual(keys.keyCheck, Buffer.from(header.encryption.keyCheck, 'base64').subarray(0, 16))) {
           throw new AppError('WRONG_PASSPHRASE');
         }
+        rememberKeys(passphrase, kdf, keys);
         key = keys.dataKey;
         noncePrefix = Buffer.from(header.encryption.noncePrefix, 'base64');
       }

@@ -99,6 +99,17 @@ export interface DatabaseRestoreResult {
 
 export type RestoreContext = Pick<JobContext, 'signal' | 'progress' | 'setTempPath'> & Partial<Pick<JobContext, 'jobId'>>;
 
+/** The table of contents pg_restore --list printed; a dump it could not read is FILE_CORRUPT. */
+async function tocOf(lister: PgRestoreProcess, label: string): Promise<TocEntry[]> {
+  const { stdout } = await lister.done.catch((error: unknown) => {
+    if (error instanceof AppError && (error.code === 'PG_RESTORE_TOO_OLD' || error.code === 'CANCELLED')) throw error;
+    throw new AppError('FILE_CORRUPT', {
+      detail: `the dump of ${label} is not readable by pg_restore: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  });
+  return parseTocList(stdout);
+}
+
 /** Reads the dump entry once: hash and size against the manifest, table of contents by pg_restore --list. */
 async function authenticateDump(
   reader: BackupReader,
@@ -137,13 +148,7 @@ async function authenticateDump(
     await lister.done.catch(() => undefined);
     throw new AppError('FILE_CORRUPT', { detail: `the dump of ${label} does not match its size and SHA-256 in the manifest` });
   }
-  const { stdout } = await lister.done.catch((error: unknown) => {
-    if (error instanceof AppError && (error.code === 'PG_RESTORE_TOO_OLD' || error.code === 'CANCELLED')) throw error;
-    throw new AppError('FILE_CORRUPT', {
-      detail: `the dump of ${label} is not readable by pg_restore: ${error instanceof Error ? error.message : String(error)}`,
-    });
-  });
-  return parseTocList(stdout);
+  return tocOf(lister, label);
 }
 
 /** Lists the dump's table of contents: pg_restore --list reads the head of the dump and exits. */
@@ -177,18 +182,12 @@ async function readToc(
   } finally {
     lister.end();
   }
-  const { stdout } = await lister.done.catch((error: unknown) => {
-    if (error instanceof AppError && (error.code === 'PG_RESTORE_TOO_OLD' || error.code === 'CANCELLED')) throw error;
-    throw new AppError('FILE_CORRUPT', {
-      detail: `the dump of ${label} is not readable by pg_restore: ${error instanceof Error ? error.message : String(error)}`,
-    });
-  });
-  return parseTocList(stdout);
+  return tocOf(lister, label);
 }
 
 /**
- * Feeds the dump entry to pg_restore and waits for it to finish (`onBytes`: bytes handed over so far). With `verify`, the dump is
- * checked in the same read: its size and SHA-256 against the manifest, and every container
+ * Feeds the dump entry to pg_restore and waits for it to finish (`onBytes`: bytes handed over
+ * so far). With `verify`, the dump is checked in the same read: its size and SHA-256 against the manifest, and every container
  * chunk outside it authenticated alongside; the last piece is held back until both pass, so
  * pg_restore cannot reach its COMMIT with a dump that does not match. pg_restore may stop
  * reading early (a table selection needs only part of the dump): the dump is still read to the

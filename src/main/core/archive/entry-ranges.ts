@@ -8,8 +8,18 @@
  */
 import { AppError } from '../../../shared/errors';
 
-const LOCAL_HEADER_BYTES = 30;
+export const LOCAL_HEADER_BYTES = 30;
 const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+
+/**
+ * Reads a zip local file header (its first 30 bytes, at payload offset `at`): the offset where
+ * the entry's data starts, or an error naming a bad signature.
+ */
+export function localHeaderDataStart(header: Buffer, at: number): number | AppError {
+  const signature = header.length >= LOCAL_HEADER_BYTES ? header.readUInt32LE(0) : 0;
+  if (signature !== LOCAL_HEADER_SIGNATURE) return structureError(`invalid local file header signature: 0x${signature.toString(16)}`);
+  return at + LOCAL_HEADER_BYTES + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
 
 /** Where an entry is in the payload, as the zip's central directory says. */
 export interface ZipEntryLocation {
@@ -30,7 +40,8 @@ export interface EntrySink {
   destroy(): void | Promise<void>;
 }
 
-function structureError(detail: string): AppError {
+/** FILE_CORRUPT for a zip whose structure does not hold (the chunks authenticated, so not damage: a writer bug). */
+export function structureError(detail: string): AppError {
   return new AppError('FILE_CORRUPT', { detail: `archive structure: ${detail}` });
 }
 
@@ -136,12 +147,11 @@ export class EntryRouter {
   private async startData(location: ZipEntryLocation): Promise<void> {
     const headerEnd = location.localHeaderOffset + LOCAL_HEADER_BYTES;
     this.boundary = headerEnd;
-    const signature = this.header.readUInt32LE(0);
-    if (signature !== LOCAL_HEADER_SIGNATURE) {
-      this.skip(location, structureError(`invalid local file header signature: 0x${signature.toString(16)}`));
+    const start = localHeaderDataStart(this.header, location.localHeaderOffset);
+    if (start instanceof AppError) {
+      this.skip(location, start);
       return;
     }
-    const start = headerEnd + this.header.readUInt16LE(26) + this.header.readUInt16LE(28);
     const end = start + location.compressedSize;
     if (end > this.payloadSize) {
       this.skip(location, structureError(`file data overflows file bounds: ${start} + ${location.compressedSize} > ${this.payloadSize}`));

@@ -3,6 +3,7 @@ import yauzl from 'yauzl';
 import { AppError } from '../../../shared/errors';
 import { MANIFEST_ENTRY, type BackupManifest } from '../../../shared/manifest';
 import { OpenContainer } from '../crypto/container';
+import { LOCAL_HEADER_BYTES, localHeaderDataStart } from './entry-ranges';
 
 /** Lets yauzl read the zip inside a container: every range is decrypted and authenticated. */
 class ContainerReader extends yauzl.RandomAccessReader {
@@ -80,11 +81,9 @@ export class BackupReader {
     const entry = this.entries.get(name);
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
     const start = entry.relativeOffsetOfLocalHeader;
-    const local = await this.container.read(start, 30);
-    if (local.length < 30 || local.readUInt32LE(0) !== 0x04034b50) {
-      throw new AppError('FILE_CORRUPT', { detail: `archive structure: no local header for ${name}` });
-    }
-    const end = start + 30 + local.readUInt16LE(26) + local.readUInt16LE(28) + entry.compressedSize;
+    const dataStart = localHeaderDataStart(await this.container.read(start, LOCAL_HEADER_BYTES), start);
+    if (dataStart instanceof AppError) throw dataStart;
+    const end = dataStart + entry.compressedSize;
     const { chunkSize } = this.container.header;
     return { first: Math.floor(start / chunkSize), last: Math.floor(Math.max(start, end - 1) / chunkSize) };
   }

@@ -112,6 +112,17 @@ export function spawnPgRestore(
 }
 
 /**
+ * Starts `pg_restore --list` (with `verbose`, each entry's dependencies too) reading a dump on
+ * its stdin; it exits once it has read the table of contents, and `done` carries the listing.
+ */
+export function spawnPgRestoreList(pgRestorePath: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, verbose: boolean): PgRestoreProcess {
+  return spawnPgRestore(
+    { command: pgRestorePath, args: verbose ? ['--list', '--verbose'] : ['--list'], env: { ...env, LC_MESSAGES: 'C' } },
+    { signal, password: null, captureStdout: true },
+  );
+}
+
+/**
  * Turns pg_restore's failure into an AppError naming the fix (messages matched in English: the
  * child runs with LC_MESSAGES=C).
  */

@@ -29,7 +29,7 @@ import { runBackup, type BackupResult } from '../backup/run-backup';
 import { fileStamp } from '../backup/plan-backup';
 import type { JobContext } from '../jobs/job-runner';
 import { connectDatabase } from '../postgres/connection';
-import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
+import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, spawnPgRestoreList, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
 import { findPgTool } from '../postgres/tools';
 import { assertTablesInSource, pickDatabaseSource } from './backup-index';
 import { cancelledError } from './cancel';
@@ -120,10 +120,7 @@ async function authenticateDump(
   ctx: RestoreContext,
   percent: (fraction: number) => number,
 ): Promise<TocEntry[]> {
-  const lister = spawnPgRestore(
-    { command: pgRestorePath, args: ['--list', '--verbose'], env: { ...env, LC_MESSAGES: 'C' } },
-    { signal: ctx.signal, password: null, captureStdout: true },
-  );
+  const lister = spawnPgRestoreList(pgRestorePath, env, ctx.signal, true);
   let read = 0;
   const hash = new HashStream((n) => {
     read += n;
@@ -160,10 +157,7 @@ async function readToc(
   env: NodeJS.ProcessEnv,
   signal: AbortSignal,
 ): Promise<TocEntry[]> {
-  const lister = spawnPgRestore(
-    { command: pgRestorePath, args: ['--list', '--verbose'], env: { ...env, LC_MESSAGES: 'C' } },
-    { signal, password: null, captureStdout: true },
-  );
+  const lister = spawnPgRestoreList(pgRestorePath, env, signal, true);
   let exited = false;
   lister.done.then(
     () => (exited = true),

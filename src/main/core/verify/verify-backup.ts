@@ -14,10 +14,10 @@ import type yauzl from 'yauzl';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
-import { EntryRouter, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
+import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
 import { BackupReader } from '../archive/reader';
 import { findPgTool } from '../postgres/tools';
-import { spawnPgRestore } from '../postgres/restore';
+import { spawnPgRestoreList } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
 
@@ -55,10 +55,7 @@ async function sha256OfFile(filePath: string, signal?: AbortSignal, onBytes?: (n
  * items in the dump's table of contents.
  */
 function startPgRestoreList(pgRestorePath: string, env: NodeJS.ProcessEnv, signal?: AbortSignal) {
-  const lister = spawnPgRestore(
-    { command: pgRestorePath, args: ['--list'], env: { ...env, LC_MESSAGES: 'C' } },
-    { signal, password: null, captureStdout: true },
-  );
+  const lister = spawnPgRestoreList(pgRestorePath, env, signal, false);
   const done = lister.done.then(({ stdout }) => stdout.split('\n').filter((l) => l && !l.startsWith(';')).length);
   done.catch(() => undefined);
   return { feed: lister.feed, end: lister.end, done };
@@ -73,10 +70,6 @@ type PgRestoreList = ReturnType<typeof startPgRestoreList>;
  */
 const INFLATE_AT_ONCE_COMPRESSED = 1024 * 1024;
 const INFLATE_AT_ONCE_UNCOMPRESSED = 16 * 1024 * 1024;
-
-function archiveError(detail: string): AppError {
-  return new AppError('FILE_CORRUPT', { detail: `archive structure: ${detail}` });
-}
 
 /**
  * One entry's check during the pass: its uncompressed bytes counted and hashed and, for a
@@ -112,7 +105,7 @@ class EntryCheck implements EntrySink {
       const inflate = zlib.createInflateRaw();
       this.inflate = inflate;
       this.inflateFailed = new Promise<never>((_, reject) =>
-        inflate.on('error', (error) => reject(archiveError(`${entry.fileName} does not inflate: ${error.message}`))),
+        inflate.on('error', (error) => reject(structureError(`${entry.fileName} does not inflate: ${error.message}`))),
       );
       this.inflateFailed.catch(() => undefined);
       inflate.on('data', (out: Buffer) => {
@@ -155,7 +148,7 @@ class EntryCheck implements EntrySink {
     this.sha256 = this.hash.digest('hex');
     // what yauzl's validateEntrySizes checked when entries were read through it
     if (this.bytes !== this.entry.uncompressedSize) {
-      throw archiveError(`${this.entry.fileName} holds ${this.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
+      throw structureError(`${this.entry.fileName} holds ${this.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
     }
   }
 
@@ -170,9 +163,9 @@ class EntryCheck implements EntrySink {
       return zlib.inflateRawSync(compressed, { maxOutputLength: this.entry.uncompressedSize + 1 });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw archiveError(`${this.entry.fileName} holds more than the ${this.entry.uncompressedSize} bytes the zip directory says`);
+        throw structureError(`${this.entry.fileName} holds more than the ${this.entry.uncompressedSize} bytes the zip directory says`);
       }
-      throw archiveError(`${this.entry.fileName} does not inflate: ${(error as Error).message}`);
+      throw structureError(`${this.entry.fileName} does not inflate: ${(error as Error).message}`);
     }
   }
 
@@ -278,9 +271,9 @@ export async function verifyBackupFile(
   }
   const router = new EntryRouter(locations, reader.container.size, (location) => {
     const entry = reader.entries.get(location.name)!;
-    if (entry.isEncrypted()) throw archiveError(`${entry.fileName} is encrypted`);
+    if (entry.isEncrypted()) throw structureError(`${entry.fileName} is encrypted`);
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-      throw archiveError(`unsupported compression method: ${entry.compressionMethod}`);
+      throw structureError(`unsupported compression method: ${entry.compressionMethod}`);
     }
     const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
     const check = new EntryCheck(entry, lister);
@@ -340,7 +333,7 @@ export async function verifyBackupFile(
     const check = entryChecks.get(entry.name);
     const failure = router.failures.get(entry.name);
     if (!check || failure !== undefined) {
-      const t = toTransferable(failure ?? archiveError(`${entry.name} was not read`));
+      const t = toTransferable(failure ?? structureError(`${entry.name} was not read`));
       fail(t.code, `Entry ${entry.name}: ${t.message}`);
       badEntries++;
       continue;

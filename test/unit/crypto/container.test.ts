@@ -76,6 +76,24 @@ describe('container', () => {
     await c.close();
   });
 
+  it.each([
+    ['encrypted', 'correct horse battery'],
+    ['unencrypted', null],
+  ])('chunks read at once or one after another keep their own bytes (%s; read buffers are reused)', async (_label, pass) => {
+    const file = await seal(payload, pass);
+    const c = await OpenContainer.open(file, pass);
+    try {
+      const expected = (i: number) => payload.subarray(i * CHUNK, (i + 1) * CHUNK);
+      const together = await Promise.all([0, 1, 2].map((i) => c.readChunk(i)));
+      const later = [await c.readChunk(3), await c.readChunk(4), await c.readChunk(5)];
+      // the first three were not overwritten by the reads that came after them
+      together.forEach((chunk, i) => expect(chunk.equals(expected(i))).toBe(true));
+      later.forEach((chunk, i) => expect(chunk.equals(expected(i + 3))).toBe(true));
+    } finally {
+      await c.close();
+    }
+  });
+
   it('tells a wrong passphrase from damage, and requires one for an encrypted file', async () => {
     const file = await seal(payload, 'right passphrase');
     expect(await codeOf(OpenContainer.open(file, 'wrong passphrase'))).toBe('WRONG_PASSPHRASE');

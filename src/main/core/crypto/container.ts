@@ -142,6 +142,10 @@ class ChunkCodec {
     private readonly noncePrefix: Buffer | null,
   ) {}
 
+  get encrypted(): boolean {
+    return this.key !== null;
+  }
+
   private aad(final: boolean, totalLength: bigint): Buffer {
     if (!final) return this.headerHash;
     // the final chunk also authenticates the payload length the trailer states
@@ -327,6 +331,8 @@ async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: Con
  */
 export class OpenContainer {
   private cache: { index: number; plain: Buffer } | null = null;
+  /** buffers sealed chunks are read into, kept for the next read: fresh memory is costly to fault in */
+  private readonly sealedBuffers: Buffer[] = [];
 
   private constructor(
     private readonly fh: fs.promises.FileHandle,
@@ -388,12 +394,20 @@ export class OpenContainer {
     const { chunkSize } = this.header;
     const final = index === this.chunkCount - 1;
     const plainLength = final ? this.size - index * chunkSize : chunkSize;
-    const sealed = Buffer.allocUnsafe(plainLength + TAG_BYTES);
-    const position = this.headerBytes + index * (chunkSize + TAG_BYTES);
-    const { bytesRead } = await this.fh.read(sealed, 0, sealed.length, position);
-    if (bytesRead < sealed.length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
-    const plain = this.codec.open(sealed, index, final, BigInt(this.size));
-    if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+    const buffer = this.sealedBuffers.pop() ?? Buffer.allocUnsafe(chunkSize + TAG_BYTES);
+    const sealed = buffer.subarray(0, plainLength + TAG_BYTES);
+    let plain: Buffer | null = null;
+    try {
+      const position = this.headerBytes + index * (chunkSize + TAG_BYTES);
+      const { bytesRead } = await this.fh.read(sealed, 0, sealed.length, position);
+      if (bytesRead < sealed.length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
+      plain = this.codec.open(sealed, index, final, BigInt(this.size));
+      if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+    } finally {
+      // decryption copies the plaintext out, so the buffer can be read into again; an unencrypted
+      // chunk's plaintext is a view of it and keeps it
+      if (this.codec.encrypted && this.sealedBuffers.length < 2) this.sealedBuffers.push(buffer);
+    }
     this.cache = { index, plain };
     return plain;
   }

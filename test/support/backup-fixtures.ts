@@ -18,8 +18,8 @@ import type { JobDetail } from '../../src/shared/job';
 import type { Plan, PlanInput, PlanSecrets } from '../../src/shared/plan';
 import { quoteIdent, type PgCluster } from './pg-cluster';
 
-/** Cheap scrypt for tests that do not test the KDF itself. */
-export const FAST_CONTAINER = { scrypt: { N: 1024, r: 8, p: 1 } } as const;
+/** A cheap key derivation for tests that do not test the KDF itself. */
+export const FAST_CONTAINER = { kdf: { name: 'argon2id', m: 64, t: 1, p: 1 } } as const;
 
 export const PASSPHRASE = 'correct horse battery staple ⚓ 42';
 

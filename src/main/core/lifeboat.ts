@@ -14,6 +14,7 @@ import { NotificationService, type NotificationServiceOptions } from './notify/n
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
 import type { Plan } from '../../shared/plan';
+import type { KdfSetting } from './crypto/container';
 
 /**
  * The OS login item, from the shell (Electron's login item settings, an XDG autostart entry):
@@ -37,7 +38,7 @@ export interface CoreOptions {
   /** who the audit log names for actions through the handler map (default 'user') */
   actor?: string;
   /** tests and benchmarks only: container chunk size and KDF cost */
-  containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
+  containerOptions?: { chunkSize?: number; kdf?: KdfSetting };
   /** delivery timeout, overdue-check period, disk probe of the notification service */
   notifications?: NotificationServiceOptions;
   /** start at login; only the desktop app has it (not the CLI, not the browser tests) */

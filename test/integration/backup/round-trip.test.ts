@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupReader, readManifest } from '../../../src/main/core/archive/reader';
-import { DEFAULT_SCRYPT, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { DEFAULT_KDF, readContainerHeader } from '../../../src/main/core/crypto/container';
 import type { BackupManifest, ManifestDatabaseSource, ManifestFolderSource } from '../../../src/shared/manifest';
 import type { JobDetail } from '../../../src/shared/job';
 import type { Plan } from '../../../src/shared/plan';
@@ -132,7 +132,7 @@ describe('a full encrypted backup of a database and a folder', () => {
 
     const { header } = await readContainerHeader(job.filePath!);
     expect(header.backupId).toBe(job.id);
-    expect(header.encryption?.kdf).toMatchObject({ name: 'scrypt', N: DEFAULT_SCRYPT.N, r: DEFAULT_SCRYPT.r, p: DEFAULT_SCRYPT.p });
+    expect(header.encryption?.kdf).toMatchObject(DEFAULT_KDF);
     expect(manifest.encrypted).toBe(true);
     expect(manifest.type).toBe('full');
   });

@@ -86,7 +86,7 @@ async function resealedCopy(name: string, edit: (payload: Buffer, dataStart: (en
       app: reader.container.header.app,
       passphrase: PASSPHRASE,
       chunkSize: reader.container.header.chunkSize,
-      scrypt: FAST_CONTAINER.scrypt,
+      kdf: FAST_CONTAINER.kdf,
     });
     const copy = path.join(work, name);
     await pipeline(Readable.from([payload]), sealer, fs.createWriteStream(copy));

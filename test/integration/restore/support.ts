@@ -17,7 +17,7 @@ import type { Plan, PlanInput, PlanSecrets } from '../../../src/shared/plan';
 import { quoteIdent, type PgCluster } from '../../support/pg-cluster';
 
 /** Small chunks (many of them, so damage lands in different ones) and a cheap KDF. */
-export const FAST_CONTAINER = { chunkSize: 64 * 1024, scrypt: { N: 1024, r: 8, p: 1 } } as const;
+export const FAST_CONTAINER = { chunkSize: 64 * 1024, kdf: { name: 'argon2id', m: 64, t: 1, p: 1 } } as const;
 export const PASSPHRASE = 'restore-test passphrase ⚓ 7';
 
 /** Calls a channel through dispatch (validated like IPC); throws the AppError of a failed reply. */

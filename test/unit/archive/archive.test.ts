@@ -10,7 +10,7 @@ import { makeTempDir } from '../../support/temp-core';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-const FAST = { chunkSize: 64 * 1024, scrypt: { N: 1024, r: 8, p: 1 } };
+const FAST = { chunkSize: 64 * 1024, kdf: { name: 'argon2id', m: 64, t: 1, p: 1 } } as const;
 
 function manifestFor(entries: BackupManifest['entries']): BackupManifest {
   return {

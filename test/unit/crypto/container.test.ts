@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { OpenContainer, SealStream, forgetDerivedKeys, keyDerivationStats, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { DEFAULT_KDF, FORMAT_VERSION, OpenContainer, SealStream, forgetDerivedKeys, keyDerivationStats, readContainerHeader } from '../../../src/main/core/crypto/container';
 import { AppError } from '../../../src/shared/errors';
 import { makeTempDir } from '../../support/temp-core';
 
-const FAST_KDF = { N: 2 ** 10, r: 8, p: 1 };
+const FAST_KDF = { name: 'argon2id', m: 64, t: 1, p: 1 } as const;
+const FIXTURES = path.join(__dirname, '../../fixtures');
 const CHUNK = 4096;
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -17,7 +18,7 @@ async function seal(payload: Buffer, passphrase: string | null, chunkSize = CHUN
   const dir = makeTempDir('lifeboat-crypto-');
   dirs.push(dir);
   const file = path.join(dir, 'b.lifeboat');
-  const sealer = await SealStream.create({ backupId: 'id-1', app: 'test', passphrase, chunkSize, scrypt: FAST_KDF });
+  const sealer = await SealStream.create({ backupId: 'id-1', app: 'test', passphrase, chunkSize, kdf: FAST_KDF });
   // feed in odd-sized pieces so chunk boundaries fall inside writes
   const pieces: Buffer[] = [];
   for (let i = 0; i < payload.length; i += 1000) pieces.push(payload.subarray(i, i + 1000));
@@ -34,6 +35,19 @@ async function readAll(file: string, passphrase: string | null): Promise<Buffer>
   } finally {
     await c.close();
   }
+}
+
+/** Rewrites a container's header JSON (and the length the preamble states), keeping the rest. */
+async function editHeader(file: string, edit: (header: Record<string, unknown>) => void, version?: number): Promise<void> {
+  const bytes = fs.readFileSync(file);
+  const { header, headerBytes } = await readContainerHeader(file);
+  const json = header as unknown as Record<string, unknown>;
+  edit(json);
+  const text = Buffer.from(JSON.stringify(json), 'utf8');
+  const pre = Buffer.from(bytes.subarray(0, 14));
+  pre.writeUInt32BE(text.length, 10);
+  if (version !== undefined) pre.writeUInt16BE(version, 8);
+  fs.writeFileSync(file, Buffer.concat([pre, text, bytes.subarray(headerBytes)]));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -64,7 +78,8 @@ describe('container', () => {
     const file = await seal(text, 'pw-123456');
     expect(fs.readFileSync(file).includes(Buffer.from('SECRET-ROW-CONTENT'))).toBe(false);
     const { header } = await readContainerHeader(file);
-    expect(header.encryption?.kdf).toMatchObject({ name: 'scrypt', N: FAST_KDF.N, r: 8, p: 1 });
+    expect(header.encryption?.kdf).toMatchObject(FAST_KDF);
+    expect(Buffer.from(header.encryption!.kdf.salt, 'base64')).toHaveLength(16);
     expect(JSON.stringify(header)).not.toContain('pw-123456');
   });
 
@@ -213,6 +228,79 @@ describe('container', () => {
     const swapped = Buffer.concat([bytes.subarray(0, headerBytes), b, a, bytes.subarray(headerBytes + 2 * size)]);
     fs.writeFileSync(file, swapped);
     expect(await codeOf(readAll(file, 'pw-123456'))).toBe('FILE_CORRUPT');
+  });
+
+  it('writes Argon2id (RFC 9106: 64 MiB, 3 passes, 4 lanes) by default', async () => {
+    const dir = makeTempDir('lifeboat-crypto-');
+    dirs.push(dir);
+    const file = path.join(dir, 'default.lifeboat');
+    const sealer = await SealStream.create({ backupId: 'id-d', app: 'test', passphrase: 'default kdf' });
+    await pipeline(Readable.from([payload]), sealer, fs.createWriteStream(file));
+    const { header } = await readContainerHeader(file);
+    expect(DEFAULT_KDF).toEqual({ name: 'argon2id', m: 65536, t: 3, p: 4 });
+    expect(header.format).toBe(FORMAT_VERSION);
+    expect(header.encryption?.kdf).toMatchObject(DEFAULT_KDF);
+    forgetDerivedKeys();
+    expect((await readAll(file, 'default kdf')).equals(payload)).toBe(true);
+  });
+
+  it('derives the key of an Argon2id file as docs/FORMAT.md says (checked against the reference C implementation)', async () => {
+    // sealed by this version: Argon2id m = 256 KiB, t = 2, p = 2, passphrase with non-ASCII letters
+    const file = path.join(FIXTURES, 'format2-argon2id.lifeboat');
+    const { header } = await readContainerHeader(file);
+    // master = Argon2id(NFC(passphrase), salt, ...), computed with node-argon2 (the reference C code), not with this app
+    const master = Buffer.from('77ca3d5cb418525cb75f85c123d8260497d66511f6db66df1173ff9634711dcb', 'hex');
+    const keyCheck = crypto.createHmac('sha256', master).update('lifeboat key check').digest().subarray(0, 16);
+    expect(keyCheck.toString('base64')).toBe(header.encryption?.keyCheck);
+    forgetDerivedKeys();
+    const text = fs.readFileSync(path.join(FIXTURES, 'format2-argon2id.payload.txt'));
+    expect((await readAll(file, 'passphrase caf\u0065\u0301 \u03a9')).equals(text)).toBe(true);
+  });
+
+  it('still reads format 1 files, whose key comes from scrypt', async () => {
+    // sealed by the format 1 code (scrypt N = 1024, r = 8, p = 1), kept as it was written
+    const file = path.join(FIXTURES, 'format1-scrypt.lifeboat');
+    const { header } = await readContainerHeader(file);
+    expect(header.format).toBe(1);
+    expect(header.encryption?.kdf).toMatchObject({ name: 'scrypt', N: 1024, r: 8, p: 1 });
+    forgetDerivedKeys();
+    const text = fs.readFileSync(path.join(FIXTURES, 'format1-scrypt.payload.txt'));
+    expect((await readAll(file, 'format one passphrase')).equals(text)).toBe(true);
+    expect(await codeOf(readAll(file, 'format two passphrase'))).toBe('WRONG_PASSPHRASE');
+  });
+
+  it('refuses unknown or out-of-range key derivation parameters before deriving anything', async () => {
+    const kdfs: unknown[] = [
+      { name: 'argon2id', m: 8 * 1024 * 1024, t: 3, p: 4 }, // 8 GiB of memory
+      { name: 'argon2id', m: 64, t: 0, p: 1 },
+      { name: 'argon2id', m: 64, t: 1, p: 1000 },
+      { name: 'scrypt', N: 2 ** 30, r: 8, p: 1 }, // 128 GiB
+      { name: 'scrypt', N: 1000, r: 8, p: 1 }, // not a power of two
+      { name: 'pbkdf2', iterations: 1 },
+    ];
+    for (const kdf of kdfs) {
+      const file = await seal(payload, 'pw-123456');
+      await editHeader(file, (h) => {
+        const encryption = h.encryption as { kdf: { salt: string } };
+        encryption.kdf = { ...(kdf as object), salt: encryption.kdf.salt } as { salt: string };
+      });
+      forgetDerivedKeys();
+      const before = keyDerivationStats.count;
+      const error = await OpenContainer.open(file, 'pw-123456').then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(AppError);
+      expect((error as AppError).code).toBe('FILE_CORRUPT');
+      expect((error as AppError).message + String((error as AppError).detail)).toMatch(/key derivation/);
+      expect(keyDerivationStats.count).toBe(before);
+    }
+  });
+
+  it('refuses a file written by a newer format with UNSUPPORTED_VERSION', async () => {
+    const file = await seal(payload, 'pw-123456');
+    await editHeader(file, () => undefined, FORMAT_VERSION + 1);
+    expect(await codeOf(OpenContainer.open(file, 'pw-123456'))).toBe('UNSUPPORTED_VERSION');
   });
 
   it('refuses a file that is not a backup', async () => {

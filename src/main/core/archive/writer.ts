@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import { AppError } from '../../../shared/errors';
 import { MANIFEST_ENTRY, type BackupManifest } from '../../../shared/manifest';
-import { SealStream } from '../crypto/container';
+import { SealStream, type KdfSetting } from '../crypto/container';
 import { HashStream } from './hash-stream';
 
 export interface ArchiveWriterOptions {
@@ -20,7 +20,7 @@ export interface ArchiveWriterOptions {
   signal?: AbortSignal;
   /** test hook: smaller chunks and cheaper KDF */
   chunkSize?: number;
-  scrypt?: { N: number; r: number; p: number };
+  kdf?: KdfSetting;
 }
 
 export interface AddedEntry {
@@ -74,7 +74,7 @@ export class ArchiveWriter {
       app: `Lifeboat ${options.appVersion}`,
       passphrase: options.passphrase,
       chunkSize: options.chunkSize,
-      scrypt: options.scrypt,
+      kdf: options.kdf,
     });
     try {
       // create it now, owner-only, so that an unwritable destination fails here with a clear error

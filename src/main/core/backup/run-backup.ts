@@ -28,6 +28,7 @@ import { spawnPgDump } from '../postgres/dump';
 import { preflightDatabase, type PreflightResult } from '../postgres/preflight';
 import { openSnapshot } from '../postgres/snapshot';
 import { ProgressMeter } from './progress';
+import type { KdfSetting } from '../crypto/container';
 
 export interface DatabaseInput {
   source: DatabaseSource;
@@ -60,7 +61,7 @@ export interface BackupSpec {
    */
   pgToolDirs?: readonly string[];
   /** tests: smaller container chunks, cheaper KDF */
-  containerOptions?: { chunkSize?: number; scrypt?: { N: number; r: number; p: number } };
+  containerOptions?: { chunkSize?: number; kdf?: KdfSetting };
 }
 
 export interface BackupResult extends JobOutcome {

@@ -230,14 +230,14 @@ describe('container', () => {
     expect(await codeOf(readAll(file, 'pw-123456'))).toBe('FILE_CORRUPT');
   });
 
-  it('writes Argon2id (RFC 9106: 64 MiB, 3 passes, 4 lanes) by default', async () => {
+  it('writes Argon2id (32 MiB, 3 passes, 4 lanes) by default', async () => {
     const dir = makeTempDir('lifeboat-crypto-');
     dirs.push(dir);
     const file = path.join(dir, 'default.lifeboat');
     const sealer = await SealStream.create({ backupId: 'id-d', app: 'test', passphrase: 'default kdf' });
     await pipeline(Readable.from([payload]), sealer, fs.createWriteStream(file));
     const { header } = await readContainerHeader(file);
-    expect(DEFAULT_KDF).toEqual({ name: 'argon2id', m: 65536, t: 3, p: 4 });
+    expect(DEFAULT_KDF).toEqual({ name: 'argon2id', m: 32768, t: 3, p: 4 });
     expect(header.format).toBe(FORMAT_VERSION);
     expect(header.encryption?.kdf).toMatchObject(DEFAULT_KDF);
     forgetDerivedKeys();

@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import { hashRaw as argon2Raw, type Algorithm, type Version } from '@node-rs/argon2';
-import { z } from 'zod';
 import { AppError } from '../../../shared/errors';
 
 export const MAGIC = Buffer.from('LIFEBOAT', 'ascii');
@@ -41,25 +40,23 @@ export type KdfParams = KdfSetting & { salt: string };
 
 /** At most 1 GiB of memory: a crafted header must not make opening a file exhaust the machine. */
 const KDF_MAX_BYTES = 1024 ** 3;
-const base64Bytes = (min: number, max: number) =>
-  z.string().refine((v) => {
-    const n = Buffer.from(v, 'base64').length;
-    return n >= min && n <= max;
-  });
-const kdfSchema = z.discriminatedUnion('name', [
-  z
-    .object({ name: z.literal('argon2id'), m: z.number().int(), t: z.number().int().min(1).max(64), p: z.number().int().min(1).max(64), salt: base64Bytes(8, 64) })
-    .refine((k) => k.m >= 8 * k.p && k.m * 1024 <= KDF_MAX_BYTES),
-  z
-    .object({ name: z.literal('scrypt'), N: z.number().int().min(2), r: z.number().int().min(1).max(32), p: z.number().int().min(1).max(16), salt: base64Bytes(8, 64) })
-    .refine((k) => (k.N & (k.N - 1)) === 0 && 128 * k.N * k.r <= KDF_MAX_BYTES),
-]);
-const encryptionSchema = z.object({
-  cipher: z.literal('aes-256-gcm'),
-  kdf: kdfSchema,
-  noncePrefix: base64Bytes(7, 7),
-  keyCheck: base64Bytes(16, 32),
-});
+const intIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+const base64Of = (v: unknown, min: number, max: number): boolean =>
+  typeof v === 'string' && Buffer.from(v, 'base64').length >= min && Buffer.from(v, 'base64').length <= max;
+
+/** Whether a header's `encryption` is one this version can use (checked before deriving anything). */
+function usableEncryption(e: Record<string, unknown>): boolean {
+  const kdf = e.kdf as Record<string, unknown> | null | undefined;
+  if (e.cipher !== 'aes-256-gcm' || !base64Of(e.noncePrefix, 7, 7) || !base64Of(e.keyCheck, 16, 32)) return false;
+  if (!kdf || !base64Of(kdf.salt, 8, 64)) return false;
+  if (kdf.name === 'argon2id') {
+    return intIn(kdf.p, 1, 64) && intIn(kdf.t, 1, 64) && intIn(kdf.m, 8 * kdf.p, KDF_MAX_BYTES / 1024);
+  }
+  if (kdf.name === 'scrypt') {
+    return intIn(kdf.r, 1, 32) && intIn(kdf.p, 1, 16) && intIn(kdf.N, 2, KDF_MAX_BYTES / (128 * kdf.r)) && (kdf.N & (kdf.N - 1)) === 0;
+  }
+  return false;
+}
 
 export interface ContainerHeader {
   format: number;
@@ -353,7 +350,7 @@ async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: Con
     throw new AppError('FILE_CORRUPT', { detail: 'header chunk size' });
   }
   // checked before a key is derived with them: the header is only authenticated by the chunks
-  if (header.encryption !== null && !encryptionSchema.safeParse(header.encryption).success) {
+  if (header.encryption !== null && (typeof header.encryption !== 'object' || !usableEncryption(header.encryption as unknown as Record<string, unknown>))) {
     throw new AppError('FILE_CORRUPT', { detail: 'header: unknown or out-of-range encryption or key derivation parameters' });
   }
   return { header, headerBytes: PREAMBLE_BYTES + length, preamble: Buffer.concat([pre, json]) };

@@ -41,8 +41,7 @@ export type KdfParams = KdfSetting & { salt: string };
 /** At most 1 GiB of memory: a crafted header must not make opening a file exhaust the machine. */
 const KDF_MAX_BYTES = 1024 ** 3;
 const intIn = (v: unknown, min: number, max: number): v is number => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
-const base64Of = (v: unknown, min: number, max: number): boolean =>
-  typeof v === 'string' && Buffer.from(v, 'base64').length >= min && Buffer.from(v, 'base64').length <= max;
+const base64Of = (v: unknown, min: number, max: number): boolean => typeof v === 'string' && intIn(Buffer.from(v, 'base64').length, min, max);
 
 /** Whether a header's `encryption` is one this version can use (checked before deriving anything). */
 function usableEncryption(e: Record<string, unknown>): boolean {
@@ -422,18 +421,10 @@ export class OpenContainer {
   /** Decrypts and authenticates chunk `index`. */
   async readChunk(index: number): Promise<Buffer> {
     if (this.cache?.index === index) return this.cache.plain;
-    const { chunkSize } = this.header;
-    const final = index === this.chunkCount - 1;
-    const plainLength = final ? this.size - index * chunkSize : chunkSize;
-    const buffer = this.sealedBuffers.pop() ?? Buffer.allocUnsafe(chunkSize + TAG_BYTES);
-    const sealed = buffer.subarray(0, plainLength + TAG_BYTES);
-    let plain: Buffer | null = null;
+    const buffer = this.sealedBuffers.pop() ?? Buffer.allocUnsafe(this.header.chunkSize + TAG_BYTES);
+    let plain: Buffer;
     try {
-      const position = this.headerBytes + index * (chunkSize + TAG_BYTES);
-      const { bytesRead } = await this.fh.read(sealed, 0, sealed.length, position);
-      if (bytesRead < sealed.length) throw new AppError('FILE_TRUNCATED', { detail: `chunk ${index}` });
-      plain = this.codec.open(sealed, index, final, BigInt(this.size));
-      if (!plain) throw new AppError('FILE_CORRUPT', { detail: `chunk ${index} of ${this.chunkCount} fails authentication` });
+      ({ plain } = await this.openSealedChunk(index, buffer));
     } finally {
       // decryption copies the plaintext out, so the buffer can be read into again; an unencrypted
       // chunk's plaintext is a view of it and keeps it

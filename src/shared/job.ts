@@ -23,7 +23,7 @@ export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 /** Who cancelled: the user (button, CLI) or the system (quit, shutdown). */
 export type CancelledBy = 'user' | 'system';
 
-export const BACKUP_PHASES = ['preflight', 'dump', 'files', 'finalize', 'verify', 'retention'] as const;
+export const BACKUP_PHASES = ['preflight', 'dump', 'files', 'finalize', 'verify', 'drill', 'retention'] as const;
 export type JobPhase = (typeof BACKUP_PHASES)[number] | 'restore' | 'queued';
 
 export interface JobProgress {
@@ -71,6 +71,8 @@ export interface JobSummary {
   errorCode: string | null;
   cancelledBy: CancelledBy | null;
   progress: JobProgress | null;
+  /** backups: when a restore drill last proved this backup restorable (null: never) */
+  provenAt: string | null;
 }
 
 export interface JobDetail extends JobSummary {

@@ -52,11 +52,31 @@ export const retentionSchema = z.object({
 });
 export type Retention = z.infer<typeof retentionSchema>;
 
+/**
+ * Where a plan's restore drill runs when it is not each database's own server. The password, if
+ * any, is kept in the OS keychain (plans/save secrets.drillPassword), never here.
+ */
+export const drillServerSchema = z.object({
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535).default(5432),
+  user: z.string().min(1).max(128),
+  sslMode: z.enum(SSL_MODES).default('prefer'),
+  hasPassword: z.boolean().default(false),
+});
+export type DrillServer = z.infer<typeof drillServerSchema>;
+
 export const planOptionsSchema = z.object({
   /** 0 = store, 1 = fastest .. 9 = smallest */
   compressionLevel: z.number().int().min(0).max(9).default(1),
   encrypt: z.boolean().default(true),
   verifyAfter: z.boolean().default(true),
+  /**
+   * Restore drill after each backup: every database dump is restored into a throwaway database,
+   * its row counts compared with the manifest and the database dropped ("proven restorable").
+   */
+  drillAfter: z.boolean().default(false),
+  /** the server the drill restores into; null: each database's own server, with its credentials */
+  drillServer: drillServerSchema.nullable().default(null),
   retries: z
     .object({
       count: z.number().int().min(0).max(10).default(2),
@@ -109,6 +129,8 @@ export const planSecretsSchema = z
     /** keyed by database source id; an empty string removes the stored password */
     dbPasswords: z.record(z.string(), z.string().max(1024)).default({}),
     passphrase: z.string().min(8, 'Use at least 8 characters for the passphrase').max(1024).optional(),
+    /** the drill server's password; an empty string removes the stored one, left out keeps it */
+    drillPassword: z.string().max(1024).optional(),
   })
   .default({ dbPasswords: {} });
 export type PlanSecrets = z.input<typeof planSecretsSchema>;

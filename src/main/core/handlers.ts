@@ -23,6 +23,7 @@ const CSV_COLUMNS: (keyof JobSummary)[] = [
   'checksum',
   'filePath',
   'displayMessage',
+  'provenAt',
 ];
 
 function csvCell(value: unknown): string {
@@ -92,6 +93,10 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
         else await core.secrets.set(key, password);
       }
       if (secrets.passphrase) await core.secrets.set(secretKeys.passphrase(id), secrets.passphrase);
+      // the drill server's password: kept only while the plan drills on a server of its own
+      const drillKey = secretKeys.drillPassword(id);
+      if (secrets.drillPassword === '' || !plan.options.drillServer) await core.secrets.delete(drillKey);
+      else if (secrets.drillPassword) await core.secrets.set(drillKey, secrets.drillPassword);
       if (plan.options.encrypt && !(await core.secrets.get(secretKeys.passphrase(id)))) {
         throw new AppError('PASSPHRASE_REQUIRED', { detail: 'set a passphrase for this encrypted plan' });
       }
@@ -101,7 +106,8 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
           hasPassword: (await core.secrets.get(secretKeys.dbPassword(id, db.id))) !== null,
         })),
       );
-      const saved = core.plans.upsert(id, { ...plan, id, databases }, core.clock.now().toISOString());
+      const drillServer = plan.options.drillServer && { ...plan.options.drillServer, hasPassword: (await core.secrets.get(drillKey)) !== null };
+      const saved = core.plans.upsert(id, { ...plan, id, databases, options: { ...plan.options, drillServer } }, core.clock.now().toISOString());
       core.audit.record(actor, existing ? 'plan.update' : 'plan.create', id, { name: saved.name });
       core.events.emit('plans/changed', { planId: id });
       return saved;
@@ -111,6 +117,7 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
       if (core.runner.isPlanActive(id)) throw new AppError('PLAN_BUSY');
       for (const db of plan.databases) await core.secrets.delete(secretKeys.dbPassword(id, db.id));
       await core.secrets.delete(secretKeys.passphrase(id));
+      await core.secrets.delete(secretKeys.drillPassword(id));
       const deleted = core.plans.delete(id);
       core.audit.record(actor, 'plan.delete', id, { name: plan.name });
       core.events.emit('plans/changed', { planId: id });

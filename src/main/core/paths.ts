@@ -30,4 +30,5 @@ export function defaultUserDataDir(env: NodeJS.ProcessEnv = process.env): string
 export const secretKeys = {
   dbPassword: (planId: string, sourceId: string) => `db:${planId}:${sourceId}`,
   passphrase: (planId: string) => `passphrase:${planId}`,
+  drillPassword: (planId: string) => `drill:${planId}`,
 };

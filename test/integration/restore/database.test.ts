@@ -21,7 +21,7 @@ import type { DatabaseTargetInput, ServerTarget } from '../../../src/shared/rest
 import { databaseTargetSchema } from '../../../src/shared/restore';
 import type { BackupManifest } from '../../../src/shared/manifest';
 import type { Plan } from '../../../src/shared/plan';
-import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
+import { freePort, startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
 import {
   FAST_CONTAINER,
@@ -508,6 +508,81 @@ describe('restore drill', () => {
     expect(all.items.find((v) => v.jobId === jobId)).toMatchObject({ status: 'failed', drill: true, filePath: bad });
     expect(all.stats.failed).toBeGreaterThanOrEqual(1);
     expect((await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'))).toEqual([]);
+  });
+});
+
+describe('restore drill after every backup (plan option)', () => {
+  const drillDatabases = async () => (await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'));
+
+  it("on the database's own server, with the plan's credentials: the run is proven restorable", async () => {
+    const source = cluster.source('shop');
+    const drilled = await savePlan(
+      core,
+      planInput({ name: 'Shop drilled', databases: [source], destination: path.join(work, 'drilled'), options: { drillAfter: true } }),
+      { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+    );
+    expect(drilled.options).toMatchObject({ drillAfter: true, drillServer: null });
+    const job = await backupNow(core, drilled);
+    expect(job.displayMessage).toContain('Proven restorable');
+    expect(await drillDatabases()).toEqual([]);
+    const drills = await invoke(core, 'verify/list', { backupJobId: job.id, drill: true });
+    expect(drills.items).toHaveLength(1);
+    expect(drills.items[0]).toMatchObject({ status: 'passed', drill: true, jobId: job.id, backupJobId: job.id });
+    expect(drills.items[0]!.reasons.join(' ')).toContain('every row count matches the manifest');
+    // History and the Dashboard read it from the job rows
+    const listed = await invoke(core, 'jobs/list', { planId: drilled.id, kind: 'backup' });
+    expect(listed.items[0]).toMatchObject({ id: job.id, provenAt: drills.items[0]!.createdAt });
+    expect((await invoke(core, 'jobs/export-csv', { planId: drilled.id })).csv).toContain(drills.items[0]!.createdAt);
+  });
+
+  it('on a drill server whose password the keychain keeps (never the plan)', async () => {
+    const source = cluster.source('shop');
+    const drillServer = { host: cluster.host, port: cluster.port, user: cluster.user, sslMode: 'disable' as const };
+    const input = planInput({
+      name: 'Shop drilled elsewhere',
+      databases: [source],
+      destination: path.join(work, 'drilled-elsewhere'),
+      options: { drillAfter: true, drillServer },
+    });
+    const drilled = await savePlan(core, input, { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE, drillPassword: cluster.password });
+    expect(drilled.options.drillServer).toMatchObject({ ...drillServer, hasPassword: true });
+    expect(JSON.stringify(core.plans.get(drilled.id))).not.toContain(cluster.password);
+    const job = await backupNow(core, drilled);
+    expect(job.displayMessage).toContain('Proven restorable');
+    expect(core.jobs.get(job.id)!.provenAt).toBeTruthy();
+    expect(await drillDatabases()).toEqual([]);
+
+    // back to each database's own server: the drill password leaves the keychain
+    const again = await savePlan(core, { ...input, id: drilled.id, options: { ...input.options, drillServer: null } }, { dbPasswords: {} });
+    expect(again.options.drillServer).toBeNull();
+    expect(await core.secrets.get(`drill:${drilled.id}`)).toBeNull();
+  });
+
+  it('a drill that cannot run fails the run, says it was the drill, records it, and keeps the file', async () => {
+    const source = cluster.source('shop');
+    const closed = await freePort();
+    const drilled = await savePlan(
+      core,
+      planInput({
+        name: 'Shop drill unreachable',
+        databases: [source],
+        destination: path.join(work, 'drill-unreachable'),
+        options: { drillAfter: true, drillServer: { host: '127.0.0.1', port: closed, user: cluster.user, sslMode: 'disable' } },
+      }),
+      { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+    );
+    const started = core.startPlanBackup(drilled, 'manual');
+    const job = await finished(core, started.id);
+    expect(job.status).toBe('failed');
+    expect(job.errorCode).toBe('PG_UNREACHABLE');
+    expect(job.displayMessage).toContain('restore drill failed');
+    expect(job.displayMessage).toContain('Cannot reach the PostgreSQL server');
+    expect(job.provenAt).toBeNull();
+    // the backup file itself is fine and stays for inspection
+    expect(fs.existsSync(job.filePath!)).toBe(true);
+    expect((await verifyBackupFile(job.filePath!, PASSPHRASE)).status).toBe('passed');
+    const drills = await invoke(core, 'verify/list', { backupJobId: job.id, drill: true });
+    expect(drills.items[0]).toMatchObject({ status: 'failed', drill: true });
   });
 });
 

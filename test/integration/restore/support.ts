@@ -31,7 +31,7 @@ export async function invoke<K extends InvokeChannel>(core: LifeboatCore, channe
   return reply.value;
 }
 
-export function planInput(overrides: Partial<PlanInput> & { destination: string }): PlanInput {
+export function planInput(overrides: Omit<Partial<PlanInput>, 'options'> & { destination: string; options?: Partial<PlanInput['options']> }): PlanInput {
   const { destination, options, ...rest } = overrides;
   return {
     name: 'Restore test plan',

@@ -22,6 +22,7 @@ function job(overrides: Partial<JobSummary> = {}): JobSummary {
     displayMessage: null,
     errorCode: null,
     cancelledBy: null,
+    provenAt: null,
     progress: null,
     ...overrides,
   };

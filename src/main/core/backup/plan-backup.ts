@@ -8,6 +8,7 @@ import type { LifeboatCore } from '../lifeboat';
 import { secretKeys } from '../paths';
 import { applyRetention } from './apply-retention';
 import { runBackup, type BaseIndex } from './run-backup';
+import { drillAfterBackup } from './drill-after';
 import { verifyAfterBackup } from './verify-after';
 
 /** `2026-11-24T02:00:05.123Z` -> `20261124-020005` */
@@ -61,7 +62,8 @@ async function findBase(core: LifeboatCore, plan: Plan, passphrase: string | nul
 
 /**
  * Runs one backup of a plan inside a job: reads its secrets from the keychain, finds the base of
- * an incremental/differential, streams the backup, then applies the plan's retention.
+ * an incremental/differential, streams the backup, verifies it and drills it (as the plan asks),
+ * then applies the plan's retention.
  */
 export async function runPlanBackup(core: LifeboatCore, plan: Plan, ctx: JobContext): Promise<JobOutcome> {
   const passphrase = plan.options.encrypt ? await core.secrets.get(secretKeys.passphrase(plan.id)) : null;
@@ -100,14 +102,20 @@ export async function runPlanBackup(core: LifeboatCore, plan: Plan, ctx: JobCont
   if (result.status === 'failed' || !result.filePath) return final;
 
   let verified = false;
-  let final2 = final;
+  let checkedOutcome = final;
+  // with a drill, verification takes less of the bar: a drill restores the databases, which takes longer
+  const drill = plan.options.drillAfter;
   if (plan.options.verifyAfter) {
-    const checked = await verifyAfterBackup(core, ctx, final, passphrase);
+    const checked = await verifyAfterBackup(core, ctx, final, passphrase, undefined, drill ? [93, 95] : [93, 99]);
     if (checked.outcome.status === 'failed') return checked.outcome;
-    final2 = checked.outcome;
+    checkedOutcome = checked.outcome;
     verified = checked.passed;
+  }
+  if (drill) {
+    checkedOutcome = await drillAfterBackup(core, plan, ctx, checkedOutcome, passphrase, undefined, [95, 99]);
+    if (checkedOutcome.status === 'failed') return checkedOutcome;
   }
   ctx.progress({ phase: 'retention', percent: 99 });
   await applyRetention(core, plan, { jobId: ctx.jobId, baseId: base?.backupId ?? null, type: backupType, verified });
-  return final2;
+  return checkedOutcome;
 }

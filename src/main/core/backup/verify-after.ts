@@ -15,14 +15,16 @@ export async function verifyAfterBackup(
   outcome: JobOutcome,
   passphrase: string | null,
   env?: NodeJS.ProcessEnv,
+  /** the part of the run's 0-100 this step takes */
+  [from, to]: readonly [number, number] = [93, 99],
 ): Promise<{ outcome: JobOutcome; passed: boolean }> {
   if (outcome.status === 'failed' || !outcome.filePath) return { outcome, passed: false };
-  ctx.progress({ phase: 'verify', percent: 93, currentItem: outcome.filePath });
+  ctx.progress({ phase: 'verify', percent: from, currentItem: outcome.filePath });
   const report = await verifyBackupFile(outcome.filePath, passphrase, {
     expectedSha256: outcome.checksum,
     signal: ctx.signal,
     env,
-    onProgress: (done, total) => ctx.progress({ percent: 93 + Math.min(6, (6 * done) / total) }),
+    onProgress: (done, total) => ctx.progress({ percent: from + Math.min(to - from, ((to - from) * done) / total) }),
   });
   core.verifications.record({
     id: randomUUID(),

@@ -32,7 +32,16 @@ interface JobRow {
   cancelled_by: CancelledBy | null;
   stderr_tail: string | null;
   progress: string | null;
+  proven_at: string | null;
 }
+
+/**
+ * A job row with, for backups, the newest restore drill that passed (what "proven restorable"
+ * shows in History and on the Dashboard); verifications_backup indexes the lookup.
+ */
+const SELECT_JOBS = `SELECT jobs.*,
+  (SELECT MAX(v.created_at) FROM verifications v WHERE v.backup_job_id = jobs.id AND v.drill = 1 AND v.status = 'passed') AS proven_at
+  FROM jobs`;
 
 export interface NewJob {
   id: string;
@@ -95,6 +104,7 @@ function toSummary(row: JobRow): JobSummary {
     errorCode: row.error_code,
     cancelledBy: row.cancelled_by,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : null,
+    provenAt: row.proven_at ?? null,
   };
 }
 
@@ -145,12 +155,12 @@ export class JobsRepo {
   }
 
   get(id: string): JobSummary | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.db.prepare(`${SELECT_JOBS} WHERE id = ?`).get(id) as JobRow | undefined;
     return row ? toSummary(row) : undefined;
   }
 
   detail(id: string): JobDetail | undefined {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    const row = this.db.prepare(`${SELECT_JOBS} WHERE id = ?`).get(id) as JobRow | undefined;
     if (!row) return undefined;
     const sources = this.db
       .prepare(
@@ -164,7 +174,7 @@ export class JobsRepo {
     const { sql, params } = whereClause(filter);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs ${sql}`).get(params) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM jobs ${sql} ORDER BY started_at DESC, rowid DESC LIMIT @limit OFFSET @offset`)
+      .prepare(`${SELECT_JOBS} ${sql} ORDER BY started_at DESC, rowid DESC LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize }) as JobRow[];
     return { items: rows.map(toSummary), total, page, pageSize };
   }
@@ -172,7 +182,7 @@ export class JobsRepo {
   /** Every job matching the filter, newest first (for CSV export). */
   all(filter: JobFilter): JobSummary[] {
     const { sql, params } = whereClause(filter);
-    return (this.db.prepare(`SELECT * FROM jobs ${sql} ORDER BY started_at DESC, rowid DESC`).all(params) as JobRow[]).map(
+    return (this.db.prepare(`${SELECT_JOBS} ${sql} ORDER BY started_at DESC, rowid DESC`).all(params) as JobRow[]).map(
       toSummary,
     );
   }
@@ -238,7 +248,7 @@ export class JobsRepo {
     return (
       this.db
         .prepare(
-          "SELECT * FROM jobs WHERE plan_id = ? AND kind = 'backup' AND status IN ('success', 'partial') AND file_path IS NOT NULL ORDER BY started_at DESC",
+          `${SELECT_JOBS} WHERE plan_id = ? AND kind = 'backup' AND status IN ('success', 'partial') AND file_path IS NOT NULL ORDER BY started_at DESC`,
         )
         .all(planId) as JobRow[]
     ).map(toSummary);

@@ -1,5 +1,5 @@
 import type { CatalogDb } from './catalog';
-import type { Plan, PlanDefinition } from '../../../shared/plan';
+import { planOptionsSchema, type Plan, type PlanDefinition } from '../../../shared/plan';
 
 interface PlanRow {
   id: string;
@@ -9,7 +9,10 @@ interface PlanRow {
 }
 
 function toPlan(row: PlanRow): Plan {
-  return { ...(JSON.parse(row.definition) as PlanDefinition), id: row.id, createdAt: row.created_at, updatedAt: row.updated_at };
+  const definition = JSON.parse(row.definition) as PlanDefinition;
+  // a plan saved before an option existed gets that option's default
+  const options = planOptionsSchema.parse(definition.options);
+  return { ...definition, options, id: row.id, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 /** Backup plans. The definition is stored as validated JSON; secrets are never part of it. */

@@ -16,7 +16,7 @@ import type { JobOutcome } from '../jobs/job-runner';
 import { RestoresRepo } from '../catalog/restores-repo';
 import type { LifeboatCore } from '../lifeboat';
 import { secretKeys } from '../paths';
-import { runDrill } from '../verify/drill';
+import { recordDrill, runDrill } from '../verify/drill';
 import { verifyBackupFile } from '../verify/verify-backup';
 import { readHeaderInfo } from './backup-index';
 import { makeBackupLocator } from './locate';
@@ -329,19 +329,10 @@ export async function startDrillJob(core: LifeboatCore, ref: BackupRef & { serve
     { kind: 'drill', planId: null, planName: backup.planName ?? path.basename(backup.filePath), trigger: 'manual' },
     async (ctx): Promise<JobOutcome> => {
       const report = await runDrill(
-        { filePath: backup.filePath, passphrase: backup.passphrase, server, password, env: options.env, pgToolDirs: options.pgToolDirs },
+        { filePath: backup.filePath, passphrase: backup.passphrase, serverFor: () => ({ server, password }), env: options.env, pgToolDirs: options.pgToolDirs },
         ctx,
       );
-      core.verifications.record({
-        id: crypto.randomUUID(),
-        jobId: ctx.jobId,
-        backupJobId: backup.backupJobId,
-        filePath: backup.filePath,
-        status: report.status,
-        drill: true,
-        reasons: report.status === 'passed' ? report.checks : report.reasons,
-        createdAt: core.clock.now().toISOString(),
-      });
+      recordDrill(core, report, { jobId: ctx.jobId, backupJobId: backup.backupJobId, filePath: backup.filePath });
       return {
         status: report.status === 'passed' ? 'success' : 'failed',
         errorCode: report.errorCode,

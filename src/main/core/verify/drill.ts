@@ -1,6 +1,7 @@
 /**
  * The restore drill: proof that a backup restores. Each database dump is restored into a
- * throwaway database (lifeboat_drill_<id>) on a server the admin chooses, every table's row
+ * throwaway database (lifeboat_drill_<id>) on a server the admin chooses (one for all, or per
+ * database: a plan's drill may run on each database's own server), every table's row
  * count is compared with the count the manifest took in the dump's own snapshot (they must be
  * equal), and the throwaway database is always dropped: on success, failure and cancel.
  */
@@ -8,19 +9,30 @@ import crypto from 'node:crypto';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { ServerTarget } from '../../../shared/restore';
+import type { LifeboatCore } from '../lifeboat';
 import { readManifest } from '../archive/reader';
 import { restoreDatabase, type RestoreContext, type RestoredTable } from '../restore/restore-database';
 import { cancelledError } from '../restore/cancel';
 import { dropDatabaseQuietly } from '../restore/target-db';
 
+/** A server to drill on, with its password (null: none, or ~/.pgpass). */
+export interface DrillServerTarget {
+  server: Omit<ServerTarget, 'password'>;
+  password: string | null;
+}
+
 export interface DrillSpec {
   filePath: string;
   passphrase: string | null;
-  /** the server to drill on; the throwaway databases are created and dropped there */
-  server: Omit<ServerTarget, 'password'>;
-  password: string | null;
+  /** the server each database is drilled on; the throwaway databases are created and dropped there */
+  serverFor: (source: ManifestDatabaseSource) => DrillServerTarget;
   env?: NodeJS.ProcessEnv;
   pgToolDirs?: readonly string[];
+  /**
+   * Leave out the databases that failed when the backup was made (a plan's drill after a partial
+   * run: that failure is already the run's); by default each is a failure of the drill.
+   */
+  onlyBackedUp?: boolean;
   /** tests: a fixed name suffix */
   nameSuffix?: () => string;
 }
@@ -62,7 +74,9 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
   let databases: ManifestDatabaseSource[];
   try {
     const manifest = await readManifest(spec.filePath, spec.passphrase);
-    databases = manifest.sources.filter((s): s is ManifestDatabaseSource => s.kind === 'database');
+    databases = manifest.sources.filter(
+      (s): s is ManifestDatabaseSource => s.kind === 'database' && (!spec.onlyBackedUp || s.status === 'success'),
+    );
   } catch (error) {
     const t = toTransferable(error);
     return { status: 'failed', reasons: [t.message], checks, databases: [], errorCode: t.code };
@@ -81,13 +95,14 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
       continue;
     }
     const share = 100 / databases.length;
+    const { server, password } = spec.serverFor(source);
     try {
       const restored = await restoreDatabase(
         {
           filePath: spec.filePath,
           passphrase: spec.passphrase,
-          target: { server: spec.server, database: name, mode: 'new', sourceId: source.id },
-          password: spec.password,
+          target: { server, database: name, mode: 'new', sourceId: source.id },
+          password,
           env: spec.env,
           pgToolDirs: spec.pgToolDirs,
         },
@@ -115,11 +130,30 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
     } finally {
       // always, also after a failure or a cancel (restoreDatabase drops what it created then, but
       // a cancel that lands after it returned leaves the database to us)
-      result.dropError = await dropDatabaseQuietly(spec.server, spec.password, name);
+      result.dropError = await dropDatabaseQuietly(server, password, name);
       if (result.dropError) result.reasons.push(`The throwaway database ${name} could not be dropped (drop it by hand): ${result.dropError}`);
     }
     reasons.push(...result.reasons);
   }
   const passed = results.every((r) => r.status === 'passed');
   return { status: passed ? 'passed' : 'failed', reasons, checks, databases: results, errorCode: passed ? null : errorCode };
+}
+
+/**
+ * Records a drill in the catalog (a verification with drill set): a passed one is what "proven
+ * restorable" shows for the backup.
+ */
+export function recordDrill(
+  core: Pick<LifeboatCore, 'verifications' | 'clock'>,
+  report: DrillReport,
+  at: { jobId: string; backupJobId: string | null; filePath: string },
+): void {
+  core.verifications.record({
+    id: crypto.randomUUID(),
+    ...at,
+    status: report.status,
+    drill: true,
+    reasons: report.status === 'passed' ? report.checks : report.reasons,
+    createdAt: core.clock.now().toISOString(),
+  });
 }

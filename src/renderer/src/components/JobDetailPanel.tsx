@@ -4,6 +4,7 @@ import { JobProgressView } from './JobProgressView';
 import { StatusBadge } from './StatusBadge';
 import { formatBytes, formatDateTime, formatDuration, humanize } from '../lib/format';
 import { isFinal, useJobsStore } from '../stores/jobs-store';
+import { ProvenMark } from './ProvenMark';
 
 /**
  * The selected job: everything the catalog knows, live while it runs. A drawer over the right
@@ -72,6 +73,14 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
               <>
                 <dt>SHA-256</dt>
                 <dd className="mono break">{detail.checksum}</dd>
+              </>
+            )}
+            {detail.kind === 'backup' && (
+              <>
+                <dt>Proven restorable</dt>
+                <dd>
+                  <ProvenMark job={detail} />
+                </dd>
               </>
             )}
             <dt>Job id</dt>

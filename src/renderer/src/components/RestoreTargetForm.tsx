@@ -1,4 +1,3 @@
-import { useId, type ReactNode } from 'react';
 import type { BackupSummary } from '../../../shared/restore';
 import { formatBytes } from '../lib/format';
 import {
@@ -12,38 +11,10 @@ import {
 } from '../lib/restore-draft';
 import { CheckboxField, Field } from './Field';
 import { FolderTree } from './FolderTree';
+import { Choice } from './Choice';
 import { ServerFields } from './ServerFields';
 
 const rowsFormat = new Intl.NumberFormat();
-
-/** Radio buttons in a fieldset: the legend names the choice, each option may explain itself. */
-function Choice<T extends string>({
-  legend,
-  value,
-  options,
-  onChange,
-}: {
-  legend: string;
-  value: T;
-  options: { value: T; label: ReactNode; hint?: ReactNode }[];
-  onChange(value: T): void;
-}) {
-  const name = useId();
-  return (
-    <fieldset className="choice">
-      <legend>{legend}</legend>
-      {options.map((option) => (
-        <label key={option.value} className="choice-option">
-          <input type="radio" name={name} value={option.value} checked={value === option.value} onChange={() => onChange(option.value)} />
-          <span>
-            <span className="choice-label">{option.label}</span>
-            {option.hint && <span className="choice-hint">{option.hint}</span>}
-          </span>
-        </label>
-      ))}
-    </fieldset>
-  );
-}
 
 function DatabaseTargetFields({
   summary,

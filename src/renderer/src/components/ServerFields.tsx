@@ -7,10 +7,12 @@ export function ServerFields({
   value,
   onChange,
   errors = {},
+  passwordHint = 'Sent with this request only, never saved. Empty: the password a plan keeps for this server and user, or ~/.pgpass.',
 }: {
   value: ServerDraft;
   onChange(next: ServerDraft): void;
   errors?: ServerErrors;
+  passwordHint?: string;
 }) {
   const set = (patch: Partial<ServerDraft>) => onChange({ ...value, ...patch });
   return (
@@ -24,7 +26,7 @@ export function ServerFields({
       <Field label="User" error={errors.user}>
         {(p) => <input {...p} value={value.user} autoComplete="off" onChange={(e) => set({ user: e.target.value })} />}
       </Field>
-      <Field label="Password" hint="Sent with this request only, never saved. Empty: the password a plan keeps for this server and user, or ~/.pgpass.">
+      <Field label="Password" hint={passwordHint}>
         {(p) => <input {...p} type="password" autoComplete="off" value={value.password} onChange={(e) => set({ password: e.target.value })} />}
       </Field>
       <Field label="SSL mode">

@@ -46,6 +46,20 @@ export function storageUsed(jobs: readonly JobSummary[]): StorageUsed {
   return { bytes, backups };
 }
 
+/**
+ * Per plan, when a restore drill last proved one of its backups restorable (the newest passed
+ * drill over all its backups); plans never proven are absent.
+ */
+export function lastProvenByPlan(jobs: readonly JobSummary[]): Record<string, string> {
+  const proven: Record<string, string> = {};
+  for (const job of jobs) {
+    if (job.kind !== 'backup' || !job.planId || !job.provenAt) continue;
+    const seen = proven[job.planId];
+    if (!seen || Date.parse(job.provenAt) > Date.parse(seen)) proven[job.planId] = job.provenAt;
+  }
+  return proven;
+}
+
 export interface DayPoint {
   /** local calendar day, YYYY-MM-DD */
   day: string;

@@ -19,6 +19,7 @@ import {
   SSL_MODES,
 } from '../../../shared/plan';
 import { newId } from './ids';
+import { EMPTY_SERVER, type ServerDraft } from './server-draft';
 
 export type SslMode = (typeof SSL_MODES)[number];
 export type ScheduleKind = Schedule['kind'];
@@ -71,6 +72,14 @@ export interface PlanDraft {
   passphrase: string;
   passphraseConfirm: string;
   verifyAfter: boolean;
+  /** restore drill after each backup */
+  drillAfter: boolean;
+  /** 'own': each database's own server and credentials; 'other': drillServer */
+  drillOn: 'own' | 'other';
+  /** the drill server; its password is typed here and sent only in secrets.drillPassword */
+  drillServer: ServerDraft;
+  /** a drill server password is already in the keychain */
+  hadDrillPassword: boolean;
   retriesCount: string;
   backoffSeconds: string;
   destination: string;
@@ -131,6 +140,10 @@ export function emptyDraft(defaults: { destination: string; timezone?: string })
     passphrase: '',
     passphraseConfirm: '',
     verifyAfter: true,
+    drillAfter: false,
+    drillOn: 'own',
+    drillServer: EMPTY_SERVER,
+    hadDrillPassword: false,
     retriesCount: '2',
     backoffSeconds: '30',
     destination: defaults.destination,
@@ -176,6 +189,12 @@ export function draftFromPlan(plan: Plan): PlanDraft {
     encrypt: plan.options.encrypt,
     hadEncryption: plan.options.encrypt,
     verifyAfter: plan.options.verifyAfter,
+    drillAfter: plan.options.drillAfter,
+    drillOn: plan.options.drillServer ? 'other' : 'own',
+    drillServer: plan.options.drillServer
+      ? { ...plan.options.drillServer, port: String(plan.options.drillServer.port), password: '' }
+      : base.drillServer,
+    hadDrillPassword: plan.options.drillServer?.hasPassword ?? false,
     retriesCount: String(plan.options.retries.count),
     backoffSeconds: String(plan.options.retries.backoffSeconds),
   };
@@ -272,6 +291,18 @@ export function draftToInput(d: PlanDraft): PlanInput {
       compressionLevel: num(d.compressionLevel),
       encrypt: d.encrypt,
       verifyAfter: d.verifyAfter,
+      drillAfter: d.drillAfter,
+      drillServer:
+        d.drillOn === 'other'
+          ? {
+              host: d.drillServer.host.trim(),
+              port: num(d.drillServer.port),
+              user: d.drillServer.user.trim(),
+              sslMode: d.drillServer.sslMode,
+              // main recomputes it from the keychain
+              hasPassword: d.hadDrillPassword,
+            }
+          : null,
       retries: { count: num(d.retriesCount), backoffSeconds: num(d.backoffSeconds) },
       destination: d.destination.trim(),
     },
@@ -285,7 +316,11 @@ export function draftSecrets(d: PlanDraft): PlanSecrets {
     // an empty string tells main to remove the stored password
     else if (db.removePassword && db.hasPassword) dbPasswords[db.id] = '';
   }
-  return { dbPasswords, ...(d.encrypt && d.passphrase !== '' ? { passphrase: d.passphrase } : {}) };
+  return {
+    dbPasswords,
+    ...(d.encrypt && d.passphrase !== '' ? { passphrase: d.passphrase } : {}),
+    ...(d.drillOn === 'other' && d.drillServer.password !== '' ? { drillPassword: d.drillServer.password } : {}),
+  };
 }
 
 /** Field errors keyed by the draft's field path, e.g. `name`, `folders.0.path`, `options.destination`. */
@@ -346,6 +381,9 @@ export function validateDraft(d: PlanDraft): DraftValidation {
     const checked = planSecretsSchema.safeParse(secrets);
     if (!checked.success) errors.passphrase = checked.error.issues[0]?.message ?? 'Invalid passphrase';
   }
+  if (d.drillAfter && d.databases.length === 0) {
+    errors['options.drillAfter'] = 'A restore drill restores databases: add a database, or turn the drill off';
+  }
   if (d.encrypt && d.passphrase !== d.passphraseConfirm) {
     errors.passphraseConfirm = 'The two passphrases do not match';
   }
@@ -380,6 +418,10 @@ const FIELD_LABELS: Record<string, string> = {
   'options.compressionLevel': 'Compression level',
   'options.retries.count': 'Retries',
   'options.retries.backoffSeconds': 'Back-off',
+  'options.drillAfter': 'Restore drill',
+  'options.drillServer.host': 'Drill server host',
+  'options.drillServer.port': 'Drill server port',
+  'options.drillServer.user': 'Drill server user',
   passphrase: 'Passphrase',
   passphraseConfirm: 'Confirm passphrase',
 };

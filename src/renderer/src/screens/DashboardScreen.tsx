@@ -8,7 +8,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
 import { StatusBadge } from '../components/StatusBadge';
 import { call } from '../lib/api';
-import { dailySeries, storageUsed, STATS_DAYS, successRate, windowStart } from '../lib/dashboard-stats';
+import { dailySeries, lastProvenByPlan, storageUsed, STATS_DAYS, successRate, windowStart } from '../lib/dashboard-stats';
 import { toUiError, type UiError } from '../lib/errors';
 import { formatBytes, formatDuration, formatShortDateTime } from '../lib/format';
 import { describeSchedule } from '../lib/plan-form';
@@ -216,6 +216,7 @@ export function DashboardScreen() {
   const rate = summary ? successRate(summary.recent) : null;
   const storage = summary ? storageUsed(summary.kept) : null;
   const series = summary ? dailySeries(summary.recent, new Date()) : null;
+  const proven = summary ? lastProvenByPlan(summary.kept) : null;
   const hasTrend = series?.some((p) => p.runs > 0) ?? false;
 
   return (
@@ -284,6 +285,7 @@ export function DashboardScreen() {
                   <th scope="col">Plan</th>
                   <th scope="col">Schedule</th>
                   <th scope="col">Last result</th>
+                  <th scope="col">Proven restorable</th>
                   <th scope="col">Started</th>
                   <th scope="col">Duration</th>
                   <th scope="col">Size</th>
@@ -306,6 +308,13 @@ export function DashboardScreen() {
                         ) : (
                           // undefined: still loading; null: the catalog has no backup of this plan
                           <span className="muted">{last === null ? 'never run' : '…'}</span>
+                        )}
+                      </td>
+                      <td className="nowrap">
+                        {proven?.[plan.id] ? (
+                          <span className="ok-text">✓ {formatShortDateTime(proven[plan.id])}</span>
+                        ) : (
+                          <span className="muted">{plan.options.drillAfter ? 'not yet' : 'no drill'}</span>
                         )}
                       </td>
                       <td className="nowrap">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>

@@ -4,6 +4,7 @@ import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobDetailPanel } from '../components/JobDetailPanel';
 import { JobProgressView } from '../components/JobProgressView';
+import { ProvenMark } from '../components/ProvenMark';
 import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { call } from '../lib/api';
@@ -26,6 +27,9 @@ function JobRow({ job, selected, onOpen }: { job: JobSummary; selected: boolean;
       <td>{job.kind}</td>
       <td>
         <StatusBadge status={job.status} />
+      </td>
+      <td className="nowrap">
+        <ProvenMark job={job} />
       </td>
       <td>{humanize(job.trigger)}</td>
       <td className="nowrap">{formatShortDateTime(job.startedAt)}</td>
@@ -145,6 +149,7 @@ export function HistoryScreen({ jobId }: { jobId: string | null }) {
                       <th scope="col">Plan</th>
                       <th scope="col">Kind</th>
                       <th scope="col">Status</th>
+                      <th scope="col">Proven restorable</th>
                       <th scope="col">Trigger</th>
                       <th scope="col">Started</th>
                       <th scope="col">Duration</th>

@@ -2,8 +2,10 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { PlanPreset } from '../../../shared/ipc-contract';
 import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Choice } from '../components/Choice';
 import { CheckboxField, Field } from '../components/Field';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
+import { ServerFields } from '../components/ServerFields';
 import { toUiError, type UiError } from '../lib/errors';
 import {
   draftFromPlan,
@@ -350,6 +352,46 @@ export function PlanEditor({
             </div>
           )}
           <CheckboxField label="Verify after backup" checked={draft.verifyAfter} onChange={(verifyAfter) => update({ verifyAfter })} />
+          <CheckboxField
+            label="Restore drill after backup"
+            checked={draft.drillAfter}
+            onChange={(drillAfter) => update({ drillAfter })}
+            hint="Proves each backup restores: every database is restored into a throwaway database, its row counts compared with the backup, and the database dropped. A failed drill fails the run and notifies you."
+          />
+          {errors['options.drillAfter'] && (
+            <p className="field-error" role="alert">
+              {errors['options.drillAfter']}
+            </p>
+          )}
+          {draft.drillAfter && (
+            <div className="drill-options">
+              <Choice
+                legend="Where the drill runs"
+                value={draft.drillOn}
+                onChange={(drillOn) => update({ drillOn })}
+                options={[
+                  { value: 'own', label: "On each database's own server", hint: "With the plan's credentials; the user needs CREATEDB." },
+                  { value: 'other', label: 'On another server', hint: 'Keeps the load off production.' },
+                ]}
+              />
+              {draft.drillOn === 'other' && (
+                <ServerFields
+                  value={draft.drillServer}
+                  onChange={(drillServer) => update({ drillServer })}
+                  errors={{
+                    host: errors['options.drillServer.host'],
+                    port: errors['options.drillServer.port'],
+                    user: errors['options.drillServer.user'],
+                  }}
+                  passwordHint={
+                    draft.hadDrillPassword
+                      ? 'Stored in keychain. Leave blank to keep it.'
+                      : 'Kept in the OS keychain. Empty: no password, or ~/.pgpass.'
+                  }
+                />
+              )}
+            </div>
+          )}
           <div className="grid-2">
             <Field label="Retries" hint="For transient failures such as an unreachable server." error={errors['options.retries.count']}>
               {(p) => <input {...p} inputMode="numeric" value={draft.retriesCount} onChange={(e) => update({ retriesCount: e.target.value })} />}

@@ -84,7 +84,7 @@ test('Run now: live progress, then the result, storage used, success rate and th
 
   // the result: success, its size, and a link to the job
   await expect(row.locator('.badge')).toHaveText('success');
-  const sizeCell = row.getByRole('cell').nth(5);
+  const sizeCell = row.getByRole('cell').nth(6);
   await expect(sizeCell).toHaveText(/^\d+(\.\d)? MB$/);
   const sizeText = (await sizeCell.textContent())!;
   await expect(page.getByRole('group', { name: 'Success rate' })).toContainText('88%'); // 7 of 8

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startPgCluster, type PgCluster } from '../support/pg-cluster';
 import { backupInCatalog, damagedCopy, makeProject, makeTempDir, screenshotForReview } from './support/backups';
+import { planInput, savePlan } from '../support/backup-fixtures';
+import { PASSPHRASE } from './support/backups';
 import { expect, test } from './support/fixtures';
 
 let cluster: PgCluster;
@@ -125,4 +127,58 @@ test('a restore drill proves a database backup restorable', async ({ page, core 
   expect(drills).toBe('0');
   // the password was used for the one request and is kept nowhere
   expect(JSON.stringify(core.audit.list(1, 50))).not.toContain(cluster.password);
+});
+
+test('a plan set in the editor to drill after every backup is proven restorable by its run, in History and on the Dashboard', async ({ page, core }) => {
+  test.setTimeout(90_000);
+  const source = cluster.source('crm');
+  const plan = await savePlan(
+    core,
+    planInput({ name: 'CRM nightly', databases: [source], destination: path.join(work, 'backups') }),
+    { dbPasswords: { [source.id]: cluster.password }, passphrase: PASSPHRASE },
+  );
+  expect(plan.options.drillAfter).toBe(false);
+
+  // the editor: drill after backup, on a server of its own whose password goes to the keychain
+  await page.goto('/#/plans');
+  await page.getByRole('listitem', { name: 'CRM nightly' }).getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Restore drill after backup').check();
+  const drillServer = page.getByRole('group', { name: 'Restore drill server' });
+  await expect(drillServer.getByLabel("On each database's own server")).toBeChecked();
+  await drillServer.getByLabel('On another server').check();
+  await drillServer.getByLabel('Host', { exact: true }).fill(cluster.host);
+  await drillServer.getByLabel('Port', { exact: true }).fill(String(cluster.port));
+  await drillServer.getByLabel('User', { exact: true }).fill(cluster.user);
+  await drillServer.getByLabel('Password', { exact: true }).fill(cluster.password);
+  await drillServer.getByLabel('SSL mode').selectOption('disable');
+  await drillServer.scrollIntoViewIfNeeded();
+  await screenshotForReview(page, 'plan-drill-options', 900);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByRole('button', { name: 'Save changes' })).toHaveCount(0);
+  expect(core.plans.get(plan.id)!.options).toMatchObject({
+    drillAfter: true,
+    drillServer: { host: cluster.host, port: cluster.port, user: cluster.user, sslMode: 'disable', hasPassword: true },
+  });
+  expect(await core.secrets.get(`drill:${plan.id}`)).toBe(cluster.password);
+  expect(JSON.stringify(core.catalog.prepare('SELECT * FROM plans').all())).not.toContain(cluster.password);
+
+  // the run drills its backup; the Dashboard and History say it is proven restorable
+  await page.goto('/#/dashboard');
+  const row = page.getByRole('table', { name: 'Last result per plan' }).getByRole('row', { name: /CRM nightly/ });
+  await expect(row).toContainText('not yet');
+  await row.getByRole('button', { name: 'Run now' }).click();
+  await expect(row.locator('.badge')).toHaveText('success', { timeout: 60_000 });
+  await expect(row).toContainText('✓');
+  await expect(row).toContainText('Proven restorable.');
+  const [job] = core.jobs.list({ kind: 'backup', planId: plan.id }, 1, 1).items;
+  expect(job!.provenAt).toBeTruthy();
+  expect((await cluster.psql("SELECT count(*) FROM pg_database WHERE datname LIKE 'lifeboat_drill_%'")).trim()).toBe('0');
+
+  await page.goto('/#/history');
+  const history = page.getByRole('table').first();
+  const backupRow = history.getByRole('row', { name: /CRM nightly/ }).filter({ hasText: 'backup' }).first();
+  await expect(backupRow).toContainText('✓');
+  await backupRow.getByRole('button', { name: 'CRM nightly' }).click();
+  await expect(page.getByRole('complementary', { name: 'Job details' })).toContainText(/Proven restorable\s*✓/);
+  await screenshotForReview(page, 'history-proven', 900);
 });

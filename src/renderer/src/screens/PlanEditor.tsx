@@ -364,7 +364,7 @@ export function PlanEditor({
             </p>
           )}
           {draft.drillAfter && (
-            <div className="drill-options">
+            <div className="drill-options" role="group" aria-label="Restore drill server">
               <Choice
                 legend="Where the drill runs"
                 value={draft.drillOn}

@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { computeTrayState, mergeLatestJobs, TOOLTIP_MAX } from '../../../src/main/core/tray-state';
 import type { JobPhase, JobSummary } from '../../../src/shared/job';
+import { jobSummary } from '../../support/job-summary';
 
-let seq = 0;
-function job(overrides: Partial<JobSummary> = {}): JobSummary {
-  seq++;
-  return {
-    id: `job-${seq}`,
-    kind: 'backup',
-    planId: 'plan-a',
-    planName: 'Nightly',
-    status: 'success',
-    trigger: 'scheduled',
-    startedAt: '2025-01-01T02:00:00.000Z',
-    finishedAt: '2025-01-01T02:05:00.000Z',
-    durationMs: 300_000,
-    sizeBytes: 1000,
-    compressionRatio: 2,
-    checksum: 'abc',
-    filePath: '/backups/a.lifeboat',
-    displayMessage: null,
-    errorCode: null,
-    cancelledBy: null,
-    provenAt: null,
-    progress: null,
-    ...overrides,
-  };
-}
+const job = jobSummary;
 
 function running(percent: number, phase: JobPhase, overrides: Partial<JobSummary> = {}): JobSummary {
   return job({

@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { JobSummary } from '../../../src/shared/job';
+import { jobSummary } from '../../support/job-summary';
 import { lastProvenByPlan } from '../../../src/renderer/src/lib/dashboard-stats';
 
-function job(overrides: Partial<JobSummary>): JobSummary {
-  return {
-    id: 'j',
-    kind: 'backup',
-    planId: 'a',
-    planName: 'A',
-    status: 'success',
-    trigger: 'scheduled',
-    startedAt: '2026-11-30T02:00:00.000Z',
-    finishedAt: null,
-    durationMs: null,
-    sizeBytes: null,
-    compressionRatio: null,
-    checksum: null,
-    filePath: null,
-    displayMessage: null,
-    errorCode: null,
-    cancelledBy: null,
-    progress: null,
-    provenAt: null,
-    ...overrides,
-  };
-}
+const job = jobSummary;
 
 describe('lastProvenByPlan', () => {
   it('takes the newest passed drill of each plan, whatever the order of the backups', () => {

@@ -79,7 +79,7 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
               <>
                 <dt>Proven restorable</dt>
                 <dd>
-                  <ProvenMark job={detail} />
+                  <ProvenMark at={detail.provenAt} />
                 </dd>
               </>
             )}

@@ -1,16 +1,14 @@
-import type { JobSummary } from '../../../shared/job';
 import { formatDateTime, formatShortDateTime } from '../lib/format';
 
 /**
- * Whether a restore drill has proved a backup restorable, and when (the newest passed drill).
- * Empty for jobs that are not backups.
+ * When a restore drill last proved a backup (or a plan's backups) restorable: ✓ and the date,
+ * else `none` in muted text.
  */
-export function ProvenMark({ job }: { job: Pick<JobSummary, 'kind' | 'provenAt'> }) {
-  if (job.kind !== 'backup') return null;
-  if (!job.provenAt) return <span className="muted">not drilled</span>;
+export function ProvenMark({ at, none = 'not drilled' }: { at: string | null; none?: string }) {
+  if (!at) return <span className="muted">{none}</span>;
   return (
-    <span className="ok-text" title={`A restore drill proved this backup restorable on ${formatDateTime(job.provenAt)}`}>
-      ✓ {formatShortDateTime(job.provenAt)}
+    <span className="ok-text nowrap" title={`A restore drill proved it restorable on ${formatDateTime(at)}`}>
+      ✓ {formatShortDateTime(at)}
     </span>
   );
 }

@@ -19,6 +19,7 @@ import { activeJobOfPlan, isFinal, useJobsStore } from '../stores/jobs-store';
 import { useNotifyStore } from '../stores/notify-store';
 import { planName, usePlansStore } from '../stores/plans-store';
 import { useSchedulerStore } from '../stores/scheduler-store';
+import { ProvenMark } from '../components/ProvenMark';
 
 // recharts is most of the bundle's weight and only this screen draws charts: load it with them
 const BackupTrendCharts = lazy(() => import('../components/charts/BackupTrendCharts').then((m) => ({ default: m.BackupTrendCharts })));
@@ -311,11 +312,7 @@ export function DashboardScreen() {
                         )}
                       </td>
                       <td className="nowrap">
-                        {proven?.[plan.id] ? (
-                          <span className="ok-text">✓ {formatShortDateTime(proven[plan.id])}</span>
-                        ) : (
-                          <span className="muted">{plan.options.drillAfter ? 'not yet' : 'no drill'}</span>
-                        )}
+                        <ProvenMark at={proven?.[plan.id] ?? null} none={plan.options.drillAfter ? 'not yet' : 'no drill'} />
                       </td>
                       <td className="nowrap">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>
                       <td className="nowrap num">{formatDuration(last?.durationMs)}</td>

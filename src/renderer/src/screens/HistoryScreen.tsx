@@ -29,7 +29,7 @@ function JobRow({ job, selected, onOpen }: { job: JobSummary; selected: boolean;
         <StatusBadge status={job.status} />
       </td>
       <td className="nowrap">
-        <ProvenMark job={job} />
+        {job.kind === 'backup' && <ProvenMark at={job.provenAt} />}
       </td>
       <td>{humanize(job.trigger)}</td>
       <td className="nowrap">{formatShortDateTime(job.startedAt)}</td>

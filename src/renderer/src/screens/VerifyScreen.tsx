@@ -17,6 +17,7 @@ import { useJob } from '../lib/use-job';
 import { useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 import { RESULTS_PAGE_SIZE, loadBackupVerification, useVerifyStore, type BackupVerification } from '../stores/verify';
+import { ProvenMark } from '../components/ProvenMark';
 
 const fileName = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 
@@ -82,7 +83,7 @@ function ProvenCell({ job }: { job: JobSummary }) {
   if (!v) return <span className="muted">…</span>;
   return (
     <div className="verification-cell">
-      {v.lastProvenAt ? <span className="ok-text nowrap">✓ {formatShortDateTime(v.lastProvenAt)}</span> : <span className="muted">no drill yet</span>}
+      <ProvenMark at={v.lastProvenAt} none="no drill yet" />
       {v.latestDrill && v.latestDrill.status === 'failed' && (
         <>
           <div className="verification-line">

@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { chromiumPath } from './test/support/test-deps.mjs';
 
 /**
  * Browser e2e: the built renderer (out/renderer, from `npx electron-vite build`) in Debian's
@@ -8,6 +9,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'test/e2e',
   testMatch: '**/*.spec.ts',
+  // one message listing what this machine lacks (scripts/check-test-deps.mjs), not N launch errors
+  globalSetup: './test/e2e/global-setup.ts',
   outputDir: 'test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },
@@ -24,7 +27,7 @@ export default defineConfig({
     trace: 'off',
     launchOptions: {
       // Playwright's own browser download is not available here: Debian's chromium (or LIFEBOAT_CHROMIUM)
-      executablePath: process.env.LIFEBOAT_CHROMIUM ?? '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       args: [
         '--headless',
         '--no-sandbox',

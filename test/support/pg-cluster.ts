@@ -16,6 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { DatabaseSource } from '../../src/shared/plan';
+import { findPgServerBinDir } from './test-deps.mjs';
 
 export interface PgClusterOptions {
   /** the login role for tests (default 'lifeboat'); created as a superuser */
@@ -51,20 +52,16 @@ export interface PgCluster {
 const DIR_PREFIX = 'lifeboat-pg-';
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-/** The newest /usr/lib/postgresql/<major>/bin (LIFEBOAT_TEST_PG_BIN overrides it). */
+/**
+ * The newest /usr/lib/postgresql/<major>/bin (LIFEBOAT_TEST_PG_BIN overrides it). The rule lives in
+ * test-deps.mjs, which the `npm test` preflight (scripts/check-test-deps.mjs) checks with too.
+ */
 export function pgBinDir(): string {
-  if (process.env.LIFEBOAT_TEST_PG_BIN) return process.env.LIFEBOAT_TEST_PG_BIN;
-  const root = '/usr/lib/postgresql';
-  const majors = fs.existsSync(root)
-    ? fs
-        .readdirSync(root)
-        .filter((name) => /^\d+(\.\d+)?$/.test(name) && fs.existsSync(path.join(root, name, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (majors.length === 0) {
+  const dir = findPgServerBinDir();
+  if (dir === null) {
     throw new Error('No PostgreSQL server found under /usr/lib/postgresql: apt-get install postgresql, or set LIFEBOAT_TEST_PG_BIN');
   }
-  return path.join(root, majors[0]!, 'bin');
+  return dir;
 }
 
 /** Starts a throwaway cluster; stop it in afterAll. */

@@ -24,6 +24,7 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'jobs/get': true,
   'jobs/cancel': true,
   'jobs/export-csv': true,
+  'jobs/stats': true,
   'plans/list': true,
   'plans/get': true,
   'plans/save': true,

@@ -10,6 +10,7 @@ import { JOB_KINDS, JOB_STATUSES, type JobDetail, type JobSummary } from './job'
 import { planInputSchema, planSecretsSchema, scheduleSchema, type Plan, type PlanInput } from './plan';
 import { restoreInvokeSchemas, type RestoreInvokeResponses } from './restore';
 import { channelInputSchema, settingsPatchSchema, type AlertEntry, type AppSettings, type NotificationChannel } from './notify';
+import { MAX_STATS_DAYS, STATS_DAYS, type JobStats } from './stats';
 
 const empty = z.undefined().or(z.object({}).strict()).optional();
 const byId = z.object({ id: z.string().min(1).max(64) }).strict();
@@ -24,6 +25,17 @@ export const jobsListRequest = z
     search: z.string().max(200).optional(),
     from: z.string().max(40).optional(),
     to: z.string().max(40).optional(),
+  })
+  .strict();
+
+/**
+ * The Dashboard's statistics: `timeZone` (IANA, the renderer's own) decides where a local day
+ * starts; a name luxon does not know is refused in main as VALIDATION.
+ */
+export const jobsStatsRequest = z
+  .object({
+    timeZone: z.string().min(1).max(64),
+    days: z.number().int().min(1).max(MAX_STATS_DAYS).default(STATS_DAYS),
   })
   .strict();
 
@@ -85,6 +97,7 @@ export const invokeSchemas = {
   'jobs/get': byId,
   'jobs/cancel': byId,
   'jobs/export-csv': jobsListRequest.omit({ page: true, pageSize: true }).default({}),
+  'jobs/stats': jobsStatsRequest,
   'plans/list': empty,
   'plans/get': byId,
   'plans/save': z.object({ plan: planInputSchema, secrets: planSecretsSchema }).strict(),
@@ -127,6 +140,7 @@ export interface InvokeResponses {
   'jobs/get': JobDetail;
   'jobs/cancel': { cancelled: boolean };
   'jobs/export-csv': { csv: string };
+  'jobs/stats': JobStats;
   'plans/list': Plan[];
   'plans/get': Plan;
   'plans/save': Plan;

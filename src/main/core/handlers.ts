@@ -7,6 +7,7 @@ import { createNotifyHandlers } from './handlers/notify';
 import { createSchedulerHandlers } from './handlers/scheduler';
 import { validateSchedule } from './scheduler/next-run';
 import { createRestoreHandlers } from './handlers/restore';
+import { createStatsHandlers } from './handlers/stats';
 import type { LifeboatCore } from './lifeboat';
 
 const CSV_COLUMNS: (keyof JobSummary)[] = [
@@ -133,5 +134,6 @@ export function createHandlers(core: LifeboatCore, actor = 'user'): InvokeHandle
     ...createNotifyHandlers(core, actor),
     ...createSchedulerHandlers(core, actor),
     ...createRestoreHandlers(core, actor),
+    ...createStatsHandlers(core),
   };
 }

@@ -2,13 +2,14 @@ import { lazy, Suspense, useEffect, useState } from 'react';
 import type { PlanNextRun, SchedulerState } from '../../../shared/ipc-contract';
 import type { JobSummary } from '../../../shared/job';
 import type { Plan } from '../../../shared/plan';
+import type { JobStats } from '../../../shared/stats';
 import { AlertList } from '../components/AlertList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
 import { StatusBadge } from '../components/StatusBadge';
 import { call } from '../lib/api';
-import { dailySeries, lastProvenByPlan, storageUsed, STATS_DAYS, successRate, windowStart } from '../lib/dashboard-stats';
+import { labelDays, localTimeZone, STATS_DAYS } from '../lib/dashboard-stats';
 import { toUiError, type UiError } from '../lib/errors';
 import { formatBytes, formatDuration, formatShortDateTime } from '../lib/format';
 import { describeSchedule } from '../lib/plan-form';
@@ -24,53 +25,35 @@ import { ProvenMark } from '../components/ProvenMark';
 // recharts is most of the bundle's weight and only this screen draws charts: load it with them
 const BackupTrendCharts = lazy(() => import('../components/charts/BackupTrendCharts').then((m) => ({ default: m.BackupTrendCharts })));
 
-/** jobs/list pages at most 200; a long history is read a page at a time, up to this many. */
-const PAGE_SIZE = 200;
-const MAX_PAGES = 25;
 /** Next runs that have passed are re-armed by main; look again now and then. */
 const STATUS_REFRESH_MS = 60_000;
 
 interface Summary {
   lastByPlan: Record<string, JobSummary | null>;
   failures: JobSummary[];
-  /** backups started within the stats window */
-  recent: JobSummary[];
-  /** successful and partial backups: those whose file may still be on disk */
-  kept: JobSummary[];
+  /** the figures main counted over the whole catalog, its days cut in this renderer's time zone */
+  stats: JobStats;
 }
 
-async function listAll(filter: { kind: 'backup'; status?: 'success' | 'partial'; from?: string }): Promise<JobSummary[]> {
-  const items: JobSummary[] = [];
-  for (let page = 1; page <= MAX_PAGES; page++) {
-    const result = await call('jobs/list', { ...filter, page, pageSize: PAGE_SIZE });
-    items.push(...result.items);
-    if (items.length >= result.total || result.items.length < PAGE_SIZE) break;
-  }
-  return items;
-}
-
-/** Everything the dashboard counts, read fresh from the catalog. */
-async function loadSummary(planIds: string[], now: Date): Promise<Summary> {
+/** Everything the dashboard shows of the catalog, read fresh: a few small requests, whatever the history's length. */
+async function loadSummary(planIds: string[]): Promise<Summary> {
   // a few recent backups per plan: the newest may still be running, the result is the newest finished
   const perPlan = Promise.all(planIds.map((planId) => call('jobs/list', { planId, kind: 'backup', page: 1, pageSize: 5 })));
   const failures = Promise.all([
     call('jobs/list', { status: 'failed', page: 1, pageSize: 5 }),
     call('jobs/list', { status: 'partial', page: 1, pageSize: 5 }),
   ]);
-  const [recentPerPlan, [failed, partial], recent, success, partialKept] = await Promise.all([
+  const [recentPerPlan, [failed, partial], stats] = await Promise.all([
     perPlan,
     failures,
-    listAll({ kind: 'backup', from: windowStart(now) }),
-    listAll({ kind: 'backup', status: 'success' }),
-    listAll({ kind: 'backup', status: 'partial' }),
+    call('jobs/stats', { timeZone: localTimeZone(), days: STATS_DAYS }),
   ]);
   const lastByPlan: Record<string, JobSummary | null> = {};
   planIds.forEach((id, i) => (lastByPlan[id] = recentPerPlan[i].items.find((job) => isFinal(job.status)) ?? null));
   return {
     lastByPlan,
     failures: [...failed.items, ...partial.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 5),
-    recent,
-    kept: [...success, ...partialKept],
+    stats,
   };
 }
 
@@ -199,7 +182,7 @@ export function DashboardScreen() {
   const planIds = plans.map((p) => p.id).join(',');
   useEffect(() => {
     let current = true;
-    loadSummary(planIds ? planIds.split(',') : [], new Date())
+    loadSummary(planIds ? planIds.split(',') : [])
       .then((s) => current && (setSummary(s), setError(null)))
       .catch((e) => current && setError(toUiError(e)));
     return () => {
@@ -214,10 +197,10 @@ export function DashboardScreen() {
   }, [loadScheduler]);
 
   const running = Object.values(active);
-  const rate = summary ? successRate(summary.recent) : null;
-  const storage = summary ? storageUsed(summary.kept) : null;
-  const series = summary ? dailySeries(summary.recent, new Date()) : null;
-  const proven = summary ? lastProvenByPlan(summary.kept) : null;
+  const rate = summary?.stats.successRate ?? null;
+  const storage = summary?.stats.storageUsed ?? null;
+  const series = summary ? labelDays(summary.stats.daily) : null;
+  const proven = summary?.stats.lastProvenByPlan ?? null;
   const hasTrend = series?.some((p) => p.runs > 0) ?? false;
 
   return (

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPgCluster, type PgCluster } from '../test/support/pg-cluster';
 import { connectDatabase } from '../src/main/core/postgres/connection';
-import { forgetDerivedKeys } from '../src/main/core/crypto/container';
+import { forgetDerivedKeys } from '../src/main/core/crypto/keys';
 import { restoreDatabase } from '../src/main/core/restore/restore-database';
 import { countRows, targetSource } from '../src/main/core/restore/target-db';
 import { verifyBackupFile } from '../src/main/core/verify/verify-backup';

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { DEFAULT_KDF, FORMAT_VERSION, OpenContainer, SealStream, forgetDerivedKeys, keyDerivationStats, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { DEFAULT_KDF, FORMAT_VERSION, OpenContainer, SealStream, readContainerHeader } from '../../../src/main/core/crypto/container';
+import { forgetDerivedKeys, keyDerivationStats } from '../../../src/main/core/crypto/keys';
 import { AppError } from '../../../src/shared/errors';
 import { makeTempDir } from '../../support/temp-core';
 

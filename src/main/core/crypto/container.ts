@@ -9,9 +9,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { promisify } from 'node:util';
-import { hashRaw as argon2Raw, type Algorithm, type Version } from '@node-rs/argon2';
 import { AppError } from '../../../shared/errors';
+import { cachedKeys, deriveKeys, rememberKeys, type KdfParams, type KdfSetting, type Keys } from './keys';
+
+export type { KdfParams, KdfSetting } from './keys';
 
 export const MAGIC = Buffer.from('LIFEBOAT', 'ascii');
 export const TRAILER_MAGIC = Buffer.from('LBFOOTER', 'ascii');
@@ -32,11 +33,6 @@ const MAX_HEADER_BYTES = 64 * 1024;
  * The setting is stored per file, so a later version can raise it and still read old files.
  */
 export const DEFAULT_KDF: KdfSetting = { name: 'argon2id', m: 32 * 1024, t: 3, p: 4 };
-
-/** Argon2id: m KiB of memory, t passes, p lanes (version 0x13); or scrypt (format 1 files). */
-export type KdfSetting = { name: 'argon2id'; m: number; t: number; p: number } | { name: 'scrypt'; N: number; r: number; p: number };
-/** A KdfSetting with its salt (16 random bytes, base64), as the header stores it */
-export type KdfParams = KdfSetting & { salt: string };
 
 /** At most 1 GiB of memory: a crafted header must not make opening a file exhaust the machine. */
 const KDF_MAX_BYTES = 1024 ** 3;
@@ -72,84 +68,6 @@ export interface ContainerHeader {
     /** HMAC-SHA256(key, 'lifeboat key check'), first 16 bytes, base64: tells a wrong passphrase from damage */
     keyCheck: string;
   };
-}
-
-const scryptAsync = promisify(crypto.scrypt) as (
-  password: crypto.BinaryLike,
-  salt: crypto.BinaryLike,
-  keylen: number,
-  options: crypto.ScryptOptions,
-) => Promise<Buffer>;
-
-/** the Argon2id variant and version 0x13 (const enums of @node-rs/argon2's typings) */
-const ARGON2ID = 2 as Algorithm;
-const ARGON2_VERSION_0X13 = 1 as Version;
-
-interface Keys {
-  dataKey: Buffer;
-  keyCheck: Buffer;
-}
-
-async function deriveKeys(passphrase: string, kdf: KdfParams): Promise<Keys> {
-  const salt = Buffer.from(kdf.salt, 'base64');
-  const secret = Buffer.from(passphrase.normalize('NFC'), 'utf8');
-  keyDerivationStats.count++;
-  const master =
-    kdf.name === 'argon2id'
-      ? await argon2Raw(secret, { algorithm: ARGON2ID, version: ARGON2_VERSION_0X13, salt, memoryCost: kdf.m, timeCost: kdf.t, parallelism: kdf.p, outputLen: 32 })
-      : await scryptAsync(secret, salt, 32, { N: kdf.N, r: kdf.r, p: kdf.p, maxmem: 256 * kdf.N * kdf.r + 1024 * 1024 });
-  secret.fill(0);
-  const dataKey = Buffer.from(crypto.hkdfSync('sha256', master, salt, 'lifeboat data v1', 32));
-  const keyCheck = crypto.createHmac('sha256', master).update('lifeboat key check').digest().subarray(0, 16);
-  master.fill(0);
-  return { dataKey, keyCheck };
-}
-
-/**
- * Keys derived in this process, so that a file opened again soon (the CLI reads the manifest and
- * then restores; the app previews, then restores; a backup is verified right after it was
- * written) pays the deliberate key derivation cost once. An entry is found by an HMAC, under a random
- * key of this process, of the file's KDF parameters and salt and the passphrase: the passphrase
- * itself is not kept. Only keys that passed the key check are kept, for ten minutes, at most 32.
- */
-const KEY_CACHE_TTL_MS = 10 * 60 * 1000;
-const KEY_CACHE_MAX = 32;
-const keyCacheSecret = crypto.randomBytes(32);
-const keyCache = new Map<string, { keys: Keys; at: number }>();
-/** How many key derivations this process ran (tests check the cache with it). */
-export const keyDerivationStats = { count: 0 };
-
-/** Drops every cached key (the next open derives again). */
-export function forgetDerivedKeys(): void {
-  keyCache.clear();
-}
-
-function keyCacheId(passphrase: string, kdf: KdfParams): string {
-  const params = kdf.name === 'argon2id' ? [kdf.name, kdf.m, kdf.t, kdf.p, kdf.salt] : [kdf.name, kdf.N, kdf.r, kdf.p, kdf.salt];
-  return crypto
-    .createHmac('sha256', keyCacheSecret)
-    .update(JSON.stringify(params))
-    .update('\0')
-    .update(passphrase.normalize('NFC'))
-    .digest('base64');
-}
-
-function cachedKeys(passphrase: string, kdf: KdfParams): Keys | null {
-  const id = keyCacheId(passphrase, kdf);
-  const hit = keyCache.get(id);
-  if (!hit) return null;
-  if (Date.now() - hit.at > KEY_CACHE_TTL_MS) {
-    keyCache.delete(id);
-    return null;
-  }
-  return hit.keys;
-}
-
-function rememberKeys(passphrase: string, kdf: KdfParams, keys: Keys): void {
-  const now = Date.now();
-  for (const [id, entry] of keyCache) if (now - entry.at > KEY_CACHE_TTL_MS) keyCache.delete(id);
-  while (keyCache.size >= KEY_CACHE_MAX) keyCache.delete(keyCache.keys().next().value!);
-  keyCache.set(keyCacheId(passphrase, kdf), { keys, at: now });
 }
 
 function encodePreamble(headerJson: Buffer): Buffer {

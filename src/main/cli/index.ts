@@ -11,10 +11,8 @@ import type { JobDetail, JobStatus, JobSummary } from '../../shared/job';
 import { DEFAULT_EXCLUDES } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
 import { readContainerHeader } from '../core/crypto/container';
-import { runBackup } from '../core/backup/run-backup';
-import { verifyAfterBackup } from '../core/backup/verify-after';
-import { fileStamp } from '../core/backup/plan-backup';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
+import { startOneOffBackup } from '../core/tasks/one-off-backup';
 import { resolveDataDir } from '../core/paths';
 import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
@@ -172,30 +170,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (opts.encrypt && !passphrase) throw new AppError('PASSPHRASE_REQUIRED', { detail: 'or pass --no-encrypt' });
       const core = openCore(io, passphrase);
       try {
-        const job = core.runner.start({ kind: 'backup', planId: null, planName: 'command line', trigger: 'manual' }, async (ctx) => {
-          const result = await runBackup(
-            {
-              backupId: ctx.jobId,
-              plan: null,
-              type: 'full',
-              base: null,
-              destination: path.resolve(opts.out),
-              fileStem: `lifeboat-${fileStamp(new Date())}-full`,
-              compressionLevel: Number(opts.compression),
-              passphrase,
-              databases: databases.map((source) => ({ source, password: io.env.PGPASSWORD || null })),
-              folders,
-              appVersion: APP_VERSION,
-              retries: { count: 0, backoffSeconds: 1 },
-              env: io.env,
-            },
-            ctx,
-          );
-          const { manifest: _m, ...outcome } = result;
-          if (!opts.verify) return outcome;
-          return (await verifyAfterBackup(core, ctx, outcome, passphrase, io.env)).outcome;
-        });
-        core.audit.record('cli', 'backup.run', job.id);
+        const job = startOneOffBackup(
+          core,
+          {
+            databases: databases.map((source) => ({ source, password: io.env.PGPASSWORD || null })),
+            folders,
+            destination: path.resolve(opts.out),
+            compressionLevel: Number(opts.compression),
+            passphrase,
+            verify: Boolean(opts.verify),
+            env: io.env,
+          },
+          'cli',
+        );
         await completeJob(core, job, Boolean(opts.json));
       } finally {
         await core.close();
@@ -214,7 +201,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         const plan = core.plans.get(name) ?? core.plans.findByName(name);
         if (!plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${name}"; see lifeboat status for the plans` });
         const job = core.startPlanBackup(plan, 'manual');
-        core.audit.record('cli', 'plan.run-now', plan.id, { jobId: job.id });
         await completeJob(core, job, Boolean(opts.json));
       } finally {
         await core.close();

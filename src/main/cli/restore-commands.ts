@@ -12,7 +12,8 @@ import { CONFLICT_POLICIES, type ConflictPolicy, type ServerTarget, type TableRe
 import type { LifeboatCore } from '../core/lifeboat';
 import { readHeaderInfo } from '../core/restore/backup-index';
 import { openManifest } from '../core/restore/preview';
-import { startDrillJob, startRestoreJob } from '../core/restore/restore-jobs';
+import { startDrillJob } from '../core/tasks/drill-job';
+import { startRestoreJob } from '../core/tasks/restore-job';
 import { parseDatabaseUrl, readPassphrase } from './args';
 
 export interface CliDeps {
@@ -134,8 +135,7 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
 
       const core = deps.openCore(passphrase);
       try {
-        const job = await startRestoreJob(core, { filePath, passphrase, database, files }, { env: io.env });
-        core.audit.record('cli', 'backup.restore', filePath, { jobId: job.id, database: database ? { ...database, server: { ...database.server, password: undefined } } : null, files: files ?? null });
+        const job = await startRestoreJob(core, { filePath, passphrase, database, files }, { env: io.env, actor: 'cli' });
         const detail = await deps.followJob(core, job, Boolean(opts.json));
         deps.printJob(detail, Boolean(opts.json));
         deps.setExitFor(detail);
@@ -150,8 +150,7 @@ export async function runCliDrill(deps: CliDeps, filePath: string, passphrase: s
   const server = parseServerUrl(serverUrl, deps.io.env);
   const core = deps.openCore(passphrase);
   try {
-    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env });
-    core.audit.record('cli', 'backup.drill', filePath, { jobId: job.id, server: `${server.user}@${server.host}:${server.port}` });
+    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env, actor: 'cli' });
     return await deps.followJob(core, job, json);
   } finally {
     await core.close();

@@ -7,7 +7,7 @@
 import { AppError } from '../../shared/errors';
 import type { DesktopSettings } from '../../shared/notify';
 import type { SettingsRepo } from './catalog/settings-repo';
-import type { DesktopIntegration } from './lifeboat';
+import type { DesktopIntegration } from './ports';
 
 /** Catalog settings key of `startMinimized`. */
 export const START_MINIMIZED_KEY = 'desktop.startMinimized';

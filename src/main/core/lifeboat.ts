@@ -1,29 +1,30 @@
-import { openCatalog, type CatalogDb } from './catalog/catalog';
+/**
+ * The engine, assembled from plain parameters: the shell (Electron) and the CLI pass what differs
+ * between them (data dir, keychain, notifier, clock, native binding); nothing here imports
+ * electron. Built bottom up, each part from what exists before it:
+ * context (catalog, repositories, event bus, job runner) -> services (pause switch, scheduler,
+ * notifications, channel administration) -> handler map.
+ */
 import { AuditRepo } from './catalog/audit-repo';
+import { openCatalog } from './catalog/catalog';
 import { JobsRepo } from './catalog/jobs-repo';
 import { PlansRepo } from './catalog/plans-repo';
-import { VerificationsRepo } from './catalog/verifications-repo';
-import { SettingsRepo } from './catalog/settings-repo';
+import { ImportedBackupsRepo, RestoresRepo } from './catalog/restores-repo';
 import { ScheduleStateRepo } from './catalog/schedule-state-repo';
-import { createHandlers } from './handlers';
+import { SettingsRepo } from './catalog/settings-repo';
+import { VerificationsRepo } from './catalog/verifications-repo';
+import type { ContainerOptions, CoreContext } from './context';
+import { createHandlers, type HandlerContext } from './handlers';
 import { JobRunner } from './jobs/job-runner';
-import { EventBus, silentNotifier, systemClock, type Clock, type Notifier, type SecretStore } from './ports';
-import { runPlanBackup } from './backup/plan-backup';
-import { Scheduler } from './scheduler/scheduler';
+import { ChannelAdmin } from './notify/channel-admin';
 import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
+import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegration, type Notifier, type SecretStore } from './ports';
+import { PauseSwitch } from './scheduler/pause-switch';
+import { Scheduler } from './scheduler/scheduler';
+import { startPlanBackup } from './tasks/plan-backup';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
 import type { Plan } from '../../shared/plan';
-import type { KdfSetting } from './crypto/container';
-
-/**
- * The OS login item, from the shell (Electron's login item settings, an XDG autostart entry):
- * start Lifeboat when the user logs in, minimised to the tray, so that schedules run.
- */
-export interface DesktopIntegration {
-  getStartAtLogin(): boolean;
-  setStartAtLogin(on: boolean): void;
-}
 
 export interface CoreOptions {
   dataDir: string;
@@ -38,7 +39,7 @@ export interface CoreOptions {
   /** who the audit log names for actions through the handler map (default 'user') */
   actor?: string;
   /** tests and benchmarks only: container chunk size and KDF cost */
-  containerOptions?: { chunkSize?: number; kdf?: KdfSetting };
+  containerOptions?: ContainerOptions;
   /** delivery timeout, overdue-check period, disk probe of the notification service */
   notifications?: NotificationServiceOptions;
   /** start at login; only the desktop app has it (not the CLI, not the browser tests) */
@@ -50,36 +51,43 @@ export interface CoreOptions {
   pendingOpenFile?: () => string | null;
 }
 
-export interface LifeboatCore {
-  readonly dataDir: string;
-  readonly appVersion: string;
-  readonly catalog: CatalogDb;
-  readonly plans: PlansRepo;
-  readonly jobs: JobsRepo;
-  readonly audit: AuditRepo;
-  readonly verifications: VerificationsRepo;
-  readonly settings: SettingsRepo;
-  readonly events: EventBus;
-  readonly runner: JobRunner;
-  readonly secrets: SecretStore;
-  readonly notifier: Notifier;
-  /** desktop notifications, notification channels and alerts; subscribed to job updates */
-  readonly notifications: NotificationService;
-  readonly clock: Clock;
+export interface LifeboatCore extends HandlerContext {
   readonly handlers: InvokeHandlers;
-  /** arms scheduled plans; idle until the shell calls start() (the CLI never does) */
-  readonly scheduler: Scheduler;
-  /** the OS login item, when running as the desktop app */
-  readonly desktop?: DesktopIntegration;
-  /** the shell's pending file to open (see CoreOptions.pendingOpenFile) */
-  readonly pendingOpenFile?: () => string | null;
-  readonly containerOptions?: CoreOptions['containerOptions'];
   isPaused(): boolean;
   setPaused(paused: boolean): void;
-  /** Starts a backup job of the plan; throws PLAN_BUSY if one is already pending or running. */
-  startPlanBackup(plan: Plan, trigger: JobTrigger): JobSummary;
+  /**
+   * Starts a backup job of the plan and audits it (as `actor`, default the core's); throws
+   * PLAN_BUSY if one is already pending or running.
+   */
+  startPlanBackup(plan: Plan, trigger: JobTrigger, actor?: string): JobSummary;
   /** Cancels running jobs (as a system cancel), waits for them, closes the catalog. */
   close(): Promise<void>;
+}
+
+/** The catalog, its repositories, the event bus and the job runner. */
+function createContext(options: CoreOptions): CoreContext {
+  const clock = options.clock ?? systemClock;
+  const catalog = openCatalog(options.dataDir, { nativeBinding: options.nativeBinding });
+  const events = new EventBus();
+  const jobs = new JobsRepo(catalog);
+  return {
+    dataDir: options.dataDir,
+    appVersion: options.appVersion,
+    catalog,
+    plans: new PlansRepo(catalog),
+    jobs,
+    audit: new AuditRepo(catalog, () => clock.now()),
+    verifications: new VerificationsRepo(catalog),
+    restores: new RestoresRepo(catalog),
+    importedBackups: new ImportedBackupsRepo(catalog),
+    settings: new SettingsRepo(catalog, () => clock.now()),
+    events,
+    runner: new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2 }),
+    secrets: options.secrets,
+    notifier: options.notifier ?? silentNotifier,
+    clock,
+    containerOptions: options.containerOptions,
+  };
 }
 
 /**
@@ -88,68 +96,52 @@ export interface LifeboatCore {
  * CLI pass what differs between them.
  */
 export function createLifeboatCore(options: CoreOptions): LifeboatCore {
-  const clock = options.clock ?? systemClock;
-  const catalog = openCatalog(options.dataDir, { nativeBinding: options.nativeBinding });
-  const events = new EventBus();
-  const jobs = new JobsRepo(catalog);
-  const runner = new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2 });
-  let paused = false;
-
-  const core: LifeboatCore = {
-    dataDir: options.dataDir,
-    appVersion: options.appVersion,
-    catalog,
-    plans: new PlansRepo(catalog),
-    jobs,
-    audit: new AuditRepo(catalog, () => clock.now()),
-    verifications: new VerificationsRepo(catalog),
-    settings: new SettingsRepo(catalog, () => clock.now()),
-    containerOptions: options.containerOptions,
-    events,
-    runner,
-    secrets: options.secrets,
-    notifier: options.notifier ?? silentNotifier,
+  const ctx = createContext(options);
+  const actor = options.actor ?? 'user';
+  const pause = new PauseSwitch(ctx.events);
+  const scheduler = new Scheduler({
+    plans: ctx.plans,
+    runner: ctx.runner,
+    audit: ctx.audit,
+    events: ctx.events,
+    clock: ctx.clock,
+    state: new ScheduleStateRepo(ctx.catalog),
+    isPaused: () => pause.isPaused(),
+    startPlanBackup: (plan, trigger) => startPlanBackup(ctx, plan, trigger, 'scheduler'),
+  });
+  const notifications = new NotificationService(ctx, options.notifications);
+  const channelAdmin = new ChannelAdmin({
+    channels: notifications.channels,
+    secrets: ctx.secrets,
+    clock: ctx.clock,
+    sendTest: (channel) => notifications.sendTest(channel),
+  });
+  const services: HandlerContext = {
+    ...ctx,
+    scheduler,
+    notifications,
+    channelAdmin,
+    pause,
     desktop: options.desktop,
     pendingOpenFile: options.pendingOpenFile,
-    clock,
-    handlers: undefined as unknown as InvokeHandlers,
-    scheduler: undefined as unknown as Scheduler,
-    notifications: undefined as unknown as NotificationService,
-    isPaused: () => paused,
-    setPaused(next) {
-      if (next === paused) return;
-      paused = next;
-      events.emit('app/paused-changed', { paused });
-    },
-    startPlanBackup(plan, trigger) {
-      return runner.start(
-        { kind: 'backup', planId: plan.id, planName: plan.name, trigger, backupType: plan.type },
-        (ctx) => runPlanBackup(core, plan, ctx),
-      );
-    },
+  };
+  const core: LifeboatCore = {
+    ...services,
+    handlers: createHandlers(services, actor),
+    isPaused: () => pause.isPaused(),
+    setPaused: (paused) => pause.set(paused),
+    startPlanBackup: (plan, trigger, by = actor) => startPlanBackup(ctx, plan, trigger, by),
     async close() {
       // no slot may start a job while the running ones are being cancelled
-      core.scheduler.stop();
-      await runner.cancelAll('system');
-      await core.notifications.close();
-      catalog.close();
+      scheduler.stop();
+      await ctx.runner.cancelAll('system');
+      await notifications.close();
+      ctx.catalog.close();
     },
   };
-  (core as { handlers: InvokeHandlers }).handlers = createHandlers(core, options.actor);
-  (core as { scheduler: Scheduler }).scheduler = new Scheduler({
-    plans: core.plans,
-    runner,
-    audit: core.audit,
-    events,
-    clock,
-    state: new ScheduleStateRepo(catalog),
-    isPaused: () => core.isPaused(),
-    startPlanBackup: (plan, trigger) => core.startPlanBackup(plan, trigger),
-  });
-  (core as { notifications: NotificationService }).notifications = new NotificationService(core, options.notifications);
-  const recoveredFrom = clock.now().toISOString();
-  const interrupted = runner.recoverInterrupted();
-  if (interrupted > 0) core.audit.record('system', 'jobs.mark-interrupted', null, { count: interrupted });
-  core.notifications.start({ interruptedSince: recoveredFrom });
+  const recoveredFrom = ctx.clock.now().toISOString();
+  const interrupted = ctx.runner.recoverInterrupted();
+  if (interrupted > 0) ctx.audit.record('system', 'jobs.mark-interrupted', null, { count: interrupted });
+  notifications.start({ interruptedSince: recoveredFrom });
   return core;
 }

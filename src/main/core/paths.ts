@@ -31,4 +31,6 @@ export const secretKeys = {
   dbPassword: (planId: string, sourceId: string) => `db:${planId}:${sourceId}`,
   passphrase: (planId: string) => `passphrase:${planId}`,
   drillPassword: (planId: string) => `drill:${planId}`,
+  /** a notification channel's webhook URL, token, header or SMTP password */
+  notifySecret: (channelId: string) => `notify:${channelId}:secret`,
 };

@@ -20,6 +20,15 @@ export interface SecretStore {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * The OS login item, from the shell (Electron's login item settings, an XDG autostart entry):
+ * start Lifeboat when the user logs in, minimised to the tray, so that schedules run.
+ */
+export interface DesktopIntegration {
+  getStartAtLogin(): boolean;
+  setStartAtLogin(on: boolean): void;
+}
+
 /** A desktop (or other channel) notification. */
 export interface Notifier {
   notify(message: { title: string; body: string; jobId?: string; level: 'info' | 'error' }): void;

@@ -4,7 +4,7 @@
  * themselves (Electron's login item settings); Linux desktops read an XDG autostart entry.
  */
 import { app } from 'electron';
-import type { DesktopIntegration } from '../core/lifeboat';
+import type { DesktopIntegration } from '../core/ports';
 import { xdgAutostart } from './xdg-autostart';
 
 /** The argument a login start passes; setupMainWindow then keeps the window hidden. */

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { DesktopIntegration } from '../core/lifeboat';
+import type { DesktopIntegration } from '../core/ports';
 
 export interface XdgAutostartOptions {
   /** the command line that starts Lifeboat at login, executable first */

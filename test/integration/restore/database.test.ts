@@ -16,6 +16,7 @@ import { ArchiveWriter } from '../../../src/main/core/archive/writer';
 import { readContainerHeader } from '../../../src/main/core/crypto/container';
 import { buildPgRestoreInvocation, spawnPgRestore } from '../../../src/main/core/postgres/restore';
 import { feedDump, restoreDatabase, type SafetyBackupInfo } from '../../../src/main/core/restore/restore-database';
+import { safetyBackupStep } from '../../../src/main/core/tasks/safety-backup';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import type { DatabaseTargetInput, ServerTarget } from '../../../src/shared/restore';
 import { databaseTargetSchema } from '../../../src/shared/restore';
@@ -69,8 +70,8 @@ function target(input: Omit<DatabaseTargetInput, 'server'>) {
   return databaseTargetSchema.parse({ server, ...input });
 }
 
-function safetyOptions(onWritten?: (info: SafetyBackupInfo) => void | Promise<void>) {
-  return { destination: path.join(work, 'safety'), passphrase: PASSPHRASE, appVersion: 'test', containerOptions: FAST_CONTAINER, onWritten };
+function safetyOptions(onWritten?: (info: SafetyBackupInfo) => void | Promise<void>, destination = path.join(work, 'safety')) {
+  return safetyBackupStep({ destination, passphrase: PASSPHRASE, appVersion: 'test', containerOptions: FAST_CONTAINER, onWritten });
 }
 
 async function expectSameAsSource(
@@ -333,7 +334,7 @@ describe('a bad backup is refused and leaves no trace in the target', () => {
             passphrase: c.passphrase,
             target: target({ database: existing, mode: 'existing' }),
             password: cluster.password,
-            safety: { ...safetyOptions(), destination: safetyDir },
+            safety: safetyOptions(undefined, safetyDir),
           },
           testContext(),
         ),

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { dispatch } from '../../../src/main/core/ipc/dispatch';
-import { notifySecretKey } from '../../../src/main/core/notify/notification-service';
+import { secretKeys } from '../../../src/main/core/paths';
 import { payloadText } from '../../../src/main/core/notify/format';
 import { scrubSecrets, slackMessage } from '../../../src/main/core/notify/channels';
 import type { JobStatus } from '../../../src/shared/job';
@@ -83,7 +83,7 @@ describe('notification channels', () => {
     const saved = await call('notify/save-channel', { channel: webhook, secret: 'Bearer s3cr3t-value' });
     expect(saved).toMatchObject({ kind: 'webhook', name: 'Ops hook', enabled: true, onSuccess: false, hasSecret: true });
     expect(saved.config).toEqual({ kind: 'webhook', url: 'http://127.0.0.1:9/hook', authHeader: 'Authorization' });
-    expect(await core.secrets.get(notifySecretKey(saved.id))).toBe('Bearer s3cr3t-value');
+    expect(await core.secrets.get(secretKeys.notifySecret(saved.id))).toBe('Bearer s3cr3t-value');
     const dump = JSON.stringify(core.catalog.prepare('SELECT * FROM notification_channels').all());
     expect(dump).not.toContain('s3cr3t');
     expect(JSON.stringify(core.audit.list(1, 50))).not.toContain('s3cr3t');
@@ -94,7 +94,7 @@ describe('notification channels', () => {
     expect(renamed.hasSecret).toBe(true);
     const cleared = await call('notify/save-channel', { channel: { ...webhook, id: saved.id }, secret: '' });
     expect(cleared.hasSecret).toBe(false);
-    expect(await core.secrets.get(notifySecretKey(saved.id))).toBeNull();
+    expect(await core.secrets.get(secretKeys.notifySecret(saved.id))).toBeNull();
   });
 
   it('requires the secret a kind cannot work without, and checks its shape', async () => {
@@ -143,10 +143,10 @@ describe('notification channels', () => {
     });
     const asHook = await call('notify/save-channel', { channel: { ...webhook, id: slack.id } });
     expect(asHook.hasSecret).toBe(false);
-    expect(await core.secrets.get(notifySecretKey(slack.id))).toBeNull();
+    expect(await core.secrets.get(secretKeys.notifySecret(slack.id))).toBeNull();
     await call('notify/save-channel', { channel: { ...webhook, id: slack.id }, secret: 'token' });
     expect(await call('notify/delete-channel', { id: slack.id })).toEqual({ deleted: true });
-    expect(await core.secrets.get(notifySecretKey(slack.id))).toBeNull();
+    expect(await core.secrets.get(secretKeys.notifySecret(slack.id))).toBeNull();
     expect(await call('notify/list-channels')).toEqual([]);
     expect(core.audit.list(1, 50).items.map((e) => e.action)).toEqual(
       expect.arrayContaining(['notify.channel-create', 'notify.channel-update', 'notify.channel-delete']),

@@ -4,7 +4,7 @@
  */
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { applyDesktopPatch, checkDesktopPatch, readDesktopSettings } from '../desktop-settings';
-import type { LifeboatCore } from '../lifeboat';
+import type { HandlerContext } from './handler-context';
 
 type NotifyChannels =
   | 'notify/list-channels'
@@ -15,12 +15,15 @@ type NotifyChannels =
   | 'settings/get'
   | 'settings/set';
 
-export function createNotifyHandlers(core: LifeboatCore, actor = 'user'): Pick<InvokeHandlers, NotifyChannels> {
+export function createNotifyHandlers(
+  ctx: Pick<HandlerContext, 'notifications' | 'channelAdmin' | 'settings' | 'desktop' | 'audit'>,
+  actor = 'user',
+): Pick<InvokeHandlers, NotifyChannels> {
   return {
-    'notify/list-channels': () => core.notifications.channels.list(),
+    'notify/list-channels': () => ctx.channelAdmin.list(),
     'notify/save-channel': async ({ channel, secret }) => {
-      const { channel: saved, created } = await core.notifications.saveChannel(channel, secret);
-      core.audit.record(actor, created ? 'notify.channel-create' : 'notify.channel-update', saved.id, {
+      const { channel: saved, created } = await ctx.channelAdmin.save(channel, secret);
+      ctx.audit.record(actor, created ? 'notify.channel-create' : 'notify.channel-update', saved.id, {
         name: saved.name,
         kind: saved.kind,
         enabled: saved.enabled,
@@ -30,24 +33,24 @@ export function createNotifyHandlers(core: LifeboatCore, actor = 'user'): Pick<I
       return saved;
     },
     'notify/delete-channel': async ({ id }) => {
-      const channel = await core.notifications.deleteChannel(id);
-      core.audit.record(actor, 'notify.channel-delete', id, { name: channel.name, kind: channel.kind });
+      const channel = await ctx.channelAdmin.delete(id);
+      ctx.audit.record(actor, 'notify.channel-delete', id, { name: channel.name, kind: channel.kind });
       return { deleted: true };
     },
     'notify/test-channel': async ({ id }) => {
-      core.audit.record(actor, 'notify.test', id);
-      await core.notifications.testChannel(id);
+      ctx.audit.record(actor, 'notify.test', id);
+      await ctx.channelAdmin.test(id);
       return { delivered: true };
     },
-    'alerts/list': ({ page, pageSize }) => core.notifications.alerts.list(page, pageSize),
-    'settings/get': () => ({ ...core.notifications.getSettings(), ...readDesktopSettings(core.settings, core.desktop) }),
+    'alerts/list': ({ page, pageSize }) => ctx.notifications.alerts.list(page, pageSize),
+    'settings/get': () => ({ ...ctx.notifications.getSettings(), ...readDesktopSettings(ctx.settings, ctx.desktop) }),
     'settings/set': (patch) => {
-      checkDesktopPatch(patch, core.desktop);
+      checkDesktopPatch(patch, ctx.desktop);
       const settings = {
-        ...core.notifications.updateSettings(patch),
-        ...applyDesktopPatch(patch, core.settings, core.desktop),
+        ...ctx.notifications.updateSettings(patch),
+        ...applyDesktopPatch(patch, ctx.settings, ctx.desktop),
       };
-      core.audit.record(actor, 'settings.update', null, patch);
+      ctx.audit.record(actor, 'settings.update', null, patch);
       return settings;
     },
   };

@@ -6,13 +6,14 @@
 import path from 'node:path';
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import type { BackupInspection } from '../../../shared/restore';
-import { RestoresRepo } from '../catalog/restores-repo';
-import type { LifeboatCore } from '../lifeboat';
 import { secretKeys } from '../paths';
 import { readHeaderInfo, summarizeManifest } from '../restore/backup-index';
-import { importBackupFile, rebuildCatalogFromFolder } from '../restore/import';
 import { openManifest, previewBackup } from '../restore/preview';
-import { resolveBackup, resolveServerPassword, startDrillJob, startRestoreJob, startVerifyAll, startVerifyJob } from '../restore/restore-jobs';
+import { startDrillJob, type DrillJobContext } from '../tasks/drill-job';
+import { importBackupFile, rebuildCatalogFromFolder, type ImportContext } from '../tasks/import-backup';
+import { resolveBackup, resolveServerPassword } from '../tasks/resolve-backup';
+import { startRestoreJob, type RestoreJobContext } from '../tasks/restore-job';
+import { startVerifyAll, startVerifyJob, type VerifyJobContext } from '../tasks/verify-job';
 
 type RestoreChannels =
   | 'backups/inspect'
@@ -26,15 +27,18 @@ type RestoreChannels =
   | 'restore/start'
   | 'restore/list';
 
-export function createRestoreHandlers(core: LifeboatCore, actor = 'user'): Pick<InvokeHandlers, RestoreChannels> {
+export function createRestoreHandlers(
+  ctx: RestoreJobContext & VerifyJobContext & DrillJobContext & ImportContext,
+  actor = 'user',
+): Pick<InvokeHandlers, RestoreChannels> {
   return {
     'backups/inspect': async ({ filePath, passphrase }): Promise<BackupInspection> => {
       const absolute = path.resolve(filePath);
       const header = await readHeaderInfo(absolute);
-      const job = core.jobs.get(header.backupId);
+      const job = ctx.jobs.get(header.backupId);
       let secret = passphrase ?? null;
-      if (!secret && header.encrypted && job?.planId) secret = await core.secrets.get(secretKeys.passphrase(job.planId));
-      core.audit.record(actor, 'backup.inspect', header.backupId, { filePath: absolute });
+      if (!secret && header.encrypted && job?.planId) secret = await ctx.secrets.get(secretKeys.passphrase(job.planId));
+      ctx.audit.record(actor, 'backup.inspect', header.backupId, { filePath: absolute });
       if (header.encrypted && !secret) {
         return { filePath: absolute, header, needsPassphrase: true, summary: null, catalogJobId: job?.id ?? null };
       }
@@ -42,13 +46,13 @@ export function createRestoreHandlers(core: LifeboatCore, actor = 'user'): Pick<
       return { filePath: absolute, header, needsPassphrase: false, summary: summarizeManifest(manifest), catalogJobId: job?.id ?? null };
     },
     'backups/import': async ({ filePath, passphrase }) => {
-      const result = await importBackupFile(core, filePath, passphrase ?? null);
-      core.audit.record(actor, 'backup.import', result.backupId, { filePath: result.filePath, imported: result.imported });
+      const result = await importBackupFile(ctx, filePath, passphrase ?? null);
+      ctx.audit.record(actor, 'backup.import', result.backupId, { filePath: result.filePath, imported: result.imported });
       return result;
     },
     'backups/rebuild-catalog': async ({ folder, passphrase }) => {
-      const result = await rebuildCatalogFromFolder(core, folder, passphrase ?? null);
-      core.audit.record(actor, 'catalog.rebuild', null, {
+      const result = await rebuildCatalogFromFolder(ctx, folder, passphrase ?? null);
+      ctx.audit.record(actor, 'catalog.rebuild', null, {
         folder: result.folder,
         imported: result.imported.length,
         alreadyKnown: result.alreadyKnown.length,
@@ -57,39 +61,26 @@ export function createRestoreHandlers(core: LifeboatCore, actor = 'user'): Pick<
       return result;
     },
     'verify/run': async (request) => {
-      const job = await startVerifyJob(core, 'jobId' in request ? { backupJobId: request.jobId } : { filePath: request.filePath, passphrase: request.passphrase });
-      core.audit.record(actor, 'backup.verify', 'jobId' in request ? request.jobId : request.filePath, { jobId: job.id });
+      const job = await startVerifyJob(ctx, 'jobId' in request ? { backupJobId: request.jobId } : { filePath: request.filePath, passphrase: request.passphrase });
+      ctx.audit.record(actor, 'backup.verify', 'jobId' in request ? request.jobId : request.filePath, { jobId: job.id });
       return { jobId: job.id };
     },
     'verify/run-all': async () => {
-      const result = await startVerifyAll(core);
-      core.audit.record(actor, 'backup.verify-all', null, { started: result.jobIds.length, skipped: result.skipped.length });
+      const result = await startVerifyAll(ctx);
+      ctx.audit.record(actor, 'backup.verify-all', null, { started: result.jobIds.length, skipped: result.skipped.length });
       return result;
     },
     'verify/drill': async ({ filePath, backupJobId, passphrase, server }) => {
-      const job = await startDrillJob(core, { filePath, backupJobId, passphrase, server });
-      core.audit.record(actor, 'backup.drill', backupJobId ?? filePath ?? null, {
-        jobId: job.id,
-        server: `${server.user}@${server.host}:${server.port}`,
-      });
+      const job = await startDrillJob(ctx, { filePath, backupJobId, passphrase, server }, { actor });
       return { jobId: job.id };
     },
-    'verify/list': ({ page, pageSize, backupJobId, drill }) => core.verifications.list({ backupJobId, drill }, page, pageSize),
+    'verify/list': ({ page, pageSize, backupJobId, drill }) => ctx.verifications.list({ backupJobId, drill }, page, pageSize),
     'restore/preview': async ({ filePath, backupJobId, passphrase, database, files }) => {
-      const backup = await resolveBackup(core, { filePath, backupJobId, passphrase });
-      const password = database ? await resolveServerPassword(core, database.server) : null;
-      return previewBackup(backup.filePath, backup.passphrase, { database, password, files }, { now: core.clock.now() });
+      const backup = await resolveBackup(ctx, { filePath, backupJobId, passphrase });
+      const password = database ? await resolveServerPassword(ctx, database.server) : null;
+      return previewBackup(backup.filePath, backup.passphrase, { database, password, files }, { now: ctx.clock.now() });
     },
-    'restore/start': async (request) => {
-      const job = await startRestoreJob(core, request);
-      const { password: _password, ...server } = request.database?.server ?? { password: undefined };
-      core.audit.record(actor, 'backup.restore', request.backupJobId ?? request.filePath ?? null, {
-        jobId: job.id,
-        database: request.database ? { ...request.database, server } : null,
-        files: request.files ?? null,
-      });
-      return { jobId: job.id };
-    },
-    'restore/list': ({ page, pageSize }) => new RestoresRepo(core.catalog).list(page, pageSize),
+    'restore/start': async (request) => ({ jobId: (await startRestoreJob(ctx, request, { actor })).id }),
+    'restore/list': ({ page, pageSize }) => ctx.restores.list(page, pageSize),
   };
 }

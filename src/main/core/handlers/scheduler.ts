@@ -3,24 +3,24 @@
  * editor and the first-run presets. Arguments arrive validated (see dispatch).
  */
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
-import type { LifeboatCore } from '../lifeboat';
+import type { HandlerContext } from './handler-context';
 import { nextRuns, validateSchedule } from '../scheduler/next-run';
 import { planPresets } from '../scheduler/presets';
 
 type SchedulerChannels = 'scheduler/status' | 'scheduler/reinitialize' | 'plans/preview-schedule' | 'plans/presets';
 
 /** The scheduler channels of the handler map; createHandlers spreads them in. */
-export function createSchedulerHandlers(core: LifeboatCore, actor = 'user'): Pick<InvokeHandlers, SchedulerChannels> {
+export function createSchedulerHandlers(ctx: Pick<HandlerContext, 'scheduler' | 'audit' | 'clock'>, actor = 'user'): Pick<InvokeHandlers, SchedulerChannels> {
   return {
-    'scheduler/status': () => core.scheduler.status(),
+    'scheduler/status': () => ctx.scheduler.status(),
     'scheduler/reinitialize': () => {
-      core.audit.record(actor, 'scheduler.reinitialize', null);
-      return core.scheduler.reinitialize();
+      ctx.audit.record(actor, 'scheduler.reinitialize', null);
+      return ctx.scheduler.reinitialize();
     },
     'plans/preview-schedule': ({ schedule, timezone, count }) => {
       // a bad zone or cron expression comes back as VALIDATION with the fix in its message
       validateSchedule(schedule, timezone);
-      return { runs: nextRuns(schedule, timezone, core.clock.now(), count).map((d) => d.toISOString()) };
+      return { runs: nextRuns(schedule, timezone, ctx.clock.now(), count).map((d) => d.toISOString()) };
     },
     'plans/presets': () => planPresets(),
   };

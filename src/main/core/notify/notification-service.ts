@@ -5,14 +5,12 @@
  * those with `onSuccess`), and evaluates the alerts of backup runs. It never throws into the job
  * runner: every delivery failure ends up in the audit log as `notify.failed`, without secrets.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { JobStatus, JobSummary } from '../../../shared/job';
 import {
-  CHANNEL_SECRET_LABELS,
   type AlertEntry,
   type AlertKind,
   type NotifySettings,
@@ -21,7 +19,7 @@ import {
   type NotifyEvent,
 } from '../../../shared/notify';
 import type { z } from 'zod';
-import type { channelInputSchema, settingsPatchSchema } from '../../../shared/notify';
+import type { settingsPatchSchema } from '../../../shared/notify';
 import { AlertsRepo } from '../catalog/alerts-repo';
 import type { AuditRepo } from '../catalog/audit-repo';
 import { BackupHistoryRepo } from '../catalog/backup-history-repo';
@@ -30,6 +28,7 @@ import type { JobsRepo } from '../catalog/jobs-repo';
 import { NotificationChannelsRepo } from '../catalog/notification-channels-repo';
 import type { PlansRepo } from '../catalog/plans-repo';
 import type { SettingsRepo } from '../catalog/settings-repo';
+import { secretKeys } from '../paths';
 import type { Clock, EventBus, Notifier, SecretStore } from '../ports';
 import {
   failureStreak,
@@ -71,9 +70,6 @@ export interface NotificationServiceOptions {
   diskUsage?: (dir: string) => Promise<DiskUsage | null>;
 }
 
-/** Where a channel's secret lives in the keychain. */
-export const notifySecretKey = (channelId: string) => `notify:${channelId}:secret`;
-
 /** Catalog settings keys behind NotifySettings. */
 export const SETTING_KEYS = { notifyOnSuccess: 'notify.onSuccess' } as const;
 
@@ -103,30 +99,6 @@ async function statfsUsage(dir: string): Promise<DiskUsage | null> {
     return { freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize };
   } catch {
     return null;
-  }
-}
-
-function checkSecretShape(kind: NotificationChannel['kind'], secret: string): void {
-  const bad = (detail: string) => new AppError('VALIDATION', { detail });
-  switch (kind) {
-    case 'slack': {
-      let ok = false;
-      try {
-        ok = ['http:', 'https:'].includes(new URL(secret).protocol);
-      } catch {
-        ok = false;
-      }
-      if (!ok) throw bad('secret: paste the Slack incoming webhook URL (https://hooks.slack.com/services/…)');
-      return;
-    }
-    case 'telegram':
-      if (!/^[A-Za-z0-9:_-]{10,200}$/.test(secret)) throw bad('secret: paste the bot token BotFather gave you (digits:letters)');
-      return;
-    case 'webhook':
-      if (/[\r\n]/.test(secret)) throw bad('secret: the header value must be one line');
-      return;
-    case 'email':
-      return;
   }
 }
 
@@ -213,47 +185,8 @@ export class NotificationService {
 
   // ---- channels -------------------------------------------------------------------------
 
-  /**
-   * Creates or updates a channel. `secret`: a new value is kept in the keychain, '' removes the
-   * stored one, undefined keeps it (unless the kind changed: a Slack URL is no Telegram token).
-   */
-  async saveChannel(
-    input: z.output<typeof channelInputSchema>,
-    secret?: string,
-  ): Promise<{ channel: NotificationChannel; created: boolean }> {
-    const id = input.id ?? randomUUID();
-    const existing = input.id ? this.channels.get(input.id) : undefined;
-    if (input.id && !existing) throw new AppError('NOT_FOUND', { detail: `notification channel ${input.id}` });
-    const kind = input.config.kind;
-    const key = notifySecretKey(id);
-    const kindChanged = existing !== undefined && existing.kind !== kind;
-    if (secret) checkSecretShape(kind, secret);
-    const willHaveSecret =
-      secret !== undefined ? secret !== '' : !kindChanged && existing !== undefined && (await this.deps.secrets.get(key)) !== null;
-    const { label, required } = CHANNEL_SECRET_LABELS[kind];
-    if (required && !willHaveSecret) throw new AppError('VALIDATION', { detail: `secret: enter the ${label}` });
-    if (input.config.kind === 'email' && input.config.user && !willHaveSecret) {
-      throw new AppError('VALIDATION', { detail: `secret: enter the SMTP password for ${input.config.user}, or clear the user name` });
-    }
-    if (secret) await this.deps.secrets.set(key, secret);
-    else if (secret === '' || kindChanged) await this.deps.secrets.delete(key);
-    const channel = this.channels.upsert(
-      { id, name: input.name, enabled: input.enabled, onSuccess: input.onSuccess, config: input.config, hasSecret: willHaveSecret },
-      this.deps.clock.now().toISOString(),
-    );
-    return { channel, created: !existing };
-  }
-
-  async deleteChannel(id: string): Promise<NotificationChannel> {
-    const channel = this.channelOrThrow(id);
-    await this.deps.secrets.delete(notifySecretKey(id));
-    this.channels.delete(id);
-    return channel;
-  }
-
-  /** Sends a test message to one channel (enabled or not); throws NOTIFY_FAILED if it does not arrive. */
-  async testChannel(id: string): Promise<void> {
-    const channel = this.channelOrThrow(id);
+  /** Sends a test message to one channel (enabled or not); returns the error (already audited) if it did not arrive. */
+  async sendTest(channel: NotificationChannel): Promise<AppError | null> {
     const payload = this.payload(
       'test',
       'Lifeboat test notification',
@@ -261,14 +194,7 @@ export class NotificationService {
       null,
       null,
     );
-    const error = await this.sendTo(channel, payload);
-    if (error) throw error;
-  }
-
-  private channelOrThrow(id: string): NotificationChannel {
-    const channel = this.channels.get(id);
-    if (!channel) throw new AppError('NOT_FOUND', { detail: `notification channel ${id}` });
-    return channel;
+    return this.sendTo(channel, payload);
   }
 
   // ---- jobs -----------------------------------------------------------------------------
@@ -406,7 +332,7 @@ export class NotificationService {
   /** Delivers to one channel; returns the error (already audited) instead of throwing it. */
   private async sendTo(channel: NotificationChannel, payload: NotificationPayload, jobId: string | null = null): Promise<AppError | null> {
     try {
-      const secret = channel.hasSecret ? await this.deps.secrets.get(notifySecretKey(channel.id)) : null;
+      const secret = channel.hasSecret ? await this.deps.secrets.get(secretKeys.notifySecret(channel.id)) : null;
       await deliver(channel, secret, payload, {
         timeoutMs: this.timeoutMs,
         signal: this.closing.signal,

@@ -19,16 +19,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
-import { AppError, isErrorCode } from '../../../shared/errors';
+import { AppError } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { DatabaseTarget, TableRef } from '../../../shared/restore';
 import { BackupReader, zipError } from '../archive/reader';
 import { HashStream } from '../archive/hash-stream';
-import type { KdfSetting } from '../crypto/container';
-import { runBackup, type BackupResult } from '../backup/run-backup';
-import { fileStamp } from '../backup/plan-backup';
 import type { JobContext } from '../jobs/job-runner';
+import { sliceProgress } from '../jobs/slice-progress';
 import { connectDatabase } from '../postgres/connection';
 import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, spawnPgRestoreList, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
 import { findPgTool } from '../postgres/tools';
@@ -53,8 +50,22 @@ export interface SafetyBackupInfo {
   database: string;
   startedAt: string;
   finishedAt: string;
-  result: BackupResult;
 }
+
+/** The database a safety backup is taken of, with how to reach it. */
+export interface SafetyBackupTarget {
+  server: DatabaseTarget['server'];
+  database: string;
+  password: string | null;
+  env?: NodeJS.ProcessEnv;
+  pgToolDirs?: readonly string[];
+}
+
+/**
+ * Takes (and records) a complete backup of the target before a restore over it changes anything;
+ * throws, leaving the target untouched, when it cannot. Progress: its own 0-100.
+ */
+export type SafetyBackupStep = (target: SafetyBackupTarget, ctx: RestoreContext) => Promise<SafetyBackupInfo>;
 
 export interface DatabaseRestoreSpec {
   filePath: string;
@@ -62,15 +73,8 @@ export interface DatabaseRestoreSpec {
   target: DatabaseTarget;
   /** the target server's password (null: none, or ~/.pgpass) */
   password: string | null;
-  /** required for mode 'existing': where and how the safety backup is written */
-  safety?: {
-    destination: string;
-    passphrase: string | null;
-    appVersion: string;
-    containerOptions?: { chunkSize?: number; kdf?: KdfSetting };
-    /** called once the safety backup is complete, before the target is changed (record it here) */
-    onWritten?: (info: SafetyBackupInfo) => void | Promise<void>;
-  };
+  /** required for mode 'existing': takes the safety backup before the target is changed */
+  safety?: SafetyBackupStep;
   /** keep the dump's owners and privileges (default: off; see buildPgRestoreInvocation) */
   keepOwnership?: boolean;
   env?: NodeJS.ProcessEnv;
@@ -93,7 +97,7 @@ export interface DatabaseRestoreResult {
   rowsChecked: boolean;
   /** tables whose row count differs from the manifest */
   mismatches: string[];
-  safetyBackup: Omit<SafetyBackupInfo, 'result'> | null;
+  safetyBackup: SafetyBackupInfo | null;
   bytesFed: number;
   stderrTail: string | null;
 }
@@ -273,6 +277,119 @@ async function createNewTarget(server: DatabaseTarget['server'], password: strin
   }
 }
 
+/** The dump a restore reads: its source in the manifest, its entry, the tables chosen, pg_restore. */
+interface LocatedDump {
+  source: ManifestDatabaseSource;
+  entry: { name: string; size: number; sha256: string };
+  /** the tables asked for, or null for the whole database */
+  selected: TableRef[] | null;
+  pgRestorePath: string;
+}
+
+/** Finds the target's dump in the backup and checks the table selection against the manifest. */
+async function locateDump(reader: BackupReader, spec: DatabaseRestoreSpec, env: NodeJS.ProcessEnv): Promise<LocatedDump> {
+  const manifest = await reader.readManifest();
+  if (manifest.backupId !== reader.container.header.backupId) {
+    throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
+  }
+  const source: ManifestDatabaseSource = pickDatabaseSource(manifest, spec.target.sourceId);
+  const selected = spec.target.tables && spec.target.tables.length > 0 ? spec.target.tables : null;
+  if (selected) assertTablesInSource(source, selected);
+  const entry = manifest.entries.find((e) => e.name === source.entry);
+  if (!entry) throw new AppError('FILE_CORRUPT', { detail: `the manifest lists no entry for the dump of ${source.label}` });
+  const pgRestorePath = await findPgTool('pg_restore', env, { fallbackDirs: spec.pgToolDirs });
+  return { source, entry, selected, pgRestorePath };
+}
+
+/**
+ * Runs pg_restore in one transaction, fed from the file (with `verify`, the dump checked on the
+ * way; see feedDump), optionally limited to the table of contents lines `chosen`. Progress runs
+ * from `from` to 97.
+ */
+async function runPgRestore(
+  reader: BackupReader,
+  dump: LocatedDump,
+  spec: DatabaseRestoreSpec,
+  ctx: RestoreContext,
+  options: { clean: boolean; verify: boolean; from: number; chosen: TocEntry[] | null; env: NodeJS.ProcessEnv },
+): Promise<{ fed: number; stderrTail: string }> {
+  const { signal } = ctx;
+  const target = targetSource(spec.target.server, spec.target.database);
+  let listDir: string | null = null;
+  let listFile: string | undefined;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (options.chosen) {
+      listDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lifeboat-restore-'));
+      listFile = path.join(listDir, 'toc.list');
+      await fs.promises.writeFile(listFile, `${options.chosen.map((e) => e.line).join('\n')}\n`, { mode: 0o600 });
+    }
+    ctx.progress({ phase: 'restore', percent: options.from, bytesDone: 0, bytesTotal: dump.entry.size, currentItem: `${dump.source.label} → ${spec.target.database}` });
+    const restore = spawnPgRestore(
+      buildPgRestoreInvocation({ pgRestorePath: dump.pgRestorePath, target, password: spec.password, clean: options.clean, keepOwnership: spec.keepOwnership, listFile, env: options.env }),
+      { signal: stop.signal, password: spec.password, target },
+    );
+    const share = sliceProgress(ctx, options.from, 97);
+    return await feedDump(reader, dump.entry, dump.source.label, restore, stop, {
+      verify: options.verify,
+      signal,
+      onBytes: (n) => share.progress({ bytesDone: n, percent: (100 * n) / Math.max(1, dump.entry.size) }),
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (listDir) await fs.promises.rm(listDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Counts the restored tables' rows and compares them with the manifest (unless the target
+ * turned it off: pg_restore's one transaction succeeded with the checked dump), and sums up.
+ */
+async function checkRestored(
+  spec: DatabaseRestoreSpec,
+  dump: LocatedDump,
+  ctx: RestoreContext,
+  restored: { fed: number; stderrTail: string; safety: SafetyBackupInfo | null },
+): Promise<DatabaseRestoreResult> {
+  const { target } = spec;
+  const restoredTables = dump.selected ?? dump.source.tables.map((t) => ({ schema: t.schema, name: t.name }));
+  const rowsChecked = target.checkRows !== false;
+  let counts: (number | null)[] = [];
+  if (rowsChecked) {
+    ctx.progress({ percent: 98, currentItem: 'counting rows' });
+    const client = await connectDatabase(targetSource(target.server, target.database), spec.password, { signal: ctx.signal });
+    try {
+      counts = await countRows(client, restoredTables);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+  const tables: RestoredTable[] = restoredTables.map((t, i) => ({
+    schema: t.schema,
+    name: t.name,
+    expected: dump.source.tables.find((m) => m.schema === t.schema && m.name === t.name)?.rows ?? 0,
+    actual: counts[i] ?? null,
+  }));
+  const mismatches = tables
+    .filter((t) => rowsChecked && t.actual !== t.expected)
+    .map((t) => `${t.schema}.${t.name}: ${t.actual === null ? 'missing' : `${t.actual} rows`}, the backup holds ${t.expected}`);
+  ctx.progress({ percent: 100 });
+  return {
+    sourceId: dump.source.id,
+    label: dump.source.label,
+    targetDatabase: target.database,
+    mode: target.mode,
+    tables,
+    rowsChecked,
+    mismatches,
+    safetyBackup: restored.safety,
+    bytesFed: restored.fed,
+    stderrTail: restored.stderrTail.trim() || null,
+  };
+}
+
 /**
  * Restores one database of a backup; see the module comment for the order of work. Throws
  * (leaving the target as it was) WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT,
@@ -282,218 +399,105 @@ async function createNewTarget(server: DatabaseTarget['server'], password: strin
  * CANCELLED (rolled back; a database it created is dropped).
  */
 export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
-  const { target } = spec;
+  assertDatabaseName(spec.target.database);
+  ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
+  return spec.target.mode === 'existing' ? restoreOverExisting(spec, ctx) : restoreIntoNew(spec, ctx);
+}
+
+/**
+ * Into a new database, reading the file once: the database is created while the key is derived
+ * (deliberately slow: ~0.1 s, 0.3 s for format 1), then fed the dump, which is checked on the
+ * way. A wrong passphrase, a bad file, a failure or a cancel drops the new database again.
+ */
+async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
+  const { target, password } = spec;
   const { signal } = ctx;
   const env = spec.env ?? process.env;
-  assertDatabaseName(target.database);
-  const existing = target.mode === 'existing';
-  if (existing && !spec.safety) throw new AppError('INTERNAL', { detail: 'restoring over a database needs a safety backup destination' });
-  const server = target.server;
-  const password = spec.password;
-
-  ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
-  // A new database is created while the key is derived (deliberately slow: ~0.1 s, 0.3 s for format 1); a
-  // wrong passphrase or a file that does not open drops it again at once.
   const [opened, made] = await Promise.allSettled([
     BackupReader.open(spec.filePath, spec.passphrase),
-    existing ? Promise.resolve() : createNewTarget(server, password, target.database, signal),
+    createNewTarget(target.server, password, target.database, signal),
   ]);
   if (opened.status === 'rejected' || made.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
-    if (!existing && made.status === 'fulfilled') await dropDatabaseQuietly(server, password, target.database);
+    if (made.status === 'fulfilled') await dropDatabaseQuietly(target.server, password, target.database);
     throw signal.aborted ? cancelledError(signal) : opened.status === 'rejected' ? opened.reason : (made as PromiseRejectedResult).reason;
   }
   const reader = opened.value;
-  let client: pg.Client | null = null;
-  let listDir: string | null = null;
-  const created = !existing;
   try {
-    const manifest = await reader.readManifest();
-    if (manifest.backupId !== reader.container.header.backupId) {
-      throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
-    }
-    const source: ManifestDatabaseSource = pickDatabaseSource(manifest, target.sourceId);
-    const selected = target.tables && target.tables.length > 0 ? target.tables : null;
-    if (selected) assertTablesInSource(source, selected);
-    const entry = manifest.entries.find((e) => e.name === source.entry);
-    if (!entry) throw new AppError('FILE_CORRUPT', { detail: `the manifest lists no entry for the dump of ${source.label}` });
-    const pgRestorePath = await findPgTool('pg_restore', env, { fallbackDirs: spec.pgToolDirs });
-
-    // 1. over an existing database: the whole file and the dump are checked before anything else
-    let toc: TocEntry[] | null = null;
-    if (existing) {
-      let scanned = 0;
-      await reader.container.scan({
-        signal,
-        onChunk: (n) => {
-          scanned += n;
-          ctx.progress({ percent: Math.round(((15 * scanned) / Math.max(1, reader.container.size)) * 10) / 10 });
-        },
-      });
-      toc = await authenticateDump(reader, entry, source.label, pgRestorePath, env, ctx, (f) => Math.round((15 + f * 15) * 10) / 10);
-    } else if (selected) {
-      toc = await readToc(reader, entry, source.label, pgRestorePath, env, signal);
-    }
-
-    // 2. the target (a new database was created above)
-    let missingSchemas = selected ? [...new Set(selected.map((t) => t.schema))] : [];
-    if (existing) {
-      client = await connectDatabase(targetSource(server, target.database), password, { signal });
-      if (missingSchemas.length) {
-        const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [missingSchemas]);
-        missingSchemas = missingSchemas.filter((s) => !rows.some((r) => r.nspname === s));
-      }
-      await client.end().catch(() => undefined);
-      client = null;
-    }
+    const dump = await locateDump(reader, spec, env);
+    const toc = dump.selected ? await readToc(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, signal) : null;
     if (signal.aborted) throw signal.reason;
-
-    const chosen = selected && toc ? selectTocEntries(toc, selected, { createSchemas: missingSchemas }) : null;
-
-    // 3. safety backup of the database about to be restored over
-    let safety: SafetyBackupInfo | null = null;
-    if (existing && spec.safety) {
-      safety = await takeSafetyBackup(spec, ctx);
-      await spec.safety.onWritten?.(safety);
-    }
-
+    // every schema of the selection is new here
+    const chosen = dump.selected && toc ? selectTocEntries(toc, dump.selected, { createSchemas: [...new Set(dump.selected.map((t) => t.schema))] }) : null;
+    const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: false, verify: true, from: 2, chosen, env });
     if (signal.aborted) throw signal.reason;
-
-    // 4. pg_restore in one transaction, fed from the file (and, into a new database, checked on the way)
-    let listFile: string | undefined;
-    if (chosen) {
-      listDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'lifeboat-restore-'));
-      listFile = path.join(listDir, 'toc.list');
-      await fs.promises.writeFile(listFile, `${chosen.map((e) => e.line).join('\n')}\n`, { mode: 0o600 });
-    }
-    const restoreFrom = existing ? 50 : 2;
-    ctx.progress({ phase: 'restore', percent: restoreFrom, bytesDone: 0, bytesTotal: entry.size, currentItem: `${source.label} → ${target.database}` });
-    const stop = new AbortController();
-    const onAbort = () => stop.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    let fed: number;
-    let stderrTail: string;
-    try {
-      const restore = spawnPgRestore(
-        buildPgRestoreInvocation({
-          pgRestorePath,
-          target: targetSource(server, target.database),
-          password,
-          clean: existing,
-          keepOwnership: spec.keepOwnership,
-          listFile,
-          env,
-        }),
-        { signal: stop.signal, password, target: targetSource(server, target.database) },
-      );
-      ({ fed, stderrTail } = await feedDump(reader, entry, source.label, restore, stop, {
-        verify: !existing,
-        signal,
-        onBytes: (n) => ctx.progress({ bytesDone: n, percent: restoreFrom + Math.round(((97 - restoreFrom) * n) / Math.max(1, entry.size) * 10) / 10 }),
-      }));
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-    if (signal.aborted) throw signal.reason;
-
-    // 5. row counts against the manifest (unless turned off: pg_restore's one transaction succeeded with the checked dump)
-    const restoredTables = selected ?? source.tables.map((t) => ({ schema: t.schema, name: t.name }));
-    const rowsChecked = target.checkRows !== false;
-    let counts: (number | null)[] = [];
-    if (rowsChecked) {
-      ctx.progress({ percent: 98, currentItem: 'counting rows' });
-      client = await connectDatabase(targetSource(server, target.database), password, { signal });
-      counts = await countRows(client, restoredTables);
-    }
-    const tables: RestoredTable[] = restoredTables.map((t, i) => ({
-      schema: t.schema,
-      name: t.name,
-      expected: source.tables.find((m) => m.schema === t.schema && m.name === t.name)?.rows ?? 0,
-      actual: counts[i] ?? null,
-    }));
-    const mismatches = tables
-      .filter((t) => rowsChecked && t.actual !== t.expected)
-      .map((t) => `${t.schema}.${t.name}: ${t.actual === null ? 'missing' : `${t.actual} rows`}, the backup holds ${t.expected}`);
-    ctx.progress({ percent: 100 });
-    const { result: _result, ...safetyInfo } = safety ?? { result: null };
-    return {
-      sourceId: source.id,
-      label: source.label,
-      targetDatabase: target.database,
-      mode: target.mode,
-      tables,
-      rowsChecked,
-      mismatches,
-      safetyBackup: safety ? (safetyInfo as Omit<SafetyBackupInfo, 'result'>) : null,
-      bytesFed: fed,
-      stderrTail: stderrTail.trim() || null,
-    };
+    return await checkRestored(spec, dump, ctx, { fed, stderrTail, safety: null });
   } catch (caught) {
-    const error = signal.aborted ? cancelledError(signal) : caught;
-    if (created) {
-      await client?.end().catch(() => undefined);
-      client = null;
-      // a half-made database is worse than none: drop it (with a connection of its own, the job's signal may be aborted)
-      await dropDatabaseQuietly(server, spec.password, target.database);
-    }
-    throw error;
+    // a half-made database is worse than none: drop it (with a connection of its own, the job's signal may be aborted)
+    await dropDatabaseQuietly(target.server, password, target.database);
+    throw signal.aborted ? cancelledError(signal) : caught;
   } finally {
-    await client?.end().catch(() => undefined);
     await reader.close().catch(() => undefined);
-    if (listDir) await fs.promises.rm(listDir, { recursive: true, force: true });
   }
 }
 
-/** Backs up the target database with the ordinary backup engine; throws if that fails. */
-async function takeSafetyBackup(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<SafetyBackupInfo> {
-  const safety = spec.safety!;
-  const { target } = spec;
-  const backupId = crypto.randomUUID();
-  const startedAt = new Date();
-  ctx.progress({ phase: 'dump', percent: 30, currentItem: `safety backup of ${target.database}` });
-  const result = await runBackup(
-    {
-      backupId,
-      plan: null,
-      type: 'full',
-      base: null,
-      destination: safety.destination,
-      fileStem: `safety-${target.database.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60)}-${fileStamp(startedAt)}-${backupId.slice(0, 8)}`,
-      compressionLevel: 1,
-      passphrase: safety.passphrase,
-      databases: [{ source: { ...targetSource(target.server, target.database), id: 'safety' }, password: spec.password }],
-      folders: [],
-      appVersion: safety.appVersion,
-      retries: { count: 0, backoffSeconds: 1 },
-      env: spec.env,
-      pgToolDirs: spec.pgToolDirs,
-      containerOptions: safety.containerOptions,
-    },
-    {
-      jobId: backupId,
-      signal: ctx.signal,
-      // the backup's own 0-100 maps onto 30-50 of the restore
-      progress: (update) => {
-        const { percent, ...rest } = update;
-        ctx.progress({ ...rest, phase: 'dump', ...(percent === undefined ? {} : { percent: 30 + percent / 5 }) });
-      },
-      setTempPath: (p) => ctx.setTempPath(p),
-    },
-  );
-  if (result.status !== 'success' || !result.filePath || !result.checksum) {
-    const code = isErrorCode(result.errorCode) ? result.errorCode : 'PG_DUMP_FAILED';
-    throw new AppError(code, {
-      detail: `the safety backup of "${target.database}" failed, so nothing was changed: ${result.displayMessage ?? result.errorCode ?? 'unknown error'}`,
-    });
+/**
+ * Over an existing database: the whole file and the dump are authenticated before anything else
+ * (0-30 %), then the safety backup is taken (30-50 %), then pg_restore --clean runs in one
+ * transaction (50-97 %). A failure before the restore leaves the target untouched; a failed
+ * restore rolls back.
+ */
+async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
+  const { target, password } = spec;
+  const { signal } = ctx;
+  const env = spec.env ?? process.env;
+  if (!spec.safety) throw new AppError('INTERNAL', { detail: 'restoring over a database needs a safety backup destination' });
+  const reader = await BackupReader.open(spec.filePath, spec.passphrase).catch((error: unknown) => {
+    throw signal.aborted ? cancelledError(signal) : error;
+  });
+  try {
+    const dump = await locateDump(reader, spec, env);
+    await reader.container.scan({ signal, onChunk: scanProgress(reader, sliceProgress(ctx, 0, 15)) });
+    const toc = await authenticateDump(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, ctx, (f) => Math.round((15 + f * 15) * 10) / 10);
+    // also proves the target exists before a safety backup of it is attempted
+    const missingSchemas = await schemasMissingOn(spec, dump.selected ?? [], signal);
+    if (signal.aborted) throw signal.reason;
+    const chosen = dump.selected ? selectTocEntries(toc, dump.selected, { createSchemas: missingSchemas }) : null;
+
+    ctx.progress({ phase: 'dump', percent: 30, currentItem: `safety backup of ${target.database}` });
+    const safety = await spec.safety(
+      { server: target.server, database: target.database, password, env: spec.env, pgToolDirs: spec.pgToolDirs },
+      sliceProgress(ctx, 30, 50, { phase: 'dump' }),
+    );
+    if (signal.aborted) throw signal.reason;
+
+    const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: true, verify: false, from: 50, chosen, env });
+    if (signal.aborted) throw signal.reason;
+    return await checkRestored(spec, dump, ctx, { fed, stderrTail, safety });
+  } catch (caught) {
+    throw signal.aborted ? cancelledError(signal) : caught;
+  } finally {
+    await reader.close().catch(() => undefined);
   }
-  return {
-    backupId,
-    filePath: result.filePath,
-    sizeBytes: result.sizeBytes ?? 0,
-    sha256: result.checksum,
-    database: target.database,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    result,
+}
+
+/** Progress of a whole-file scan as 0-100 of `ctx`. */
+function scanProgress(reader: BackupReader, ctx: Pick<RestoreContext, 'progress'>): (bytes: number) => void {
+  let scanned = 0;
+  return (n) => {
+    scanned += n;
+    ctx.progress({ percent: (100 * scanned) / Math.max(1, reader.container.size) });
   };
+}
+
+/** The schemas of a table selection that the existing target lacks (pg_restore must create them). */
+async function schemasMissingOn(spec: DatabaseRestoreSpec, selected: TableRef[], signal: AbortSignal): Promise<string[]> {
+  const schemas = [...new Set(selected.map((t) => t.schema))];
+  const client = await connectDatabase(targetSource(spec.target.server, spec.target.database), spec.password, { signal });
+  try {
+    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [schemas]);
+    return schemas.filter((s) => !rows.some((r) => r.nspname === s));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

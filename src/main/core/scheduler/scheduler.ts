@@ -53,7 +53,7 @@ export const nodeScheduleTimer: SlotTimer = {
   },
 };
 
-/** What the scheduler needs from the core; LifeboatCore provides all but `state` and `timer`. */
+/** What the scheduler needs: a few repositories, the runner's busy check, the pause switch and how to start a plan's backup. */
 export interface SchedulerDeps {
   plans: Pick<PlansRepo, 'list' | 'get'>;
   runner: Pick<JobRunner, 'isPlanActive'>;

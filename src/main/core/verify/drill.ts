@@ -9,10 +9,10 @@ import crypto from 'node:crypto';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { ServerTarget } from '../../../shared/restore';
-import type { LifeboatCore } from '../lifeboat';
 import { readManifest } from '../archive/reader';
 import { restoreDatabase, type RestoreContext, type RestoredTable } from '../restore/restore-database';
 import { cancelledError } from '../restore/cancel';
+import { sliceProgress } from '../jobs/slice-progress';
 import { dropDatabaseQuietly } from '../restore/target-db';
 
 /** A server to drill on, with its password (null: none, or ~/.pgpass). */
@@ -106,13 +106,7 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
           env: spec.env,
           pgToolDirs: spec.pgToolDirs,
         },
-        {
-          ...ctx,
-          progress: (update) => {
-            const { percent, ...rest } = update;
-            ctx.progress({ ...rest, ...(percent === undefined ? {} : { percent: Math.round((index * share + (percent * share) / 100) * 10) / 10 }) });
-          },
-        },
+        sliceProgress(ctx, index * share, (index + 1) * share),
       );
       result.tables = restored.tables;
       if (restored.mismatches.length) {
@@ -137,23 +131,4 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
   }
   const passed = results.every((r) => r.status === 'passed');
   return { status: passed ? 'passed' : 'failed', reasons, checks, databases: results, errorCode: passed ? null : errorCode };
-}
-
-/**
- * Records a drill in the catalog (a verification with drill set): a passed one is what "proven
- * restorable" shows for the backup.
- */
-export function recordDrill(
-  core: Pick<LifeboatCore, 'verifications' | 'clock'>,
-  report: DrillReport,
-  at: { jobId: string; backupJobId: string | null; filePath: string },
-): void {
-  core.verifications.record({
-    id: crypto.randomUUID(),
-    ...at,
-    status: report.status,
-    drill: true,
-    reasons: report.status === 'passed' ? report.checks : report.reasons,
-    createdAt: core.clock.now().toISOString(),
-  });
 }

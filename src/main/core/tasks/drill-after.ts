@@ -1,9 +1,11 @@
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { Plan } from '../../../shared/plan';
+import type { CoreContext } from '../context';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
-import type { LifeboatCore } from '../lifeboat';
+import { sliceProgress } from '../jobs/slice-progress';
 import { secretKeys } from '../paths';
-import { recordDrill, runDrill, type DrillServerTarget } from '../verify/drill';
+import { runDrill, type DrillServerTarget } from '../verify/drill';
+import { recordDrill } from './record-verification';
 
 /**
  * Where a plan drills each database: its drill server (with the password the keychain keeps for
@@ -11,12 +13,12 @@ import { recordDrill, runDrill, type DrillServerTarget } from '../verify/drill';
  * database itself for CREATE/DROP DATABASE (the plan's user can reach it; `postgres` it may not).
  */
 export async function planDrillServers(
-  core: Pick<LifeboatCore, 'secrets'>,
+  ctx: Pick<CoreContext, 'secrets'>,
   plan: Plan,
 ): Promise<(source: ManifestDatabaseSource) => DrillServerTarget> {
   const drill = plan.options.drillServer;
   if (drill) {
-    const password = drill.hasPassword ? await core.secrets.get(secretKeys.drillPassword(plan.id)) : null;
+    const password = drill.hasPassword ? await ctx.secrets.get(secretKeys.drillPassword(plan.id)) : null;
     const server = { host: drill.host, port: drill.port, user: drill.user, sslMode: drill.sslMode };
     return () => ({ server, password });
   }
@@ -24,7 +26,7 @@ export async function planDrillServers(
   for (const db of plan.databases) {
     own.set(db.id, {
       server: { host: db.host, port: db.port, user: db.user, sslMode: db.sslMode, maintenanceDatabase: db.database },
-      password: db.hasPassword ? await core.secrets.get(secretKeys.dbPassword(plan.id, db.id)) : null,
+      password: db.hasPassword ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, db.id)) : null,
     });
   }
   // a source the plan no longer has (edited since): the server and user the manifest names
@@ -44,9 +46,9 @@ export async function planDrillServers(
  * as it is.
  */
 export async function drillAfterBackup(
-  core: Pick<LifeboatCore, 'verifications' | 'clock' | 'secrets'>,
+  ctx: Pick<CoreContext, 'verifications' | 'clock' | 'secrets'>,
   plan: Plan,
-  ctx: JobContext,
+  job: JobContext,
   outcome: JobOutcome,
   passphrase: string | null,
   env?: NodeJS.ProcessEnv,
@@ -55,19 +57,12 @@ export async function drillAfterBackup(
 ): Promise<JobOutcome> {
   if (outcome.status === 'failed' || !outcome.filePath) return outcome;
   if (!outcome.sources?.some((s) => s.kind === 'database' && s.status === 'success')) return outcome;
-  ctx.progress({ phase: 'drill', percent: from, currentItem: 'restore drill' });
+  job.progress({ phase: 'drill', percent: from, currentItem: 'restore drill' });
   const report = await runDrill(
-    { filePath: outcome.filePath, passphrase, serverFor: await planDrillServers(core, plan), onlyBackedUp: true, env },
-    {
-      ...ctx,
-      // the drill's own 0-100 maps onto [from, to] of the run
-      progress: (update) => {
-        const { percent, phase: _phase, ...rest } = update;
-        ctx.progress({ ...rest, phase: 'drill', ...(percent === undefined ? {} : { percent: from + ((to - from) * percent) / 100 }) });
-      },
-    },
+    { filePath: outcome.filePath, passphrase, serverFor: await planDrillServers(ctx, plan), onlyBackedUp: true, env },
+    sliceProgress(job, from, to, { phase: 'drill' }),
   );
-  recordDrill(core, report, { jobId: ctx.jobId, backupJobId: ctx.jobId, filePath: outcome.filePath });
+  recordDrill(ctx, report, { jobId: job.jobId, backupJobId: job.jobId, filePath: outcome.filePath });
   if (report.status === 'failed') {
     return {
       ...outcome,

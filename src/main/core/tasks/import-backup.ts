@@ -9,19 +9,21 @@ import { AppError, toTransferable } from '../../../shared/errors';
 import type { JobSourceResult } from '../../../shared/job';
 import type { ImportResult, RebuildCatalogResult } from '../../../shared/restore';
 import { BackupReader } from '../archive/reader';
-import { ImportedBackupsRepo } from '../catalog/restores-repo';
-import type { LifeboatCore } from '../lifeboat';
-import { readHeaderInfo } from './backup-index';
+import type { CoreContext } from '../context';
+import { readHeaderInfo } from '../restore/backup-index';
+
+/** What importing uses of the ctx. */
+export type ImportContext = Pick<CoreContext, 'jobs' | 'plans' | 'importedBackups' | 'clock' | 'events'>;
 
 /**
  * Imports one .lifeboat file as a finished backup job (kind backup, trigger manual,
  * imported_at set), unless its backup id is already in the catalog. Throws what opening and
  * authenticating the file throws (WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT...).
  */
-export async function importBackupFile(core: LifeboatCore, filePath: string, passphrase: string | null): Promise<ImportResult> {
+export async function importBackupFile(ctx: ImportContext, filePath: string, passphrase: string | null): Promise<ImportResult> {
   const absolute = path.resolve(filePath);
   const header = await readHeaderInfo(absolute);
-  if (core.jobs.get(header.backupId)) {
+  if (ctx.jobs.get(header.backupId)) {
     return { filePath: absolute, backupId: header.backupId, imported: false, reason: 'This backup is already in the catalog.', jobId: header.backupId };
   }
   const reader = await BackupReader.open(absolute, passphrase);
@@ -50,8 +52,8 @@ export async function importBackupFile(core: LifeboatCore, filePath: string, pas
   });
   const failed = manifest.sources.filter((s) => s.status === 'failed').length;
   // keep the plan link only when that plan is in this catalog (after a catalog rebuild it is)
-  const plan = manifest.plan && core.plans.get(manifest.plan.id) ? manifest.plan : null;
-  const inserted = new ImportedBackupsRepo(core.catalog).insert({
+  const plan = manifest.plan && ctx.plans.get(manifest.plan.id) ? manifest.plan : null;
+  const inserted = ctx.importedBackups.insert({
     id: manifest.backupId,
     planId: plan?.id ?? null,
     planName: manifest.plan?.name ?? 'imported backup',
@@ -66,14 +68,14 @@ export async function importBackupFile(core: LifeboatCore, filePath: string, pas
     backupType: manifest.type,
     baseJobId: manifest.baseBackupId,
     displayMessage: `Imported from ${absolute}${failed ? `; ${failed} of ${manifest.sources.length} sources had failed when it was made` : ''}.`,
-    importedAt: core.clock.now().toISOString(),
+    importedAt: ctx.clock.now().toISOString(),
     sources,
   });
   if (!inserted) {
     return { filePath: absolute, backupId: header.backupId, imported: false, reason: 'This backup is already in the catalog.', jobId: header.backupId };
   }
-  const job = core.jobs.get(manifest.backupId);
-  if (job) core.events.emit('jobs/updated', job);
+  const job = ctx.jobs.get(manifest.backupId);
+  if (job) ctx.events.emit('jobs/updated', job);
   return { filePath: absolute, backupId: manifest.backupId, imported: true, reason: null, jobId: manifest.backupId };
 }
 
@@ -81,7 +83,7 @@ export async function importBackupFile(core: LifeboatCore, filePath: string, pas
  * Imports every .lifeboat file in `folder` (not below it). A file that cannot be read (damaged,
  * another passphrase, not a backup) is reported in `failed` and the rest go on.
  */
-export async function rebuildCatalogFromFolder(core: LifeboatCore, folder: string, passphrase: string | null): Promise<RebuildCatalogResult> {
+export async function rebuildCatalogFromFolder(ctx: ImportContext, folder: string, passphrase: string | null): Promise<RebuildCatalogResult> {
   const dir = path.resolve(folder);
   let names: string[];
   try {
@@ -93,7 +95,7 @@ export async function rebuildCatalogFromFolder(core: LifeboatCore, folder: strin
   for (const name of names.filter((n) => n.endsWith('.lifeboat')).sort()) {
     const file = path.join(dir, name);
     try {
-      const imported = await importBackupFile(core, file, passphrase);
+      const imported = await importBackupFile(ctx, file, passphrase);
       (imported.imported ? result.imported : result.alreadyKnown).push(imported);
     } catch (error) {
       const t = toTransferable(error);

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import type { CoreContext } from '../context';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
-import type { LifeboatCore } from '../lifeboat';
+import { sliceProgress } from '../jobs/slice-progress';
 import { verifyBackupFile } from '../verify/verify-backup';
+import { recordVerification } from './record-verification';
 
 /**
  * "Verify after backup": verifies the file a run just wrote, records the result in the catalog
@@ -10,8 +11,8 @@ import { verifyBackupFile } from '../verify/verify-backup';
  * whether the backup passed cleanly (retention's "newest verified" floor needs that).
  */
 export async function verifyAfterBackup(
-  core: Pick<LifeboatCore, 'verifications' | 'clock'>,
-  ctx: JobContext,
+  ctx: Pick<CoreContext, 'verifications' | 'clock'>,
+  job: JobContext,
   outcome: JobOutcome,
   passphrase: string | null,
   env?: NodeJS.ProcessEnv,
@@ -19,23 +20,15 @@ export async function verifyAfterBackup(
   [from, to]: readonly [number, number] = [93, 99],
 ): Promise<{ outcome: JobOutcome; passed: boolean }> {
   if (outcome.status === 'failed' || !outcome.filePath) return { outcome, passed: false };
-  ctx.progress({ phase: 'verify', percent: from, currentItem: outcome.filePath });
+  const share = sliceProgress(job, from, to);
+  job.progress({ phase: 'verify', percent: from, currentItem: outcome.filePath });
   const report = await verifyBackupFile(outcome.filePath, passphrase, {
     expectedSha256: outcome.checksum,
-    signal: ctx.signal,
+    signal: job.signal,
     env,
-    onProgress: (done, total) => ctx.progress({ percent: from + Math.min(to - from, ((to - from) * done) / total) }),
+    onProgress: (done, total) => share.progress({ percent: (100 * done) / Math.max(1, total) }),
   });
-  core.verifications.record({
-    id: randomUUID(),
-    jobId: ctx.jobId,
-    backupJobId: ctx.jobId,
-    filePath: outcome.filePath,
-    status: report.status,
-    drill: false,
-    reasons: report.reasons,
-    createdAt: core.clock.now().toISOString(),
-  });
+  recordVerification(ctx, { jobId: job.jobId, backupJobId: job.jobId, filePath: outcome.filePath }, { status: report.status, drill: false, reasons: report.reasons });
   if (report.status === 'failed') {
     return {
       outcome: {

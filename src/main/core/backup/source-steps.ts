@@ -1,0 +1,199 @@
+/**
+ * The streaming pass of a backup run, one source at a time: a database's pg_dump output, taken
+ * in the snapshot its row counts were read in, and a folder's files (unchanged ones of an
+ * incremental left in its base), each written as zip entries into the open archive. A failure of
+ * one source is recorded on it and the run goes on; a failure of the destination ends the run.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type pg from 'pg';
+import { AppError } from '../../../shared/errors';
+import type { ArchiveWriter, AddedEntry } from '../archive/writer';
+import { walkFolder } from '../folders/walk';
+import { connectDatabase } from '../postgres/connection';
+import { spawnPgDump } from '../postgres/dump';
+import { openSnapshot, type DbSnapshot } from '../postgres/snapshot';
+import { safeName } from './file-names';
+import type { ProgressMeter } from './progress';
+import type { ReadyDatabase, ReadyFolder } from './run-preflight';
+import type { BackupSpec, DatabaseInput, RunJob, RunRecord } from './run-state';
+
+/** What every step of the streaming pass writes into and reports to. */
+export interface PassContext {
+  spec: BackupSpec;
+  job: RunJob;
+  env: NodeJS.ProcessEnv;
+  writer: ArchiveWriter;
+  meter: ProgressMeter;
+  record: RunRecord;
+}
+
+/** A failure of the destination ends the whole run; a failure of one source does not. */
+function isRunFatal(error: unknown): boolean {
+  return error instanceof AppError && (error.code === 'DEST_NO_SPACE' || error.code === 'DEST_NOT_WRITABLE');
+}
+
+/** SHA-256 of a file, read as a stream. */
+export async function hashFile(filePath: string, signal?: AbortSignal): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(filePath, { signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Cancels what `client`'s server process is doing (a query waiting on a lock would otherwise
+ * keep running after our side hangs up), from a second short-lived connection as the same user.
+ */
+async function cancelBackend(input: DatabaseInput, client: pg.Client): Promise<void> {
+  const pid = (client as unknown as { processID?: number }).processID;
+  if (!pid) return;
+  try {
+    const other = await connectDatabase(input.source, input.password, { connectTimeoutMs: 5000 });
+    try {
+      await other.query('SELECT pg_cancel_backend($1)', [pid]);
+    } finally {
+      await other.end().catch(() => undefined);
+    }
+  } catch {
+    // best effort: the server ends the session once the wait is over and it sees we are gone
+  }
+}
+
+/** Opens the database's snapshot (row counts inside it); a cancel stops a count waiting on a lock. */
+async function openCancellableSnapshot(db: ReadyDatabase, signal: AbortSignal): Promise<DbSnapshot> {
+  const client = await connectDatabase(db.input.source, db.input.password, { signal });
+  const closeOnAbort = () => void cancelBackend(db.input, client).finally(() => client.end().catch(() => undefined));
+  signal.addEventListener('abort', closeOnAbort, { once: true });
+  let snapshot;
+  try {
+    snapshot = await openSnapshot(client);
+  } finally {
+    signal.removeEventListener('abort', closeOnAbort);
+  }
+  if (signal.aborted) {
+    await snapshot.release();
+    throw signal.reason;
+  }
+  return snapshot;
+}
+
+/** Streams pg_dump (in the snapshot) into a stored zip entry; returns the entry and pg_dump's stderr. */
+async function dumpIntoArchive(pass: PassContext, db: ReadyDatabase, snapshotId: string, name: string): Promise<{ added: AddedEntry; stderrTail: string }> {
+  const { signal } = pass.job;
+  // pg_dump stops when the job is cancelled, and also when the archive fails under it (disk
+  // full): nobody reads its output then, and it would block on the pipe for ever
+  const stopDump = new AbortController();
+  const onAbort = () => stopDump.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const dump = spawnPgDump({
+    pgDumpPath: db.preflight.pgDumpPath,
+    source: db.input.source,
+    password: db.input.password,
+    snapshotId,
+    compressionLevel: pass.spec.compressionLevel,
+    signal: stopDump.signal,
+    env: pass.env,
+  });
+  try {
+    const added = await pass.writer.addStream(name, dump.stdout, { store: true, onBytes: (n) => pass.meter.bytes(n) });
+    const { stderrTail } = await dump.done;
+    return { added, stderrTail };
+  } catch (error) {
+    stopDump.abort();
+    await dump.done.catch(() => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Backs up one database: snapshot, row counts, pg_dump into the archive. */
+export async function backupDatabase(pass: PassContext, db: ReadyDatabase): Promise<void> {
+  const { signal } = pass.job;
+  const { manifest, input } = db;
+  pass.meter.phase('dump', manifest.label);
+  try {
+    const snapshot = await openCancellableSnapshot(db, signal);
+    try {
+      manifest.tables = snapshot.tables;
+      pass.meter.addTotals(snapshot.tables.reduce((sum, t) => sum + t.bytes, 0), 0);
+      const name = `databases/${safeName(input.source.id)}-${safeName(input.source.database)}.dump`;
+      const { added, stderrTail } = await dumpIntoArchive(pass, db, snapshot.snapshotId, name);
+      if (stderrTail.trim()) pass.record.stderrTails.push(`${manifest.label}: ${stderrTail.trim()}`);
+      manifest.entry = name;
+      pass.record.entries.push({ name, kind: 'database-dump', sourceId: input.source.id, size: added.size, sha256: added.sha256 });
+      pass.record.results.push({
+        kind: 'database',
+        label: manifest.label,
+        status: 'success',
+        bytes: added.size,
+        files: 1,
+        errorCode: null,
+        message: `${snapshot.tables.length} tables, ${snapshot.tables.reduce((s, t) => s + t.rows, 0)} rows`,
+      });
+    } finally {
+      await snapshot.release();
+    }
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (isRunFatal(error)) throw error;
+    pass.record.fail(manifest, error);
+    if (error instanceof AppError && error.detail) pass.record.stderrTails.push(`${manifest.label}: ${error.detail}`);
+  }
+}
+
+/** Backs up one folder: every file walked, unless an incremental's base already holds it unchanged. */
+export async function backupFolder(pass: PassContext, folder: ReadyFolder): Promise<void> {
+  const { signal } = pass.job;
+  const { source, manifest } = folder;
+  pass.meter.phase('files', manifest.root);
+  const baseIndex = pass.spec.base?.index.get(source.id) ?? null;
+  const skipped: string[] = [];
+  try {
+    for await (const file of walkFolder(manifest.root, source.excludes, { signal, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
+      pass.meter.item(file.relPath);
+      const known = baseIndex?.get(file.relPath);
+      if (known && known.size === file.size) {
+        // same size: unchanged if the mtime matches, or else if the content hash does
+        if (known.mtimeMs === file.mtimeMs || (await hashFile(file.absPath, signal)) === known.sha256) {
+          manifest.unchanged.push({ ...known, mtimeMs: file.mtimeMs, mode: file.mode });
+          pass.meter.file(file.size);
+          continue;
+        }
+      }
+      const name = `${manifest.entryPrefix}${file.relPath}`;
+      let handle: fs.promises.FileHandle;
+      try {
+        handle = await fs.promises.open(file.absPath, 'r');
+      } catch (error) {
+        // vanished or unreadable since the walk: skip it, say so, keep going
+        skipped.push(`${file.relPath}: ${(error as Error).message}`);
+        continue;
+      }
+      const added = await pass.writer.addStream(name, handle.createReadStream(), {
+        mode: file.mode,
+        date: new Date(file.mtimeMs),
+        onBytes: (n) => pass.meter.bytes(n),
+      });
+      pass.record.entries.push({ name, kind: 'file', sourceId: source.id, size: added.size, sha256: added.sha256, mode: file.mode, mtimeMs: file.mtimeMs });
+      manifest.files++;
+      manifest.bytes += added.size;
+      pass.meter.file(0);
+    }
+    pass.record.results.push({
+      kind: 'folder',
+      label: manifest.label,
+      status: 'success',
+      bytes: manifest.bytes,
+      files: manifest.files,
+      errorCode: null,
+      message:
+        (manifest.unchanged.length ? `${manifest.unchanged.length} unchanged files kept in the base backup. ` : '') +
+          (skipped.length ? `${skipped.length} skipped (${skipped.slice(0, 3).join('; ')})` : '') || null,
+    });
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    if (isRunFatal(error)) throw error;
+    pass.record.fail(manifest, error);
+  }
+}

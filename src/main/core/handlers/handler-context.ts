@@ -1,0 +1,24 @@
+/**
+ * What the handler map works with: the core context plus the services built on it. Each handler
+ * factory takes `Pick<HandlerContext, ...>` of what its channels use.
+ */
+import type { CoreContext } from '../context';
+import type { ChannelAdmin } from '../notify/channel-admin';
+import type { NotificationService } from '../notify/notification-service';
+import type { DesktopIntegration } from '../ports';
+import type { PauseSwitch } from '../scheduler/pause-switch';
+import type { Scheduler } from '../scheduler/scheduler';
+
+export interface HandlerContext extends CoreContext {
+  /** arms scheduled plans; idle until the shell calls start() (the CLI never does) */
+  readonly scheduler: Scheduler;
+  /** desktop notifications, notification channels and alerts; subscribed to job updates */
+  readonly notifications: NotificationService;
+  /** creating, editing, deleting and testing notification channels */
+  readonly channelAdmin: ChannelAdmin;
+  readonly pause: PauseSwitch;
+  /** the OS login item, when running as the desktop app */
+  readonly desktop?: DesktopIntegration;
+  /** takes (once) the .lifeboat file the app was asked to open before its window listened */
+  readonly pendingOpenFile?: () => string | null;
+}

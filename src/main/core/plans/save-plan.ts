@@ -1,0 +1,68 @@
+/**
+ * Saving and deleting a plan with its secrets. The rules: a database password, the passphrase
+ * and a drill server's password go to the keychain, never into the plan; '' removes a stored
+ * one; the drill server's password is kept only while the plan drills on a server of its own; an
+ * encrypted plan cannot be saved without a passphrase; a bad time zone or cron expression is
+ * refused here, not discovered at 02:00. Each change is audited and announced.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../../shared/errors';
+import type { ValidRequest } from '../../../shared/ipc-contract';
+import type { Plan } from '../../../shared/plan';
+import type { CoreContext } from '../context';
+import { secretKeys } from '../paths';
+import { validateSchedule } from '../scheduler/next-run';
+
+type SaveRequest = ValidRequest<'plans/save'>;
+
+export type PlanSaveContext = Pick<CoreContext, 'plans' | 'secrets' | 'clock' | 'audit' | 'events'>;
+
+/** Stores the plan's secrets in the keychain as the request asks. */
+async function storeSecrets(ctx: Pick<CoreContext, 'secrets'>, id: string, { plan, secrets }: SaveRequest): Promise<void> {
+  for (const [sourceId, password] of Object.entries(secrets.dbPasswords)) {
+    const key = secretKeys.dbPassword(id, sourceId);
+    if (password === '') await ctx.secrets.delete(key);
+    else await ctx.secrets.set(key, password);
+  }
+  if (secrets.passphrase) await ctx.secrets.set(secretKeys.passphrase(id), secrets.passphrase);
+  // the drill server's password: kept only while the plan drills on a server of its own
+  const drillKey = secretKeys.drillPassword(id);
+  if (secrets.drillPassword === '' || !plan.options.drillServer) await ctx.secrets.delete(drillKey);
+  else if (secrets.drillPassword) await ctx.secrets.set(drillKey, secrets.drillPassword);
+}
+
+/** Creates (no id) or updates a plan; NOT_FOUND for an unknown id, PASSPHRASE_REQUIRED, VALIDATION. */
+export async function savePlan(ctx: PlanSaveContext, request: SaveRequest, actor: string): Promise<Plan> {
+  const { plan } = request;
+  const id = plan.id ?? randomUUID();
+  const existing = plan.id ? ctx.plans.get(plan.id) : undefined;
+  if (plan.id && !existing) throw new AppError('NOT_FOUND', { detail: `plan ${plan.id}` });
+  validateSchedule(plan.schedule, plan.timezone);
+  await storeSecrets(ctx, id, request);
+  if (plan.options.encrypt && !(await ctx.secrets.get(secretKeys.passphrase(id)))) {
+    throw new AppError('PASSPHRASE_REQUIRED', { detail: 'set a passphrase for this encrypted plan' });
+  }
+  const databases = await Promise.all(
+    plan.databases.map(async (db) => ({ ...db, hasPassword: (await ctx.secrets.get(secretKeys.dbPassword(id, db.id))) !== null })),
+  );
+  const drillKey = secretKeys.drillPassword(id);
+  const drillServer = plan.options.drillServer && { ...plan.options.drillServer, hasPassword: (await ctx.secrets.get(drillKey)) !== null };
+  const saved = ctx.plans.upsert(id, { ...plan, id, databases, options: { ...plan.options, drillServer } }, ctx.clock.now().toISOString());
+  ctx.audit.record(actor, existing ? 'plan.update' : 'plan.create', id, { name: saved.name });
+  ctx.events.emit('plans/changed', { planId: id });
+  return saved;
+}
+
+/** Deletes a plan and every secret it kept; PLAN_BUSY while it runs. Its backups stay. */
+export async function deletePlan(ctx: PlanSaveContext & Pick<CoreContext, 'runner'>, id: string, actor: string): Promise<boolean> {
+  const plan = ctx.plans.get(id);
+  if (!plan) throw new AppError('NOT_FOUND', { detail: `plan ${id}` });
+  if (ctx.runner.isPlanActive(id)) throw new AppError('PLAN_BUSY');
+  for (const db of plan.databases) await ctx.secrets.delete(secretKeys.dbPassword(id, db.id));
+  await ctx.secrets.delete(secretKeys.passphrase(id));
+  await ctx.secrets.delete(secretKeys.drillPassword(id));
+  const deleted = ctx.plans.delete(id);
+  ctx.audit.record(actor, 'plan.delete', id, { name: plan.name });
+  ctx.events.emit('plans/changed', { planId: id });
+  return deleted;
+}

@@ -1,0 +1,114 @@
+/**
+ * A plan's backup run as a job: its secrets from the keychain, the base of an incremental or
+ * differential, the streaming backup, verify and drill after it (as the plan asks), retention.
+ */
+import fs from 'node:fs';
+import { AppError } from '../../../shared/errors';
+import type { JobSummary, JobTrigger } from '../../../shared/job';
+import type { Plan } from '../../../shared/plan';
+import { readManifest } from '../archive/reader';
+import { baseIndexOf } from '../backup/base-index';
+import { fileStamp, planSlug } from '../backup/file-names';
+import { runBackup } from '../backup/run-backup';
+import type { BaseIndex } from '../backup/run-state';
+import type { CoreContext } from '../context';
+import type { JobContext, JobOutcome } from '../jobs/job-runner';
+import { secretKeys } from '../paths';
+import { applyRetention } from './apply-retention';
+import { drillAfterBackup } from './drill-after';
+import { verifyAfterBackup } from './verify-after';
+
+/** What a plan's run uses of the core. */
+export type PlanBackupContext = Pick<CoreContext, 'jobs' | 'secrets' | 'clock' | 'appVersion' | 'containerOptions' | 'verifications' | 'audit'>;
+
+/**
+ * Finds the backup an incremental (the newest successful one) or differential (the newest
+ * full) builds on, and indexes its folder files. Returns null when there is none usable: the
+ * run is then a full backup, and the manifest says so.
+ */
+async function findBase(ctx: Pick<CoreContext, 'jobs'>, plan: Plan, passphrase: string | null): Promise<{ backupId: string; index: BaseIndex } | null> {
+  if (plan.type === 'full') return null;
+  for (const job of ctx.jobs.backupsOfPlan(plan.id)) {
+    if (job.status !== 'success' || !job.filePath || !fs.existsSync(job.filePath)) continue;
+    let manifest;
+    try {
+      manifest = await readManifest(job.filePath, passphrase);
+    } catch {
+      continue;
+    }
+    if (plan.type === 'differential' && manifest.type !== 'full') continue;
+    return { backupId: manifest.backupId, index: baseIndexOf(manifest) };
+  }
+  return null;
+}
+
+/**
+ * Starts a backup job of the plan and writes its audit line (`plan.run-now` for a manual run,
+ * `plan.run-scheduled` for a scheduled or catch-up one); throws PLAN_BUSY if the plan already
+ * has a job pending or running.
+ */
+export function startPlanBackup(ctx: PlanBackupContext & Pick<CoreContext, 'runner'>, plan: Plan, trigger: JobTrigger, actor: string): JobSummary {
+  const job = ctx.runner.start(
+    { kind: 'backup', planId: plan.id, planName: plan.name, trigger, backupType: plan.type },
+    (jobCtx) => runPlanBackup(ctx, plan, jobCtx),
+  );
+  ctx.audit.record(actor, trigger === 'manual' ? 'plan.run-now' : 'plan.run-scheduled', plan.id, { jobId: job.id, trigger });
+  return job;
+}
+
+/**
+ * Runs one backup of a plan inside a job: reads its secrets from the keychain, finds the base of
+ * an incremental/differential, streams the backup, verifies it and drills it (as the plan asks),
+ * then applies the plan's retention.
+ */
+export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext): Promise<JobOutcome> {
+  const passphrase = plan.options.encrypt ? await ctx.secrets.get(secretKeys.passphrase(plan.id)) : null;
+  if (plan.options.encrypt && !passphrase) {
+    throw new AppError('PASSPHRASE_REQUIRED', { detail: `plan "${plan.name}" has no passphrase in the keychain; set it in the plan` });
+  }
+  const databases = await Promise.all(
+    plan.databases.map(async (source) => ({
+      source,
+      password: source.hasPassword ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, source.id)) : null,
+    })),
+  );
+  const base = await findBase(ctx, plan, passphrase);
+  const backupType = base ? plan.type : 'full';
+  const { manifest: _manifest, ...outcome } = await runBackup(
+    {
+      backupId: job.jobId,
+      plan: { id: plan.id, name: plan.name },
+      type: backupType,
+      base,
+      destination: plan.options.destination,
+      fileStem: `${planSlug(plan.name)}-${fileStamp(ctx.clock.now())}-${backupType}`,
+      compressionLevel: plan.options.compressionLevel,
+      passphrase,
+      databases,
+      folders: plan.folders,
+      appVersion: ctx.appVersion,
+      retries: plan.options.retries,
+      containerOptions: ctx.containerOptions,
+    },
+    job,
+  );
+  let checked: JobOutcome = { ...outcome, backupType, baseJobId: base?.backupId ?? null };
+  if (checked.status === 'failed' || !checked.filePath) return checked;
+
+  let verified = false;
+  // with a drill, verification takes less of the bar: a drill restores the databases, which takes longer
+  const drill = plan.options.drillAfter;
+  if (plan.options.verifyAfter) {
+    const result = await verifyAfterBackup(ctx, job, checked, passphrase, undefined, drill ? [93, 95] : [93, 99]);
+    if (result.outcome.status === 'failed') return result.outcome;
+    checked = result.outcome;
+    verified = result.passed;
+  }
+  if (drill) {
+    checked = await drillAfterBackup(ctx, plan, job, checked, passphrase, undefined, [95, 99]);
+    if (checked.status === 'failed') return checked;
+  }
+  job.progress({ phase: 'retention', percent: 99 });
+  await applyRetention(ctx, plan, { jobId: job.jobId, baseId: base?.backupId ?? null, type: backupType, verified });
+  return checked;
+}

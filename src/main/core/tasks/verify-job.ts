@@ -1,0 +1,68 @@
+/** Verification as a job, one backup or every backup in the catalog; each recorded in `verifications`. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { toTransferable } from '../../../shared/errors';
+import type { JobSummary } from '../../../shared/job';
+import type { CoreContext, JobEnvOptions } from '../context';
+import type { JobOutcome } from '../jobs/job-runner';
+import { verifyBackupFile } from '../verify/verify-backup';
+import { recordVerification } from './record-verification';
+import { resolveBackup, type BackupRef } from './resolve-backup';
+
+/** What a verification job uses of the core. */
+export type VerifyJobContext = Pick<CoreContext, 'jobs' | 'secrets' | 'runner' | 'verifications' | 'clock'>;
+
+/** Starts a verification job of a backup and records its result in `verifications`. */
+export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, options: JobEnvOptions = {}): Promise<JobSummary> {
+  const backup = await resolveBackup(ctx, ref);
+  return ctx.runner.start(
+    { kind: 'verify', planId: null, planName: backup.planName ?? path.basename(backup.filePath), trigger: 'manual' },
+    async (job): Promise<JobOutcome> => {
+      const report = await verifyBackupFile(backup.filePath, backup.passphrase, {
+        expectedSha256: backup.expectedSha256,
+        signal: job.signal,
+        env: options.env,
+        onProgress: (done, total, item) => job.progress({ phase: 'verify', percent: Math.min(100, Math.round((1000 * done) / total) / 10), currentItem: item }),
+      });
+      recordVerification(
+        ctx,
+        { jobId: job.jobId, backupJobId: backup.backupJobId, filePath: backup.filePath },
+        { status: report.status, drill: false, reasons: report.reasons },
+      );
+      return {
+        status: report.status === 'failed' ? 'failed' : 'success',
+        errorCode: report.errorCode,
+        filePath: backup.filePath,
+        checksum: report.fileSha256,
+        displayMessage:
+          report.status === 'passed'
+            ? `Verified: ${report.checks.length} checks passed.`
+            : report.status === 'warnings'
+              ? `Verified with warnings: ${report.reasons[0]}`
+              : `Verification failed: ${report.reasons[0]}`,
+      };
+    },
+  );
+}
+
+/** Starts verification jobs for every backup in the catalog that still has its file. */
+export async function startVerifyAll(
+  ctx: VerifyJobContext,
+  options: JobEnvOptions = {},
+): Promise<{ jobIds: string[]; skipped: { backupJobId: string; reason: string }[] }> {
+  const jobIds: string[] = [];
+  const skipped: { backupJobId: string; reason: string }[] = [];
+  for (const backup of ctx.jobs.all({ kind: 'backup' })) {
+    if (!backup.filePath || !['success', 'partial'].includes(backup.status)) continue;
+    if (!fs.existsSync(backup.filePath)) {
+      skipped.push({ backupJobId: backup.id, reason: `the file is missing: ${backup.filePath}` });
+      continue;
+    }
+    try {
+      jobIds.push((await startVerifyJob(ctx, { backupJobId: backup.id }, options)).id);
+    } catch (error) {
+      skipped.push({ backupJobId: backup.id, reason: toTransferable(error).message });
+    }
+  }
+  return { jobIds, skipped };
+}

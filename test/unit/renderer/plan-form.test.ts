@@ -164,6 +164,9 @@ describe('validateDraft: valid drafts', () => {
   it('a preset as offered asks for its sources: any source, or the name of its database', () => {
     const [dailyFull, , databaseDaily] = planPresets('Europe/Berlin');
     expect(errorsOf(draftFromPreset(dailyFull, '/backups')).databases).toBe('Add at least one database or folder to back up');
+    // a new plan has no passphrase in the keychain yet: an encrypted preset asks for one
+    expect(draftFromPreset(dailyFull, '/backups').hadEncryption).toBe(false);
+    expect(errorsOf(draftFromPreset(dailyFull, '/backups')).passphrase).toBeTruthy();
     const dbErrors = errorsOf(draftFromPreset(databaseDaily, '/backups'));
     expect(dbErrors['databases.0.database']).toBe('This field is required');
     expect(dbErrors).not.toHaveProperty('databases');

@@ -220,7 +220,8 @@ export function draftFromPreset(preset: PlanPreset, destination: string): PlanDr
     retention: retentionSchema.parse(p.retention ?? {}),
     options: { ...planOptionsSchema.omit({ destination: true }).parse(p.options), destination },
   });
-  return { ...draft, databases: preset.sources === 'databases' ? [newDatabaseDraft()] : [] };
+  // a new plan: nothing is in the keychain yet, so an encrypted preset asks for its passphrase
+  return { ...draft, hadEncryption: false, hadDrillPassword: false, databases: preset.sources === 'databases' ? [newDatabaseDraft()] : [] };
 }
 
 /** '' means "not set" (the schema's default); anything else must be a number, or zod says so. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeTrayState, mergeLatestJobs, TOOLTIP_MAX } from '../../../src/main/core/tray-state';
-import type { JobPhase, JobSummary } from '../../../src/shared/job';
-import { jobSummary } from '../../support/job-summary';
+import { computeTrayState, mergeLatestJobs, TOOLTIP_MAX } from '../../src/main/core/tray-state';
+import type { JobPhase, JobSummary } from '../../src/shared/job';
+import { jobSummary } from '../support/job-summary';
 
 const job = jobSummary;
 

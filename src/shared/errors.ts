@@ -39,6 +39,19 @@ export const ERROR_MESSAGES = {
   FILE_CORRUPT:
     'The backup file is damaged: its contents fail authentication. Copy it again from its source or use another backup.',
   UNSAFE_PATH: 'The backup holds a path that would land outside the target folder; it was refused and nothing was written.',
+  BACKUP_NOT_ENCRYPTED:
+    'This backup file is not encrypted, but an encrypted one was expected (the catalog recorded it as encrypted, or a passphrase was given). Someone without the passphrase may have replaced it: do not trust it, and restore from another copy. To use an unencrypted backup you trust, give no passphrase.',
+  CHECKSUM_MISMATCH:
+    'The backup file is not the one the catalog recorded when it was made (its SHA-256 differs). It may have been replaced or damaged: restore from another copy of it.',
+  CATALOG_CORRUPT:
+    'The catalog (catalog.sqlite in the data folder) cannot be read: it is damaged or not a Lifeboat catalog. Move it aside, start Lifeboat again, and bring the backups back with Rebuild catalog (Restore screen) from their folders.',
+  RESTORE_NO_SPACE:
+    'There is not enough free space in the restore target for these files, and nothing was written. Free some space or choose another target folder.',
+  RESTORE_PATH_INVALID:
+    'A file of the backup cannot be created in the target folder as named (the name or the whole path is too long, or the name is not allowed there), and nothing was written. Choose a target folder with a shorter path, or restore fewer paths.',
+  PASSPHRASE_FILE_UNSAFE:
+    'The passphrase file can be read by other users, so the passphrase is not secret. Make the file private (chmod 600 FILE) and try again.',
+  PASSPHRASE_TOO_SHORT: 'The passphrase is too short. Use at least 8 characters.',
   PG_RESTORE_FAILED:
     'pg_restore failed and its changes were rolled back. See the tool output below for the reason, or restore into a new database instead.',
   PG_RESTORE_TOO_OLD:

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { DEFAULT_KDF, FORMAT_VERSION, OpenContainer, SealStream, readContainerHeader } from '../../../src/main/core/crypto/container';
 import { forgetDerivedKeys, keyDerivationStats } from '../../../src/main/core/crypto/keys';
 import { AppError } from '../../../src/shared/errors';
+import { rewriteHeader as editHeader } from '../../support/container-files';
 import { makeTempDir } from '../../support/temp-core';
 
 const FAST_KDF = { name: 'argon2id', m: 64, t: 1, p: 1 } as const;
@@ -36,19 +37,6 @@ async function readAll(file: string, passphrase: string | null): Promise<Buffer>
   } finally {
     await c.close();
   }
-}
-
-/** Rewrites a container's header JSON (and the length the preamble states), keeping the rest. */
-async function editHeader(file: string, edit: (header: Record<string, unknown>) => void, version?: number): Promise<void> {
-  const bytes = fs.readFileSync(file);
-  const { header, headerBytes } = await readContainerHeader(file);
-  const json = header as unknown as Record<string, unknown>;
-  edit(json);
-  const text = Buffer.from(JSON.stringify(json), 'utf8');
-  const pre = Buffer.from(bytes.subarray(0, 14));
-  pre.writeUInt32BE(text.length, 10);
-  if (version !== undefined) pre.writeUInt16BE(version, 8);
-  fs.writeFileSync(file, Buffer.concat([pre, text, bytes.subarray(headerBytes)]));
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
@@ -300,7 +288,8 @@ describe('container', () => {
 
   it('refuses a file written by a newer format with UNSUPPORTED_VERSION', async () => {
     const file = await seal(payload, 'pw-123456');
-    await editHeader(file, () => undefined, FORMAT_VERSION + 1);
+    // a newer writer states its format in the preamble and in the header alike
+    await editHeader(file, (h) => (h.format = FORMAT_VERSION + 1), FORMAT_VERSION + 1);
     expect(await codeOf(OpenContainer.open(file, 'pw-123456'))).toBe('UNSUPPORTED_VERSION');
   });
 

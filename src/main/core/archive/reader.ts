@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { AppError } from '../../../shared/errors';
 import { MANIFEST_ENTRY, type BackupManifest } from '../../../shared/manifest';
-import { OpenContainer } from '../crypto/container';
+import { OpenContainer, type OpenOptions } from '../crypto/container';
 import { LOCAL_HEADER_BYTES, localHeaderDataStart } from './entry-ranges';
 
 /** Lets yauzl read the zip inside a container: every range is decrypted and authenticated. */
@@ -35,8 +35,9 @@ export class BackupReader {
     readonly entries: Map<string, yauzl.Entry>,
   ) {}
 
-  static async open(filePath: string, passphrase: string | null): Promise<BackupReader> {
-    const container = await OpenContainer.open(filePath, passphrase);
+  /** `options` as for OpenContainer.open (e.g. allowExpensiveKdf). */
+  static async open(filePath: string, passphrase: string | null, options?: OpenOptions): Promise<BackupReader> {
+    const container = await OpenContainer.open(filePath, passphrase, options);
     try {
       const reader = new ContainerReader(container);
       const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
@@ -111,8 +112,8 @@ export class BackupReader {
 }
 
 /** Opens a backup, reads its manifest and closes it again. */
-export async function readManifest(filePath: string, passphrase: string | null): Promise<BackupManifest> {
-  const reader = await BackupReader.open(filePath, passphrase);
+export async function readManifest(filePath: string, passphrase: string | null, options?: OpenOptions): Promise<BackupManifest> {
+  const reader = await BackupReader.open(filePath, passphrase, options);
   try {
     return await reader.readManifest();
   } finally {

@@ -4,7 +4,9 @@
  * Every chunk's nonce holds its index and a final flag, and every chunk authenticates a hash of
  * the header, so a flipped bit, a reordered or dropped chunk, a truncated file or an edited
  * header all fail authentication. Chunks have a fixed size, so any plaintext offset can be read
- * without decrypting what comes before it (the zip reader needs that). See docs/FORMAT.md.
+ * without decrypting what comes before it (the zip reader needs that). Since format 3 the header
+ * also carries its own SHA-256, so a damaged header is told apart from a wrong passphrase before
+ * any key is derived. See docs/FORMAT.md.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,13 +18,26 @@ export type { KdfParams, KdfSetting } from './keys';
 
 export const MAGIC = Buffer.from('LIFEBOAT', 'ascii');
 export const TRAILER_MAGIC = Buffer.from('LBFOOTER', 'ascii');
-/** 2: the key may be derived with Argon2id (format 1 files, scrypt only, are still read) */
-export const FORMAT_VERSION = 2;
+/**
+ * 3: the header ends with a SHA-256 of the bytes before it (format 2: the key may be derived with
+ * Argon2id; format 1: scrypt only; both are still read)
+ */
+export const FORMAT_VERSION = 3;
+/** the first format whose header carries its own SHA-256 */
+const HASHED_HEADER_FORMAT = 3;
 export const DEFAULT_CHUNK_SIZE = 1024 * 1024;
 const TAG_BYTES = 16;
 const TRAILER_BYTES = 16;
 const PREAMBLE_BYTES = 14; // magic(8) + version u16 + header length u32
+const HEADER_HASH_BYTES = 32;
 const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * How far before the end of a file without a valid trailer there to look for one: found, the file
+ * has data appended after its end; not found, it is truncated. Covers block padding and a partly
+ * appended copy without reading a whole (possibly huge, truncated) file backwards.
+ */
+const TRAILER_SEARCH_BYTES = 16 * 1024 * 1024;
+const HEADER_DAMAGED = 'the file header is damaged';
 
 /**
  * The key derivation new files use: Argon2id, 32 MiB, 3 passes, 4 lanes. That is RFC 9106's second
@@ -53,6 +68,48 @@ function usableEncryption(e: Record<string, unknown>): boolean {
   return false;
 }
 
+/**
+ * The most a header's key derivation may cost before the reader asks for `allowExpensiveKdf`
+ * (the CLI's --allow-expensive-kdf): 4x the memory and 4x the passes of the most expensive setting
+ * any version has written, Argon2id 32 MiB x 3 passes x 4 lanes (DEFAULT_KDF) and format 1's
+ * scrypt N = 2^15, r = 8 (32 MiB), p = 3. A later version can so raise its default twice over and
+ * its files still open here without asking, while a damaged or crafted header costs at most about
+ * 128 MiB and a few seconds (16x the work of a normal open) before it is refused, instead of
+ * minutes and 1 GiB. Lanes split Argon2id's memory rather than add to it; 16 lanes is 4x ours.
+ */
+export const KDF_LIMITS = {
+  argon2id: { m: 4 * 32 * 1024, t: 4 * 3, p: 4 * 4 },
+  /** scrypt's memory is 128 * N * r bytes; p is its number of passes */
+  scrypt: { memoryBytes: 4 * 32 * 1024 ** 2, p: 4 * 3 },
+} as const;
+
+/** Whether a (usable) key derivation costs more than KDF_LIMITS allows. */
+function isExpensiveKdf(kdf: KdfParams): boolean {
+  if (kdf.name === 'argon2id') return kdf.m > KDF_LIMITS.argon2id.m || kdf.t > KDF_LIMITS.argon2id.t || kdf.p > KDF_LIMITS.argon2id.p;
+  return 128 * kdf.N * kdf.r > KDF_LIMITS.scrypt.memoryBytes || kdf.p > KDF_LIMITS.scrypt.p;
+}
+
+function describeKdf(kdf: KdfParams): string {
+  return kdf.name === 'argon2id' ? `Argon2id m = ${kdf.m} KiB, t = ${kdf.t}, p = ${kdf.p}` : `scrypt N = ${kdf.N}, r = ${kdf.r}, p = ${kdf.p}`;
+}
+
+let expensiveKdfAllowed = false;
+
+/**
+ * Lets every later open in this process accept a header whose key derivation is above KDF_LIMITS
+ * (still at most 1 GiB), as `OpenOptions.allowExpensiveKdf` does for one open. The CLI sets it
+ * from --allow-expensive-kdf; the restore and verify jobs open files deep inside, so a
+ * process-wide switch is simpler than passing an option through every one of them.
+ */
+export function setExpensiveKdfAllowed(allowed: boolean): void {
+  expensiveKdfAllowed = allowed;
+}
+
+export interface OpenOptions {
+  /** accept a key derivation above KDF_LIMITS (default: the process-wide setExpensiveKdfAllowed) */
+  allowExpensiveKdf?: boolean;
+}
+
 export interface ContainerHeader {
   format: number;
   createdAt: string;
@@ -70,12 +127,17 @@ export interface ContainerHeader {
   };
 }
 
-function encodePreamble(headerJson: Buffer): Buffer {
+/**
+ * The bytes before the first chunk: preamble, header JSON and the SHA-256 of both (which is also
+ * the header hash every chunk authenticates). The header length counts the JSON and its hash.
+ */
+function encodeHeader(headerJson: Buffer): { bytes: Buffer; headerHash: Buffer } {
   const pre = Buffer.alloc(PREAMBLE_BYTES);
   MAGIC.copy(pre, 0);
   pre.writeUInt16BE(FORMAT_VERSION, 8);
-  pre.writeUInt32BE(headerJson.length, 10);
-  return Buffer.concat([pre, headerJson]);
+  pre.writeUInt32BE(headerJson.length + HEADER_HASH_BYTES, 10);
+  const headerHash = crypto.createHash('sha256').update(pre).update(headerJson).digest();
+  return { bytes: Buffer.concat([pre, headerJson, headerHash]), headerHash };
 }
 
 /** Seals and opens chunks: AES-256-GCM, or a SHA-256 check when not encrypted. */
@@ -166,12 +228,12 @@ export class SealStream extends Transform {
 
   private constructor(
     private readonly codec: ChunkCodec,
-    preamble: Buffer,
+    headerBytes: Buffer,
     readonly header: ContainerHeader,
   ) {
     super();
     this.buffer = Buffer.allocUnsafe(header.chunkSize);
-    this.push(preamble);
+    this.push(headerBytes);
   }
 
   /** Derives the key (if encrypting) and returns a stream ready to take the payload. */
@@ -200,9 +262,8 @@ export class SealStream extends Transform {
       chunkSize,
       encryption,
     };
-    const preamble = encodePreamble(Buffer.from(JSON.stringify(header), 'utf8'));
-    const headerHash = crypto.createHash('sha256').update(preamble).digest();
-    return new SealStream(new ChunkCodec(headerHash, keys?.dataKey ?? null, noncePrefix), preamble, header);
+    const { bytes, headerHash } = encodeHeader(Buffer.from(JSON.stringify(header), 'utf8'));
+    return new SealStream(new ChunkCodec(headerHash, keys?.dataKey ?? null, noncePrefix), bytes, header);
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -236,46 +297,133 @@ export class SealStream extends Transform {
   }
 }
 
-/** Reads a container's header without a passphrase. */
+/**
+ * Reads a container's header without a passphrase; `headerBytes` is where the first chunk starts.
+ * Throws NOT_A_BACKUP, UNSUPPORTED_VERSION, FILE_TRUNCATED or FILE_CORRUPT (a damaged header).
+ */
 export async function readContainerHeader(filePath: string): Promise<{ header: ContainerHeader; headerBytes: number }> {
   const fh = await fs.promises.open(filePath, 'r');
   try {
-    return await readHeaderFrom(fh);
+    const { header, headerBytes } = await readHeaderFrom(fh);
+    return { header, headerBytes };
   } finally {
     await fh.close();
   }
 }
 
-async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: ContainerHeader; headerBytes: number; preamble: Buffer }> {
+/** Whether the file ends with a trailer's magic: a Lifeboat file, however damaged its header. */
+async function endsWithTrailerMagic(fh: fs.promises.FileHandle): Promise<boolean> {
+  const { size } = await fh.stat();
+  if (size < TRAILER_BYTES) return false;
+  const magic = Buffer.alloc(TRAILER_MAGIC.length);
+  await fh.read(magic, 0, magic.length, size - TRAILER_BYTES);
+  return magic.equals(TRAILER_MAGIC);
+}
+
+/** The `format` a header JSON states, when it parses and names a format this version reads. */
+function knownFormatIn(json: Buffer): number | null {
+  try {
+    const format = (JSON.parse(json.toString('utf8')) as { format?: unknown } | null)?.format;
+    return intIn(format, 1, FORMAT_VERSION) ? format : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Reads and checks the header. A format 3 header is checked against its own SHA-256 before
+ * anything in it is used, so any damage to it is FILE_CORRUPT, never a wrong passphrase. Format 1
+ * and 2 headers have no hash: only the chunks (and the key check) notice damage to them.
+ */
+async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: ContainerHeader; headerBytes: number; headerHash: Buffer }> {
   const pre = Buffer.alloc(PREAMBLE_BYTES);
   const { bytesRead } = await fh.read(pre, 0, PREAMBLE_BYTES, 0);
-  if (bytesRead < PREAMBLE_BYTES || !pre.subarray(0, 8).equals(MAGIC)) throw new AppError('NOT_A_BACKUP');
+  if (bytesRead < PREAMBLE_BYTES) throw new AppError('NOT_A_BACKUP');
+  if (!pre.subarray(0, 8).equals(MAGIC)) {
+    if (await endsWithTrailerMagic(fh)) throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its first bytes` });
+    throw new AppError('NOT_A_BACKUP');
+  }
   const version = pre.readUInt16BE(8);
-  if (version > FORMAT_VERSION) throw new AppError('UNSUPPORTED_VERSION', { detail: `format ${version}` });
+  const known = version >= 1 && version <= FORMAT_VERSION;
   const length = pre.readUInt32BE(10);
-  if (length === 0 || length > MAX_HEADER_BYTES) throw new AppError('FILE_CORRUPT', { detail: 'header length' });
-  const json = Buffer.alloc(length);
-  const read = await fh.read(json, 0, length, PREAMBLE_BYTES);
-  if (read.bytesRead < length) throw new AppError('FILE_TRUNCATED', { detail: 'header' });
+  const hashBytes = version >= HASHED_HEADER_FORMAT ? HEADER_HASH_BYTES : 0;
+  if (length <= hashBytes || length > MAX_HEADER_BYTES) {
+    if (!known) throw new AppError('UNSUPPORTED_VERSION', { detail: `format ${version}` });
+    throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its length field` });
+  }
+  const body = Buffer.alloc(length);
+  const read = await fh.read(body, 0, length, PREAMBLE_BYTES);
+  if (read.bytesRead < length) {
+    // a header longer than the file: its length is damaged if the file is whole, else the file was cut short
+    if (await endsWithTrailerMagic(fh)) throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its length field` });
+    throw new AppError('FILE_TRUNCATED', { detail: 'header' });
+  }
+  if (!known) {
+    // a damaged version field, not a newer file, when the header itself names a format we know
+    const stated = knownFormatIn(body) ?? knownFormatIn(body.subarray(0, Math.max(0, length - HEADER_HASH_BYTES)));
+    if (stated !== null) throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its preamble says format ${version}, its JSON format ${stated}` });
+    throw new AppError('UNSUPPORTED_VERSION', { detail: `format ${version}` });
+  }
+  const json = body.subarray(0, length - hashBytes);
+  const headerHash = crypto.createHash('sha256').update(pre).update(json).digest();
+  if (hashBytes && !headerHash.equals(body.subarray(length - hashBytes))) {
+    throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its SHA-256 does not match` });
+  }
   let header: ContainerHeader;
   try {
     header = JSON.parse(json.toString('utf8')) as ContainerHeader;
   } catch (cause) {
-    throw new AppError('FILE_CORRUPT', { detail: 'header is not readable', cause });
+    throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: it is not readable JSON`, cause });
+  }
+  if (typeof header !== 'object' || header === null || header.format !== version) {
+    throw new AppError('FILE_CORRUPT', { detail: `${HEADER_DAMAGED}: its format does not match the preamble's` });
   }
   if (!Number.isInteger(header.chunkSize) || header.chunkSize < 1024 || header.chunkSize > 64 * 1024 * 1024) {
     throw new AppError('FILE_CORRUPT', { detail: 'header chunk size' });
   }
-  // checked before a key is derived with them: the header is only authenticated by the chunks
+  // checked before a key is derived with them: a format 1/2 header is only authenticated by the chunks
   if (header.encryption !== null && (typeof header.encryption !== 'object' || !usableEncryption(header.encryption as unknown as Record<string, unknown>))) {
     throw new AppError('FILE_CORRUPT', { detail: 'header: unknown or out-of-range encryption or key derivation parameters' });
   }
-  return { header, headerBytes: PREAMBLE_BYTES + length, preamble: Buffer.concat([pre, json]) };
+  return { header, headerBytes: PREAMBLE_BYTES + length, headerHash };
+}
+
+/**
+ * The payload length the trailer states, once the trailer is found where that length puts it: at
+ * the end of the file. Otherwise FILE_CORRUPT when a valid trailer sits earlier (data was appended
+ * after the end of the backup) or the one at the end disagrees with the file length, and
+ * FILE_TRUNCATED when there is no trailer at all.
+ */
+async function readPayloadLength(fh: fs.promises.FileHandle, headerBytes: number, chunkSize: number, fileSize: number): Promise<number> {
+  /** whether `trailer`, read at offset `at`, states the payload length that puts a trailer there */
+  const endsAt = (trailer: Buffer, at: number): boolean => {
+    if (!trailer.subarray(0, 8).equals(TRAILER_MAGIC)) return false;
+    const size = trailer.readBigUInt64BE(8);
+    if (size > BigInt(Number.MAX_SAFE_INTEGER)) return false;
+    return headerBytes + Number(size) + Math.max(1, Math.ceil(Number(size) / chunkSize)) * TAG_BYTES === at;
+  };
+  const last = Buffer.alloc(TRAILER_BYTES);
+  await fh.read(last, 0, TRAILER_BYTES, fileSize - TRAILER_BYTES);
+  if (endsAt(last, fileSize - TRAILER_BYTES)) return Number(last.readBigUInt64BE(8));
+
+  // look back for the trailer of a complete file followed by other bytes
+  const from = Math.max(headerBytes + TAG_BYTES, fileSize - TRAILER_BYTES - TRAILER_SEARCH_BYTES);
+  const window = Buffer.alloc(Math.max(0, fileSize - 1 - from));
+  await fh.read(window, 0, window.length, from);
+  for (let i = window.lastIndexOf(TRAILER_MAGIC); i >= 0; i = i > 0 ? window.lastIndexOf(TRAILER_MAGIC, i - 1) : -1) {
+    if (i + TRAILER_BYTES <= window.length && endsAt(window.subarray(i, i + TRAILER_BYTES), from + i)) {
+      const extra = fileSize - (from + i + TRAILER_BYTES);
+      throw new AppError('FILE_CORRUPT', { detail: `${extra} bytes of data after the end of the backup` });
+    }
+  }
+  if (last.subarray(0, 8).equals(TRAILER_MAGIC)) throw new AppError('FILE_CORRUPT', { detail: 'file length does not match its trailer' });
+  throw new AppError('FILE_TRUNCATED');
 }
 
 /**
  * An open container: random access to its plaintext, each chunk authenticated as it is read.
- * Throws WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, NOT_A_BACKUP, FILE_TRUNCATED or FILE_CORRUPT.
+ * Throws WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, NOT_A_BACKUP, UNSUPPORTED_VERSION, FILE_TRUNCATED
+ * or FILE_CORRUPT (also for a header whose key derivation is above KDF_LIMITS, unless allowed).
  */
 export class OpenContainer {
   private cache: { index: number; plain: Buffer } | null = null;
@@ -292,7 +440,7 @@ export class OpenContainer {
     private readonly codec: ChunkCodec,
   ) {}
 
-  static async open(filePath: string, passphrase: string | null): Promise<OpenContainer> {
+  static async open(filePath: string, passphrase: string | null, options: OpenOptions = {}): Promise<OpenContainer> {
     let fh: fs.promises.FileHandle;
     try {
       fh = await fs.promises.open(filePath, 'r');
@@ -300,23 +448,23 @@ export class OpenContainer {
       throw new AppError('NOT_FOUND', { detail: filePath, cause });
     }
     try {
-      const { header, headerBytes, preamble } = await readHeaderFrom(fh);
+      const { header, headerBytes, headerHash } = await readHeaderFrom(fh);
       const fileSize = (await fh.stat()).size;
-      const trailer = Buffer.alloc(TRAILER_BYTES);
       if (fileSize < headerBytes + TAG_BYTES + TRAILER_BYTES) throw new AppError('FILE_TRUNCATED');
-      await fh.read(trailer, 0, TRAILER_BYTES, fileSize - TRAILER_BYTES);
-      if (!trailer.subarray(0, 8).equals(TRAILER_MAGIC)) throw new AppError('FILE_TRUNCATED');
-      const size = Number(trailer.readBigUInt64BE(8));
-      const chunks = Math.max(1, Math.ceil(size / header.chunkSize));
-      if (fileSize !== headerBytes + size + chunks * TAG_BYTES + TRAILER_BYTES) {
-        throw new AppError('FILE_CORRUPT', { detail: 'file length does not match its trailer' });
-      }
-      const headerHash = crypto.createHash('sha256').update(preamble).digest();
+      const size = await readPayloadLength(fh, headerBytes, header.chunkSize, fileSize);
       let key: Buffer | null = null;
       let noncePrefix: Buffer | null = null;
       if (header.encryption) {
-        if (passphrase === null || passphrase === '') throw new AppError('PASSPHRASE_REQUIRED');
         const kdf = header.encryption.kdf;
+        // refused at once: deriving first would cost minutes and a gigabyte, then blame the passphrase
+        if (isExpensiveKdf(kdf) && !(options.allowExpensiveKdf ?? expensiveKdfAllowed)) {
+          throw new AppError('FILE_CORRUPT', {
+            detail:
+              `the header asks for an unusually expensive key derivation (${describeKdf(kdf)}), more than any Lifeboat writes; ` +
+              'if you trust this file, open it with the command-line option --allow-expensive-kdf',
+          });
+        }
+        if (passphrase === null || passphrase === '') throw new AppError('PASSPHRASE_REQUIRED');
         const keys = cachedKeys(passphrase, kdf) ?? (await deriveKeys(passphrase, kdf));
         if (!crypto.timingSafeEqual(keys.keyCheck, Buffer.from(header.encryption.keyCheck, 'base64').subarray(0, 16))) {
           throw new AppError('WRONG_PASSPHRASE');

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
-import { libpqEnv } from './libpq-env';
+import { toolEnv } from './libpq-env';
 import { alreadyCancelled, superviseTool } from './tool-process';
 
 export interface PgDumpOptions {
@@ -23,7 +23,7 @@ export interface PgDumpOptions {
   signal?: AbortSignal;
   /** more pg_dump arguments (for example --table); never put a secret here */
   extraArgs?: readonly string[];
-  /** the environment the child inherits from; defaults to process.env */
+  /** the parent environment the child's is built from (toolEnv keeps only what a tool needs); defaults to process.env */
   env?: NodeJS.ProcessEnv;
   /** how long SIGTERM has before SIGKILL (default 3000 ms) */
   killGraceMs?: number;
@@ -71,7 +71,7 @@ export function buildPgDumpInvocation(options: PgDumpOptions): PgDumpInvocation 
     throw new AppError('VALIDATION', { detail: `not a snapshot id: ${options.snapshotId}` });
   }
   const { source } = options;
-  const env = libpqEnv(source, options.password, options.env);
+  const env = toolEnv(options.env, { source, password: options.password });
 
   const args = ['--format=custom', `--compress=${level}`, '--no-password'];
   if (options.snapshotId !== undefined) args.push(`--snapshot=${options.snapshotId}`);

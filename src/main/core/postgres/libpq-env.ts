@@ -1,36 +1,68 @@
 /**
- * The environment every PostgreSQL client tool we run gets: the connection in libpq's
- * variables, the password only in PGPASSWORD (never on argv).
+ * The whole environment of every PostgreSQL client tool we run, built from scratch rather than
+ * copied from ours: the connection in libpq's variables, the password only in PGPASSWORD (never
+ * on argv) and only for a tool that connects.
  */
 import type { DatabaseSource } from '../../../shared/plan';
 
 /*
- * libpq reads these from the environment. Ours are set explicitly; the rest are removed so that
- * a PGSERVICE, PGOPTIONS or PGCLIENTENCODING in the user's shell cannot redirect or alter the
- * dump. PGPASSFILE and the PGSSL* certificate paths stay: they are how a user configures those.
+ * What a tool may take from the parent's environment: what it needs to run at all (search path,
+ * home folder, locale, time zone, temp folder; on Windows the system folders that Winsock and the
+ * C runtime need, and APPDATA, which holds libpq's pgpass.conf there) and the files a user
+ * configures libpq with. Nothing else: the parent holds LIFEBOAT_PASSPHRASE and maybe a
+ * PGPASSWORD, and a child's environment can be read by every process of its user
+ * (/proc/<pid>/environ); a PGSERVICE, PGOPTIONS or PGCLIENTENCODING in the user's shell could
+ * also redirect or alter the dump.
  */
-export const LIBPQ_CONNECTION_VARS = [
-  'PGHOST',
-  'PGHOSTADDR',
-  'PGPORT',
-  'PGDATABASE',
-  'PGUSER',
-  'PGPASSWORD',
-  'PGSERVICE',
-  'PGOPTIONS',
-  'PGAPPNAME',
-  'PGSSLMODE',
-  'PGREQUIRESSL',
-  'PGCONNECT_TIMEOUT',
-  'PGCLIENTENCODING',
-  'PGTARGETSESSIONATTRS',
-];
+const INHERITED_VARS = new Set([
+  'PATH',
+  'HOME',
+  'LANG',
+  'TZ',
+  'TMPDIR',
+  'PGPASSFILE',
+  'PGSERVICEFILE',
+  'PGSSLCERT',
+  'PGSSLKEY',
+  'PGSSLROOTCERT',
+  'PGSSLCRL',
+  'PGSSLCRLDIR',
+  'SYSTEMROOT',
+  'WINDIR',
+  'TEMP',
+  'TMP',
+  'USERPROFILE',
+  'APPDATA',
+]);
 
-/** The libpq environment for a connection to `source`: host, port, user, SSL mode, password. */
-export function libpqEnv(source: DatabaseSource, password: string | null, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  for (const name of LIBPQ_CONNECTION_VARS) delete env[name];
-  delete env.LC_ALL;
+/** A database a tool connects to, and its password (null: none stored, libpq may use ~/.pgpass). */
+export interface ToolConnection {
+  source: DatabaseSource;
+  password: string | null;
+}
+
+/** Whether a variable of the parent's environment reaches the tools (LC_ALL would override LC_MESSAGES=C). */
+function isInherited(name: string): boolean {
+  // Windows spells PATH as Path, and its variable names ignore case
+  const key = process.platform === 'win32' ? name.toUpperCase() : name;
+  return INHERITED_VARS.has(key) || (key.startsWith('LC_') && key !== 'LC_ALL');
+}
+
+/**
+ * The environment for one tool run: the allowed variables of `base` (see INHERITED_VARS; never a
+ * LIFEBOAT_* one), LC_MESSAGES=C so that the tools' failures can be recognised, and for a tool
+ * that connects, host, port, user, database, SSL mode, application name, connect timeout, and
+ * PGPASSWORD when a password is stored. `connection` null (`--version`, `pg_restore --list`):
+ * no connection variables and never a password. Every spawn of a PostgreSQL tool goes through here.
+ */
+export function toolEnv(base: NodeJS.ProcessEnv = process.env, connection: ToolConnection | null = null): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined && isInherited(name)) env[name] = value;
+  }
+  env.LC_MESSAGES = 'C';
+  if (!connection) return env;
+  const { source, password } = connection;
   Object.assign(env, {
     PGHOST: source.host,
     PGPORT: String(source.port),
@@ -39,8 +71,6 @@ export function libpqEnv(source: DatabaseSource, password: string | null, base: 
     PGSSLMODE: source.sslMode,
     PGAPPNAME: 'lifeboat',
     PGCONNECT_TIMEOUT: '10',
-    // untranslated messages, so that the tools' failures can be recognised
-    LC_MESSAGES: 'C',
   });
   if (password !== null && password !== '') env.PGPASSWORD = password;
   return env;

@@ -28,7 +28,7 @@ export async function preflightDatabase(
   options: PreflightOptions = {},
 ): Promise<PreflightResult> {
   const pgDumpPath = await findPgTool('pg_dump', env, options);
-  const pgDumpVersion = await pgToolVersion(pgDumpPath);
+  const pgDumpVersion = await pgToolVersion(pgDumpPath, env);
   const client = await connectDatabase(source, password, options);
   let server: PgVersion;
   try {

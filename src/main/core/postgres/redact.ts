@@ -33,3 +33,25 @@ export function redactedTail(text: string, maxChars: number, secret: string | nu
   }
   return redactSecret(text.slice(start), secret);
 }
+
+/**
+ * A connection URL fit for a message: whatever may be a password is replaced by `***`. Meant for
+ * text that did not parse as a URL, so it assumes nothing about the password's characters (a
+ * `/`, `@`, `#`, `?`, `:` or space in it breaks a URL): everything between the user name and the
+ * last `@` goes; without an `@`, whatever follows `user:` unless it is a port number; and the
+ * value of every query parameter whose name holds "password" (libpq reads `?password=`).
+ */
+export function redactUrl(text: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+  let rest = text.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    const colon = rest.indexOf(':');
+    if (colon !== -1 && colon < at) rest = `${rest.slice(0, colon)}:***${rest.slice(at)}`;
+  } else {
+    // no user info: `host:port`, or `user:password` with the host forgotten
+    const port = /^([^:/?#]*):([^/?#]*)/.exec(rest);
+    if (port && !/^\d*$/.test(port[2]!)) rest = `${port[1]}:***`;
+  }
+  return scheme + rest.replace(/([?&;][^=&#]*password=)[^&#]*/gi, '$1***');
+}

@@ -9,7 +9,7 @@
 import { spawn } from 'node:child_process';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
-import { libpqEnv } from './libpq-env';
+import { toolEnv } from './libpq-env';
 import { alreadyCancelled, stdinFeeder, superviseTool } from './tool-process';
 
 
@@ -61,7 +61,7 @@ export function buildPgRestoreInvocation(options: PgRestoreOptions): PgRestoreIn
   if (options.clean) args.push('--clean', '--if-exists');
   if (options.listFile) args.push(`--use-list=${options.listFile}`);
   args.push(`--dbname=dbname=${conninfoValue(options.target.database)}`);
-  return { command: options.pgRestorePath, args, env: libpqEnv(options.target, options.password, options.env) };
+  return { command: options.pgRestorePath, args, env: toolEnv(options.env, { source: options.target, password: options.password }) };
 }
 
 export interface PgRestoreProcess {
@@ -114,10 +114,11 @@ export function spawnPgRestore(
 /**
  * Starts `pg_restore --list` (with `verbose`, each entry's dependencies too) reading a dump on
  * its stdin; it exits once it has read the table of contents, and `done` carries the listing.
+ * It reads a file and connects nowhere, so it gets no connection variables and no password.
  */
 export function spawnPgRestoreList(pgRestorePath: string, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined, verbose: boolean): PgRestoreProcess {
   return spawnPgRestore(
-    { command: pgRestorePath, args: verbose ? ['--list', '--verbose'] : ['--list'], env: { ...env, LC_MESSAGES: 'C' } },
+    { command: pgRestorePath, args: verbose ? ['--list', '--verbose'] : ['--list'], env: toolEnv(env) },
     { signal, password: null, captureStdout: true },
   );
 }

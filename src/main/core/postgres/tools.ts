@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { AppError, type ErrorCode } from '../../../shared/errors';
+import { toolEnv } from './libpq-env';
 
 export type PgToolName = 'pg_dump' | 'pg_restore' | 'psql';
 
@@ -88,16 +89,17 @@ export async function defaultPgBinDirs(env: NodeJS.ProcessEnv = process.env): Pr
 
 /**
  * Runs `<tool> --version` (no shell) and parses the version it prints, for example
- * "pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)".
+ * "pg_dump (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)". The tool connects nowhere: its
+ * environment (from `env`, see toolEnv) has no connection variables and no password.
  */
-export async function pgToolVersion(toolPath: string): Promise<PgVersion> {
+export async function pgToolVersion(toolPath: string, env: NodeJS.ProcessEnv = process.env): Promise<PgVersion> {
   const missing = missingCodeFor(toolPath);
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
       toolPath,
       ['--version'],
-      // LC_MESSAGES=C: a translated --version line is still parsed the same way
-      { timeout: 15_000, windowsHide: true, env: { ...process.env, LC_MESSAGES: 'C' } },
+      // toolEnv sets LC_MESSAGES=C: a translated --version line is still parsed the same way
+      { timeout: 15_000, windowsHide: true, env: toolEnv(env) },
       (error, out) => {
         if (error) reject(new AppError(missing, { detail: `${toolPath} --version failed: ${error.message}`, cause: error }));
         else resolve(out);

@@ -8,7 +8,14 @@ import type { JobContext } from '../src/main/core/jobs/job-runner';
 
 const [host, port, user, database, out] = process.argv.slice(2);
 const controller = new AbortController();
-const ctx: JobContext = { jobId: 'bench', signal: controller.signal, progress: () => undefined, setTempPath: () => undefined };
+const ctx: JobContext = {
+  jobId: 'bench',
+  signal: controller.signal,
+  progress: () => undefined,
+  setTempPath: () => undefined,
+  recordTempDatabase: () => undefined,
+  forgetTempDatabase: () => undefined,
+};
 const started = performance.now();
 const result = await runBackup(
   {

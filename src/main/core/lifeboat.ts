@@ -6,8 +6,9 @@
  * notifications, channel administration) -> handler map.
  */
 import { AuditRepo } from './catalog/audit-repo';
-import { openCatalog } from './catalog/catalog';
+import { openCatalog, type CatalogNotice } from './catalog/catalog';
 import { JobsRepo } from './catalog/jobs-repo';
+import { PlanLeasesRepo } from './catalog/plan-leases-repo';
 import { PlansRepo } from './catalog/plans-repo';
 import { ImportedBackupsRepo, RestoresRepo } from './catalog/restores-repo';
 import { ScheduleStateRepo } from './catalog/schedule-state-repo';
@@ -22,6 +23,7 @@ import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegrat
 import { PauseSwitch } from './scheduler/pause-switch';
 import { Scheduler } from './scheduler/scheduler';
 import { startPlanBackup } from './tasks/plan-backup';
+import { recoverTempDatabases } from './tasks/recover-temp-databases';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
 import type { Plan } from '../../shared/plan';
@@ -49,6 +51,11 @@ export interface CoreOptions {
    * listened (command line, file manager, macOS open-file); only the desktop app has one.
    */
   pendingOpenFile?: () => string | null;
+  /**
+   * Told what opening the catalog did that a user should hear of (created, a mode tightened);
+   * the CLI prints it. Tightened modes are also written to the audit log.
+   */
+  onCatalogNotice?: (notice: CatalogNotice) => void;
 }
 
 export interface LifeboatCore extends HandlerContext {
@@ -60,29 +67,45 @@ export interface LifeboatCore extends HandlerContext {
    * PLAN_BUSY if one is already pending or running.
    */
   startPlanBackup(plan: Plan, trigger: JobTrigger, actor?: string): JobSummary;
-  /** Cancels running jobs (as a system cancel), waits for them, closes the catalog. */
+  /**
+   * Resolves once the start-up recovery of databases that interrupted jobs left behind has
+   * finished (it runs in the background: it takes the network).
+   */
+  whenRecovered(): Promise<void>;
+  /** Cancels running jobs (as a system cancel), waits for them and for start-up recovery, closes the catalog. */
   close(): Promise<void>;
 }
 
 /** The catalog, its repositories, the event bus and the job runner. */
 function createContext(options: CoreOptions): CoreContext {
   const clock = options.clock ?? systemClock;
-  const catalog = openCatalog(options.dataDir, { nativeBinding: options.nativeBinding });
+  const notices: CatalogNotice[] = [];
+  const catalog = openCatalog(options.dataDir, {
+    nativeBinding: options.nativeBinding,
+    onNotice: (notice) => {
+      notices.push(notice);
+      options.onCatalogNotice?.(notice);
+    },
+  });
   const events = new EventBus();
   const jobs = new JobsRepo(catalog);
+  const audit = new AuditRepo(catalog, () => clock.now());
+  for (const notice of notices) {
+    if (notice.kind === 'permissions-tightened') audit.record('system', 'catalog.permissions-tightened', notice.path, { message: notice.message });
+  }
   return {
     dataDir: options.dataDir,
     appVersion: options.appVersion,
     catalog,
     plans: new PlansRepo(catalog),
     jobs,
-    audit: new AuditRepo(catalog, () => clock.now()),
+    audit,
     verifications: new VerificationsRepo(catalog),
     restores: new RestoresRepo(catalog),
     importedBackups: new ImportedBackupsRepo(catalog),
     settings: new SettingsRepo(catalog, () => clock.now()),
     events,
-    runner: new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2 }),
+    runner: new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2, leases: new PlanLeasesRepo(catalog) }),
     secrets: options.secrets,
     notifier: options.notifier ?? silentNotifier,
     clock,
@@ -92,7 +115,8 @@ function createContext(options: CoreOptions): CoreContext {
 
 /**
  * Builds the engine: opens the catalog, marks jobs a crash left running as interrupted (and
- * removes their temp files), and wires the handler map. No Electron here: the shell and the
+ * removes their temp files; the databases they created are dropped in the background, see
+ * whenRecovered), and wires the handler map. No Electron here: the shell and the
  * CLI pass what differs between them.
  */
 export function createLifeboatCore(options: CoreOptions): LifeboatCore {
@@ -125,23 +149,39 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     desktop: options.desktop,
     pendingOpenFile: options.pendingOpenFile,
   };
+  let recovery: Promise<void> = Promise.resolve();
   const core: LifeboatCore = {
     ...services,
     handlers: createHandlers(services, actor),
     isPaused: () => pause.isPaused(),
     setPaused: (paused) => pause.set(paused),
     startPlanBackup: (plan, trigger, by = actor) => startPlanBackup(ctx, plan, trigger, by),
+    whenRecovered: () => recovery,
     async close() {
       // no slot may start a job while the running ones are being cancelled
       scheduler.stop();
       await ctx.runner.cancelAll('system');
       await notifications.close();
+      // a CLI command that ends at once must not cut the drop of a left-behind database short
+      await recovery;
       ctx.catalog.close();
     },
   };
   const recoveredFrom = ctx.clock.now().toISOString();
   const interrupted = ctx.runner.recoverInterrupted();
   if (interrupted > 0) ctx.audit.record('system', 'jobs.mark-interrupted', null, { count: interrupted });
+  // the databases jobs left behind are dropped over the network: in the background (each server
+  // gets a short connect timeout), updating the jobs' rows and pushing jobs/updated; a note added
+  // to a job that ended before this start is no reason to notify about that job again
+  recovery = recoverTempDatabases(ctx, {
+    announce: (job) => {
+      notifications.alreadyNotified(job.id);
+      ctx.events.emit('jobs/updated', job);
+    },
+  }).then(
+    () => undefined,
+    () => undefined,
+  );
   notifications.start({ interruptedSince: recoveredFrom });
   return core;
 }

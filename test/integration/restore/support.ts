@@ -65,7 +65,14 @@ export async function finished(core: LifeboatCore, jobId: string): Promise<JobDe
 
 /** A JobContext outside the runner, for calling core functions directly. */
 export function testContext(signal: AbortSignal = new AbortController().signal, onProgress?: JobContext['progress']): JobContext {
-  return { jobId: 'test', signal, progress: onProgress ?? (() => undefined), setTempPath: () => undefined };
+  return {
+    jobId: 'test',
+    signal,
+    progress: onProgress ?? (() => undefined),
+    setTempPath: () => undefined,
+    recordTempDatabase: () => undefined,
+    forgetTempDatabase: () => undefined,
+  };
 }
 
 /** Resolves with the AppError a promise rejects with (fails when it resolves or throws something else). */

@@ -461,4 +461,25 @@ describe('JobRunner.recoverInterrupted', () => {
     expect(own.ctx!.signal.aborted).toBe(false);
     expect(jobs.unfinished().map((j) => j.id).sort()).toEqual([ownId, 'other-process'].sort());
   });
+
+  it("removes a crashed file restore's staging folder with what it holds, and never recurses into anything else", () => {
+    const { runner, jobs, dir, clock } = setup(2);
+    const deadPid = 2 ** 22 + 12346;
+    const staging = path.join(dir, 'target', '.lifeboat-restore-0badc0de');
+    fs.mkdirSync(staging, { recursive: true });
+    fs.writeFileSync(path.join(staging, 'f0'), 'staged');
+    fs.writeFileSync(path.join(dir, 'target', 'keep.txt'), 'mine');
+    const other = path.join(dir, 'not-ours');
+    fs.mkdirSync(other);
+    fs.writeFileSync(path.join(other, 'x'), 'x');
+    for (const [id, temp] of [['restore', staging], ['odd', other]] as const) {
+      jobs.create({ id, kind: 'restore', planId: null, planName: id, trigger: 'manual', startedAt: clock.now().toISOString(), ownerPid: deadPid });
+      jobs.markRunning(id, temp);
+    }
+    expect(runner.recoverInterrupted()).toBe(2);
+    // the staging folder went; a temp path that is a folder of any other name is never emptied
+    expect(fs.existsSync(staging)).toBe(false);
+    expect(fs.readFileSync(path.join(dir, 'target', 'keep.txt'), 'utf8')).toBe('mine');
+    expect(fs.readFileSync(path.join(other, 'x'), 'utf8')).toBe('x');
+  });
 });

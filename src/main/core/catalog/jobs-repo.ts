@@ -11,6 +11,7 @@ import type {
 } from '../../../shared/job';
 import type { Page } from '../../../shared/ipc-contract';
 import type { BackupType } from '../../../shared/plan';
+import type { ServerTarget } from '../../../shared/restore';
 
 interface JobRow {
   id: string;
@@ -54,6 +55,29 @@ export interface NewJob {
   backupType?: BackupType;
   /** the process running the job (default: this one) */
   ownerPid?: number;
+}
+
+/**
+ * A database a job creates and drops again: a restore's new database until the restore has
+ * succeeded, a drill's throwaway one. It is recorded before it is created and forgotten only once
+ * it was dropped (or became the user's result), so that start-up recovery can drop what a crash
+ * or a server lost mid-run left behind.
+ */
+export type TempDatabase = Omit<ServerTarget, 'password'> & { database: string };
+
+/** A job that still has temp databases recorded. */
+export interface JobTempDatabases {
+  id: string;
+  kind: JobKind;
+  status: JobStatus;
+  ownerPid: number | null;
+  displayMessage: string | null;
+  tempDatabases: TempDatabase[];
+}
+
+/** The same database: one name on one server. */
+export function sameTempDatabase(a: TempDatabase, b: TempDatabase): boolean {
+  return a.host === b.host && a.port === b.port && a.database === b.database;
 }
 
 export interface JobFinish {
@@ -193,6 +217,44 @@ export class JobsRepo {
 
   setTempPath(id: string, tempPath: string | null): void {
     this.db.prepare('UPDATE jobs SET temp_path = ? WHERE id = ?').run(tempPath, id);
+  }
+
+  /** Adds `db` to the job's temp databases (call it before the database is created). */
+  recordTempDatabase(id: string, db: TempDatabase): void {
+    this.changeTempDatabases(id, (list) => [...list.filter((d) => !sameTempDatabase(d, db)), db]);
+  }
+
+  /** Removes `db` from the job's temp databases: it was dropped, or it is the user's result now. */
+  forgetTempDatabase(id: string, db: TempDatabase): void {
+    this.changeTempDatabases(id, (list) => list.filter((d) => !sameTempDatabase(d, db)));
+  }
+
+  tempDatabasesOf(id: string): TempDatabase[] {
+    const row = this.db.prepare('SELECT temp_databases AS t FROM jobs WHERE id = ?').get(id) as { t: string | null } | undefined;
+    return row?.t ? (JSON.parse(row.t) as TempDatabase[]) : [];
+  }
+
+  /** Jobs, in any status, that still have temp databases recorded (what start-up recovery drops). */
+  withTempDatabases(): JobTempDatabases[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, kind, status, owner_pid AS ownerPid, display_message AS displayMessage, temp_databases AS t
+           FROM jobs WHERE temp_databases IS NOT NULL ORDER BY started_at`,
+      )
+      .all() as (Omit<JobTempDatabases, 'tempDatabases'> & { t: string })[];
+    return rows.map(({ t, ...row }) => ({ ...row, tempDatabases: JSON.parse(t) as TempDatabase[] }));
+  }
+
+  setDisplayMessage(id: string, message: string | null): JobSummary | undefined {
+    this.db.prepare('UPDATE jobs SET display_message = ? WHERE id = ?').run(message, id);
+    return this.get(id);
+  }
+
+  private changeTempDatabases(id: string, change: (list: TempDatabase[]) => TempDatabase[]): void {
+    this.db.transaction(() => {
+      const next = change(this.tempDatabasesOf(id));
+      this.db.prepare('UPDATE jobs SET temp_databases = ? WHERE id = ?').run(next.length ? JSON.stringify(next) : null, id);
+    })();
   }
 
   saveProgress(id: string, progress: JobProgress): void {

@@ -120,4 +120,21 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
   `,
+  // 4: the databases a job creates and drops again (a restore's new database until it succeeded,
+  // a drill's throwaway ones), as a JSON array, recorded before each is created: start-up
+  // recovery drops what a crash or a lost server left behind
+  `
+  ALTER TABLE jobs ADD COLUMN temp_databases TEXT;
+  `,
+  // 5: one run of a plan at a time across processes (the app and CLIs on one data dir): the
+  // holder's job, pid and host, and a heartbeat that tells a live holder from a dead one
+  `
+  CREATE TABLE plan_leases (
+    plan_id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+  );
+  `,
 ];

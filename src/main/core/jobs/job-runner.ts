@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type {
@@ -11,7 +13,8 @@ import type {
   JobTrigger,
 } from '../../../shared/job';
 import type { BackupType } from '../../../shared/plan';
-import type { JobsRepo } from '../catalog/jobs-repo';
+import type { JobsRepo, TempDatabase } from '../catalog/jobs-repo';
+import type { PlanLeasesRepo } from '../catalog/plan-leases-repo';
 import type { Clock, EventBus } from '../ports';
 
 /** What a running job's work function gets. */
@@ -22,6 +25,14 @@ export interface JobContext {
   progress(update: Partial<JobProgress>): void;
   /** The temp file being written, so that a crash or cancel can remove it. */
   setTempPath(path: string | null): void;
+  /**
+   * A database this job is about to create and drops again (a restore's new database until the
+   * restore has succeeded, a drill's throwaway one): recorded in the catalog before it exists, so
+   * that start-up recovery can drop what a crash or a lost server left behind.
+   */
+  recordTempDatabase(db: TempDatabase): void;
+  /** Forgets a recorded temp database: it was dropped, or it is the user's result now. */
+  forgetTempDatabase(db: TempDatabase): void;
 }
 
 /** What a job's work function returns; failures may also be thrown as AppError. */
@@ -57,9 +68,17 @@ interface Active {
   cancelledBy: CancelledBy | null;
   done: Promise<JobSummary>;
   start?: () => void;
+  /** refreshes the plan's lease while the job is pending or running */
+  heartbeat?: NodeJS.Timeout;
 }
 
 const PROGRESS_INTERVAL_MS = 1000;
+
+/** How often a plan's lease is refreshed; far below LEASE_STALE_MS, after which others take it. */
+const LEASE_HEARTBEAT_MS = 10_000;
+
+/** What the interrupted message calls a job of each kind. */
+const KIND_NOUN: Record<JobKind, string> = { backup: 'backup', verify: 'verification', restore: 'restore', drill: 'restore drill' };
 
 const EMPTY_PROGRESS: JobProgress = {
   phase: 'queued',
@@ -75,8 +94,9 @@ const EMPTY_PROGRESS: JobProgress = {
 
 /**
  * Runs jobs: at most `maxConcurrent` at once (the rest wait as `pending`), never two of the
- * same plan, each with an AbortSignal for cancellation, progress throttled to about once a
- * second into the catalog and onto the event bus.
+ * same plan (in this process; with `leases`, in any process on the catalog), each with an
+ * AbortSignal for cancellation, progress throttled to about once a second into the catalog and
+ * onto the event bus.
  */
 export class JobRunner {
   private readonly active = new Map<string, Active>();
@@ -84,7 +104,7 @@ export class JobRunner {
   private running = 0;
 
   constructor(
-    private readonly deps: { jobs: JobsRepo; events: EventBus; clock: Clock; maxConcurrent: number },
+    private readonly deps: { jobs: JobsRepo; events: EventBus; clock: Clock; maxConcurrent: number; leases?: PlanLeasesRepo },
   ) {}
 
   /** Whether a job of this plan is pending or running. */
@@ -99,25 +119,32 @@ export class JobRunner {
 
   /**
    * Creates the job row and schedules `work`. Throws PLAN_BUSY if the plan already has a job
-   * pending or running.
+   * pending or running, here or (with `leases`) in another live process.
    */
   start(spec: JobSpec, work: Work): JobSummary {
     if (spec.planId && this.isPlanActive(spec.planId)) throw new AppError('PLAN_BUSY');
     const id = randomUUID();
-    const job = this.deps.jobs.create({
-      id,
-      kind: spec.kind,
-      planId: spec.planId,
-      planName: spec.planName,
-      trigger: spec.trigger,
-      startedAt: this.deps.clock.now().toISOString(),
-      backupType: spec.backupType,
-    });
+    const heartbeat = spec.planId ? this.takeLease(spec.planId, spec.planName, id) : undefined;
+    let job: JobSummary;
+    try {
+      job = this.deps.jobs.create({
+        id,
+        kind: spec.kind,
+        planId: spec.planId,
+        planName: spec.planName,
+        trigger: spec.trigger,
+        startedAt: this.deps.clock.now().toISOString(),
+        backupType: spec.backupType,
+      });
+    } catch (error) {
+      this.releaseLease(spec.planId, id, heartbeat);
+      throw error;
+    }
     this.deps.events.emit('jobs/updated', job);
     const controller = new AbortController();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const entry: Active = { spec, controller, cancelledBy: null, done: undefined as never, start: release };
+    const entry: Active = { spec, controller, cancelledBy: null, done: undefined as never, start: release, heartbeat };
     this.active.set(id, entry);
     entry.done = gate.then(() => this.execute(id, entry, work));
     this.queue.push(id);
@@ -160,23 +187,59 @@ export class JobRunner {
 
   /**
    * Jobs that were running or pending when the app stopped (crash, power loss): marks them
-   * interrupted and removes their temp files. Call once at start, before any job runs.
+   * interrupted and removes their temp files. Call once at start, before any job runs. The
+   * databases they recorded are left to tasks/recover-temp-databases.ts (it takes the network).
    */
   recoverInterrupted(): number {
     const unfinished = this.deps.jobs
       .unfinished()
       .filter((j) => !this.active.has(j.id) && !(j.ownerPid && j.ownerPid !== process.pid && isProcessAlive(j.ownerPid)));
     for (const job of unfinished) {
-      if (job.tempPath) fs.rmSync(job.tempPath, { force: true });
+      if (job.tempPath) removeTempPath(job.tempPath);
       const row = this.deps.jobs.get(job.id)!;
       this.deps.jobs.finish(job.id, {
         status: 'interrupted',
         finishedAt: this.deps.clock.now().toISOString(),
         durationMs: Math.max(0, this.deps.clock.now().getTime() - Date.parse(row.startedAt)),
-        displayMessage: 'Interrupted: Lifeboat stopped while this job was running. Its partial file was removed.',
+        displayMessage: `Interrupted: Lifeboat stopped while this ${KIND_NOUN[row.kind]} was running.${job.tempPath ? ' Its partial file was removed.' : ''}`,
       });
     }
     return unfinished.length;
+  }
+
+  /**
+   * Takes the plan's lease in the catalog, so that no other process on it (another CLI, the app)
+   * runs the plan at the same time, and refreshes it while the job is active. PLAN_BUSY naming
+   * the holder when a live process has it. Leases compare wall-clock times across processes,
+   * so they use the system time, not the core's clock.
+   */
+  private takeLease(planId: string, planName: string | null, jobId: string): NodeJS.Timeout | undefined {
+    const leases = this.deps.leases;
+    if (!leases) return undefined;
+    const taken = leases.take({ planId, jobId, pid: process.pid, host: os.hostname() }, { now: new Date(), isAlive: isProcessAlive });
+    if (!taken.taken) {
+      const { pid, host } = taken.holder;
+      throw new AppError('PLAN_BUSY', { detail: `"${planName ?? planId}" is already running (pid ${pid} on host ${host})` });
+    }
+    const heartbeat = setInterval(() => {
+      try {
+        leases.heartbeat(planId, jobId, new Date());
+      } catch {
+        // the catalog is closing: the job ends with it
+      }
+    }, LEASE_HEARTBEAT_MS);
+    heartbeat.unref();
+    return heartbeat;
+  }
+
+  private releaseLease(planId: string | null, jobId: string, heartbeat: NodeJS.Timeout | undefined): void {
+    clearInterval(heartbeat);
+    if (!planId || !this.deps.leases) return;
+    try {
+      this.deps.leases.release(planId, jobId);
+    } catch {
+      // a lease that stays behind is stale once this process is gone
+    }
   }
 
   private pump(): void {
@@ -217,6 +280,8 @@ export class JobRunner {
         tempPath = p;
         jobs.setTempPath(id, p);
       },
+      recordTempDatabase: (db) => jobs.recordTempDatabase(id, db),
+      forgetTempDatabase: (db) => jobs.forgetTempDatabase(id, db),
     };
 
     let final: JobSummary;
@@ -243,7 +308,7 @@ export class JobRunner {
         baseJobId: outcome.baseJobId ?? null,
       });
     } catch (error) {
-      if (tempPath) fs.rmSync(tempPath, { force: true });
+      if (tempPath) removeTempPath(tempPath);
       const cancelled = entry.controller.signal.aborted;
       const transferable = toTransferable(error);
       const sources = error instanceof JobFailure ? error.sources : [];
@@ -263,11 +328,25 @@ export class JobRunner {
       });
     } finally {
       this.active.delete(id);
+      this.releaseLease(entry.spec.planId, id, entry.heartbeat);
       if (wasQueued) this.running--;
       this.pump();
     }
     events.emit('jobs/updated', final);
     return final;
+  }
+}
+
+/**
+ * Removes a job's temp path: a backup's `<file>.part`, or a file restore's staging folder
+ * (`.lifeboat-restore-*`, which holds the files staged so far); nothing else is ever recursed into.
+ */
+function removeTempPath(tempPath: string): void {
+  try {
+    fs.rmSync(tempPath, { force: true, recursive: path.basename(tempPath).startsWith('.lifeboat-restore-') });
+  } catch {
+    // a temp path that cannot be removed (a folder of another name, no permission) must not stop
+    // the recovery of the other jobs or the job's own outcome; it stays where it is
   }
 }
 

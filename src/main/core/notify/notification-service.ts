@@ -199,6 +199,14 @@ export class NotificationService {
 
   // ---- jobs -----------------------------------------------------------------------------
 
+  /**
+   * Takes a finished job as already notified, so that a later update of its row is no news
+   * (start-up recovery adding a note to the message of a job an earlier run notified about).
+   */
+  alreadyNotified(jobId: string): void {
+    this.handled.add(jobId);
+  }
+
   private onJobUpdated(job: JobSummary): void {
     if (this.closed || job.finishedAt === null || this.handled.has(job.id)) return;
     if (job.status !== 'success' && !FAILURE_STATUSES.includes(job.status)) return;

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { AppError } from '../../../shared/errors';
 import type { DatabaseSource } from '../../../shared/plan';
 import type { ServerTarget, TableRef } from '../../../shared/restore';
+import type { TempDatabase } from '../catalog/jobs-repo';
 import { connectDatabase } from '../postgres/connection';
 
 /** A DatabaseSource for `database` on the target server (the password travels separately). */
@@ -37,11 +38,12 @@ export async function connectMaintenance(
   server: Omit<ServerTarget, 'password'>,
   password: string | null,
   signal?: AbortSignal,
+  connectTimeoutMs?: number,
 ): Promise<pg.Client> {
   const candidates = server.maintenanceDatabase ? [server.maintenanceDatabase] : ['postgres', 'template1'];
   for (let i = 0; ; i++) {
     try {
-      return await connectDatabase(targetSource(server, candidates[i]!), password, { signal });
+      return await connectDatabase(targetSource(server, candidates[i]!), password, { signal, connectTimeoutMs });
     } catch (error) {
       if (error instanceof AppError && error.code === 'PG_DATABASE_MISSING' && i + 1 < candidates.length) continue;
       throw error;
@@ -55,18 +57,70 @@ export async function databaseExists(client: pg.Client, name: string): Promise<b
 }
 
 /**
- * CREATE DATABASE from template0 (a clean copy, as pg_restore expects: template1 may hold
- * objects the dump would collide with). PG_DATABASE_EXISTS or PG_CREATE_DENIED on failure.
+ * The mark a database Lifeboat creates for a job carries (its COMMENT) until the job is done with
+ * it: start-up recovery drops a database a job recorded only when it carries that job's mark,
+ * never one of the same name that someone else made.
  */
-export async function createDatabase(client: pg.Client, name: string): Promise<void> {
+export function jobMarker(jobId: string): string {
+  return `lifeboat:job:${jobId}`;
+}
+
+/** A database on `server` as a job records it (no password). */
+export function tempDatabaseOf(server: Omit<ServerTarget, 'password'>, database: string): TempDatabase {
+  const { host, port, user, sslMode, maintenanceDatabase } = server;
+  return { host, port, user, sslMode, ...(maintenanceDatabase ? { maintenanceDatabase } : {}), database };
+}
+
+/**
+ * CREATE DATABASE from template0 (a clean copy, as pg_restore expects: template1 may hold
+ * objects the dump would collide with), then, with `marker`, COMMENT ON DATABASE with it (if
+ * that fails, the database just made is dropped again). PG_DATABASE_EXISTS or PG_CREATE_DENIED
+ * on failure.
+ */
+export async function createDatabase(client: pg.Client, name: string, marker?: string | null): Promise<void> {
   assertDatabaseName(name);
+  const ident = client.escapeIdentifier(name);
   try {
-    await client.query(`CREATE DATABASE ${client.escapeIdentifier(name)} TEMPLATE template0`);
+    await client.query(`CREATE DATABASE ${ident} TEMPLATE template0`);
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === '42P04') throw new AppError('PG_DATABASE_EXISTS', { detail: `"${name}"`, cause: error });
     if (code === '42501') throw new AppError('PG_CREATE_DENIED', { detail: (error as Error).message, cause: error });
     throw new AppError('PG_RESTORE_FAILED', { detail: `CREATE DATABASE "${name}": ${(error as Error).message}`, cause: error });
+  }
+  if (!marker) return;
+  try {
+    await client.query(`COMMENT ON DATABASE ${ident} IS ${client.escapeLiteral(marker)}`);
+  } catch (error) {
+    await dropDatabase(client, name).catch(() => undefined);
+    throw new AppError('PG_RESTORE_FAILED', { detail: `COMMENT ON DATABASE "${name}": ${(error as Error).message}`, cause: error });
+  }
+}
+
+/** The database's COMMENT (where Lifeboat keeps its mark): null for none, undefined when there is no such database. */
+export async function databaseMarker(client: pg.Client, name: string): Promise<string | null | undefined> {
+  const { rows } = await client.query<{ comment: string | null }>(
+    "SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1",
+    [name],
+  );
+  return rows.length === 0 ? undefined : rows[0]!.comment;
+}
+
+/**
+ * Removes Lifeboat's mark from a database that is now the user's (a restore into a new database
+ * that succeeded). Best effort: the job no longer records the database, and recovery drops only
+ * recorded ones, so a mark left behind does no harm.
+ */
+export async function unmarkDatabaseQuietly(server: Omit<ServerTarget, 'password'>, password: string | null, name: string): Promise<void> {
+  try {
+    const client = await connectMaintenance(server, password);
+    try {
+      await client.query(`COMMENT ON DATABASE ${client.escapeIdentifier(name)} IS NULL`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  } catch {
+    // the restore itself succeeded
   }
 }
 

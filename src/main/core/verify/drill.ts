@@ -3,7 +3,9 @@
  * throwaway database (lifeboat_drill_<id>) on a server the admin chooses (one for all, or per
  * database: a plan's drill may run on each database's own server), every table's row
  * count is compared with the count the manifest took in the dump's own snapshot (they must be
- * equal), and the throwaway database is always dropped: on success, failure and cancel.
+ * equal), and the throwaway database is always dropped: on success, failure and cancel. It is
+ * recorded as the job's temp database (and marked as the job's) from before it exists until it
+ * was dropped, so that start-up recovery drops one a crash or a lost server left behind.
  */
 import crypto from 'node:crypto';
 import { AppError, toTransferable } from '../../../shared/errors';
@@ -13,7 +15,7 @@ import { readManifest } from '../archive/reader';
 import { restoreDatabase, type RestoreContext, type RestoredTable } from '../restore/restore-database';
 import { cancelledError } from '../restore/cancel';
 import { sliceProgress } from '../jobs/slice-progress';
-import { dropDatabaseQuietly } from '../restore/target-db';
+import { dropDatabaseQuietly, tempDatabaseOf } from '../restore/target-db';
 
 /** A server to drill on, with its password (null: none, or ~/.pgpass). */
 export interface DrillServerTarget {
@@ -56,9 +58,12 @@ export interface DrillReport {
   errorCode: string | null;
 }
 
+/** How every throwaway database's name begins. */
+export const DRILL_DATABASE_PREFIX = 'lifeboat_drill_';
+
 /** A name for a throwaway database: lifeboat_drill_<8 hex>. */
 export function drillDatabaseName(suffix = crypto.randomBytes(4).toString('hex')): string {
-  return `lifeboat_drill_${suffix}`;
+  return `${DRILL_DATABASE_PREFIX}${suffix}`;
 }
 
 /**
@@ -103,6 +108,8 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
           passphrase: spec.passphrase,
           target: { server, database: name, mode: 'new', sourceId: source.id },
           password,
+          // it records and marks the database as this job's, and leaves both to the drop below
+          throwaway: true,
           env: spec.env,
           pgToolDirs: spec.pgToolDirs,
         },
@@ -125,7 +132,9 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
       // always, also after a failure or a cancel (restoreDatabase drops what it created then, but
       // a cancel that lands after it returned leaves the database to us)
       result.dropError = await dropDatabaseQuietly(server, password, name);
-      if (result.dropError) result.reasons.push(`The throwaway database ${name} could not be dropped (drop it by hand): ${result.dropError}`);
+      // still recorded when the drop failed (a server restarting): start-up recovery drops it then
+      if (!result.dropError) ctx.forgetTempDatabase?.(tempDatabaseOf(server, name));
+      else result.reasons.push(`The throwaway database ${name} could not be dropped (Lifeboat tries again at its next start; or drop it by hand): ${result.dropError}`);
     }
     reasons.push(...result.reasons);
   }

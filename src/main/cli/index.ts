@@ -7,16 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, toTransferable } from '../../shared/errors';
-import type { JobDetail, JobStatus, JobSummary } from '../../shared/job';
+import { JOB_STATUSES, type JobDetail, type JobStatus, type JobSummary } from '../../shared/job';
 import { DEFAULT_EXCLUDES } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
-import { readContainerHeader } from '../core/crypto/container';
+import { readContainerHeader, setExpensiveKdfAllowed } from '../core/crypto/container';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { startOneOffBackup } from '../core/tasks/one-off-backup';
 import { resolveDataDir } from '../core/paths';
 import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
-import { parseDatabaseUrl, readPassphrase } from './args';
+import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
 import { registerRestoreCommand, runCliDrill, type CliDeps } from './restore-commands';
 import { formatBytes, formatDuration, printTable } from './format';
 
@@ -110,11 +110,31 @@ function openCore(io: Io, passphrase: string | null): LifeboatCore {
     // overdue-plan alerts are the app's job (it runs the schedules); a one-off command must not
     // alert about plans it was not asked to look at
     notifications: { watchOverdue: false },
+    // a catalog created (deleted, or a new data folder) or a mode tightened: one line on stderr
+    onCatalogNotice: (notice) => io.err(`lifeboat: ${notice.message}`),
   });
 }
 
+/** Usage errors (exit 2): the command line itself is wrong, not the work it asked for. */
+const USAGE_CODES: readonly string[] = ['VALIDATION', 'PASSPHRASE_FILE_UNSAFE', 'PASSPHRASE_TOO_SHORT'];
+
+/** `list --limit`: a whole number of jobs, 1-1000. */
+const MAX_LIST_LIMIT = 1000;
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** The SHA-256 the catalog recorded for the backup in `filePath`, if the catalog knows it. */
+async function catalogChecksum(io: Io, filePath: string): Promise<string | null> {
+  const { header } = await readContainerHeader(filePath).catch(() => ({ header: null }));
+  if (!header) return null;
+  const core = openCore(io, null);
+  try {
+    return core.jobs.get(header.backupId)?.checksum ?? null;
+  } finally {
+    await core.close();
+  }
 }
 
 /** Builds the command tree; `run(argv)` executes it. Exported for tests. */
@@ -139,6 +159,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .showHelpAfterError();
+  // --allow-expensive-kdf (inspect, verify, restore) must reach every open deep inside their jobs: a process-wide switch
+  program.hook('preAction', (_program, command) => setExpensiveKdfAllowed(Boolean(command.opts().allowExpensiveKdf)));
 
   program
     .command('backup')
@@ -211,15 +233,22 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('list')
     .description('list jobs and backups from the catalog, newest first')
     .option('--plan <name>', 'only this plan (name or id)')
-    .option('--status <status>', 'only jobs with this status')
-    .option('--limit <n>', 'how many', '20')
+    .option('--status <status>', `only jobs with this status: ${JOB_STATUSES.join(', ')}`)
+    .option('--limit <n>', `how many (1-${MAX_LIST_LIMIT})`, '20')
     .option('--json', 'print as JSON')
     .action(async (opts) => {
+      if (opts.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(opts.status)) {
+        throw new AppError('VALIDATION', { detail: `--status takes one of ${JOB_STATUSES.join(', ')}; not "${opts.status}"` });
+      }
+      const limit = /^\d+$/.test(opts.limit) ? Number(opts.limit) : NaN;
+      if (!(limit >= 1 && limit <= MAX_LIST_LIMIT)) {
+        throw new AppError('VALIDATION', { detail: `--limit takes a whole number from 1 to ${MAX_LIST_LIMIT}; not "${opts.limit}"` });
+      }
       const core = openCore(io, null);
       try {
         const plan = opts.plan ? (core.plans.get(opts.plan) ?? core.plans.findByName(opts.plan)) : undefined;
         if (opts.plan && !plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${opts.plan}"` });
-        const page = core.jobs.list({ planId: plan?.id, status: opts.status }, 1, Math.max(1, Math.min(1000, Number(opts.limit) || 20)));
+        const page = core.jobs.list({ planId: plan?.id, status: opts.status }, 1, limit);
         if (opts.json) {
           io.out(JSON.stringify(page, null, 2));
           return;
@@ -284,13 +313,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<file>', 'a .lifeboat file')
     .description('verify a backup: checksums, authentication of every chunk, archive, entries, pg_restore --list')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
     .option('--drill', 'also restore every database into a throwaway database on --server, compare row counts, drop it')
     .option('--server <url>', 'postgres://user@host:port[/maintenance-db] for --drill (password from PGPASSWORD or ~/.pgpass)')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts) => {
       if (opts.drill && !opts.server) throw new AppError('VALIDATION', { detail: '--drill needs --server postgres://user@host:port' });
-      const passphrase = readPassphrase(opts.passphraseFile, io.env);
-      const report = await verifyBackupFile(path.resolve(file), passphrase, { env: io.env });
+      await checkBackupFile(file);
+      const passphrase = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
+      // a backup the catalog knows must be the file it recorded (its SHA-256)
+      const recorded = await catalogChecksum(io, path.resolve(file));
+      const report = await verifyBackupFile(path.resolve(file), passphrase, { env: io.env, expectedSha256: recorded, expectEncrypted: passphrase !== null });
       const { manifest, ...rest } = report;
       if (opts.json && !opts.drill) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
       else if (!opts.json) {
@@ -315,15 +348,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<file>', 'a .lifeboat file')
     .description('show what a backup holds: databases with tables and row counts, folders and files')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
     .option('--json', 'print the manifest as JSON')
     .action(async (file: string, opts) => {
+      await checkBackupFile(file);
       const { header } = await readContainerHeader(path.resolve(file));
-      const manifest = await readManifest(path.resolve(file), header.encryption ? readPassphrase(opts.passphraseFile, io.env) : null);
+      const manifest = await readManifest(path.resolve(file), header.encryption ? readPassphrase(opts.passphraseFile, io.env, 'decrypt') : null);
       if (opts.json) {
         io.out(JSON.stringify(manifest, null, 2));
         return;
       }
       io.out(`backup ${manifest.backupId} (${manifest.type}${manifest.encrypted ? ', encrypted' : ''}) made ${manifest.createdAt} on ${manifest.host} by Lifeboat ${manifest.app.version}`);
+      if (!manifest.encrypted) {
+        io.out('NOT ENCRYPTED: its checksums find damage, but anyone who can write the file could have changed it consistently; only the catalog\'s SHA-256 (lifeboat verify) can tell.');
+      }
       if (manifest.plan) io.out(`plan: ${manifest.plan.name}`);
       for (const s of manifest.sources) {
         if (s.kind === 'database') {
@@ -356,6 +394,6 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     const json = argv.includes('--json');
     if (json) io.out(JSON.stringify({ error: t }, null, 2));
     else io.err(`lifeboat: ${t.message}`);
-    return t.code === 'VALIDATION' ? EXIT.usage : t.code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
+    return USAGE_CODES.includes(t.code) ? EXIT.usage : t.code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
   }
 }

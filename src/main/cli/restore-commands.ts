@@ -14,7 +14,7 @@ import { readHeaderInfo } from '../core/restore/backup-index';
 import { openManifest } from '../core/restore/preview';
 import { startDrillJob } from '../core/tasks/drill-job';
 import { startRestoreJob } from '../core/tasks/restore-job';
-import { parseDatabaseUrl, readPassphrase } from './args';
+import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
 
 export interface CliDeps {
   io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
@@ -71,6 +71,22 @@ export function resolveTableNames(manifest: BackupManifest, names: string[]): Ta
   });
 }
 
+/**
+ * `--source <id>` must name a source of the backup of a kind the command restores: a typo must
+ * not restore everything. VALIDATION lists the backup's sources otherwise.
+ */
+export function checkSourceId(manifest: BackupManifest, id: string, restores: { database: boolean; files: boolean }): void {
+  const known = manifest.sources.map((s) => `${s.id} (${s.kind} ${s.label})`).join(', ') || 'none';
+  const source = manifest.sources.find((s) => s.id === id);
+  if (!source) throw new AppError('VALIDATION', { detail: `--source ${id} is not in the backup; its sources are: ${known}` });
+  if (source.kind === 'database' && !restores.database) {
+    throw new AppError('VALIDATION', { detail: `--source ${id} is a database, which needs --to-db; the backup's sources are: ${known}` });
+  }
+  if (source.kind === 'folder' && !restores.files) {
+    throw new AppError('VALIDATION', { detail: `--source ${id} is a folder, which needs --to-folder or --to-original; the backup's sources are: ${known}` });
+  }
+}
+
 export function registerRestoreCommand(program: Command, deps: CliDeps): void {
   program
     .command('restore')
@@ -86,6 +102,8 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
     .option('--paths <list>', 'only these files or folders, comma-separated, relative to the backed-up folder')
     .option('--conflict <policy>', `what to do when a file exists and differs: ${CONFLICT_POLICIES.join(', ')}`, 'skip')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
+    .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
+    .option('--safety-passphrase-file <file>', 'with --over-existing and an unencrypted backup: the passphrase of the (always encrypted) safety backup')
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts) => {
       const { io } = deps;
@@ -99,10 +117,16 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
       }
       if ((opts.tables || opts.overExisting) && !opts.toDb) throw new AppError('VALIDATION', { detail: '--tables and --over-existing need --to-db' });
       if (opts.paths && !opts.toFolder && !opts.toOriginal) throw new AppError('VALIDATION', { detail: '--paths needs --to-folder or --to-original' });
+      await checkBackupFile(filePath);
       const header = await readHeaderInfo(filePath);
-      const passphrase = header.encrypted ? readPassphrase(opts.passphraseFile, io.env) : null;
+      const given = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
+      // a passphrase for a file that is not encrypted: it may be a stand-in nothing authenticates
+      if (!header.encrypted && given) throw new AppError('BACKUP_NOT_ENCRYPTED', { detail: filePath });
+      const passphrase = header.encrypted ? given : null;
       if (header.encrypted && !passphrase) throw new AppError('PASSPHRASE_REQUIRED');
+      const safetyPassphrase = opts.safetyPassphraseFile ? readPassphrase(opts.safetyPassphraseFile, {}) : null;
       const manifest = await openManifest(filePath, passphrase);
+      if (opts.source) checkSourceId(manifest, opts.source, { database: Boolean(opts.toDb), files: Boolean(opts.toFolder || opts.toOriginal) });
 
       let database;
       if (opts.toDb) {
@@ -135,7 +159,7 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
 
       const core = deps.openCore(passphrase);
       try {
-        const job = await startRestoreJob(core, { filePath, passphrase, database, files }, { env: io.env, actor: 'cli' });
+        const job = await startRestoreJob(core, { filePath, passphrase, database, files, safetyPassphrase }, { env: io.env, actor: 'cli' });
         const detail = await deps.followJob(core, job, Boolean(opts.json));
         deps.printJob(detail, Boolean(opts.json));
         deps.setExitFor(detail);

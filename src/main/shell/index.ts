@@ -3,6 +3,8 @@
  * everything else lives in src/main/core, which never imports electron.
  */
 import { app, dialog, powerMonitor, safeStorage, type BrowserWindow } from 'electron';
+import { AppError } from '../../shared/errors';
+import { moveCatalogAside } from '../core/catalog/catalog-aside';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { startMinimized } from '../core/desktop-settings';
 import { resolveDataDir } from '../core/paths';
@@ -51,6 +53,28 @@ function setupCore(): LifeboatCore {
     desktop: loginItem(),
     pendingOpenFile: takePendingOpenFile,
   });
+}
+
+/**
+ * The catalog cannot be read (damaged, or not a catalog): offer to move it aside and start with
+ * an empty one, from which Rebuild catalog (Restore screen) brings the backups back from their
+ * folders. Returns the new engine, or null when the user chose to quit.
+ */
+function recoverFromUnreadableCatalog(error: unknown): LifeboatCore | null {
+  if (!(error instanceof AppError) || error.code !== 'CATALOG_CORRUPT') return null;
+  const dataDir = resolveDataDir(app.getPath('userData'));
+  const choice = dialog.showMessageBoxSync({
+    type: 'error',
+    title: 'Lifeboat cannot read its catalog',
+    message: 'The catalog of your backups cannot be read.',
+    detail: `${error.message}\n\nYour backup files are not affected. Lifeboat can move the unreadable catalog aside (it is kept, renamed) and start with an empty one; then use Rebuild catalog on the Restore screen to bring your backups back from their folders. Plans must be set up again.`,
+    buttons: ['Move it aside and start', 'Quit'],
+    defaultId: 0,
+    cancelId: 1,
+  });
+  if (choice !== 0) return null;
+  moveCatalogAside(dataDir);
+  return setupCore();
 }
 
 /**
@@ -131,9 +155,12 @@ async function onReady(): Promise<void> {
   try {
     core = setupCore();
   } catch (error) {
-    dialog.showErrorBox('Lifeboat cannot start', error instanceof Error ? error.message : String(error));
-    app.exit(1);
-    return;
+    core = recoverFromUnreadableCatalog(error);
+    if (!core) {
+      dialog.showErrorBox('Lifeboat cannot start', error instanceof Error ? error.message : String(error));
+      app.exit(1);
+      return;
+    }
   }
   disposeIpc = setupIpc(core);
   mainWindow = setupMainWindow();

@@ -19,7 +19,8 @@ beforeAll(async () => {
   work = makeTempDir('lifeboat-cli-');
   fs.mkdirSync(path.join(work, 'src/sub'), { recursive: true });
   fs.writeFileSync(path.join(work, 'src/sub/a.txt'), 'alpha');
-  fs.writeFileSync(path.join(work, 'pass'), 'cli test passphrase\n');
+  // private, as the CLI requires of a passphrase file
+  fs.writeFileSync(path.join(work, 'pass'), 'cli test passphrase\n', { mode: 0o600 });
 });
 
 afterAll(async () => {
@@ -48,7 +49,8 @@ describe('lifeboat CLI', () => {
       ['backup', '--db', dbUrl(), '--folder', path.join(work, 'src'), '--out', path.join(work, 'out'), '--passphrase-file', path.join(work, 'pass'), '--json'],
       { PGPASSWORD: cluster.password },
     );
-    expect(r.err).toBe('');
+    // the first command on a new data folder creates the catalog, and says so (only that)
+    expect(r.err).toBe(`lifeboat: Created a new, empty catalog at ${path.join(work, 'home', 'catalog.sqlite')}`);
     expect(r.code).toBe(0);
     const job = JSON.parse(r.out);
     expect(job.status).toBe('success');
@@ -118,5 +120,210 @@ describe('lifeboat CLI', () => {
       env: { ...process.env, LIFEBOAT_HOME: path.join(work, 'home') },
     });
     expect(JSON.parse(stdout).dataDir).toBe(path.join(work, 'home'));
+  });
+});
+
+describe('lifeboat CLI: bad input', () => {
+  it('refuses a passphrase file other users can read, naming chmod 600 (exit 2)', async () => {
+    const open = path.join(work, 'pass-open');
+    fs.writeFileSync(open, 'cli test passphrase\n', { mode: 0o644 });
+    fs.chmodSync(open, 0o644);
+    const r = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-unsafe'), '--passphrase-file', open]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`chmod 600 ${open}`);
+    expect(r.err).not.toContain('cli test passphrase');
+    expect(fs.existsSync(path.join(work, 'out-unsafe'))).toBe(false);
+  });
+
+  it('refuses a passphrase under 8 characters, from a file or LIFEBOAT_PASSPHRASE (exit 2)', async () => {
+    const short = path.join(work, 'pass-short');
+    fs.writeFileSync(short, 'seven77\n', { mode: 0o600 });
+    const fromFile = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-short'), '--passphrase-file', short]);
+    expect(fromFile.code).toBe(2);
+    expect(fromFile.err).toMatch(/at least 8 characters/);
+    const fromEnv = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-short')], { LIFEBOAT_PASSPHRASE: 'seven77' });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.err).toMatch(/too short.*LIFEBOAT_PASSPHRASE/s);
+    expect(fs.existsSync(path.join(work, 'out-short'))).toBe(false);
+  });
+
+  it('never echoes the password of a malformed --db URL', async () => {
+    for (const url of ['postgres://ann:SE/CRET@127.0.0.1:5432/shop', 'postgres://ann:SE#CRET@127.0.0.1:99999/shop', 'postgres://ann:SE CRET@/shop']) {
+      const r = await cli(['backup', '--db', url, '--out', path.join(work, 'out-url'), '--no-encrypt']);
+      expect(r.code, url).toBe(2);
+      expect(r.err, url).toMatch(/postgres:\/\/user@host:5432\/dbname|PGPASSWORD/);
+      expect(r.err, url).not.toMatch(/SE|CRET/);
+    }
+  });
+
+  it('list: an unknown --status or a --limit that is not 1-1000 is a usage error naming the valid values', async () => {
+    const status = await cli(['list', '--status', 'bogus']);
+    expect(status.code).toBe(2);
+    expect(status.err).toContain('--status takes one of pending, running, success, failed, partial, cancelled, interrupted; not "bogus"');
+    for (const limit of ['abc', '0', '1001', '1.5', '-3', '']) {
+      const r = await cli(['list', `--limit=${limit}`]);
+      expect(r.code, limit).toBe(2);
+      expect(r.err, limit).toContain(`--limit takes a whole number from 1 to 1000; not "${limit}"`);
+    }
+    const ok = await cli(['list', '--status', 'success', '--limit', '1000', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.out).items.every((j: { status: string }) => j.status === 'success')).toBe(true);
+  });
+
+  it('restore --source with a typo fails listing the backup’s sources, and restores nothing', async () => {
+    const made = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-source'), '--no-encrypt', '--json']);
+    expect(made.code).toBe(0);
+    const file = JSON.parse(made.out).filePath as string;
+    const target = path.join(work, 'restored-source');
+    const r = await cli(['restore', file, '--to-folder', target, '--source', 'folder9']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--source folder9 is not in the backup; its sources are: folder1 \(folder /);
+    const wrongKind = await cli(['restore', file, '--to-db', dbUrl(), '--source', 'folder1']);
+    expect(wrongKind.code).toBe(2);
+    expect(wrongKind.err).toMatch(/--source folder1 is a folder, which needs --to-folder or --to-original/);
+    expect(fs.existsSync(target)).toBe(false);
+  });
+
+  it('inspect, verify and restore: a missing file is NOT_FOUND, a folder or another file NOT_A_BACKUP, naming the path', async () => {
+    const missing = path.join(work, 'no-such.lifeboat');
+    const notBackup = path.join(work, 'src', 'sub', 'a.txt');
+    const folder = path.join(work, 'src');
+    const commands = [['inspect'], ['verify'], ['restore', '--to-folder', path.join(work, 'restored-bad')]];
+    for (const [command, ...rest] of commands) {
+      const cases = [
+        [missing, 'NOT_FOUND', `no file at ${missing}`],
+        [folder, 'NOT_A_BACKUP', `${folder} is a folder`],
+        [notBackup, 'NOT_A_BACKUP', notBackup],
+      ] as const;
+      for (const [file, code, detail] of cases) {
+        const json = await cli([command!, file, ...rest, '--json']);
+        expect(json.code, `${command} ${file}`).toBe(1);
+        expect(JSON.parse(json.out).error, `${command} ${file}`).toMatchObject({ code });
+        expect(JSON.parse(json.out).error.message).toContain(detail);
+        const plain = await cli([command!, file, ...rest]);
+        expect(plain.err, `${command} ${file}`).toContain(detail);
+      }
+    }
+  });
+});
+
+describe('lifeboat CLI: the catalog', () => {
+  it('creates a deleted catalog again with a notice, and reports a garbage one as CATALOG_CORRUPT naming its path', async () => {
+    const home = path.join(work, 'home-catalog');
+    const file = path.join(home, 'catalog.sqlite');
+    const created = `lifeboat: Created a new, empty catalog at ${file}`;
+    const first = await cli(['status'], { LIFEBOAT_HOME: home });
+    expect(first.code).toBe(0);
+    expect(first.err).toBe(created);
+    expect((await cli(['status'], { LIFEBOAT_HOME: home })).err).toBe('');
+
+    fs.rmSync(file);
+    const deleted = await cli(['list'], { LIFEBOAT_HOME: home });
+    expect(deleted.code).toBe(0);
+    expect(deleted.err).toBe(created);
+
+    for (const name of fs.readdirSync(home)) fs.rmSync(path.join(home, name));
+    fs.writeFileSync(file, 'this is not a catalog '.repeat(100), { mode: 0o600 });
+    const corrupt = await cli(['status'], { LIFEBOAT_HOME: home });
+    expect(corrupt.code).toBe(1);
+    expect(corrupt.err).toContain('The catalog (catalog.sqlite in the data folder) cannot be read');
+    expect(corrupt.err).toContain(file);
+    const json = await cli(['list', '--json'], { LIFEBOAT_HOME: home });
+    expect(JSON.parse(json.out).error.code).toBe('CATALOG_CORRUPT');
+    // left as it was, for the user to move aside
+    expect(fs.readFileSync(file, 'utf8')).toMatch(/^this is not a catalog/);
+  });
+
+  it.skipIf(process.platform === 'win32')('tightens a data folder and catalog other users could open, with a warning on stderr', async () => {
+    const home = path.join(work, 'home-open');
+    await cli(['status'], { LIFEBOAT_HOME: home });
+    fs.chmodSync(home, 0o755);
+    fs.chmodSync(path.join(home, 'catalog.sqlite'), 0o644);
+    const r = await cli(['status'], { LIFEBOAT_HOME: home });
+    expect(r.code).toBe(0);
+    expect(r.err.split('\n')).toEqual([
+      `lifeboat: ${home} was open to other users (mode 0755); changed it to 0700`,
+      `lifeboat: ${path.join(home, 'catalog.sqlite')} was open to other users (mode 0644); changed it to 0600`,
+    ]);
+    expect(fs.statSync(home).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(home, 'catalog.sqlite')).mode & 0o777).toBe(0o600);
+  });
+});
+
+/*
+ * What the PostgreSQL tools get in their environment, read from /proc/<pid>/environ of each
+ * child: LIFEBOAT_PG_BIN points at wrappers that record their own environ and argv, then exec
+ * the real tool. The CLI runs as a child process whose own environment holds the secrets, as
+ * it does for a user who exported them.
+ */
+describe.skipIf(process.platform !== 'linux')('lifeboat CLI: the environment of the PostgreSQL tools', () => {
+  it('gives no tool a LIFEBOAT_* variable, and PGPASSWORD only to the one that connects', async () => {
+    const wrappers = path.join(work, 'pg-wrappers');
+    const records = path.join(work, 'pg-records');
+    fs.mkdirSync(wrappers);
+    fs.mkdirSync(records);
+    for (const tool of ['pg_dump', 'pg_restore']) {
+      const script = [
+        '#!/bin/sh',
+        `record="${records}/${tool}-$$"`,
+        'printf "%s\\n" "$@" > "$record.args"',
+        'cat /proc/$$/environ > "$record.env"',
+        `exec '${path.join(cluster.binDir, tool)}' "$@"`,
+        '',
+      ].join('\n');
+      fs.writeFileSync(path.join(wrappers, tool), script, { mode: 0o755 });
+    }
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(repo, 'bin/lifeboat.mjs'), 'backup', '--db', dbUrl(), '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-env'), '--json'],
+      {
+        env: {
+          ...process.env,
+          LIFEBOAT_HOME: path.join(work, 'home'),
+          LIFEBOAT_PG_BIN: wrappers,
+          LIFEBOAT_PASSPHRASE: 'the passphrase of the env test',
+          LIFEBOAT_SECRET_CANARY: 'canary',
+          PGPASSWORD: cluster.password,
+          PGSERVICE: 'not-for-the-tools',
+          LC_ALL: 'C.UTF-8',
+        },
+      },
+    );
+    expect(JSON.parse(stdout).status).toBe('success');
+
+    const runs = fs
+      .readdirSync(records)
+      .filter((name) => name.endsWith('.env'))
+      .map((name) => {
+        const base = path.join(records, name.slice(0, -'.env'.length));
+        const env = Object.fromEntries(
+          fs
+            .readFileSync(`${base}.env`, 'utf8')
+            .split('\0')
+            .filter(Boolean)
+            .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+        );
+        return { tool: path.basename(base).replace(/-\d+$/, ''), args: fs.readFileSync(`${base}.args`, 'utf8').trim().split('\n'), env };
+      });
+    const probes = runs.filter((r) => r.args.includes('--version'));
+    const lists = runs.filter((r) => r.tool === 'pg_restore' && r.args.includes('--list'));
+    const dumps = runs.filter((r) => r.tool === 'pg_dump' && !r.args.includes('--version'));
+    expect(probes.length).toBeGreaterThan(0);
+    expect(lists.length).toBeGreaterThan(0);
+    expect(dumps).toHaveLength(1);
+
+    const allowed = /^(PATH|HOME|LANG|LC_(?!ALL$)\w+|TZ|TMPDIR|PG(HOST|PORT|USER|DATABASE|SSLMODE|CONNECT_TIMEOUT|APPNAME|PASSFILE|SERVICEFILE|PASSWORD)|PGSSL(CERT|KEY|ROOTCERT|CRL|CRLDIR))$/;
+    for (const run of runs) {
+      const names = Object.keys(run.env);
+      expect(names.filter((n) => n.startsWith('LIFEBOAT_')), `${run.tool} ${run.args.join(' ')}`).toEqual([]);
+      expect(names.filter((n) => !allowed.test(n)), `${run.tool} ${run.args.join(' ')}`).toEqual([]);
+      expect(Object.values(run.env)).not.toContain('the passphrase of the env test');
+      expect(run.env.LC_MESSAGES).toBe('C');
+    }
+    for (const run of [...probes, ...lists]) {
+      expect(run.env.PGPASSWORD, `${run.tool} ${run.args.join(' ')}`).toBeUndefined();
+      expect(run.env.PGHOST).toBeUndefined();
+    }
+    expect(dumps[0]!.env).toMatchObject({ PGPASSWORD: cluster.password, PGHOST: '127.0.0.1', PGDATABASE: 'shop', PATH: process.env.PATH });
   });
 });

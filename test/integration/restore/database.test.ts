@@ -606,7 +606,7 @@ describe('command line', () => {
   it('restore --to-db restores into a new database; a password in the URL is refused', async () => {
     const home = makeTempDir('lifeboat-cli-home-');
     const passFile = path.join(home, 'pass.txt');
-    fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
     const url = `postgres://${cluster.user}@127.0.0.1:${cluster.port}/cli_restored?sslmode=disable`;
     const run = io(home);
     const code = await runCli(['restore', backupFile, '--to-db', url, '--tables', 'items,orders', '--no-row-check', '--passphrase-file', passFile, '--json'], run.io);
@@ -632,7 +632,7 @@ describe('command line', () => {
   it('verify --drill --server proves the backup restorable, non-zero exit for a damaged one', async () => {
     const home = makeTempDir('lifeboat-cli-home-');
     const passFile = path.join(home, 'pass.txt');
-    fs.writeFileSync(passFile, `${PASSPHRASE}\n`);
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
     const serverUrl = `postgres://${cluster.user}@127.0.0.1:${cluster.port}?sslmode=disable`;
     const good = io(home);
     expect(await runCli(['verify', backupFile, '--drill', '--server', serverUrl, '--passphrase-file', passFile], good.io)).toBe(0);

@@ -8,11 +8,10 @@ import os from 'node:os';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_FORMAT } from '../../../shared/manifest';
 import { ArchiveWriter, tempPathFor } from '../archive/writer';
-import type { JobContext } from '../jobs/job-runner';
 import { unusedFinalPath } from './file-names';
 import { ProgressMeter } from './progress';
 import { assertFreeSpace, preflightSources } from './run-preflight';
-import { RunRecord, type BackupResult, type BackupSpec } from './run-state';
+import { RunRecord, type BackupResult, type BackupSpec, type RunJob } from './run-state';
 import { backupDatabase, backupFolder, type PassContext } from './source-steps';
 
 export type { BackupResult, BackupSpec } from './run-state';
@@ -22,7 +21,7 @@ export type { BackupResult, BackupSpec } from './run-state';
  * rest) or failed (nothing usable: no file is kept). Throws for preflight failures that concern
  * the whole run (destination, space) and for cancellation; the job runner records those.
  */
-export async function runBackup(spec: BackupSpec, ctx: JobContext): Promise<BackupResult> {
+export async function runBackup(spec: BackupSpec, ctx: RunJob): Promise<BackupResult> {
   const env = spec.env ?? process.env;
   const meter = new ProgressMeter(ctx);
   const record = new RunRecord();

@@ -11,7 +11,7 @@ import { AppError } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import type { ConflictPolicy, FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
 import { folderFiles, isSelected, pickFolderSources, targetRoots, type FolderFileRef } from './backup-index';
-import { checkParents, keepBothName, resolveInside } from './safe-paths';
+import { checkParents, keepBothName, resolveInside, unrestorableReason } from './safe-paths';
 
 export interface PlannedFile extends FilePreviewItem {
   ref: FolderFileRef;
@@ -63,6 +63,8 @@ export async function planFileRestore(
     const root = roots.get(source.id)!;
     for (const ref of folderFiles(manifest, source)) {
       const abs = resolveInside(root, ref.path);
+      const reason = unrestorableReason(ref.path, ref.mode);
+      if (reason) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(ref.path)}: ${reason}` });
       if (!isSelected(ref.path, target.paths)) continue;
       for (const p of target.paths ?? []) if (isSelected(ref.path, [p])) matchedSelections.add(p);
       selected.push({ ref, root, abs });

@@ -6,7 +6,9 @@
  *   over, so pg_restore (one transaction, --single-transaction) cannot commit a dump that does
  *   not match; the rest of the file is authenticated alongside;
  * - into a new database (the default), the file is read once: the database is created, fed, and
- *   dropped again on any failure or cancel, so a damaged file leaves nothing behind;
+ *   dropped again on any failure or cancel, so a damaged file leaves nothing behind (recorded on
+ *   the job and marked as its own from before it exists, so that the next start drops what a crash
+ *   or a lost server left: tasks/recover-temp-databases.ts);
  * - over an existing database, nothing happens to the target until the whole file has been
  *   authenticated and the dump checked against the manifest (one read ahead of the restore),
  *   and then a safety backup of the target is written (and recorded) first;
@@ -29,6 +31,7 @@ import { sliceProgress } from '../jobs/slice-progress';
 import { connectDatabase } from '../postgres/connection';
 import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, spawnPgRestoreList, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
 import { findPgTool } from '../postgres/tools';
+import { assertEncryptionAsExpected, assertSha256AsExpected, type ExpectedBackup } from './authenticity';
 import { assertTablesInSource, pickDatabaseSource } from './backup-index';
 import { cancelledError } from './cancel';
 import {
@@ -38,7 +41,10 @@ import {
   createDatabase,
   databaseExists,
   dropDatabaseQuietly,
+  jobMarker,
   targetSource,
+  tempDatabaseOf,
+  unmarkDatabaseQuietly,
 } from './target-db';
 
 /** The safety backup taken before restoring over an existing database. */
@@ -77,6 +83,13 @@ export interface DatabaseRestoreSpec {
   safety?: SafetyBackupStep;
   /** keep the dump's owners and privileges (default: off; see buildPgRestoreInvocation) */
   keepOwnership?: boolean;
+  /**
+   * A throwaway database the caller drops itself (the drill): after a successful restore it keeps
+   * Lifeboat's mark and stays recorded as the job's temp database until the caller dropped it.
+   */
+  throwaway?: boolean;
+  /** what the file must be (the catalog's SHA-256, encryption): a stand-in is refused before anything is touched */
+  expected?: ExpectedBackup;
   env?: NodeJS.ProcessEnv;
   pgToolDirs?: readonly string[];
 }
@@ -102,7 +115,8 @@ export interface DatabaseRestoreResult {
   stderrTail: string | null;
 }
 
-export type RestoreContext = Pick<JobContext, 'signal' | 'progress' | 'setTempPath'> & Partial<Pick<JobContext, 'jobId'>>;
+export type RestoreContext = Pick<JobContext, 'signal' | 'progress' | 'setTempPath'> &
+  Partial<Pick<JobContext, 'jobId' | 'recordTempDatabase' | 'forgetTempDatabase'>>;
 
 /** The table of contents pg_restore --list printed; a dump it could not read is FILE_CORRUPT. */
 async function tocOf(lister: PgRestoreProcess, label: string): Promise<TocEntry[]> {
@@ -208,70 +222,73 @@ export async function feedDump(
   );
   let outsideFailure: unknown = null;
   let outside: Promise<unknown> | null = null;
-  if (options.verify) {
-    const { first, last } = await reader.entryChunks(entry.name);
-    outside = reader.container.authenticateChunks((i) => i < first || i > last, { signal: stop.signal }).catch((error: unknown) => {
-      outsideFailure = error;
-      stop.abort(error);
-    });
-  }
+  let stream: NodeJS.ReadableStream & { destroy(): void } | null = null;
   const hash = crypto.createHash('sha256');
   let read = 0;
   let fed = 0;
   let held: Buffer | null = null;
-  const stream = await reader.openEntry(entry.name);
+  const handOver = async (piece: Buffer) => {
+    await restore.feed(piece);
+    fed += piece.length;
+    options.onBytes(fed);
+  };
   try {
-    try {
-      for await (const chunk of stream) {
-        if (signal.aborted) throw signal.reason;
-        if (outsideFailure) throw outsideFailure;
-        // pg_restore failed: say why, without reading on
-        if (exited === 'failed') await restore.done;
-        const piece = chunk as Buffer;
-        read += piece.length;
-        if (options.verify) hash.update(piece);
-        if (held && !exited) {
-          await restore.feed(held);
-          fed += held.length;
-          options.onBytes(fed);
-        }
-        held = piece;
-      }
-      if (outside) await outside;
+    // every step that can fail, from locating the dump's chunks on, is inside this try: on any
+    // failure pg_restore is killed and awaited, so no orphan keeps the process alive
+    if (options.verify) {
+      const { first, last } = await reader.entryChunks(entry.name);
+      outside = reader.container.authenticateChunks((i) => i < first || i > last, { signal: stop.signal }).catch((error: unknown) => {
+        outsideFailure = error;
+        stop.abort(error);
+      });
+    }
+    stream = await reader.openEntry(entry.name);
+    for await (const chunk of stream) {
+      if (signal.aborted) throw signal.reason;
       if (outsideFailure) throw outsideFailure;
-      if (options.verify && (read !== entry.size || hash.digest('hex') !== entry.sha256)) {
-        throw new AppError('FILE_CORRUPT', { detail: `the dump of ${label} does not match its size and SHA-256 in the manifest` });
-      }
-    } catch (error) {
-      stream.destroy();
-      // a failed read or check (or a cancel) must not let pg_restore commit what it has: kill it
-      stop.abort(error);
-      await restore.done.catch(() => undefined);
-      await outside;
-      throw signal.aborted ? signal.reason : zipError(error);
+      // pg_restore failed: say why, without reading on
+      if (exited === 'failed') await restore.done;
+      const piece = chunk as Buffer;
+      read += piece.length;
+      if (options.verify) hash.update(piece);
+      if (held && !exited) await handOver(held);
+      held = piece;
     }
-    if (held && !exited) {
-      await restore.feed(held);
-      fed += held.length;
-      options.onBytes(fed);
+    if (outside) await outside;
+    if (outsideFailure) throw outsideFailure;
+    if (options.verify && (read !== entry.size || hash.digest('hex') !== entry.sha256)) {
+      throw new AppError('FILE_CORRUPT', { detail: `the dump of ${label} does not match its size and SHA-256 in the manifest` });
     }
+    if (held && !exited) await handOver(held);
     restore.end();
     const { stderrTail } = await restore.done;
     return { stderrTail, fed };
+  } catch (error) {
+    stream?.destroy();
+    // a failed read or check (or a cancel) must not let pg_restore commit what it has: kill it
+    stop.abort(error);
+    await restore.done.catch(() => undefined);
+    throw signal.aborted ? signal.reason : zipError(error);
   } finally {
     stop.abort(new AppError('CANCELLED'));
     await outside;
   }
 }
 
-/** Creates the new database (refusing a name that is taken); returns once it exists. */
-async function createNewTarget(server: DatabaseTarget['server'], password: string | null, database: string, signal: AbortSignal): Promise<void> {
+/** Creates the new database (refusing a name that is taken), with `marker` as its comment; returns once it exists. */
+async function createNewTarget(
+  server: DatabaseTarget['server'],
+  password: string | null,
+  database: string,
+  signal: AbortSignal,
+  marker: string | null,
+): Promise<void> {
   const client = await connectMaintenance(server, password, signal);
   try {
     if (await databaseExists(client, database)) {
       throw new AppError('PG_DATABASE_EXISTS', { detail: `"${database}" on ${server.host}:${server.port}` });
     }
-    await createDatabase(client, database);
+    await createDatabase(client, database, marker);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -413,17 +430,31 @@ async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): P
   const { target, password } = spec;
   const { signal } = ctx;
   const env = spec.env ?? process.env;
+  // recorded (and marked as this job's) before it exists, so that start-up recovery drops it after
+  // a crash; forgotten only once dropped: a server that went away keeps it recorded for recovery
+  const temp = tempDatabaseOf(target.server, target.database);
+  ctx.recordTempDatabase?.(temp);
+  const dropNew = async () => {
+    if ((await dropDatabaseQuietly(target.server, password, target.database)) === null) ctx.forgetTempDatabase?.(temp);
+  };
   const [opened, made] = await Promise.allSettled([
     BackupReader.open(spec.filePath, spec.passphrase),
-    createNewTarget(target.server, password, target.database, signal),
+    createNewTarget(target.server, password, target.database, signal, ctx.jobId ? jobMarker(ctx.jobId) : null),
   ]);
   if (opened.status === 'rejected' || made.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
-    if (made.status === 'fulfilled') await dropDatabaseQuietly(target.server, password, target.database);
+    if (made.status === 'fulfilled') await dropNew();
+    // nothing was created, but for a CREATE that failed oddly (a lost connection): recovery checks that one
+    else if (made.reason instanceof AppError && made.reason.code !== 'PG_RESTORE_FAILED') ctx.forgetTempDatabase?.(temp);
     throw signal.aborted ? cancelledError(signal) : opened.status === 'rejected' ? opened.reason : (made as PromiseRejectedResult).reason;
   }
   const reader = opened.value;
   try {
+    const encrypted = reader.container.header.encryption !== null;
+    assertEncryptionAsExpected(encrypted, spec.expected, spec.filePath);
+    // an encrypted file is authenticated as it is read; an unencrypted one only proves it is the
+    // backup the catalog knows by its whole-file SHA-256, which takes a read of its own
+    if (!encrypted && spec.expected?.sha256) assertSha256AsExpected(await reader.container.scan({ signal }), spec.expected, spec.filePath);
     const dump = await locateDump(reader, spec, env);
     const toc = dump.selected ? await readToc(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, signal) : null;
     if (signal.aborted) throw signal.reason;
@@ -431,10 +462,16 @@ async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): P
     const chosen = dump.selected && toc ? selectTocEntries(toc, dump.selected, { createSchemas: [...new Set(dump.selected.map((t) => t.schema))] }) : null;
     const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: false, verify: true, from: 2, chosen, env });
     if (signal.aborted) throw signal.reason;
-    return await checkRestored(spec, dump, ctx, { fed, stderrTail, safety: null });
+    const result = await checkRestored(spec, dump, ctx, { fed, stderrTail, safety: null });
+    if (!spec.throwaway) {
+      // the user's database now: without our mark, and no longer the job's to drop
+      if (ctx.jobId) await unmarkDatabaseQuietly(target.server, password, target.database);
+      ctx.forgetTempDatabase?.(temp);
+    }
+    return result;
   } catch (caught) {
     // a half-made database is worse than none: drop it (with a connection of its own, the job's signal may be aborted)
-    await dropDatabaseQuietly(target.server, password, target.database);
+    await dropNew();
     throw signal.aborted ? cancelledError(signal) : caught;
   } finally {
     await reader.close().catch(() => undefined);
@@ -456,8 +493,10 @@ async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContex
     throw signal.aborted ? cancelledError(signal) : error;
   });
   try {
+    assertEncryptionAsExpected(reader.container.header.encryption !== null, spec.expected, spec.filePath);
     const dump = await locateDump(reader, spec, env);
-    await reader.container.scan({ signal, onChunk: scanProgress(reader, sliceProgress(ctx, 0, 15)) });
+    const sha256 = await reader.container.scan({ signal, onChunk: scanProgress(reader, sliceProgress(ctx, 0, 15)) });
+    assertSha256AsExpected(sha256, spec.expected, spec.filePath);
     const toc = await authenticateDump(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, ctx, (f) => Math.round((15 + f * 15) * 10) / 10);
     // also proves the target exists before a safety backup of it is attempted
     const missingSchemas = await schemasMissingOn(spec, dump.selected ?? [], signal);

@@ -7,6 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 
+/** The longest file name (bytes) ext4, XFS, APFS and NTFS (UTF-16 units) hold. */
+export const NAME_MAX = 255;
+/** The longest path (bytes, without the final NUL) Linux and macOS accept in a system call. */
+export const PATH_MAX = process.platform === 'darwin' ? 1023 : 4095;
+
 /**
  * Why a relative backup path is unsafe, or null when it is fine: it must be relative, use
  * forward slashes only, have no empty, `.` or `..` segment, no drive letter and no NUL. Both
@@ -21,6 +26,7 @@ export function unsafeReason(relPath: string): string | null {
   for (const segment of relPath.split('/')) {
     if (segment === '' || segment === '.') return 'empty or "." segment';
     if (segment === '..') return '".." segment';
+    if (Buffer.byteLength(segment) > NAME_MAX) return `a name longer than ${NAME_MAX} bytes, which no common file system holds`;
     // Windows would read "a:b" as an alternate data stream and "name." as "name"
     if (process.platform === 'win32' && (/[:*?"<>|]/.test(segment) || /[. ]$/.test(segment))) return 'name Windows cannot hold';
   }
@@ -90,4 +96,23 @@ export function keepBothName(target: string, date: Date, taken: (candidate: stri
     const candidate = path.join(dir, `${stem} (restored ${day}${n > 1 ? ` ${n}` : ''})${ext}`);
     if (!taken(candidate)) return candidate;
   }
+}
+
+/** Why a file of a backup (path and mode from the manifest) cannot be restored, or null. */
+export function unrestorableReason(relPath: string, mode: number): string | null {
+  const type = mode & 0o170000;
+  // a mode without type bits is a plain file's permission bits; anything else must be a regular file
+  if (type !== 0 && type !== 0o100000) return 'not a regular file (a link or a special file)';
+  return unsafeReason(relPath);
+}
+
+/**
+ * Why `target` (an absolute path a restore would create) cannot be created on this system, or
+ * null: a name over NAME_MAX or a path over PATH_MAX bytes. Checked for every file before the
+ * first one is written.
+ */
+export function uncreatableReason(target: string): string | null {
+  if (Buffer.byteLength(path.basename(target)) > NAME_MAX) return `the name ${JSON.stringify(path.basename(target).slice(0, 40))}… is longer than ${NAME_MAX} bytes`;
+  if (process.platform !== 'win32' && Buffer.byteLength(target) > PATH_MAX) return `the path is ${Buffer.byteLength(target)} bytes long, over the ${PATH_MAX} this system allows`;
+  return null;
 }

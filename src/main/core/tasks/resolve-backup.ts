@@ -26,6 +26,8 @@ export interface ResolvedBackup {
   /** the catalog job of this backup, when there is one */
   backupJobId: string | null;
   expectedSha256: string | null;
+  /** the caller gave a passphrase: the file must be encrypted (checked again when it is read) */
+  expectEncrypted: boolean;
   planName: string | null;
 }
 
@@ -52,14 +54,20 @@ export async function resolveBackup(ctx: Pick<CoreContext, 'jobs' | 'secrets'>, 
   if (job && job.id !== header.backupId) {
     throw new AppError('FILE_CORRUPT', { detail: `${filePath} holds backup ${header.backupId}, not ${job.id}` });
   }
+  // a passphrase given for a file that is not encrypted: someone may have replaced an encrypted
+  // backup with a file of their own, which nothing authenticates
+  if (!header.encrypted && ref.passphrase) throw new AppError('BACKUP_NOT_ENCRYPTED', { detail: filePath });
   let passphrase = ref.passphrase ?? null;
   if (!passphrase && header.encrypted && job?.planId) passphrase = await ctx.secrets.get(secretKeys.passphrase(job.planId));
+  // a safety backup of an unencrypted restore is encrypted with a passphrase the keychain keeps
+  if (!passphrase && header.encrypted && job && !job.planId) passphrase = await ctx.secrets.get(secretKeys.safetyPassphrase(job.id));
   if (header.encrypted && !passphrase) throw new AppError('PASSPHRASE_REQUIRED', { detail: path.basename(filePath) });
   return {
     filePath,
     passphrase: header.encrypted ? passphrase : null,
     backupJobId: job?.id ?? null,
     expectedSha256: job?.checksum ?? null,
+    expectEncrypted: Boolean(ref.passphrase),
     planName: job?.planName ?? null,
   };
 }

@@ -13,13 +13,20 @@ import type { JobContext, JobOutcome } from '../jobs/job-runner';
 import { sliceProgress } from '../jobs/slice-progress';
 import { makeBackupLocator } from '../restore/locate';
 import { restoreDatabase, type DatabaseRestoreResult } from '../restore/restore-database';
-import { restoreFiles, type FilesRestoreResult } from '../restore/restore-files';
+import { prepareFileRestore, writePreparedFiles, type FilesRestoreResult, type PreparedFileRestore } from '../restore/restore-files';
+import { dropDatabaseQuietly } from '../restore/target-db';
 import { resolveBackup, resolveServerPassword, withoutPassword, type BackupRef, type ResolvedBackup } from './resolve-backup';
 import { catalogSafetyBackup } from './safety-backup';
 
 export interface RestoreRequest extends BackupRef {
   database?: DatabaseTarget;
   files?: FilesTarget;
+  /**
+   * The passphrase of the safety backup taken before a restore over an existing database, when
+   * the backup itself is not encrypted (the CLI's --safety-passphrase-file). The app keeps a
+   * generated one in the keychain instead.
+   */
+  safetyPassphrase?: string | null;
 }
 
 /** What a restore job uses of the core. */
@@ -79,6 +86,33 @@ function restoreMessage(db: DatabaseRestoreResult | null, files: JobSourceResult
 }
 
 /**
+ * The files part of a combined restore failed after the database was restored: a database the
+ * restore created is dropped again (all or nothing); one restored over keeps its restored state,
+ * and the error says so and where the safety backup of its previous state is.
+ */
+async function undoDatabaseAfterFilesFailed(
+  db: DatabaseRestoreResult,
+  target: DatabaseTarget,
+  password: string | null,
+  error: unknown,
+): Promise<AppError> {
+  const code = error instanceof AppError ? error.code : 'INTERNAL';
+  const first = error instanceof AppError ? error.detail : error instanceof Error ? error.message : String(error);
+  const detail = (note: string) => [first, note].filter(Boolean).join(' — ');
+  if (db.mode === 'new') {
+    const dropError = await dropDatabaseQuietly(target.server, password, db.targetDatabase);
+    const note = dropError
+      ? `the database "${db.targetDatabase}" restored first could not be dropped again (drop it by hand): ${dropError}`
+      : `the database "${db.targetDatabase}" restored first was dropped again, so nothing of this restore remains`;
+    return new AppError(code, { detail: detail(note), cause: error });
+  }
+  return new AppError(code, {
+    detail: detail(`the files were not written, but the database "${db.targetDatabase}" had already been restored; its previous state is in the safety backup ${db.safetyBackup?.filePath ?? ''}`.trim()),
+    cause: error,
+  });
+}
+
+/**
  * Starts a restore job. Checks what can be checked at once (the backup is found, the passphrase
  * is known) and throws then; everything else fails the job with its error code.
  */
@@ -118,11 +152,28 @@ async function runRestore(
     target: describeTarget(request.database, request.files),
     createdAt: ctx.clock.now().toISOString(),
   });
-  // with both targets, each takes half of the bar
+  // with both targets: the files are checked first (nothing written), then the database is
+  // restored, then the files are written; so a files part that cannot succeed never lets the
+  // database be touched
   const both = Boolean(request.database && request.files);
+  const expected = { sha256: backup.expectedSha256, encrypted: backup.expectEncrypted };
   let db: DatabaseRestoreResult | null = null;
   let files: FilesRestoreResult | null = null;
+  let prepared: PreparedFileRestore | null = null;
   try {
+    if (request.files) {
+      prepared = await prepareFileRestore(
+        {
+          filePath: backup.filePath,
+          passphrase: backup.passphrase,
+          target: request.files,
+          locate: makeBackupLocator(backup.filePath, (id) => ctx.jobs.get(id)?.filePath ?? null),
+          now: ctx.clock.now(),
+          expected,
+        },
+        sliceProgress(job, 0, both ? 15 : 20),
+      );
+    }
     if (request.database) {
       db = await restoreDatabase(
         {
@@ -130,24 +181,20 @@ async function runRestore(
           passphrase: backup.passphrase,
           target: request.database,
           password,
-          safety: catalogSafetyBackup(ctx, backup.passphrase),
+          safety: catalogSafetyBackup(ctx, backup.passphrase ?? request.safetyPassphrase ?? null),
           env: options.env,
           pgToolDirs: options.pgToolDirs,
+          expected,
         },
-        sliceProgress(job, 0, both ? 50 : 100),
+        sliceProgress(job, both ? 15 : 0, both ? 60 : 100),
       );
     }
-    if (request.files) {
-      files = await restoreFiles(
-        {
-          filePath: backup.filePath,
-          passphrase: backup.passphrase,
-          target: request.files,
-          locate: makeBackupLocator(backup.filePath, (id) => ctx.jobs.get(id)?.filePath ?? null),
-          now: ctx.clock.now(),
-        },
-        sliceProgress(job, both ? 50 : 0, 100),
-      );
+    if (prepared) {
+      try {
+        files = await writePreparedFiles(prepared, sliceProgress(job, both ? 60 : 20, 100));
+      } catch (error) {
+        throw db ? await undoDatabaseAfterFilesFailed(db, request.database!, password, error) : error;
+      }
     }
   } catch (error) {
     ctx.restores.finish(restoreId, job.signal.aborted ? 'cancelled' : 'failed', {
@@ -155,6 +202,8 @@ async function runRestore(
       safetyBackup: db?.safetyBackup ?? null,
     });
     throw error;
+  } finally {
+    await prepared?.close();
   }
   const sources = [...(db ? [databaseSource(db)] : []), ...(files ? [filesSource(files)] : [])];
   const mismatched = Boolean(db?.mismatches.length);

@@ -12,10 +12,16 @@ import type { BackupResult } from '../backup/run-state';
 import type { ContainerOptions, CoreContext } from '../context';
 import type { SafetyBackupInfo, SafetyBackupStep } from '../restore/restore-database';
 import { targetSource } from '../restore/target-db';
+import { secretKeys } from '../paths';
 
 export interface SafetyBackupOptions {
   destination: string;
+  /**
+   * The safety backup is always encrypted: with this passphrase, or else with a generated one
+   * that `keepPassphrase` stores (the app's keychain); without either it is refused.
+   */
   passphrase: string | null;
+  keepPassphrase?: (backupId: string, passphrase: string) => Promise<void>;
   appVersion: string;
   containerOptions?: ContainerOptions;
   /** called once the safety backup is complete, before the target is changed (record it here) */
@@ -26,6 +32,7 @@ export interface SafetyBackupOptions {
 export function safetyBackupStep(options: SafetyBackupOptions): SafetyBackupStep {
   return async (target, ctx) => {
     const backupId = crypto.randomUUID();
+    const passphrase = options.passphrase ?? (await generatedPassphrase(backupId, options.keepPassphrase));
     const startedAt = new Date();
     const result = await runBackup(
       {
@@ -36,7 +43,7 @@ export function safetyBackupStep(options: SafetyBackupOptions): SafetyBackupStep
         destination: options.destination,
         fileStem: `safety-${safeName(target.database, 60)}-${fileStamp(startedAt)}-${backupId.slice(0, 8)}`,
         compressionLevel: 1,
-        passphrase: options.passphrase,
+        passphrase,
         databases: [{ source: { ...targetSource(target.server, target.database), id: 'safety' }, password: target.password }],
         folders: [],
         appVersion: options.appVersion,
@@ -67,6 +74,21 @@ export function safetyBackupStep(options: SafetyBackupOptions): SafetyBackupStep
   };
 }
 
+/** A new random passphrase, kept by `keep` before anything is written with it. */
+async function generatedPassphrase(backupId: string, keep: SafetyBackupOptions['keepPassphrase']): Promise<string> {
+  const refuse = (cause?: unknown) =>
+    new AppError('PASSPHRASE_REQUIRED', {
+      detail: 'the backup is not encrypted, and the safety backup taken before restoring over a database always is: give a passphrase for it (command line: --safety-passphrase-file)',
+      cause,
+    });
+  if (!keep) throw refuse();
+  const passphrase = crypto.randomBytes(32).toString('base64url');
+  await keep(backupId, passphrase).catch((error: unknown) => {
+    throw refuse(error);
+  });
+  return passphrase;
+}
+
 /** Records a safety backup as a finished backup job, so it shows in the history and can be restored. */
 export function recordSafetyBackup(ctx: Pick<CoreContext, 'jobs' | 'events'>, info: SafetyBackupInfo, result: BackupResult): void {
   ctx.jobs.create({
@@ -93,14 +115,18 @@ export function recordSafetyBackup(ctx: Pick<CoreContext, 'jobs' | 'events'>, in
   ctx.events.emit('jobs/updated', job);
 }
 
-/** The safety backup step of a restore job: into `<data dir>/safety`, recorded in the catalog. */
+/**
+ * The safety backup step of a restore job: into `<data dir>/safety`, recorded in the catalog;
+ * encrypted with the restored backup's passphrase, or a generated one the keychain keeps.
+ */
 export function catalogSafetyBackup(
-  ctx: Pick<CoreContext, 'dataDir' | 'appVersion' | 'containerOptions' | 'jobs' | 'events'>,
+  ctx: Pick<CoreContext, 'dataDir' | 'appVersion' | 'containerOptions' | 'jobs' | 'events' | 'secrets'>,
   passphrase: string | null,
 ): SafetyBackupStep {
   return safetyBackupStep({
     destination: path.join(ctx.dataDir, 'safety'),
     passphrase,
+    keepPassphrase: (backupId, generated) => ctx.secrets.set(secretKeys.safetyPassphrase(backupId), generated),
     appVersion: ctx.appVersion,
     containerOptions: ctx.containerOptions,
     onWritten: (info, result) => recordSafetyBackup(ctx, info, result),

@@ -17,6 +17,8 @@ import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
 import { BackupReader } from '../archive/reader';
 import { findPgTool } from '../postgres/tools';
+import { folderFiles } from '../restore/backup-index';
+import { unrestorableReason } from '../restore/safe-paths';
 import { spawnPgRestoreList } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
@@ -31,11 +33,15 @@ export interface VerifyReport {
   /** the error code of the first failure, for the CLI's exit and the UI's message */
   errorCode: string | null;
   fileSha256: string | null;
+  /** whether the file is encrypted (and so authenticated); null when it did not open */
+  encrypted: boolean | null;
 }
 
 export interface VerifyOptions {
   /** SHA-256 the catalog recorded when the file was written */
   expectedSha256?: string | null;
+  /** the file must be encrypted (a passphrase was given, or the catalog knows it as encrypted) */
+  expectEncrypted?: boolean;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
   onProgress?: (done: number, total: number, item: string) => void;
@@ -197,6 +203,7 @@ export async function verifyBackupFile(
   let errorCode: string | null = null;
   let manifest: BackupManifest | null = null;
   let fileSha256: string | null = null;
+  let encrypted: boolean | null = null;
   const fail = (code: string, reason: string) => {
     errorCode ??= code;
     reasons.push(reason);
@@ -208,6 +215,7 @@ export async function verifyBackupFile(
     manifest,
     errorCode,
     fileSha256,
+    encrypted,
   });
 
   try {
@@ -230,6 +238,18 @@ export async function verifyBackupFile(
     fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
     return report();
   }
+  encrypted = reader.container.header.encryption !== null;
+  if (!encrypted && (options.expectEncrypted || passphrase)) {
+    await reader.close();
+    fail('BACKUP_NOT_ENCRYPTED', new AppError('BACKUP_NOT_ENCRYPTED').message);
+    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+    return report();
+  }
+  checks.push(
+    encrypted
+      ? 'encrypted: every chunk is authenticated with a key only the passphrase gives'
+      : 'not encrypted: the chunk checks find damage, but not a deliberate edit (only the catalog\'s SHA-256 can tell)',
+  );
   const env = options.env ?? process.env;
   const total = Math.max(1, reader.container.size);
   let done = 0;
@@ -300,7 +320,7 @@ export async function verifyBackupFile(
     await reader.close();
   }
   if (options.expectedSha256 && fileSha256 && options.expectedSha256 !== fileSha256) {
-    fail('FILE_CORRUPT', 'The whole-file SHA-256 differs from the one recorded when the backup was written.');
+    fail('CHECKSUM_MISMATCH', 'The whole-file SHA-256 differs from the one the catalog recorded when the backup was written: it is not that file (replaced or damaged).');
   } else if (options.expectedSha256 && fileSha256) {
     checks.push('whole-file SHA-256 matches the catalog');
   }
@@ -358,7 +378,10 @@ export async function verifyBackupFile(
     }
   }
 
-  // 6. manifest consistency
+  // 6. every folder file could be restored: the same rule restore applies before writing
+  for (const problem of unrestorableFiles(manifest, reader)) fail('UNSAFE_PATH', problem);
+
+  // 7. manifest consistency
   for (const source of manifest.sources) {
     if (source.status === 'failed') {
       warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
@@ -372,6 +395,38 @@ export async function verifyBackupFile(
 
   checks.push('manifest consistent');
   return report();
+}
+
+/**
+ * The folder files of a backup that a restore would refuse (UNSAFE_PATH): a path that is not a
+ * plain relative path (`..`, a drive letter like `C:x`, NUL, a name over 255 bytes, in the
+ * stored entries or in the unchanged list an incremental inherits), or an entry that is not a
+ * regular file (a symbolic link). At most 20, for the report.
+ */
+function unrestorableFiles(manifest: BackupManifest, reader: BackupReader): string[] {
+  const problems: string[] = [];
+  for (const source of manifest.sources) {
+    if (source.kind !== 'folder') continue;
+    let files;
+    try {
+      files = folderFiles(manifest, source);
+    } catch (error) {
+      problems.push(toTransferable(error).message);
+      continue;
+    }
+    for (const file of files) {
+      const reason = unrestorableReason(file.path, file.mode);
+      if (reason) problems.push(`${source.label}: ${JSON.stringify(file.path)} cannot be restored: ${reason}.`);
+      if (problems.length >= 20) return problems;
+    }
+  }
+  for (const entry of reader.entries.values()) {
+    // the zip's own record of the entry's type (high 16 bits: st_mode) must say regular file too
+    const type = (entry.externalFileAttributes >>> 16) & 0o170000;
+    if (type !== 0 && type !== 0o100000) problems.push(`Entry ${entry.fileName} is not a regular file (a link or a special file) and cannot be restored.`);
+    if (problems.length >= 20) break;
+  }
+  return problems;
 }
 
 /** Throws the first failure of a report as an AppError (for callers that must refuse a bad file). */

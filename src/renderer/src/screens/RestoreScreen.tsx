@@ -120,7 +120,13 @@ function BackupHeader({ backup }: { backup: OpenBackup }) {
         <dt>Size</dt>
         <dd>{formatBytes(inspection.header.fileSize)}</dd>
         <dt>Encrypted</dt>
-        <dd>{inspection.header.encrypted ? 'yes (AES-256-GCM)' : 'no'}</dd>
+        <dd>
+          {inspection.header.encrypted ? (
+            'yes (AES-256-GCM): only the passphrase holder can have written it'
+          ) : (
+            <span className="warn-text">no: its checksums find damage, but not a deliberate change by someone who could write the file</span>
+          )}
+        </dd>
         <dt>Catalog</dt>
         <dd>
           {inspection.catalogJobId ? (

@@ -1,0 +1,264 @@
+/**
+ * Hardening of backups and file restores, with real files: a forged unencrypted stand-in for an
+ * encrypted backup is refused by verify and restore; a folder restore is all or nothing (a bad
+ * last entry, a full file system, a path too long for the target: nothing of it is left); verify
+ * fails every archive a restore would refuse, by the same rule.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArchiveWriter } from '../../../src/main/core/archive/writer';
+import { makeBackupLocator } from '../../../src/main/core/restore/locate';
+import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
+import { PATH_MAX } from '../../../src/main/core/restore/safe-paths';
+import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
+import { runCli } from '../../../src/main/cli/index';
+import type { BackupManifest, ManifestEntry } from '../../../src/shared/manifest';
+import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
+import { mountTmpfs, unmount } from '../../support/backup-fixtures';
+import { makeTempDir, makeTestCore } from '../../support/temp-core';
+import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, finished, invoke, planInput, savePlan, snapshotTree, testContext } from './support';
+
+let work: string;
+let source: string;
+let core: ReturnType<typeof makeTestCore>;
+let backupFile: string;
+let backupJobId: string;
+
+function write(root: string, rel: string, content: string | Buffer): void {
+  const abs = path.join(root, ...rel.split('/'));
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, content);
+}
+
+function spec(filePath: string, target: FilesTargetInput, overrides: Partial<FilesRestoreSpec> = {}): FilesRestoreSpec {
+  return {
+    filePath,
+    passphrase: PASSPHRASE,
+    target: filesTargetSchema.parse(target),
+    locate: makeBackupLocator(filePath, () => null),
+    ...overrides,
+  };
+}
+
+function manifestFor(backupId: string, root: string, encrypted: boolean): BackupManifest {
+  return {
+    format: 1,
+    backupId,
+    app: { name: 'Lifeboat', version: 'test' },
+    createdAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    plan: null,
+    type: 'full',
+    baseBackupId: null,
+    encrypted,
+    compressionLevel: 1,
+    host: 'test',
+    sources: [
+      { kind: 'folder', id: 'f1', label: root, status: 'success', error: null, root, excludes: [], entryPrefix: 'folders/f1/', files: 0, bytes: 0, unchanged: [] },
+    ],
+    entries: [],
+  };
+}
+
+/**
+ * Writes a backup by hand: `files` as entries of folder f1 (a `sha256` override makes the
+ * manifest lie about one), with the given backup id and passphrase (null: unencrypted).
+ */
+async function craft(
+  file: string,
+  options: { backupId?: string; passphrase: string | null; root: string; files: { rel: string; content: Buffer; sha256?: string; mode?: number }[]; unchanged?: { path: string }[] },
+): Promise<string> {
+  const backupId = options.backupId ?? crypto.randomUUID();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: options.passphrase, compressionLevel: 1, ...FAST_CONTAINER });
+  const manifest = manifestFor(backupId, options.root, options.passphrase !== null);
+  for (const f of options.files) {
+    const added = await writer.addStream(`folders/f1/${f.rel}`, Readable.from([f.content]));
+    const entry: ManifestEntry = { name: `folders/f1/${f.rel}`, kind: 'file', sourceId: 'f1', ...added, mode: f.mode ?? 0o644, mtimeMs: Date.now() };
+    if (f.sha256) entry.sha256 = f.sha256;
+    manifest.entries.push(entry);
+  }
+  const folder = manifest.sources[0] as { files: number; unchanged: unknown[] };
+  folder.files = options.files.length;
+  for (const u of options.unchanged ?? []) folder.unchanged.push({ path: u.path, size: 1, mtimeMs: Date.now(), mode: 0o644, sha256: '0'.repeat(64), storedIn: backupId });
+  await writer.finish(manifest);
+  return file;
+}
+
+function cliIo() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), env: { ...process.env, LIFEBOAT_HOME: core.dataDir }, isTty: false }, out, err };
+}
+
+beforeAll(async () => {
+  work = makeTempDir('lifeboat-hardening-files-');
+  source = path.join(work, 'source');
+  write(source, 'README.md', '# Project\n');
+  write(source, 'a/b/data.csv', '1,2,3\n'.repeat(1000));
+  write(source, 'z-last.txt', 'the last file\n');
+  core = makeTestCore({ containerOptions: FAST_CONTAINER });
+  const plan = await savePlan(core, planInput({ name: 'Files', folders: [{ id: 'f1', path: source }], destination: path.join(work, 'backups') }), { passphrase: PASSPHRASE });
+  const job = await backupNow(core, plan);
+  backupFile = job.filePath!;
+  backupJobId = job.id;
+});
+
+afterAll(async () => {
+  await core?.cleanup();
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+describe('a forged unencrypted stand-in for an encrypted backup', () => {
+  let forged: string;
+  let original: Buffer;
+  let victim: string;
+
+  beforeAll(async () => {
+    // the attacker can write the backup folder but has no passphrase: same file name, same backup
+    // id, unencrypted, and a manifest that sends the files where the attacker wants them
+    original = fs.readFileSync(backupFile);
+    victim = path.join(work, 'victim');
+    write(victim, 'keep.txt', 'mine\n');
+    forged = path.join(work, 'forged.lifeboat');
+    await craft(forged, { backupId: backupJobId, passphrase: null, root: victim, files: [{ rel: 'keep.txt', content: Buffer.from('owned\n') }] });
+    fs.copyFileSync(forged, backupFile);
+  });
+
+  afterAll(() => fs.writeFileSync(backupFile, original));
+
+  it('a verification job of the catalog backup fails: its SHA-256 is not the recorded one', async () => {
+    const { jobId } = await invoke(core, 'verify/run', { jobId: backupJobId });
+    const job = await finished(core, jobId);
+    expect(job.status).toBe('failed');
+    expect(job.errorCode).toBe('CHECKSUM_MISMATCH');
+  });
+
+  it('verify with a passphrase refuses an unencrypted file (BACKUP_NOT_ENCRYPTED), and says what an unencrypted file does not prove', async () => {
+    const report = await verifyBackupFile(backupFile, PASSPHRASE);
+    expect(report).toMatchObject({ status: 'failed', errorCode: 'BACKUP_NOT_ENCRYPTED', encrypted: false });
+    const plain = await verifyBackupFile(forged, null);
+    expect(plain.status).toBe('passed');
+    expect(plain.checks).toContainEqual(expect.stringMatching(/^not encrypted: .*not a deliberate edit/));
+  });
+
+  it('the CLI refuses it: verify (catalog SHA-256 and passphrase) and restore --to-original, with nothing written', async () => {
+    const passFile = path.join(work, 'pass.txt');
+    fs.writeFileSync(passFile, `${PASSPHRASE}\n`, { mode: 0o600 });
+    const verify = cliIo();
+    expect(await runCli(['verify', backupFile, '--passphrase-file', passFile], verify.io)).toBe(1);
+    expect(verify.out.join('\n')).toMatch(/not encrypted, but an encrypted one was expected/);
+    const noPass = cliIo();
+    expect(await runCli(['verify', backupFile], { ...noPass.io, env: { ...noPass.io.env, LIFEBOAT_PASSPHRASE: '' } })).toBe(1);
+    expect(noPass.out.join('\n')).toMatch(/not the one the catalog recorded|differs from the one the catalog recorded/);
+
+    const before = snapshotTree(victim);
+    const restore = cliIo();
+    expect(await runCli(['restore', backupFile, '--to-original', '--conflict', 'overwrite', '--passphrase-file', passFile], restore.io)).toBe(1);
+    expect(restore.err.join('\n')).toMatch(/not encrypted, but an encrypted one was expected/);
+    expect(snapshotTree(victim)).toEqual(before);
+  });
+
+  it('the app refuses to restore it: the job fails CHECKSUM_MISMATCH before anything is written', async () => {
+    const before = snapshotTree(victim);
+    const { jobId } = await invoke(core, 'restore/start', { backupJobId, files: { conflict: 'overwrite' } });
+    const job = await finished(core, jobId);
+    expect(job).toMatchObject({ status: 'failed', errorCode: 'CHECKSUM_MISMATCH' });
+    expect(snapshotTree(victim)).toEqual(before);
+  });
+});
+
+describe('a folder restore is all or nothing', () => {
+  it('a bad hash at the last entry leaves nothing of the restore: not the files before it, not the folders it made', async () => {
+    const target = path.join(work, 'last-bad');
+    write(target, 'README.md', 'local version\n');
+    const before = snapshotTree(target);
+    const file = await craft(path.join(work, 'crafted', 'last-bad.lifeboat'), {
+      passphrase: PASSPHRASE,
+      root: source,
+      files: [
+        { rel: 'README.md', content: Buffer.from('# from the backup\n') },
+        { rel: 'new/dir/a.txt', content: Buffer.from('a\n') },
+        { rel: 'z.txt', content: Buffer.from('zzz\n'), sha256: 'f'.repeat(64) },
+      ],
+    });
+    const error = await appError(restoreFiles(spec(file, { folder: target, conflict: 'overwrite' }), testContext()));
+    expect(error.code).toBe('FILE_CORRUPT');
+    expect(error.message).toContain('z.txt');
+    expect(snapshotTree(target)).toEqual(before);
+    expect(fs.readdirSync(target)).toEqual(['README.md']);
+  });
+
+  it('a path longer than the system allows is found before anything is written (RESTORE_PATH_INVALID)', async () => {
+    const deep = path.join(work, 'deep', ...Array.from({ length: 25 }, () => 'd'.repeat(200)));
+    // the target itself fits; "/a/b/data.csv" below it does not
+    const target = deep.slice(0, PATH_MAX - 8);
+    const error = await appError(restoreFiles(spec(backupFile, { folder: target }), testContext()));
+    expect(error.code).toBe('RESTORE_PATH_INVALID');
+    expect(error.message).toMatch(/longer|over the/);
+    expect(fs.existsSync(path.join(work, 'deep'))).toBe(false);
+  });
+
+  it('a file system too small for the files: RESTORE_NO_SPACE before the first write, the target unchanged', async () => {
+    const mountPoint = path.join(work, 'small-fs');
+    const skip = await mountTmpfs(mountPoint, '1m');
+    if (skip) throw new Error(skip);
+    try {
+      const big = await craft(path.join(work, 'crafted', 'big.lifeboat'), {
+        passphrase: PASSPHRASE,
+        root: source,
+        files: [
+          { rel: 'one.bin', content: crypto.randomBytes(600_000) },
+          { rel: 'two.bin', content: crypto.randomBytes(600_000) },
+        ],
+      });
+      write(mountPoint, 'existing.txt', 'already here\n');
+      const before = snapshotTree(mountPoint);
+      const error = await appError(restoreFiles(spec(big, { folder: mountPoint }), testContext()));
+      expect(error.code).toBe('RESTORE_NO_SPACE');
+      expect(snapshotTree(mountPoint)).toEqual(before);
+      expect(fs.readdirSync(mountPoint)).toEqual(['existing.txt']);
+    } finally {
+      await unmount(mountPoint);
+    }
+  });
+
+  it('a restore that overwrites files and succeeds leaves no staging folder or moved-aside file behind', async () => {
+    const target = path.join(work, 'overwrite-ok');
+    write(target, 'README.md', 'local\n');
+    const result = await restoreFiles(spec(backupFile, { folder: target, conflict: 'overwrite' }), testContext());
+    expect(result.counts).toMatchObject({ replace: 1, create: 2 });
+    expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('# Project\n');
+    expect(fs.readdirSync(target).sort()).toEqual(['README.md', 'a', 'z-last.txt']);
+  });
+});
+
+describe('verify fails every archive a restore would refuse (one rule)', () => {
+  const cases: { name: string; files?: { rel: string; content: Buffer; mode?: number }[]; unchanged?: { path: string }[]; reason: RegExp }[] = [
+    { name: 'a drive-letter name C:x', files: [{ rel: 'C:x', content: Buffer.from('x') }], reason: /drive letter/ },
+    { name: 'a name over 255 bytes', files: [{ rel: `${'n'.repeat(256)}.txt`, content: Buffer.from('x') }], reason: /longer than 255 bytes/ },
+    { name: '../ in the unchanged list', unchanged: [{ path: '../escape.txt' }], reason: /"\.\." segment/ },
+    { name: 'a symbolic link entry', files: [{ rel: 'link', content: Buffer.from('/etc/passwd'), mode: 0o120777 }], reason: /not a regular file/ },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`${c.name}: verify fails UNSAFE_PATH, and restore refuses it with nothing written`, async () => {
+      const file = await craft(path.join(work, 'crafted', `unrestorable-${i}.lifeboat`), {
+        passphrase: PASSPHRASE,
+        root: source,
+        files: [{ rel: 'ok.txt', content: Buffer.from('fine\n') }, ...(c.files ?? [])],
+        unchanged: c.unchanged,
+      });
+      const report = await verifyBackupFile(file, PASSPHRASE);
+      expect(report.status).toBe('failed');
+      expect(report.errorCode).toBe('UNSAFE_PATH');
+      expect(report.reasons.join('\n')).toMatch(c.reason);
+      const target = path.join(work, `unrestorable-target-${i}`);
+      const error = await appError(restoreFiles(spec(file, { folder: target }), testContext()));
+      expect(error.code).toBe('UNSAFE_PATH');
+      expect(fs.existsSync(target)).toBe(false);
+    });
+  }
+});

@@ -73,6 +73,8 @@ export interface JobSummary {
   progress: JobProgress | null;
   /** backups: when a restore drill last proved this backup restorable (null: never) */
   provenAt: string | null;
+  /** backups: whether the file was written encrypted (null: no file, or not known) */
+  encrypted: boolean | null;
 }
 
 export interface JobDetail extends JobSummary {

@@ -23,6 +23,7 @@ export function jobSummary(overrides: Partial<JobSummary> = {}): JobSummary {
     errorCode: null,
     cancelledBy: null,
     provenAt: null,
+    encrypted: true,
     progress: null,
     ...overrides,
   };

@@ -125,13 +125,14 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** The SHA-256 the catalog recorded for the backup in `filePath`, if the catalog knows it. */
-async function catalogChecksum(io: Io, filePath: string): Promise<string | null> {
+/** What the catalog recorded for the backup in `filePath` (its SHA-256, whether it was encrypted), if it knows it. */
+async function catalogRecord(io: Io, filePath: string): Promise<{ sha256: string | null; encrypted: boolean }> {
   const { header } = await readContainerHeader(filePath).catch(() => ({ header: null }));
-  if (!header) return null;
+  if (!header) return { sha256: null, encrypted: false };
   const core = openCore(io, null);
   try {
-    return core.jobs.get(header.backupId)?.checksum ?? null;
+    const job = core.jobs.get(header.backupId);
+    return { sha256: job?.checksum ?? null, encrypted: job?.encrypted === true };
   } finally {
     await core.close();
   }
@@ -321,9 +322,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       if (opts.drill && !opts.server) throw new AppError('VALIDATION', { detail: '--drill needs --server postgres://user@host:port' });
       await checkBackupFile(file);
       const passphrase = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
-      // a backup the catalog knows must be the file it recorded (its SHA-256)
-      const recorded = await catalogChecksum(io, path.resolve(file));
-      const report = await verifyBackupFile(path.resolve(file), passphrase, { env: io.env, expectedSha256: recorded, expectEncrypted: passphrase !== null });
+      // a backup the catalog knows must be the file it recorded (its SHA-256, encrypted or not)
+      const recorded = await catalogRecord(io, path.resolve(file));
+      const report = await verifyBackupFile(path.resolve(file), passphrase, {
+        env: io.env,
+        expectedSha256: recorded.sha256,
+        expectEncrypted: passphrase !== null || recorded.encrypted,
+      });
       const { manifest, ...rest } = report;
       if (opts.json && !opts.drill) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
       else if (!opts.json) {

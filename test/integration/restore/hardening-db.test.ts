@@ -197,6 +197,9 @@ describe('the safety backup before a restore over an existing database is always
     plainFile = job.filePath!;
     plainJobId = job.id;
     expect((await readContainerHeader(plainFile)).header.encryption).toBeNull();
+    // the catalog records which backups were written encrypted (History labels the others)
+    expect(core.jobs.get(plainJobId)!.encrypted).toBe(false);
+    expect(core.jobs.get(backupJobId)!.encrypted).toBe(true);
   });
 
   it('in the app: with a generated passphrase the keychain keeps, so the safety backup restores from the catalog', async () => {

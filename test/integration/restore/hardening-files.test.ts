@@ -130,11 +130,15 @@ describe('a forged unencrypted stand-in for an encrypted backup', () => {
 
   afterAll(() => fs.writeFileSync(backupFile, original));
 
-  it('a verification job of the catalog backup fails: its SHA-256 is not the recorded one', async () => {
+  it('a verification job of the catalog backup fails: the catalog recorded it encrypted, and its SHA-256 differs', async () => {
+    expect(core.jobs.get(backupJobId)!.encrypted).toBe(true);
     const { jobId } = await invoke(core, 'verify/run', { jobId: backupJobId });
     const job = await finished(core, jobId);
     expect(job.status).toBe('failed');
-    expect(job.errorCode).toBe('CHECKSUM_MISMATCH');
+    expect(job.errorCode).toBe('BACKUP_NOT_ENCRYPTED');
+    // with the encryption check aside, the catalog's SHA-256 alone would refuse it too
+    const bySha = await verifyBackupFile(backupFile, null, { expectedSha256: core.jobs.get(backupJobId)!.checksum });
+    expect(bySha.errorCode).toBe('CHECKSUM_MISMATCH');
   });
 
   it('verify with a passphrase refuses an unencrypted file (BACKUP_NOT_ENCRYPTED), and says what an unencrypted file does not prove', async () => {
@@ -151,9 +155,10 @@ describe('a forged unencrypted stand-in for an encrypted backup', () => {
     const verify = cliIo();
     expect(await runCli(['verify', backupFile, '--passphrase-file', passFile], verify.io)).toBe(1);
     expect(verify.out.join('\n')).toMatch(/not encrypted, but an encrypted one was expected/);
+    // no passphrase given: the catalog knows the backup as encrypted
     const noPass = cliIo();
     expect(await runCli(['verify', backupFile], { ...noPass.io, env: { ...noPass.io.env, LIFEBOAT_PASSPHRASE: '' } })).toBe(1);
-    expect(noPass.out.join('\n')).toMatch(/not the one the catalog recorded|differs from the one the catalog recorded/);
+    expect(noPass.out.join('\n')).toMatch(/not encrypted, but an encrypted one was expected/);
 
     const before = snapshotTree(victim);
     const restore = cliIo();
@@ -162,12 +167,18 @@ describe('a forged unencrypted stand-in for an encrypted backup', () => {
     expect(snapshotTree(victim)).toEqual(before);
   });
 
-  it('the app refuses to restore it: the job fails CHECKSUM_MISMATCH before anything is written', async () => {
+  it('the app refuses to restore it before anything is written: encrypted in the catalog, or failing its SHA-256', async () => {
     const before = snapshotTree(victim);
     const { jobId } = await invoke(core, 'restore/start', { backupJobId, files: { conflict: 'overwrite' } });
     const job = await finished(core, jobId);
-    expect(job).toMatchObject({ status: 'failed', errorCode: 'CHECKSUM_MISMATCH' });
+    expect(job).toMatchObject({ status: 'failed', errorCode: 'BACKUP_NOT_ENCRYPTED' });
     expect(snapshotTree(victim)).toEqual(before);
+    // a catalog row from before the encryption was recorded: the SHA-256 still refuses it
+    core.catalog.prepare('UPDATE jobs SET encrypted = NULL WHERE id = ?').run(backupJobId);
+    const again = await finished(core, (await invoke(core, 'restore/start', { backupJobId, files: { conflict: 'overwrite' } })).jobId);
+    expect(again).toMatchObject({ status: 'failed', errorCode: 'CHECKSUM_MISMATCH' });
+    expect(snapshotTree(victim)).toEqual(before);
+    core.catalog.prepare('UPDATE jobs SET encrypted = 1 WHERE id = ?').run(backupJobId);
   });
 });
 

@@ -62,6 +62,22 @@ describe('catalog', () => {
     expect(jobs.list({ from: new Date(Date.UTC(2026, 0, 1, 0, 25)).toISOString() }, 1, 100).total).toBe(5);
   });
 
+  it('records whether a backup was written encrypted: true, false, or null when not known', () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const db = openCatalog(dir);
+    const jobs = new JobsRepo(db);
+    const base = { kind: 'backup' as const, planId: null, planName: 'p', trigger: 'manual' as const, startedAt: new Date().toISOString() };
+    for (const id of ['enc', 'plain', 'old']) jobs.create({ id, ...base });
+    const done = { status: 'success' as const, finishedAt: new Date().toISOString(), durationMs: 1 };
+    expect(jobs.finish('enc', { ...done, encrypted: true }).encrypted).toBe(true);
+    expect(jobs.finish('plain', { ...done, encrypted: false }).encrypted).toBe(false);
+    expect(jobs.finish('old', done).encrypted).toBeNull();
+    // a later finish without the flag (a verify folding in) keeps what was recorded
+    expect(jobs.finish('plain', done).encrypted).toBe(false);
+    db.close();
+  });
+
   it('marks jobs left running by a crash as interrupted at start and removes their temp files', async () => {
     const dir = makeTempDir();
     dirs.push(dir);

@@ -99,6 +99,7 @@ async function finalizeBackup(pass: PassContext, createdAt: string): Promise<Bac
     compressionRatio: finished.sizeBytes > 0 ? bytesIn / finished.sizeBytes : null,
     checksum: finished.sha256,
     filePath: finished.path,
+    encrypted: spec.passphrase !== null,
     stderrTail: record.stderrTails.join('\n') || null,
     sources: record.results,
     manifest,

@@ -34,6 +34,7 @@ interface JobRow {
   stderr_tail: string | null;
   progress: string | null;
   proven_at: string | null;
+  encrypted: number | null;
 }
 
 /**
@@ -95,6 +96,8 @@ export interface JobFinish {
   stderrTail?: string | null;
   backupType?: BackupType;
   baseJobId?: string | null;
+  /** backups: whether the file was written encrypted */
+  encrypted?: boolean | null;
 }
 
 export interface JobFilter {
@@ -129,6 +132,7 @@ function toSummary(row: JobRow): JobSummary {
     cancelledBy: row.cancelled_by,
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : null,
     provenAt: row.proven_at ?? null,
+    encrypted: row.encrypted === null || row.encrypted === undefined ? null : row.encrypted === 1,
   };
 }
 
@@ -268,7 +272,8 @@ export class JobsRepo {
            size_bytes = @sizeBytes, compression_ratio = @compressionRatio, checksum = @checksum, file_path = @filePath,
            display_message = @displayMessage, error_code = @errorCode, cancelled_by = @cancelledBy,
            stderr_tail = @stderrTail, temp_path = NULL,
-           backup_type = COALESCE(@backupType, backup_type), base_job_id = COALESCE(@baseJobId, base_job_id)
+           backup_type = COALESCE(@backupType, backup_type), base_job_id = COALESCE(@baseJobId, base_job_id),
+           encrypted = COALESCE(@encrypted, encrypted)
          WHERE id = @id`,
       )
       .run({
@@ -284,6 +289,7 @@ export class JobsRepo {
         backupType: null,
         baseJobId: null,
         ...result,
+        encrypted: result.encrypted === undefined || result.encrypted === null ? null : result.encrypted ? 1 : 0,
         stderrTail: result.stderrTail ? result.stderrTail.slice(-STDERR_TAIL_LIMIT) : null,
       });
     return this.get(id)!;

@@ -137,4 +137,9 @@ export const MIGRATIONS: readonly string[] = [
     heartbeat_at TEXT NOT NULL
   );
   `,
+  // 6: whether a backup file was written encrypted (null: not known, jobs from before): an
+  // unencrypted file in its place is refused, and History labels unencrypted backups
+  `
+  ALTER TABLE jobs ADD COLUMN encrypted INTEGER;
+  `,
 ];

@@ -80,6 +80,7 @@ export interface ImportedBackup {
   baseJobId: string | null;
   displayMessage: string;
   importedAt: string;
+  encrypted: boolean;
   sources: JobSourceResult[];
 }
 
@@ -95,11 +96,11 @@ export class ImportedBackupsRepo {
       this.db
         .prepare(
           `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, finished_at, duration_ms, bytes_in,
-             size_bytes, compression_ratio, checksum, file_path, backup_type, base_job_id, display_message, imported_at)
+             size_bytes, compression_ratio, checksum, file_path, backup_type, base_job_id, display_message, imported_at, encrypted)
            VALUES (@id, 'backup', @planId, @planName, @status, 'manual', @startedAt, @finishedAt, @durationMs, @bytesIn,
-             @sizeBytes, @compressionRatio, @checksum, @filePath, @backupType, @baseJobId, @displayMessage, @importedAt)`,
+             @sizeBytes, @compressionRatio, @checksum, @filePath, @backupType, @baseJobId, @displayMessage, @importedAt, @encrypted)`,
         )
-        .run({ ...b, compressionRatio: b.sizeBytes > 0 ? b.bytesIn / b.sizeBytes : null });
+        .run({ ...b, encrypted: b.encrypted ? 1 : 0, compressionRatio: b.sizeBytes > 0 ? b.bytesIn / b.sizeBytes : null });
       const insertSource = this.db.prepare(
         `INSERT INTO job_sources (job_id, kind, label, status, bytes, files, error_code, message)
          VALUES (@jobId, @kind, @label, @status, @bytes, @files, @errorCode, @message)`,

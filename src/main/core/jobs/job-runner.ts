@@ -49,6 +49,8 @@ export interface JobOutcome {
   sources?: JobSourceResult[];
   /** backups: what the run really was (an incremental without a base runs as full) */
   backupType?: BackupType;
+  /** backups: whether the file was written encrypted */
+  encrypted?: boolean;
   baseJobId?: string | null;
 }
 
@@ -306,6 +308,7 @@ export class JobRunner {
         stderrTail: outcome.stderrTail ?? null,
         backupType: outcome.backupType,
         baseJobId: outcome.baseJobId ?? null,
+        encrypted: outcome.encrypted ?? null,
       });
     } catch (error) {
       if (tempPath) removeTempPath(tempPath);

@@ -15,6 +15,7 @@ const CSV_COLUMNS: (keyof JobSummary)[] = [
   'filePath',
   'displayMessage',
   'provenAt',
+  'encrypted',
 ];
 
 function csvCell(value: unknown): string {

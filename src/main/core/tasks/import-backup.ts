@@ -69,6 +69,7 @@ export async function importBackupFile(ctx: ImportContext, filePath: string, pas
     baseJobId: manifest.baseBackupId,
     displayMessage: `Imported from ${absolute}${failed ? `; ${failed} of ${manifest.sources.length} sources had failed when it was made` : ''}.`,
     importedAt: ctx.clock.now().toISOString(),
+    encrypted: header.encrypted,
     sources,
   });
   if (!inserted) {

@@ -56,6 +56,7 @@ export async function resolveBackup(ctx: Pick<CoreContext, 'jobs' | 'secrets'>, 
   }
   // a passphrase given for a file that is not encrypted: someone may have replaced an encrypted
   // backup with a file of their own, which nothing authenticates
+  // (a file the catalog recorded as encrypted is refused when it is read: the job says so)
   if (!header.encrypted && ref.passphrase) throw new AppError('BACKUP_NOT_ENCRYPTED', { detail: filePath });
   let passphrase = ref.passphrase ?? null;
   if (!passphrase && header.encrypted && job?.planId) passphrase = await ctx.secrets.get(secretKeys.passphrase(job.planId));
@@ -67,7 +68,7 @@ export async function resolveBackup(ctx: Pick<CoreContext, 'jobs' | 'secrets'>, 
     passphrase: header.encrypted ? passphrase : null,
     backupJobId: job?.id ?? null,
     expectedSha256: job?.checksum ?? null,
-    expectEncrypted: Boolean(ref.passphrase),
+    expectEncrypted: Boolean(ref.passphrase || job?.encrypted),
     planName: job?.planName ?? null,
   };
 }

@@ -110,6 +110,7 @@ export function recordSafetyBackup(ctx: Pick<CoreContext, 'jobs' | 'events'>, in
     compressionRatio: result.compressionRatio ?? null,
     checksum: info.sha256,
     filePath: info.filePath,
+    encrypted: true,
     displayMessage: `Safety backup of "${info.database}", taken automatically before restoring over it.`,
   });
   ctx.events.emit('jobs/updated', job);

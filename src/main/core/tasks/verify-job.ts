@@ -20,6 +20,7 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
     async (job): Promise<JobOutcome> => {
       const report = await verifyBackupFile(backup.filePath, backup.passphrase, {
         expectedSha256: backup.expectedSha256,
+        expectEncrypted: backup.expectEncrypted,
         signal: job.signal,
         env: options.env,
         onProgress: (done, total, item) => job.progress({ phase: 'verify', percent: Math.min(100, Math.round((1000 * done) / total) / 10), currentItem: item }),

@@ -5,6 +5,7 @@ import { StatusBadge } from './StatusBadge';
 import { formatBytes, formatDateTime, formatDuration, humanize } from '../lib/format';
 import { isFinal, useJobsStore } from '../stores/jobs-store';
 import { ProvenMark } from './ProvenMark';
+import { UNENCRYPTED_NOTE } from './UnencryptedMark';
 
 /**
  * The selected job: everything the catalog knows, live while it runs. A drawer over the right
@@ -81,6 +82,12 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
                 <dd>
                   <ProvenMark at={detail.provenAt} />
                 </dd>
+                {detail.encrypted !== null && (
+                  <>
+                    <dt>Encrypted</dt>
+                    <dd>{detail.encrypted ? 'yes (AES-256-GCM)' : <span className="warn-text">{UNENCRYPTED_NOTE}</span>}</dd>
+                  </>
+                )}
               </>
             )}
             <dt>Job id</dt>

@@ -5,6 +5,7 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { JobDetailPanel } from '../components/JobDetailPanel';
 import { JobProgressView } from '../components/JobProgressView';
 import { ProvenMark } from '../components/ProvenMark';
+import { UnencryptedMark } from '../components/UnencryptedMark';
 import { Pagination } from '../components/Pagination';
 import { StatusBadge } from '../components/StatusBadge';
 import { call } from '../lib/api';
@@ -29,7 +30,7 @@ function JobRow({ job, selected, onOpen }: { job: JobSummary; selected: boolean;
         <StatusBadge status={job.status} />
       </td>
       <td className="nowrap">
-        {job.kind === 'backup' && <ProvenMark at={job.provenAt} />}
+        {job.kind === 'backup' && <ProvenMark at={job.provenAt} />} {job.kind === 'backup' && <UnencryptedMark encrypted={job.encrypted} />}
       </td>
       <td>{humanize(job.trigger)}</td>
       <td className="nowrap">{formatShortDateTime(job.startedAt)}</td>

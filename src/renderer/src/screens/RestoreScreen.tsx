@@ -1,3 +1,4 @@
+import { UNENCRYPTED_NOTE } from '../components/UnencryptedMark';
 import { useMemo, useState, type FormEvent } from 'react';
 import type { BackupSummary } from '../../../shared/restore';
 import { BackupList } from '../components/BackupList';
@@ -124,7 +125,7 @@ function BackupHeader({ backup }: { backup: OpenBackup }) {
           {inspection.header.encrypted ? (
             'yes (AES-256-GCM): only the passphrase holder can have written it'
           ) : (
-            <span className="warn-text">no: its checksums find damage, but not a deliberate change by someone who could write the file</span>
+            <span className="warn-text">{UNENCRYPTED_NOTE}</span>
           )}
         </dd>
         <dt>Catalog</dt>

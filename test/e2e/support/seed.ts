@@ -29,6 +29,8 @@ export interface SeedJob {
   errorCode?: string | null;
   stderrTail?: string | null;
   sources?: JobSourceResult[];
+  /** backups: whether the file was written encrypted (default: not recorded) */
+  encrypted?: boolean;
 }
 
 /** A finished job (core.jobs.create + finish), as the runner would have left it. */
@@ -56,6 +58,7 @@ export function seedJob(core: TestCore, job: SeedJob = {}): string {
     displayMessage: job.displayMessage ?? null,
     errorCode: job.errorCode ?? null,
     stderrTail: job.stderrTail ?? null,
+    encrypted: job.encrypted ?? null,
   });
   return id;
 }

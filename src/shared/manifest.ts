@@ -5,26 +5,76 @@
 import type { BackupType } from './plan';
 
 export const MANIFEST_ENTRY = 'manifest.json';
-export const MANIFEST_FORMAT = 1;
+/** 2: folder entries named by number, with raw names, file types, owners and ns mtimes (docs/FORMAT.md). */
+export const MANIFEST_FORMAT = 2;
 
 export interface ManifestTable {
   schema: string;
   name: string;
-  /** exact count(*) taken in the same snapshot as the dump */
+  /**
+   * exact count taken in the same snapshot as the dump. With `kind` (newer backups): the table's
+   * own rows, `count(*) FROM ONLY` (0 for a partitioned table, whose rows are its partitions'),
+   * so a parent and its children compare like with like. Without `kind` (older backups):
+   * `count(*)`, which for an inheritance parent includes its children's rows.
+   */
   rows: number;
   bytes: number;
+  /** 'table' (relkind r) or 'partitioned' (relkind p); absent in older backups, which listed ordinary tables only */
+  kind?: 'table' | 'partitioned';
+  /** the partitioned table this one is a partition of */
+  partitionOf?: ManifestTableRef;
+  /** the tables this one inherits from (INHERITS), in order; never set for a partition */
+  inherits?: ManifestTableRef[];
+  /**
+   * pg_class oid in the backed-up database: finds the table's entry in the dump's table of contents
+   * whatever its name holds (pg_restore --list prints a newline in a name as a space)
+   */
+  oid?: number;
+}
+
+export interface ManifestTableRef {
+  schema: string;
+  name: string;
 }
 
 export interface ManifestEntry {
   /** path inside the archive (forward slashes) */
   name: string;
-  kind: 'database-dump' | 'file';
+  /** database-roles: the role definitions a database uses (pg_dumpall --roles-only, filtered; no passwords) */
+  kind: 'database-dump' | 'database-roles' | 'file';
   sourceId: string;
   size: number;
   sha256: string;
   /** folder files: permission bits and modification time, restored with the file */
   mode?: number;
   mtimeMs?: number;
+  /** format 2 folder files: `name` is `<entryPrefix><n>`; the path's bytes are here (as in ManifestFolderNode) */
+  rawPath?: string;
+  path?: string;
+  mtimeNs?: string;
+  uid?: number;
+  gid?: number;
+  sparse?: boolean;
+}
+
+/** Format 2: a folder item with no content in the archive (folder, link, special file). */
+export interface ManifestFolderNode {
+  type: 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'socket' | 'device';
+  /** base64 of the bytes of the path relative to the folder, '/' between names */
+  rawPath: string;
+  /** rawPath as text, for display and selection: UTF-8, other bytes as \xHH, a backslash doubled */
+  path: string;
+  /** permission bits with setuid, setgid and sticky (st_mode & 0o7777) */
+  mode: number;
+  mtimeMs: number;
+  /** nanoseconds since 1970-01-01 UTC as a decimal integer (negative before 1970) */
+  mtimeNs: string;
+  uid: number;
+  gid: number;
+  /** symlink: base64 of the bytes of its target, exactly as readlink gives them */
+  target?: string;
+  /** hardlink: the rawPath of the file (in entries or unchanged) it shares its content with */
+  linkTo?: string;
 }
 
 /** A folder file that an incremental/differential did not store because it was unchanged. */
@@ -37,6 +87,12 @@ export interface ManifestUnchangedFile {
   sha256: string;
   /** the backup that holds its content */
   storedIn: string;
+  /** format 2 (as in ManifestEntry) */
+  rawPath?: string;
+  mtimeNs?: string;
+  uid?: number;
+  gid?: number;
+  sparse?: boolean;
 }
 
 interface SourceBase {
@@ -58,6 +114,57 @@ export interface ManifestDatabaseSource extends SourceBase {
   format: 'custom';
   entry: string | null;
   tables: ManifestTable[];
+  /** database-level state at backup time (absent in older backups; null when it could not be read) */
+  databaseState?: ManifestDatabaseState | null;
+  /** the roles the dump uses (owners, grantees...) and how (absent in older backups; null when they could not be read) */
+  roles?: ManifestRoleRef[] | null;
+  /** the entry holding those roles' definitions (kind database-roles); null when pg_dumpall could not provide them */
+  rolesEntry?: string | null;
+  /** owner and privileges of each object at backup time, for the drill to compare (absent in older backups) */
+  objects?: ManifestObjectAcl[] | null;
+}
+
+/** What `CREATE DATABASE`, `ALTER DATABASE` and `GRANT ... ON DATABASE` need to make the database again. */
+export interface ManifestDatabaseState {
+  /** server encoding name, e.g. UTF8, LATIN1, SQL_ASCII */
+  encoding: string;
+  /** LC_COLLATE and LC_CTYPE */
+  collate: string;
+  ctype: string;
+  /** libc, icu or builtin (PostgreSQL 15+; null before) */
+  localeProvider: 'libc' | 'icu' | 'builtin' | null;
+  /** the ICU (or builtin) locale when the provider is not libc */
+  locale: string | null;
+  /** ICU tailoring rules (PostgreSQL 16+) */
+  icuRules: string | null;
+  owner: string;
+  comment: string | null;
+  /** datacl as aclitem texts (`grantee=privs/grantor`, '' = PUBLIC); null = the default privileges */
+  acl: string[] | null;
+  /** pg_db_role_setting of the database: role null = ALTER DATABASE ... SET, else ALTER ROLE ... IN DATABASE ... SET; each `name=value` */
+  settings: { role: string | null; config: string[] }[];
+}
+
+/**
+ * A role the dump refers to. `owner`: owns objects (pg_restore --no-owner leaves it out);
+ * `privileges`: grantee or grantor of a privilege, or has per-role database settings;
+ * `default-privileges`: ALTER DEFAULT PRIVILEGES FOR ROLE it (both left out by --no-privileges);
+ * `other`: named by a policy or a user mapping (always needed).
+ */
+export interface ManifestRoleRef {
+  name: string;
+  uses: ('owner' | 'privileges' | 'default-privileges' | 'other')[];
+}
+
+/** Owner and effective privileges of one object (NULL ACLs expanded with acldefault, items sorted). */
+export interface ManifestObjectAcl {
+  kind: string;
+  /** null for schemas and large objects */
+  schema: string | null;
+  /** a function's name carries its identity arguments: f(integer, text); a large object's is its OID */
+  name: string;
+  owner: string;
+  acl: string[];
 }
 
 export interface ManifestFolderSource extends SourceBase {
@@ -70,6 +177,8 @@ export interface ManifestFolderSource extends SourceBase {
   files: number;
   bytes: number;
   unchanged: ManifestUnchangedFile[];
+  /** format 2: the folders, links and special files (everything without content), in walk order */
+  nodes?: ManifestFolderNode[];
 }
 
 export type ManifestSource = ManifestDatabaseSource | ManifestFolderSource;

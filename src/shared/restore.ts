@@ -42,6 +42,12 @@ export const databaseTargetSchema = z
     tables: z.array(tableRefSchema).max(10000).optional(),
     /** count the restored tables' rows and compare them with the backup (on when left out; reads every table once more) */
     checkRows: z.boolean().optional(),
+    /** objects become the restoring user's instead of keeping the backup's owners (pg_restore --no-owner) */
+    noOwner: z.boolean().optional(),
+    /** leave out the backup's GRANTs/REVOKEs, default privileges and per-role database settings (pg_restore --no-privileges) */
+    noPrivileges: z.boolean().optional(),
+    /** create the roles the backup uses that the target server lacks, from the definitions in the backup (never touching existing roles) */
+    createRoles: z.boolean().optional(),
   })
   .strict();
 export type DatabaseTarget = z.output<typeof databaseTargetSchema>;
@@ -74,8 +80,13 @@ export interface BackupHeaderInfo {
 export interface PreviewTable {
   schema: string;
   name: string;
+  /** the table's own rows when `kind` is set (0 for a partitioned table: its partitions hold them); see ManifestTable */
   rows: number;
   bytes: number;
+  /** absent for backups made before Lifeboat recorded it */
+  kind?: 'table' | 'partitioned';
+  partitionOf?: TableRef;
+  inherits?: TableRef[];
 }
 
 export interface PreviewDatabase {
@@ -91,7 +102,7 @@ export interface PreviewDatabase {
 }
 
 export interface PreviewFile {
-  /** relative to the folder, forward slashes */
+  /** relative to the folder, forward slashes (a name that is not UTF-8 shows its other bytes as \xHH, a backslash doubled) */
   path: string;
   size: number;
   mtimeMs: number;
@@ -99,6 +110,8 @@ export interface PreviewFile {
   /** the backup that holds the content: this one, or the base an incremental points to */
   storedIn: string;
   inThisBackup: boolean;
+  /** absent for a regular file; format 2 backups also record links and special files */
+  type?: 'symlink' | 'hardlink' | 'fifo' | 'socket' | 'device';
 }
 
 export interface PreviewDir {
@@ -134,6 +147,51 @@ export interface DatabasePreview {
   safetyBackup: boolean;
   tables: { schema: string; name: string; action: TableAction }[];
   message: string | null;
+  /** the roles the backup uses against the target server (absent for backups that did not record them) */
+  roles?: RolesPreview | null;
+  /** what happens to the database-level state (encoding, locale, settings, comment, grants, owner) */
+  databaseState?: string | null;
+  /** a table selection as it would be restored (absent or null when the whole database is) */
+  selection?: TableSelectionPreview | null;
+}
+
+/**
+ * What restoring a selection of tables takes, decided before anything runs: the tables whose
+ * rows are restored (the chosen ones, and the partitions of a chosen partitioned table), the
+ * definitions that come along, and whether the selection can be restored as chosen.
+ */
+export interface TableSelectionPreview {
+  /**
+   * tables whose rows are restored. `how`: created from the backup, or (over an existing database)
+   * replaced in place: emptied and reloaded, keeping the table itself, its partition attachment,
+   * indexes, triggers and what depends on it. `via`: the chosen partitioned table that brought a partition.
+   */
+  tables: { schema: string; name: string; how: 'create' | 'in-place'; via: TableRef | null }[];
+  /** tables created with their definition only, no rows, because a restored one needs them (the parent of a partition or of an inheritance child) */
+  definitionsOnly: TableRef[];
+  /** other objects created because the tables need them: types, domains, functions, sequences, schemas (as `TYPE public.mpaa`) */
+  objects: string[];
+  /** why the selection cannot be restored as chosen; empty when it can */
+  problems: string[];
+  /** the smallest selection around the chosen one that can be restored, when the chosen one cannot (null when it can, or when no selection can) */
+  minimalSet: TableRef[] | null;
+}
+
+/** The roles a database restore needs on the target, decided before anything runs. */
+export interface RolesPreview {
+  /** roles the restore needs with the chosen options (owners unless noOwner, grantees unless noPrivileges, policy roles) */
+  needed: string[];
+  /** of those, the ones the target server does not have */
+  missing: string[];
+  /** roles the backup uses that the target does not have but the restore does not need (noOwner / noPrivileges) */
+  leftOut: string[];
+  /** created from the backup's definitions before the restore (createRoles) */
+  toCreate: string[];
+  /** roles the restoring user cannot hand objects to (not a superuser, not a member) */
+  cannotAssume: string[];
+  /** the restore would be refused as it stands */
+  refused: boolean;
+  message: string;
 }
 
 export interface FilePreviewItem {
@@ -251,7 +309,7 @@ export const restoreInvokeSchemas = {
   'verify/run': z.union([z.object({ jobId }).strict(), z.object({ filePath, passphrase }).strict()]),
   'verify/run-all': z.undefined().or(z.object({}).strict()).optional(),
   'verify/drill': z
-    .object({ ...backupRefShape, server: serverTargetSchema })
+    .object({ ...backupRefShape, server: serverTargetSchema, createRoles: z.boolean().optional() })
     .strict()
     .refine(namesBackup, namesBackupMessage),
   'verify/list': z

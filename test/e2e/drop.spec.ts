@@ -143,5 +143,5 @@ test('a backup opened from the file manager at start-up and while running opens 
   await expect(page.getByRole('heading', { level: 1, name: 'Restore' })).toBeVisible();
   await expect(opened).toContainText(other);
   await expect(opened).toContainText('not in the catalog');
-  await expect(opened).toContainText(/Encrypted\s*no/);
+  await expect(opened).toContainText(/Encrypted\s*Not encrypted/);
 });

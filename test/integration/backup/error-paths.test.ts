@@ -249,7 +249,11 @@ describe('backups that fail', () => {
       [good.id, 'success'],
       [missing.id, 'failed'],
     ]);
-    expect(manifest.entries.map((e) => [e.kind, e.sourceId])).toEqual([['database-dump', good.id]]);
+    // the good database's dump and its role definitions; nothing of the missing one
+    expect(manifest.entries.map((e) => [e.kind, e.sourceId])).toEqual([
+      ['database-dump', good.id],
+      ['database-roles', good.id],
+    ]);
     expect(manifest.sources.find((s) => s.id === good.id)).toMatchObject({ tables: [{ name: 't', rows: 500 }] });
     // the verification passes the file but says a source is missing from it
     expect(core.verifications.latestStatus(job.id)).toBe('warnings');

@@ -37,8 +37,8 @@ function writeFiles(root: string, files: Record<string, string>): void {
 function fileNames(manifest: Awaited<ReturnType<typeof readManifest>>): string[] {
   const source = manifest.sources[0] as ManifestFolderSource;
   return manifest.entries
-    .filter((e) => e.kind === 'file')
-    .map((e) => e.name.slice(source.entryPrefix.length))
+    .filter((e) => e.kind === 'file' && e.sourceId === source.id)
+    .map((e) => e.path!)
     .sort();
 }
 

@@ -90,14 +90,16 @@ function processGone(pid: number): boolean {
 }
 
 describe('openSnapshot', () => {
-  it('counts every user table with rows, sizes and quoted names, partition leaves but not their parent', async () => {
+  it("counts every user table with rows, sizes and quoted names; a partitioned table is listed with its kind and no rows of its own", async () => {
     const snapshot = await openSnapshot(await connectDatabase(cluster.source('shop'), cluster.password));
     try {
       expect(snapshot.snapshotId).toMatch(/^[0-9A-F]+-[0-9A-F]+-\d+$/);
       const byName = Object.fromEntries(snapshot.tables.map((t) => [`${t.schema}.${t.name}`, t]));
       expect(Object.keys(byName).sort()).toEqual(
-        ['Odd Schema.Mixed "Case" Table', 'public.empty_one', 'public.events_2024', 'public.events_2025', 'public.items'].sort(),
+        ['Odd Schema.Mixed "Case" Table', 'public.empty_one', 'public.events', 'public.events_2024', 'public.events_2025', 'public.items'].sort(),
       );
+      expect(byName['public.events']).toMatchObject({ kind: 'partitioned', rows: 0 });
+      expect(byName['public.events_2024']).toMatchObject({ kind: 'table', partitionOf: { schema: 'public', name: 'events' } });
       expect(byName['public.items']!.rows).toBe(1000);
       expect(byName['Odd Schema.Mixed "Case" Table']!.rows).toBe(3);
       expect(byName['public.events_2024']!.rows + byName['public.events_2025']!.rows).toBe(10);

@@ -271,26 +271,31 @@ describe('restore over an existing database', () => {
     expect((await cluster.psql('SELECT count(*) FROM orders', 'live2')).trim()).toBe('10');
   });
 
-  it('rolls back completely when a table cannot be replaced (a view depends on it)', async () => {
+  it('refuses a table other tables reference before anything runs, and rolls back completely when a reload fails', async () => {
     await restoreDatabase({ filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live3' }), password: cluster.password }, testContext());
     await cluster.psql("UPDATE items SET name = 'mine ' || id WHERE id <= 5;", 'live3');
-    const before = await tableFingerprint(cluster, 'live3', { schema: 'public', name: 'items' });
-    const error = await appError(
+    const items = { schema: 'public', name: 'items' };
+    const orders = { schema: 'public', name: 'orders' };
+    const before = await tableFingerprint(cluster, 'live3', items);
+    const restoreOver = (tables: { schema: string; name: string }[]) =>
       restoreDatabase(
-        {
-          filePath: backupFile,
-          passphrase: PASSPHRASE,
-          target: target({ database: 'live3', mode: 'existing', tables: [{ schema: 'public', name: 'items' }] }),
-          password: cluster.password,
-          safety: safetyOptions(),
-        },
+        { filePath: backupFile, passphrase: PASSPHRASE, target: target({ database: 'live3', mode: 'existing', tables }), password: cluster.password, safety: safetyOptions() },
         testContext(),
-      ),
-    );
+      );
+    // emptying items would break the orders that reference it
+    const refused = await appError(restoreOver([items]));
+    expect(refused.code).toBe('RESTORE_SELECTION_INCOMPLETE');
+    expect(refused.message).toContain('restore these tables together: public.items, public.orders');
+    // the two together, into a table whose rules the backup's rows break: nothing is left half done
+    await cluster.psql('ALTER TABLE items ADD CONSTRAINT cheap CHECK (price < 100) NOT VALID;', 'live3');
+    const ordersBefore = await tableFingerprint(cluster, 'live3', orders);
+    const error = await appError(restoreOver([items, orders]));
     expect(error.code).toBe('PG_RESTORE_FAILED');
-    expect(error.message).toContain('depend');
+    expect(error.message).toContain('cheap');
     expect(error.message).not.toContain(cluster.password);
-    expect(await tableFingerprint(cluster, 'live3', { schema: 'public', name: 'items' })).toBe(before);
+    expect(await tableFingerprint(cluster, 'live3', items)).toBe(before);
+    expect(await tableFingerprint(cluster, 'live3', orders)).toBe(ordersBefore);
+    expect((await cluster.psql(`SELECT count(*) FROM pg_constraint WHERE conname = 'orders_item_id_fkey'`, 'live3')).trim()).toBe('1');
   });
 });
 

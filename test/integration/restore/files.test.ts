@@ -179,11 +179,14 @@ describe('conflict policies', () => {
 
   it('skip: creates what is missing, leaves identical and differing files alone', async () => {
     const target = prepare('conflict-skip');
+    const readmeIno = fs.statSync(path.join(target, 'README.md')).ino;
     const result = await restoreFiles(spec(backupFile, { folder: target, conflict: 'skip' }), testContext());
     expect(result.counts).toMatchObject({ same: 1, skip: 2 });
     expect(fs.readFileSync(path.join(target, 'a/b/sibling.csv'), 'utf8')).toBe(LOCAL);
-    // the identical file was not rewritten: its local mtime is still there
-    expect(fs.statSync(path.join(target, 'README.md')).mtimeMs).toBe(localMtime.getTime());
+    expect(fs.statSync(path.join(target, 'a/b/sibling.csv')).mtimeMs).toBe(localMtime.getTime());
+    // the identical file was not rewritten (same inode), but it has the backup's mode and mtime again
+    expect(fs.statSync(path.join(target, 'README.md')).ino).toBe(readmeIno);
+    expect(snapshotTree(target)['README.md']).toEqual(sourceTree()['README.md']);
     expect(fs.readFileSync(path.join(target, 'notes/todo.txt'), 'utf8')).toBe('buy milk\n');
     expect(fs.statSync(path.join(target, 'empty.txt')).isDirectory()).toBe(true);
   });

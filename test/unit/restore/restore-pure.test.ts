@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseServerUrl, resolveTableNames } from '../../../src/main/cli/restore-commands';
+import { parseServerUrl, parseTablesJson, resolveTableNames } from '../../../src/main/cli/restore-commands';
 import {
   buildPgRestoreInvocation,
   conninfoValue,
   mapPgRestoreFailure,
   parseTocList,
-  selectTocEntries,
 } from '../../../src/main/core/postgres/restore';
+import { indexToc, planTableSelection, type TargetState } from '../../../src/main/core/postgres/toc-plan';
 import { folderFiles, isSelected, summarizeManifest, targetRoots } from '../../../src/main/core/restore/backup-index';
 import { keepBothName, resolveInside, unsafeReason } from '../../../src/main/core/restore/safe-paths';
 import { AppError } from '../../../src/shared/errors';
@@ -61,6 +61,14 @@ const TOC = `;
 
 describe('table of contents', () => {
   const entries = parseTocList(TOC);
+  // a manifest from before table oids were recorded: tables are found by their printed names
+  const manifestTables = [
+    { schema: 'Odd Schema', name: 'Mixed "Case" T', rows: 3, bytes: 1 },
+    { schema: 'public', name: 'items', rows: 3000, bytes: 1 },
+    { schema: 'public', name: 'orders', rows: 5000, bytes: 1 },
+  ];
+  const plan = (tables: { schema: string; name: string }[], target: TargetState | null = null) => planTableSelection(indexToc(entries, manifestTables), tables, target);
+  const selectTocEntries = (tables: { schema: string; name: string }[], target: TargetState | null = null) => plan(tables, target).entries;
 
   it('parses ids, multi-word descs, names with spaces and dependencies', () => {
     expect(entries.find((e) => e.id === 3368)).toMatchObject({ desc: 'TABLE DATA', rest: 'Odd Schema Mixed "Case" T postgres', deps: [220] });
@@ -70,28 +78,35 @@ describe('table of contents', () => {
   });
 
   it('takes a table with its data, sequence, default, constraints and index; not views or foreign keys to unselected tables', () => {
-    const ids = selectTocEntries(entries, [{ schema: 'public', name: 'items' }]).map((e) => e.id);
+    const ids = selectTocEntries([{ schema: 'public', name: 'items' }]).map((e) => e.id);
     expect(ids.sort()).toEqual([215, 216, 3211, 3214, 3215, 3217, 3365, 3375, 3376, 3377].sort());
     expect(ids).not.toContain(219); // the view
     expect(ids).not.toContain(3220); // orders' foreign key: orders is not selected
   });
 
   it('takes a foreign key once every table it links is selected', () => {
-    const ids = selectTocEntries(entries, [
+    const ids = selectTocEntries([
       { schema: 'public', name: 'orders' },
       { schema: 'public', name: 'items' },
     ]).map((e) => e.id);
     expect(ids).toContain(3220);
     expect(ids).toContain(3378);
-    const onlyOrders = selectTocEntries(entries, [{ schema: 'public', name: 'orders' }]).map((e) => e.id);
-    expect(onlyOrders.sort()).toEqual([217, 218, 3219, 3367, 3378].sort());
+    // orders alone: its rows reference items, which a new database would not have
+    const onlyOrders = plan([{ schema: 'public', name: 'orders' }]);
+    expect(onlyOrders.entries.map((e) => e.id).sort()).toEqual([217, 218, 3219, 3367, 3378].sort());
+    expect(onlyOrders.problems).toEqual(['public.orders has a foreign key to public.items, which is not restored']);
+    expect(onlyOrders.minimalSet).toEqual([
+      { schema: 'public', name: 'orders' },
+      { schema: 'public', name: 'items' },
+    ]);
   });
 
-  it('creates only the schemas it is told to, and refuses a table the dump lacks', () => {
+  it('creates the schemas the target lacks, and refuses a table the dump lacks', () => {
     const odd = { schema: 'Odd Schema', name: 'Mixed "Case" T' };
-    expect(selectTocEntries(entries, [odd]).map((e) => e.id)).toEqual([220, 3368]);
-    expect(selectTocEntries(entries, [odd], { createSchemas: ['Odd Schema'] }).map((e) => e.id)).toEqual([6, 220, 3368]);
-    expect(() => selectTocEntries(entries, [{ schema: 'public', name: 'nope' }])).toThrow(AppError);
+    expect(selectTocEntries([odd]).map((e) => e.id)).toEqual([6, 220, 3368]);
+    const withSchema: TargetState = { relations: [], foreignKeys: [], triggers: [], objects: [{ family: 'schema', schema: null, tag: 'Odd Schema' }] };
+    expect(selectTocEntries([odd], withSchema).map((e) => e.id)).toEqual([220, 3368]);
+    expect(() => selectTocEntries([{ schema: 'public', name: 'nope' }])).toThrow(AppError);
   });
 });
 
@@ -105,10 +120,14 @@ describe('pg_restore invocation', () => {
     expect(inv.env.PGHOST).toBe('db.local');
     expect(inv.env.PGSSLMODE).toBe('require');
     expect(inv.args).toContain(`--dbname=dbname='x\\' host=evil'`);
-    expect(inv.args).toEqual(expect.arrayContaining(['--single-transaction', '--no-owner', '--no-privileges', '--clean', '--if-exists']));
-    const noPassword = buildPgRestoreInvocation({ pgRestorePath: 'pg_restore', target, password: null, keepOwnership: true, env: { PGPASSWORD: 'inherited' } });
+    expect(inv.args).toEqual(expect.arrayContaining(['--single-transaction', '--clean', '--if-exists']));
+    // owners and privileges are kept unless asked otherwise
+    expect(inv.args).not.toContain('--no-owner');
+    expect(inv.args).not.toContain('--no-privileges');
+    const noPassword = buildPgRestoreInvocation({ pgRestorePath: 'pg_restore', target, password: null, noOwner: true, noPrivileges: true, env: { PGPASSWORD: 'inherited' } });
     expect(noPassword.env.PGPASSWORD).toBeUndefined();
-    expect(noPassword.args).not.toContain('--no-owner');
+    expect(noPassword.args).toEqual(expect.arrayContaining(['--no-owner', '--no-privileges']));
+    expect(buildPgRestoreInvocation({ pgRestorePath: 'pg_restore', target, password: null, noOwner: true }).args).not.toContain('--no-privileges');
     expect(conninfoValue('a\\b')).toBe("'a\\\\b'");
   });
 
@@ -234,5 +253,37 @@ describe('command line arguments', () => {
     ]);
     expect(() => resolveTableNames(manifest, ['dup'])).toThrow(/several schemas/);
     expect(() => resolveTableNames(manifest, ['nope'])).toThrow(/public\.items/);
+  });
+
+  it('matches names exactly (a trailing space, a newline), trims only when the exact name is not there, and takes --tables-json', () => {
+    const manifest = {
+      sources: [
+        {
+          kind: 'database',
+          tables: [
+            { schema: 'public', name: 'a b ', rows: 1, bytes: 1 },
+            { schema: 'public', name: 'a b', rows: 1, bytes: 1 },
+            { schema: 'public', name: 'x\ny', rows: 1, bytes: 1 },
+            { schema: 'public', name: 'x y', rows: 1, bytes: 1 },
+            { schema: 'public', name: 'c, d', rows: 1, bytes: 1 },
+          ],
+        },
+      ],
+    } as unknown as BackupManifest;
+    expect(resolveTableNames(manifest, ['public.a b ', ' public.a b', 'x\ny', 'x y'])).toEqual([
+      { schema: 'public', name: 'a b ' },
+      { schema: 'public', name: 'a b' },
+      { schema: 'public', name: 'x\ny' },
+      { schema: 'public', name: 'x y' },
+    ]);
+    expect(parseTablesJson(manifest, '[{"schema":"public","name":"c, d"},{"schema":"public","name":"x\\ny"},"a b "]')).toEqual([
+      { schema: 'public', name: 'c, d' },
+      { schema: 'public', name: 'x\ny' },
+      { schema: 'public', name: 'a b ' },
+    ]);
+    expect(() => parseTablesJson(manifest, '[{"schema":"public","name":"c,d"}]')).toThrow(/"c,d" is not in the backup/);
+    expect(() => parseTablesJson(manifest, '{"table":"x"}')).toThrow(/--tables-json takes/);
+    expect(() => parseTablesJson(manifest, '[oops')).toThrow(/not JSON/);
+    expect(() => resolveTableNames(manifest, ['nope'])).toThrow(/--tables-json/);
   });
 });

@@ -8,12 +8,17 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type pg from 'pg';
 import { AppError } from '../../../shared/errors';
+import type { ManifestFolderNode } from '../../../shared/manifest';
 import type { ArchiveWriter, AddedEntry } from '../archive/writer';
+import { rawKey } from '../folders/raw-path';
 import { walkFolder } from '../folders/walk';
 import { connectDatabase } from '../postgres/connection';
 import { spawnPgDump } from '../postgres/dump';
 import { openSnapshot, type DbSnapshot } from '../postgres/snapshot';
+import { captureDatabaseFidelity } from '../postgres/database-state';
+import { recordDatabaseExtras } from './database-extras';
 import { safeName } from './file-names';
+import { fileEntry, folderNode, HardLinks, nodesSummary, sameMtime, unchangedEntry } from './folder-record';
 import type { ProgressMeter } from './progress';
 import type { ReadyDatabase, ReadyFolder } from './run-preflight';
 import type { BackupSpec, DatabaseInput, RunJob, RunRecord } from './run-state';
@@ -34,7 +39,7 @@ function isRunFatal(error: unknown): boolean {
 }
 
 /** SHA-256 of a file, read as a stream. */
-export async function hashFile(filePath: string, signal?: AbortSignal): Promise<string> {
+export async function hashFile(filePath: string | Buffer, signal?: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(filePath, { signal })) hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -118,10 +123,16 @@ export async function backupDatabase(pass: PassContext, db: ReadyDatabase): Prom
       manifest.tables = snapshot.tables;
       pass.meter.addTotals(snapshot.tables.reduce((sum, t) => sum + t.bytes, 0), 0);
       const name = `databases/${safeName(input.source.id)}-${safeName(input.source.database)}.dump`;
+      // database-level state, roles and privileges, read in the snapshot pg_dump dumps
+      const fidelity = await captureDatabaseFidelity(input.source, input.password, snapshot.snapshotId, signal);
       const { added, stderrTail } = await dumpIntoArchive(pass, db, snapshot.snapshotId, name);
       if (stderrTail.trim()) pass.record.stderrTails.push(`${manifest.label}: ${stderrTail.trim()}`);
       manifest.entry = name;
       pass.record.entries.push({ name, kind: 'database-dump', sourceId: input.source.id, size: added.size, sha256: added.sha256 });
+      const warnings = await recordDatabaseExtras({
+        manifest, input, fidelity, pgDumpPath: db.preflight.pgDumpPath, dumpEntry: name, writer: pass.writer, entries: pass.record.entries, env: pass.env, signal,
+      });
+      for (const warning of warnings) pass.record.stderrTails.push(`${manifest.label}: warning: ${warning}`);
       pass.record.results.push({
         kind: 'database',
         label: manifest.label,
@@ -129,7 +140,7 @@ export async function backupDatabase(pass: PassContext, db: ReadyDatabase): Prom
         bytes: added.size,
         files: 1,
         errorCode: null,
-        message: `${snapshot.tables.length} tables, ${snapshot.tables.reduce((s, t) => s + t.rows, 0)} rows`,
+        message: [`${snapshot.tables.length} tables, ${snapshot.tables.reduce((s, t) => s + t.rows, 0)} rows`, ...warnings.map((w) => `Warning: ${w}`)].join('. '),
       });
     } finally {
       await snapshot.release();
@@ -142,40 +153,54 @@ export async function backupDatabase(pass: PassContext, db: ReadyDatabase): Prom
   }
 }
 
-/** Backs up one folder: every file walked, unless an incremental's base already holds it unchanged. */
+/**
+ * Backs up one folder: every file walked, unless an incremental's base already holds it
+ * unchanged; folders, links and special files are recorded as nodes (format 2). Zip entries are
+ * named by number (`<entryPrefix><n>`), never by the file's name: any name the file system holds
+ * is kept byte for byte in the manifest.
+ */
 export async function backupFolder(pass: PassContext, folder: ReadyFolder): Promise<void> {
   const { signal } = pass.job;
   const { source, manifest } = folder;
   pass.meter.phase('files', manifest.root);
   const baseIndex = pass.spec.base?.index.get(source.id) ?? null;
   const skipped: string[] = [];
+  const hardLinks = new HardLinks();
+  const nodes: ManifestFolderNode[] = (manifest.nodes = []);
   try {
-    for await (const file of walkFolder(manifest.root, source.excludes, { signal, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
-      pass.meter.item(file.relPath);
-      const known = baseIndex?.get(file.relPath);
-      if (known && known.size === file.size) {
+    for await (const item of walkFolder(manifest.root, source.excludes, { signal, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
+      const first = hardLinks.firstOf(item);
+      if (item.type !== 'file' || first) {
+        nodes.push(folderNode(item, first));
+        continue;
+      }
+      pass.meter.item(item.relPath);
+      const known = baseIndex?.get(rawKey(item.raw));
+      if (known && known.size === item.size) {
         // same size: unchanged if the mtime matches, or else if the content hash does
-        if (known.mtimeMs === file.mtimeMs || (await hashFile(file.absPath, signal)) === known.sha256) {
-          manifest.unchanged.push({ ...known, mtimeMs: file.mtimeMs, mode: file.mode });
-          pass.meter.file(file.size);
+        if (sameMtime(known, item) || (await hashFile(item.absPath, signal)) === known.sha256) {
+          manifest.unchanged.push(unchangedEntry(known, item));
+          hardLinks.recorded(item);
+          pass.meter.file(item.size);
           continue;
         }
       }
-      const name = `${manifest.entryPrefix}${file.relPath}`;
+      const name = `${manifest.entryPrefix}${manifest.files}`;
       let handle: fs.promises.FileHandle;
       try {
-        handle = await fs.promises.open(file.absPath, 'r');
+        handle = await fs.promises.open(item.absPath, 'r');
       } catch (error) {
         // vanished or unreadable since the walk: skip it, say so, keep going
-        skipped.push(`${file.relPath}: ${(error as Error).message}`);
+        skipped.push(`${item.relPath}: ${(error as Error).message}`);
         continue;
       }
       const added = await pass.writer.addStream(name, handle.createReadStream(), {
-        mode: file.mode,
-        date: new Date(file.mtimeMs),
+        mode: item.mode,
+        date: new Date(item.mtimeMs),
         onBytes: (n) => pass.meter.bytes(n),
       });
-      pass.record.entries.push({ name, kind: 'file', sourceId: source.id, size: added.size, sha256: added.sha256, mode: file.mode, mtimeMs: file.mtimeMs });
+      pass.record.entries.push(fileEntry(name, source.id, item, added));
+      hardLinks.recorded(item);
       manifest.files++;
       manifest.bytes += added.size;
       pass.meter.file(0);
@@ -188,8 +213,13 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
       files: manifest.files,
       errorCode: null,
       message:
-        (manifest.unchanged.length ? `${manifest.unchanged.length} unchanged files kept in the base backup. ` : '') +
-          (skipped.length ? `${skipped.length} skipped (${skipped.slice(0, 3).join('; ')})` : '') || null,
+        [
+          manifest.unchanged.length ? `${manifest.unchanged.length} unchanged files kept in the base backup.` : '',
+          nodesSummary(manifest) ?? '',
+          skipped.length ? `${skipped.length} skipped (${skipped.slice(0, 3).join('; ')})` : '',
+        ]
+          .filter(Boolean)
+          .join(' ') || null,
     });
   } catch (error) {
     if (signal.aborted) throw signal.reason;

@@ -2,14 +2,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { AppError } from '../../../shared/errors';
+import { displayPath, joinRaw } from './raw-path';
 
-export interface WalkedFile {
-  /** path relative to the root, forward slashes */
+export type WalkedType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device';
+
+/** One item below the walked folder, with what lstat says of it (links are never followed). */
+export interface WalkedItem {
+  type: WalkedType;
+  /** the bytes of the path relative to the root, '/' between names */
+  raw: Buffer;
+  /** `raw` as text (displayPath): what excludes, progress and messages see */
   relPath: string;
-  absPath: string;
+  /** the bytes of the absolute path, for the file system calls */
+  absPath: Buffer;
   size: number;
+  /** whole milliseconds (floor), as format 1 recorded them */
   mtimeMs: number;
+  /** nanoseconds since 1970 as the file system gives them (negative before 1970) */
+  mtimeNs: bigint;
+  /** st_mode & 0o7777: permission bits with setuid, setgid and sticky */
   mode: number;
+  uid: number;
+  gid: number;
+  /** `dev:ino`, the identity hard links share */
+  inode: string;
+  nlink: number;
+  /** regular files: fewer bytes allocated than the size (holes) */
+  sparse: boolean;
+  /** symbolic links: the target's bytes as readlink gives them */
+  linkTarget: Buffer | null;
 }
 
 export interface WalkSkip {
@@ -41,54 +62,91 @@ export async function assertReadableFolder(root: string): Promise<void> {
   }
 }
 
+function typeOf(stat: fs.BigIntStats): WalkedType {
+  if (stat.isFile()) return 'file';
+  if (stat.isDirectory()) return 'dir';
+  if (stat.isSymbolicLink()) return 'symlink';
+  if (stat.isFIFO()) return 'fifo';
+  if (stat.isSocket()) return 'socket';
+  return 'device';
+}
+
+/** a / b for BigInts, rounded down (BigInt division rounds towards zero). */
+export function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return q * b > a ? q - 1n : q;
+}
+
 /**
- * Yields every regular file under `root` that no exclude pattern matches, depth first in name
- * order (stable across runs). Symbolic links and special files are skipped and reported through
- * `onSkip`, as are entries that vanish or cannot be read while walking.
+ * Yields every item under `root` that no exclude pattern matches — files, folders, symbolic
+ * links (not followed) and special files — depth first in byte order of the names (stable across
+ * runs), a folder before what it holds. Names are bytes: any name the file system holds is
+ * walked, valid UTF-8 or not. Entries that vanish or cannot be read while walking are skipped
+ * and reported through `onSkip`.
  */
 export async function* walkFolder(
   root: string,
   excludes: readonly string[],
   options: { signal?: AbortSignal; onSkip?: (skip: WalkSkip) => void } = {},
-): AsyncGenerator<WalkedFile> {
+): AsyncGenerator<WalkedItem> {
   const excluded = makeExcluder(excludes);
-  const stack: string[] = [''];
+  const rootRaw = Buffer.from(path.resolve(root));
+  const sep = Buffer.from(path.sep);
+  const absOf = (raw: Buffer) => (raw.length === 0 ? rootRaw : Buffer.concat([rootRaw, sep, raw]));
+  const stack: Buffer[] = [Buffer.alloc(0)];
   while (stack.length > 0) {
     const relDir = stack.pop()!;
-    let names: fs.Dirent[];
+    let names: fs.Dirent<Buffer>[];
     try {
-      names = await fs.promises.readdir(path.join(root, relDir), { withFileTypes: true });
+      names = await fs.promises.readdir(absOf(relDir), { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
-      if (relDir === '') throw new AppError('FOLDER_MISSING', { detail: root, cause: error });
-      options.onSkip?.({ relPath: relDir, reason: (error as Error).message });
+      if (relDir.length === 0) throw new AppError('FOLDER_MISSING', { detail: root, cause: error });
+      options.onSkip?.({ relPath: displayPath(relDir), reason: (error as Error).message });
       continue;
     }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const subdirs: string[] = [];
+    names.sort((a, b) => Buffer.compare(a.name, b.name));
+    const subdirs: Buffer[] = [];
     for (const dirent of names) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const relPath = relDir ? `${relDir}/${dirent.name}` : dirent.name;
+      const raw = joinRaw(relDir, dirent.name);
+      const relPath = displayPath(raw);
       if (excluded(relPath)) continue;
-      if (dirent.isDirectory()) {
-        subdirs.push(relPath);
-      } else if (dirent.isFile()) {
-        const absPath = path.join(root, relPath);
-        try {
-          const stat = await fs.promises.stat(absPath);
-          yield { relPath, absPath, size: stat.size, mtimeMs: Math.floor(stat.mtimeMs), mode: stat.mode & 0o7777 };
-        } catch (error) {
-          options.onSkip?.({ relPath, reason: (error as Error).message });
-        }
-      } else {
-        options.onSkip?.({ relPath, reason: dirent.isSymbolicLink() ? 'symbolic link (not followed)' : 'special file' });
+      const absPath = absOf(raw);
+      try {
+        const stat = await fs.promises.lstat(absPath, { bigint: true });
+        const type = typeOf(stat);
+        const size = type === 'file' ? Number(stat.size) : 0;
+        yield {
+          type,
+          raw,
+          relPath,
+          absPath,
+          size,
+          mtimeMs: Number(floorDiv(stat.mtimeNs, 1_000_000n)),
+          mtimeNs: stat.mtimeNs,
+          mode: Number(stat.mode & 0o7777n),
+          uid: Number(stat.uid),
+          gid: Number(stat.gid),
+          inode: `${stat.dev}:${stat.ino}`,
+          nlink: Number(stat.nlink),
+          // a hole of 4 KiB or more is possible only in a file larger than that
+          sparse: type === 'file' && size > 4096 && Number(stat.blocks) * 512 < size,
+          linkTarget: type === 'symlink' ? await fs.promises.readlink(absPath, { encoding: 'buffer' }) : null,
+        };
+        if (type === 'dir') subdirs.push(raw);
+      } catch (error) {
+        options.onSkip?.({ relPath, reason: (error as Error).message });
       }
     }
     // reversed so that the stack pops them in name order
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]);
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
 }
 
-/** Counts the files and bytes a walk will yield, for progress and the free-space check. */
+/**
+ * Counts the files and bytes a walk will store, for progress and the free-space check: regular
+ * files, each set of hard links once.
+ */
 export async function measureFolder(
   root: string,
   excludes: readonly string[],
@@ -96,9 +154,15 @@ export async function measureFolder(
 ): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
-  for await (const file of walkFolder(root, excludes, { signal })) {
+  const linked = new Set<string>();
+  for await (const item of walkFolder(root, excludes, { signal })) {
+    if (item.type !== 'file') continue;
+    if (item.nlink > 1) {
+      if (linked.has(item.inode)) continue;
+      linked.add(item.inode);
+    }
     files++;
-    bytes += file.size;
+    bytes += item.size;
   }
   return { files, bytes };
 }

@@ -70,8 +70,8 @@ export function createRestoreHandlers(
       ctx.audit.record(actor, 'backup.verify-all', null, { started: result.jobIds.length, skipped: result.skipped.length });
       return result;
     },
-    'verify/drill': async ({ filePath, backupJobId, passphrase, server }) => {
-      const job = await startDrillJob(ctx, { filePath, backupJobId, passphrase, server }, { actor });
+    'verify/drill': async ({ filePath, backupJobId, passphrase, server, createRoles }) => {
+      const job = await startDrillJob(ctx, { filePath, backupJobId, passphrase, server, createRoles }, { actor });
       return { jobId: job.id };
     },
     'verify/list': ({ page, pageSize, backupJobId, drill }) => ctx.verifications.list({ backupJobId, drill }, page, pageSize),

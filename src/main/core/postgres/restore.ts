@@ -3,8 +3,8 @@
  * goes from the encrypted backup into the server without a decrypted copy on disk. As for
  * pg_dump, the password travels in the child's environment (PGPASSWORD) only: never on argv,
  * never in the stderr tail or an error. Also: reading a dump's table of contents
- * (`pg_restore --list --verbose`, which prints each entry's dependencies) and choosing the
- * entries that make up a set of tables.
+ * (`pg_restore --list --verbose`, which prints each entry's dependencies); which entries make up
+ * a set of tables is postgres/toc-plan.ts.
  */
 import { spawn } from 'node:child_process';
 import { AppError } from '../../../shared/errors';
@@ -21,13 +21,20 @@ export interface PgRestoreOptions {
   /** drop each object before creating it (restoring over an existing database) */
   clean?: boolean;
   /**
-   * Keep the dump's owners and GRANTs. Off by default: the target server rarely has the same
-   * roles as the one the dump came from, and a missing role would fail the whole restore, so
-   * objects become owned by the restoring user and privileges are left to the admin.
+   * Leave out the dump's owners (--no-owner: objects become the restoring user's) and its GRANTs,
+   * REVOKEs and default privileges (--no-privileges). Both are kept by default: the restore
+   * checks first that the roles exist on the target (restore/fidelity.ts), or refuses.
    */
-  keepOwnership?: boolean;
-  /** restore only the TOC entries in this list file (see selectTocEntries) */
+  noOwner?: boolean;
+  noPrivileges?: boolean;
+  /** restore only the TOC entries in this list file, in its order (see postgres/toc-plan.ts) */
   listFile?: string;
+  /**
+   * Print the SQL on stdout (--file=-) instead of restoring, for psql to run inside a transaction
+   * the caller wraps around it (postgres/psql-restore.ts): no connection, no password, no
+   * --single-transaction (the caller's BEGIN and COMMIT are the transaction).
+   */
+  script?: boolean;
   /** aborting sends SIGTERM, SIGKILL after killGraceMs, and `done` rejects with CANCELLED */
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -56,10 +63,12 @@ export function conninfoValue(value: string): string {
  * or a cancel rolls back, so a database restored over is either fully restored or unchanged.
  */
 export function buildPgRestoreInvocation(options: PgRestoreOptions): PgRestoreInvocation {
-  const args = ['--no-password', '--single-transaction'];
-  if (!options.keepOwnership) args.push('--no-owner', '--no-privileges');
+  const args = ['--no-password', options.script ? '--file=-' : '--single-transaction'];
+  if (options.noOwner) args.push('--no-owner');
+  if (options.noPrivileges) args.push('--no-privileges');
   if (options.clean) args.push('--clean', '--if-exists');
   if (options.listFile) args.push(`--use-list=${options.listFile}`);
+  if (options.script) return { command: options.pgRestorePath, args, env: toolEnv(options.env) };
   args.push(`--dbname=dbname=${conninfoValue(options.target.database)}`);
   return { command: options.pgRestorePath, args, env: toolEnv(options.env, { source: options.target, password: options.password }) };
 }
@@ -141,6 +150,10 @@ export function mapPgRestoreFailure(
   if (/database ".*" does not exist/i.test(stderrTail)) {
     return new AppError('PG_DATABASE_MISSING', { detail: `"${target?.database ?? ''}" on ${where}` });
   }
+  // a role the backup did not list (made by an older version) that the target lacks
+  const role = /role "(.*)" does not exist/i.exec(stderrTail);
+  // (FATAL: the connecting user itself is unknown, which is an authentication failure)
+  if (role && !/FATAL/.test(stderrTail)) return new AppError('RESTORE_ROLES_MISSING', { detail: `pg_restore found no role "${role[1]}" on ${where}, and rolled back: ${line}` });
   if (/connection refused|could not connect|could not translate host name|timeout expired|no route to host|connection to server .* failed/i.test(stderrTail)) {
     return new AppError('PG_UNREACHABLE', { detail: `${where}: ${line}` });
   }
@@ -172,8 +185,14 @@ export interface TocEntry {
   line: string;
   /** e.g. TABLE, TABLE DATA, INDEX, FK CONSTRAINT, SEQUENCE SET */
   desc: string;
-  /** the rest of the line after desc: "schema tag owner" (names are not quoted) */
+  /**
+   * the rest of the line after desc: "schema tag owner" (names are not quoted, and pg_restore
+   * prints a newline in a name as a space: never match a name on this, see tableoid/oid)
+   */
   rest: string;
+  /** the object's catalog (pg_class 1259 for a TABLE) and oid in the dumped database; 0 when it has none */
+  tableoid: number;
+  oid: number;
   deps: number[];
 }
 
@@ -182,6 +201,23 @@ export interface TocEntry {
  * ones still parse (first word); they are only ever left out of a table selection.
  */
 const TOC_DESCS = [
+  'PUBLICATION TABLES IN SCHEMA',
+  'TEXT SEARCH CONFIGURATION',
+  'TEXT SEARCH DICTIONARY',
+  'FOREIGN DATA WRAPPER',
+  'TEXT SEARCH TEMPLATE',
+  'PROCEDURAL LANGUAGE',
+  'DATABASE PROPERTIES',
+  'TEXT SEARCH PARSER',
+  'PUBLICATION TABLE',
+  'OPERATOR FAMILY',
+  'OPERATOR CLASS',
+  'EVENT TRIGGER',
+  'FOREIGN TABLE',
+  'ACCESS METHOD',
+  'BLOB METADATA',
+  'USER MAPPING',
+  'SHELL TYPE',
   'MATERIALIZED VIEW DATA',
   'SEQUENCE OWNED BY',
   'DEFAULT ACL',
@@ -221,96 +257,12 @@ export function parseTocList(text: string): TocEntry[] {
       last.deps.push(...deps[1]!.trim().split(/\s+/).map(Number));
       continue;
     }
-    const m = /^(\d+);\s+\d+\s+\d+\s+(.*)$/.exec(raw);
+    const m = /^(\d+);\s+(\d+)\s+(\d+)\s+(.*)$/.exec(raw);
     if (!m) continue;
-    const body = m[2]!;
+    const body = m[4]!;
     const desc = TOC_DESCS.find((d) => body === d || body.startsWith(`${d} `)) ?? body.split(' ')[0]!;
-    last = { id: Number(m[1]), line: raw, desc, rest: body.slice(desc.length).replace(/^ /, ''), deps: [] };
+    last = { id: Number(m[1]), line: raw, desc, rest: body.slice(desc.length).replace(/^ /, ''), tableoid: Number(m[2]), oid: Number(m[3]), deps: [] };
     entries.push(last);
   }
   return entries;
-}
-
-/** Entries that belong to a table and are restored with it. */
-const ATTACHED_DESCS = new Set([
-  'TABLE DATA',
-  'SEQUENCE',
-  'SEQUENCE OWNED BY',
-  'SEQUENCE SET',
-  'DEFAULT',
-  'CONSTRAINT',
-  'CHECK CONSTRAINT',
-  'FK CONSTRAINT',
-  'INDEX',
-  'TRIGGER',
-  'RULE',
-  'POLICY',
-  'ROW SECURITY',
-  'COMMENT',
-  'ACL',
-  'SECURITY LABEL',
-  'STATISTICS',
-]);
-
-/** Entries a table's attachments may depend on that are not tables themselves (assumed present). */
-const AMBIENT_DESCS = new Set(['SCHEMA', 'EXTENSION', 'TYPE', 'DOMAIN', 'FUNCTION', 'COLLATION', 'PROCEDURE', 'AGGREGATE', 'OPERATOR', 'SEQUENCE']);
-
-/**
- * The entries that restore these tables: each TABLE, and what hangs off it (data, defaults,
- * owned sequences and their values, constraints, indexes, triggers, policies, comments).
- * A foreign key is taken only when every table it links is selected; views and other objects
- * that merely use a table are left out. `createSchemas` names the schemas to create too (the
- * ones the target lacks): a schema that exists is never in the list, so --clean never drops one. Throws RESTORE_SELECTION_MISSING for a table the dump
- * does not hold. pg_restore's own -n/-t would take neither indexes nor constraints, and
- * crosses every -n with every -t.
- */
-export function selectTocEntries(
-  entries: TocEntry[],
-  tables: { schema: string; name: string }[],
-  options: { createSchemas?: readonly string[] } = {},
-): TocEntry[] {
-  const byId = new Map(entries.map((e) => [e.id, e]));
-  const chosen = new Set<number>();
-  for (const table of tables) {
-    const prefix = `${table.schema} ${table.name} `;
-    const match = entries.filter((e) => e.desc === 'TABLE' && (e.rest.startsWith(prefix) || e.rest === prefix.trimEnd()));
-    if (match.length === 0) {
-      throw new AppError('RESTORE_SELECTION_MISSING', { detail: `table ${table.schema}.${table.name} is not in the dump` });
-    }
-    // "a b c owner" could in theory match two ways when names hold spaces: the longest wins
-    match.sort((a, b) => b.rest.length - a.rest.length);
-    chosen.add(match[0]!.id);
-  }
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const entry of entries) {
-      if (chosen.has(entry.id) || !ATTACHED_DESCS.has(entry.desc)) continue;
-      if (!entry.deps.some((d) => chosen.has(d))) continue;
-      const allowed = entry.deps.every((d) => {
-        if (chosen.has(d)) return true;
-        const dep = byId.get(d);
-        return !dep || AMBIENT_DESCS.has(dep.desc);
-      });
-      if (!allowed) continue;
-      chosen.add(entry.id);
-      changed = true;
-    }
-  }
-  // a default or an OWNED BY that uses a sequence brings it (and its value) along
-  for (const entry of entries) {
-    if (!chosen.has(entry.id)) continue;
-    for (const d of entry.deps) {
-      const dep = byId.get(d);
-      if (dep?.desc === 'SEQUENCE' && !chosen.has(d)) chosen.add(d);
-    }
-  }
-  for (const entry of entries) {
-    if (entry.desc === 'SEQUENCE SET' && entry.deps.some((d) => chosen.has(d) && byId.get(d)?.desc === 'SEQUENCE')) chosen.add(entry.id);
-  }
-  // the schemas the target lacks (all of them in a new database; `public` is always there)
-  for (const schema of options.createSchemas ?? []) {
-    const entry = entries.find((e) => e.desc === 'SCHEMA' && (e.rest.startsWith(`- ${schema} `) || e.rest === `- ${schema}`));
-    if (entry) chosen.add(entry.id);
-  }
-  return entries.filter((e) => chosen.has(e.id));
 }

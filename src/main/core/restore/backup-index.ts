@@ -7,21 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest, ManifestDatabaseSource, ManifestFolderSource } from '../../../shared/manifest';
-import type { BackupHeaderInfo, BackupSummary, PreviewDir, PreviewFolder, TableRef } from '../../../shared/restore';
+import type { BackupHeaderInfo, BackupSummary, PreviewDir, PreviewFile, PreviewFolder, TableRef } from '../../../shared/restore';
 import { readContainerHeader } from '../crypto/container';
+import { folderItems, type FolderFileRef } from './folder-items';
 
-/** A folder file of a backup and where its content lives. */
-export interface FolderFileRef {
-  sourceId: string;
-  /** relative to the folder, forward slashes; untrusted until checked (safe-paths) */
-  path: string;
-  size: number;
-  mtimeMs: number;
-  mode: number;
-  sha256: string;
-  /** the backup that holds the content */
-  storedIn: string;
-}
+export type { FolderFileRef } from './folder-items';
 
 /** The header of a .lifeboat file, without the passphrase. */
 export async function readHeaderInfo(filePath: string): Promise<BackupHeaderInfo> {
@@ -40,43 +30,29 @@ export async function readHeaderInfo(filePath: string): Promise<BackupHeaderInfo
   };
 }
 
-/** Every file of a folder source at backup time, each with the backup that holds it. */
+/**
+ * Every item of a folder source at backup time (files, and in format 2 folders, links and
+ * special files), each file with the backup that holds it (folder-items.ts).
+ */
 export function folderFiles(manifest: BackupManifest, source: ManifestFolderSource): FolderFileRef[] {
-  const files: FolderFileRef[] = [];
-  for (const entry of manifest.entries) {
-    if (entry.kind !== 'file' || entry.sourceId !== source.id) continue;
-    if (!entry.name.startsWith(source.entryPrefix)) {
-      throw new AppError('UNSAFE_PATH', { detail: `entry ${JSON.stringify(entry.name)} is outside its folder's prefix ${source.entryPrefix}` });
-    }
-    files.push({
-      sourceId: source.id,
-      path: entry.name.slice(source.entryPrefix.length),
-      size: entry.size,
-      mtimeMs: entry.mtimeMs ?? Date.parse(manifest.createdAt),
-      mode: entry.mode ?? 0o644,
-      sha256: entry.sha256,
-      storedIn: manifest.backupId,
-    });
-  }
-  for (const unchanged of source.unchanged ?? []) {
-    files.push({ sourceId: source.id, ...unchanged });
-  }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return files;
+  return folderItems(manifest, source);
 }
 
-function dirSummary(files: { path: string; size: number }[]): PreviewDir[] {
+/** Files and bytes per folder; `emptyDirs` (folders the backup recorded) are listed even with nothing below them. */
+function dirSummary(files: { path: string; size: number }[], emptyDirs: string[] = []): PreviewDir[] {
   const dirs = new Map<string, PreviewDir>();
-  for (const file of files) {
-    const parts = file.path.split('/');
+  const count = (p: string, size: number, file: boolean) => {
+    const parts = p.split('/');
     for (let depth = 0; depth < parts.length; depth++) {
       const dir = parts.slice(0, depth).join('/');
       const d = dirs.get(dir) ?? { path: dir, files: 0, bytes: 0 };
-      d.files++;
-      d.bytes += file.size;
+      if (file) d.files++;
+      d.bytes += size;
       dirs.set(dir, d);
     }
-  }
+  };
+  for (const file of files) count(file.path, file.size, true);
+  for (const dir of emptyDirs) count(`${dir}/`, 0, false);
   return [...dirs.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -92,26 +68,38 @@ export function summarizeManifest(manifest: BackupManifest): BackupSummary {
       error: s.error?.message ?? null,
       serverVersion: s.serverVersion,
       dumpBytes: manifest.entries.find((e) => e.name === s.entry)?.size ?? 0,
-      tables: s.tables.map((t) => ({ schema: t.schema, name: t.name, rows: t.rows, bytes: t.bytes })),
+      tables: s.tables.map((t) => ({
+        schema: t.schema,
+        name: t.name,
+        rows: t.rows,
+        bytes: t.bytes,
+        ...(t.kind ? { kind: t.kind } : {}),
+        ...(t.partitionOf ? { partitionOf: t.partitionOf } : {}),
+        ...(t.inherits ? { inherits: t.inherits } : {}),
+      })),
     }));
   const folders: PreviewFolder[] = manifest.sources
     .filter((s): s is ManifestFolderSource => s.kind === 'folder')
     .map((s) => {
-      const files = folderFiles(manifest, s).map((f) => ({
-        path: f.path,
-        size: f.size,
-        mtimeMs: f.mtimeMs,
-        mode: f.mode,
-        storedIn: f.storedIn,
-        inThisBackup: f.storedIn === manifest.backupId,
-      }));
+      const items = folderFiles(manifest, s);
+      const files = items
+        .filter((f) => f.type !== 'dir')
+        .map((f) => ({
+          path: f.path,
+          size: f.size,
+          mtimeMs: f.mtimeMs,
+          mode: f.mode,
+          storedIn: f.storedIn,
+          inThisBackup: f.storedIn === manifest.backupId,
+          ...(f.type !== 'file' ? { type: f.type as NonNullable<PreviewFile['type']> } : {}),
+        }));
       return {
         sourceId: s.id,
         root: s.root,
         status: s.status,
         error: s.error?.message ?? null,
         files,
-        dirs: dirSummary(files),
+        dirs: dirSummary(files, items.filter((f) => f.type === 'dir').map((f) => f.path)),
         totalFiles: files.length,
         totalBytes: files.reduce((sum, f) => sum + f.size, 0),
         needsBackups: [...new Set(files.filter((f) => !f.inThisBackup).map((f) => f.storedIn))],

@@ -1,8 +1,8 @@
 /**
- * What a file restore would do, decided before anything is written: for each file of the
- * backup, where it lands and whether it is created, replaced, left alone (same content),
- * written next to the existing one (keep both) or skipped. Every path is checked first; one
- * unsafe path refuses the whole restore.
+ * What a file restore would do, decided before anything is written: for each item of the backup
+ * (file, folder, link, special file), where it lands and whether it is created, replaced, left
+ * alone (same content: only its metadata is restored), written next to the existing one (keep
+ * both) or skipped. Every path is checked first; one unsafe path refuses the whole restore.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,11 +10,24 @@ import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import type { ConflictPolicy, FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
+import { rawKey } from '../folders/raw-path';
 import { folderFiles, isSelected, pickFolderSources, targetRoots, type FolderFileRef } from './backup-index';
-import { checkParents, keepBothName, resolveInside, unrestorableReason } from './safe-paths';
+import { currentRestorer, restoredMode, restoredOwner, type Restorer } from './file-metadata';
+import { checkParents, displayTarget, itemTarget, keepBothRaw, parentsOf, unrestorableItems, type ItemTarget } from './safe-paths';
 
 export interface PlannedFile extends FilePreviewItem {
   ref: FolderFileRef;
+  /** the bytes of the absolute path it is written to (`target` is its text) */
+  abs: Buffer;
+  /** a hard link whose first file this restore writes too: it is linked to that one */
+  linkOf: PlannedFile | null;
+  /** the mode it gets (restoredMode) and, as root, the owner */
+  mode: number;
+  owner: { uid: number; gid: number } | null;
+  /** the special bits (setuid, setgid, sticky) it does not get back, or null */
+  dropped: string | null;
+  /** on Windows: its name had to be mapped (windowsName) */
+  mapped: boolean;
 }
 
 export interface FilePlan {
@@ -24,25 +37,80 @@ export interface FilePlan {
   conflict: ConflictPolicy;
 }
 
-async function sha256OfFile(filePath: string, signal?: AbortSignal): Promise<string> {
+async function sha256OfFile(filePath: Buffer, signal?: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(filePath, { signal })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
-/** Actions that write a file. */
+/** Actions that write an item. */
 export const WRITING_ACTIONS: readonly FileAction[] = ['create', 'replace', 'keep-both'];
 
+/** Whether something is at `abs` (a dangling link counts: lstat, never stat). */
+export function occupied(abs: Buffer): boolean {
+  return fs.lstatSync(abs, { throwIfNoEntry: false }) !== undefined;
+}
+
+function describe(existing: fs.Stats): string {
+  if (existing.isDirectory()) return 'a folder';
+  if (existing.isFile()) return 'a different file';
+  if (existing.isSymbolicLink()) return 'a different symbolic link';
+  return 'something that is not a file';
+}
+
+/** Whether an existing item is of the kind `ref` is (overwrite replaces only its own kind). */
+function sameKind(existing: fs.Stats, ref: FolderFileRef): boolean {
+  if (ref.type === 'file' || ref.type === 'hardlink') return existing.isFile();
+  if (ref.type === 'symlink') return existing.isSymbolicLink();
+  if (ref.type === 'fifo') return existing.isFIFO();
+  return false;
+}
+
+/** Whether what is at `abs` already is the backup's item (content, link target, folder, FIFO). */
+async function isSame(abs: Buffer, existing: fs.Stats, ref: FolderFileRef, signal?: AbortSignal): Promise<boolean> {
+  if (ref.type === 'file' || ref.type === 'hardlink') return existing.isFile() && existing.size === ref.size && (await sha256OfFile(abs, signal)) === ref.sha256;
+  if (ref.type === 'symlink') return existing.isSymbolicLink() && (await fs.promises.readlink(abs, { encoding: 'buffer' })).equals(ref.linkTarget!);
+  if (ref.type === 'dir') return existing.isDirectory();
+  if (ref.type === 'fifo') return existing.isFIFO();
+  return false;
+}
+
+/** Why an item of this type is never written here, or null. */
+function neverRestored(ref: FolderFileRef): string | null {
+  if (ref.type === 'socket') return 'a socket is recorded in the backup, never restored (a program creates it when it runs)';
+  if (ref.type === 'device') return 'a device file is recorded in the backup, never restored';
+  if (ref.type === 'fifo' && process.platform === 'win32') return 'a FIFO is recorded in the backup; Windows has none';
+  // creating one needs a privilege (or developer mode) there, and NTFS links differ from POSIX ones
+  if (ref.type === 'symlink' && process.platform === 'win32') return 'a symbolic link is recorded in the backup, not restored on Windows';
+  return null;
+}
+
+/** What the restore tells about an item it writes or keeps (special bits left out, a name mapped for Windows). */
+function notesFor(ref: FolderFileRef, target: ItemTarget, dropped: string | null): string[] {
+  const notes: string[] = [];
+  if (dropped) {
+    notes.push(
+      ref.format < 2
+        ? `${dropped} bit not restored: this backup (format 1) records no owner`
+        : `${dropped} bit not restored: only a restore run as root, or by the file's owner, sets it`,
+    );
+  }
+  if (target.mapped) notes.push(`name mapped for Windows: ${JSON.stringify(target.mapped)}`);
+  return notes;
+}
+
 /**
- * Plans a file restore. Throws UNSAFE_PATH (a path outside its target, or a symbolic link among
- * the target's folders), RESTORE_SELECTION_MISSING (a selected path the backup does not hold)
- * or RESTORE_TARGET_INVALID (the target is not a folder). Reads, never writes.
+ * Plans a file restore. Throws UNSAFE_PATH (a path outside its target, a link the backup would
+ * have the restore write through, or a symbolic link among the target's folders),
+ * RESTORE_SELECTION_MISSING (a selected path the backup does not hold) or RESTORE_TARGET_INVALID
+ * (the target is not a folder). Reads, never writes.
  */
 export async function planFileRestore(
   manifest: BackupManifest,
   target: FilesTarget,
   now: Date,
   signal?: AbortSignal,
+  restorer: Restorer = currentRestorer(),
 ): Promise<FilePlan> {
   const sources = pickFolderSources(manifest, target.sourceId);
   const roots = targetRoots(sources, target.folder);
@@ -56,64 +124,101 @@ export async function planFileRestore(
     if (!real?.isDirectory()) throw new AppError('RESTORE_TARGET_INVALID', { detail: `${root} exists and is not a folder` });
   }
 
-  // 1. every path, before anything else: one unsafe path refuses everything
-  const selected: { ref: FolderFileRef; root: string; abs: string }[] = [];
+  // 1. every item, before anything else: one unsafe path refuses everything
+  const selected: { ref: FolderFileRef; root: string; where: ItemTarget }[] = [];
   const matchedSelections = new Set<string>();
   for (const source of sources) {
     const root = roots.get(source.id)!;
-    for (const ref of folderFiles(manifest, source)) {
-      const abs = resolveInside(root, ref.path);
-      const reason = unrestorableReason(ref.path, ref.mode);
-      if (reason) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(ref.path)}: ${reason}` });
+    const items = folderFiles(manifest, source);
+    const problem = unrestorableItems(items)[0];
+    if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.item.path)}: ${problem.reason}` });
+    for (const ref of items) {
       if (!isSelected(ref.path, target.paths)) continue;
       for (const p of target.paths ?? []) if (isSelected(ref.path, [p])) matchedSelections.add(p);
-      selected.push({ ref, root, abs });
+      selected.push({ ref, root, where: itemTarget(root, ref) });
     }
   }
   const unmatched = (target.paths ?? []).filter((p) => !matchedSelections.has(p));
   if (unmatched.length) {
-    throw new AppError('RESTORE_SELECTION_MISSING', { detail: `not in the backup: ${unmatched.slice(0, 5).join(', ')}` });
+    throw new AppError('RESTORE_SELECTION_MISSING', { detail: `not in the backup: ${unmatched.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}` });
   }
   const parentCache = new Map<string, 'dir' | 'missing' | 'file'>();
   const blocked = new Set<string>();
-  for (const item of selected) if (checkParents(item.root, item.abs, parentCache) === 'blocked') blocked.add(item.abs);
+  for (const { root, where } of selected) if (checkParents(parentsOf(root, where.segments), parentCache) === 'blocked') blocked.add(rawKey(where.abs));
 
   // 2. what happens to each
   const chosenNames = new Set<string>();
-  const taken = (candidate: string) => chosenNames.has(candidate) || fs.existsSync(candidate);
+  const taken = (candidate: Buffer) => chosenNames.has(rawKey(candidate)) || occupied(candidate);
   const items: PlannedFile[] = [];
-  for (const { ref, abs } of selected) {
+  for (const { ref, where } of selected) {
     if (signal?.aborted) throw signal.reason;
-    const base = { sourceId: ref.sourceId, path: ref.path, target: abs, size: ref.size, ref };
-    if (blocked.has(abs)) {
+    const { mode, dropped } = restoredMode(ref, restorer);
+    const notes = notesFor(ref, where, dropped);
+    const base = { sourceId: ref.sourceId, path: ref.path, target: where.display, abs: where.abs, size: ref.size, ref, linkOf: null, mode, owner: restoredOwner(ref, restorer), dropped, mapped: where.mapped !== null };
+    const add = (action: FileAction, reason: string | null, abs = where.abs) => {
+      items.push({ ...base, abs, target: displayTarget(abs), action, reason: [reason, ...notes].filter(Boolean).join('; ') || null });
+      if (WRITING_ACTIONS.includes(action)) chosenNames.add(rawKey(abs));
+    };
+    const never = neverRestored(ref);
+    if (never) {
+      items.push({ ...base, action: 'skip', reason: never });
+      continue;
+    }
+    if (blocked.has(rawKey(where.abs))) {
       items.push({ ...base, action: 'skip', reason: 'a file is in the place of one of its folders' });
       continue;
     }
-    const existing = await fs.promises.lstat(abs).catch(() => null);
+    const existing = await fs.promises.lstat(where.abs).catch(() => null);
     if (!existing) {
-      chosenNames.add(abs);
-      items.push({ ...base, action: 'create', reason: null });
+      add('create', null);
       continue;
     }
-    if (existing.isFile() && existing.size === ref.size && (await sha256OfFile(abs, signal)) === ref.sha256) {
-      items.push({ ...base, action: 'same', reason: 'identical content is already there' });
+    if (await isSame(where.abs, existing, ref, signal)) {
+      add('same', ref.type === 'dir' ? 'the folder is there; its mode and mtime are restored' : 'identical content is already there');
       continue;
     }
-    const what = existing.isDirectory() ? 'a folder' : existing.isFile() ? 'a different file' : 'something that is not a file';
-    if (target.conflict === 'keep-both') {
-      const other = keepBothName(abs, now, taken);
-      chosenNames.add(other);
-      items.push({ ...base, target: other, action: 'keep-both', reason: `${what} is there; written next to it as ${path.basename(other)}` });
-    } else if (target.conflict === 'overwrite' && existing.isFile()) {
-      items.push({ ...base, action: 'replace', reason: `${what} is there and is replaced` });
+    const what = describe(existing);
+    if (ref.type === 'dir') {
+      // a folder's items would land below whatever is there: never replaced, never renamed
+      items.push({ ...base, action: 'skip', reason: `${what} is where the backup has a folder` });
+    } else if (target.conflict === 'keep-both') {
+      const other = keepBothRaw(where.abs, now, taken);
+      add('keep-both', `${what} is there; written next to it as ${displayTarget(other.subarray(other.lastIndexOf(Buffer.from(path.sep)) + 1))}`, other);
+    } else if (target.conflict === 'overwrite' && sameKind(existing, ref)) {
+      add('replace', `${what} is there and is replaced`);
     } else {
       // never replace a folder (or a link, a device...) with a file: that would lose what it holds
       items.push({ ...base, action: 'skip', reason: `${what} is there` });
     }
   }
+
+  // 3. a hard link whose first file is written too is linked to it; otherwise it is written as a copy
+  const written = new Map<string, PlannedFile>();
+  for (const item of items) {
+    if (item.ref.type === 'file' && WRITING_ACTIONS.includes(item.action)) written.set(`${item.sourceId}\0${rawKey(item.ref.raw)}`, item);
+  }
+  for (const item of items) {
+    if (item.ref.type !== 'hardlink' || !WRITING_ACTIONS.includes(item.action)) continue;
+    item.linkOf = written.get(`${item.sourceId}\0${rawKey(item.ref.linkTo!)}`) ?? null;
+  }
+  return { items, roots, counts: countActions(items), conflict: target.conflict };
+}
+
+/** How many items get each action; folders are the tree they are in, not counted. */
+export function countActions(items: readonly PlannedFile[]): Record<FileAction, number> {
   const counts: Record<FileAction, number> = { create: 0, replace: 0, same: 0, 'keep-both': 0, skip: 0 };
-  for (const item of items) counts[item.action]++;
-  return { items, roots, counts, conflict: target.conflict };
+  for (const item of items) if (item.ref.type !== 'dir') counts[item.action]++;
+  return counts;
+}
+
+/** The items a preview or a result lists: all but folders, which are listed only when skipped. */
+export function listedItems(items: readonly PlannedFile[]): FilePreviewItem[] {
+  return items.filter((i) => i.ref.type !== 'dir' || i.action === 'skip').map(previewItem);
+}
+
+/** An item as the renderer and the catalog see it: no buffers, no internal references. */
+export function previewItem(item: PlannedFile): FilePreviewItem {
+  return { sourceId: item.sourceId, path: item.path, target: item.target, action: item.action, size: item.size, reason: item.reason };
 }
 
 /** The plan as the renderer shows it (without the internal references). */
@@ -121,7 +226,7 @@ export function planForPreview(plan: FilePlan, folder: string | null) {
   return {
     folder,
     conflict: plan.conflict,
-    items: plan.items.map(({ ref: _ref, ...item }) => item),
+    items: listedItems(plan.items),
     counts: plan.counts,
   };
 }

@@ -23,17 +23,29 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
-import type { DatabaseTarget, TableRef } from '../../../shared/restore';
+import type { DatabaseTarget, RolesPreview, TableRef } from '../../../shared/restore';
 import { BackupReader, zipError } from '../archive/reader';
+import { createDatabaseOptions } from '../postgres/database-state';
+import {
+  applyDatabaseState,
+  createRolesFromBackup,
+  dropRolesQuietly,
+  finishNewDatabase,
+  prepareRestoreFidelity,
+  type RestoreFidelityPlan,
+} from './fidelity';
 import { HashStream } from '../archive/hash-stream';
 import type { JobContext } from '../jobs/job-runner';
 import { sliceProgress } from '../jobs/slice-progress';
 import { connectDatabase } from '../postgres/connection';
-import { buildPgRestoreInvocation, parseTocList, selectTocEntries, spawnPgRestore, spawnPgRestoreList, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
+import { buildPsqlInvocation, findPsqlFor, spawnScriptRestore } from '../postgres/psql-restore';
+import { buildPgRestoreInvocation, parseTocList, spawnPgRestore, spawnPgRestoreList, type PgRestoreProcess, type TocEntry } from '../postgres/restore';
+import { orderForClean, type TablePlan } from '../postgres/toc-plan';
 import { findPgTool } from '../postgres/tools';
 import { assertEncryptionAsExpected, assertSha256AsExpected, type ExpectedBackup } from './authenticity';
 import { assertTablesInSource, pickDatabaseSource } from './backup-index';
 import { cancelledError } from './cancel';
+import { assertRestorable, planSelection, readTargetState } from './table-selection';
 import {
   assertDatabaseName,
   connectMaintenance,
@@ -81,8 +93,6 @@ export interface DatabaseRestoreSpec {
   password: string | null;
   /** required for mode 'existing': takes the safety backup before the target is changed */
   safety?: SafetyBackupStep;
-  /** keep the dump's owners and privileges (default: off; see buildPgRestoreInvocation) */
-  keepOwnership?: boolean;
   /**
    * A throwaway database the caller drops itself (the drill): after a successful restore it keeps
    * Lifeboat's mark and stays recorded as the job's temp database until the caller dropped it.
@@ -113,6 +123,14 @@ export interface DatabaseRestoreResult {
   safetyBackup: SafetyBackupInfo | null;
   bytesFed: number;
   stderrTail: string | null;
+  /** the roles the restore needed and what became of them (null: the backup does not list them) */
+  roles: RolesPreview | null;
+  /** roles created from the backup's definitions (createRoles) */
+  rolesCreated: string[];
+  /** whether the backup's database-level state (settings, comment, grants, owner) was applied */
+  databaseStateApplied: boolean;
+  /** what of it could not be applied, and why */
+  notes: string[];
 }
 
 export type RestoreContext = Pick<JobContext, 'signal' | 'progress' | 'setTempPath'> &
@@ -168,7 +186,7 @@ async function authenticateDump(
 }
 
 /** Lists the dump's table of contents: pg_restore --list reads the head of the dump and exits. */
-async function readToc(
+export async function readToc(
   reader: BackupReader,
   entry: { name: string },
   label: string,
@@ -275,20 +293,24 @@ export async function feedDump(
   }
 }
 
-/** Creates the new database (refusing a name that is taken), with `marker` as its comment; returns once it exists. */
+/**
+ * Creates the new database (refusing a name that is taken), with `marker` as its comment and the
+ * encoding and locale of the backup (`fidelity.state`, when it records them); returns once it exists.
+ */
 async function createNewTarget(
   server: DatabaseTarget['server'],
   password: string | null,
   database: string,
   signal: AbortSignal,
   marker: string | null,
+  fidelity: RestoreFidelityPlan,
 ): Promise<void> {
   const client = await connectMaintenance(server, password, signal);
   try {
     if (await databaseExists(client, database)) {
       throw new AppError('PG_DATABASE_EXISTS', { detail: `"${database}" on ${server.host}:${server.port}` });
     }
-    await createDatabase(client, database, marker);
+    await createDatabase(client, database, marker, fidelity.state ? createDatabaseOptions(fidelity.state, fidelity.serverVersionNum) : undefined);
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -320,15 +342,24 @@ async function locateDump(reader: BackupReader, spec: DatabaseRestoreSpec, env: 
 
 /**
  * Runs pg_restore in one transaction, fed from the file (with `verify`, the dump checked on the
- * way; see feedDump), optionally limited to the table of contents lines `chosen`. Progress runs
- * from `from` to 97.
+ * way; see feedDump), optionally limited to the table of contents lines `chosen` (in their
+ * order). With `script`, pg_restore's SQL runs through psql between Lifeboat's own `prelude` and
+ * `postlude` in one transaction that commits only once the dump is done and checked
+ * (postgres/psql-restore.ts). Progress runs from `from` to 97.
  */
 async function runPgRestore(
   reader: BackupReader,
   dump: LocatedDump,
   spec: DatabaseRestoreSpec,
   ctx: RestoreContext,
-  options: { clean: boolean; verify: boolean; from: number; chosen: TocEntry[] | null; env: NodeJS.ProcessEnv },
+  options: {
+    clean: boolean;
+    verify: boolean;
+    from: number;
+    chosen: TocEntry[] | null;
+    env: NodeJS.ProcessEnv;
+    script?: { prelude: string; postlude: string } | null;
+  },
 ): Promise<{ fed: number; stderrTail: string }> {
   const { signal } = ctx;
   const target = targetSource(spec.target.server, spec.target.database);
@@ -344,10 +375,28 @@ async function runPgRestore(
       await fs.promises.writeFile(listFile, `${options.chosen.map((e) => e.line).join('\n')}\n`, { mode: 0o600 });
     }
     ctx.progress({ phase: 'restore', percent: options.from, bytesDone: 0, bytesTotal: dump.entry.size, currentItem: `${dump.source.label} → ${spec.target.database}` });
-    const restore = spawnPgRestore(
-      buildPgRestoreInvocation({ pgRestorePath: dump.pgRestorePath, target, password: spec.password, clean: options.clean, keepOwnership: spec.keepOwnership, listFile, env: options.env }),
-      { signal: stop.signal, password: spec.password, target },
-    );
+    const invocation = buildPgRestoreInvocation({
+      pgRestorePath: dump.pgRestorePath,
+      target,
+      password: spec.password,
+      clean: options.clean,
+      noOwner: spec.target.noOwner,
+      noPrivileges: spec.target.noPrivileges,
+      listFile,
+      env: options.env,
+      script: Boolean(options.script),
+    });
+    const restore = options.script
+      ? spawnScriptRestore({
+          pgRestore: invocation,
+          psql: buildPsqlInvocation(await findPsqlFor(dump.pgRestorePath, options.env, spec.pgToolDirs), target, spec.password, options.env),
+          target,
+          password: spec.password,
+          prelude: options.script.prelude,
+          postlude: options.script.postlude,
+          signal: stop.signal,
+        })
+      : spawnPgRestore(invocation, { signal: stop.signal, password: spec.password, target });
     const share = sliceProgress(ctx, options.from, 97);
     return await feedDump(reader, dump.entry, dump.source.label, restore, stop, {
       verify: options.verify,
@@ -368,10 +417,11 @@ async function checkRestored(
   spec: DatabaseRestoreSpec,
   dump: LocatedDump,
   ctx: RestoreContext,
-  restored: { fed: number; stderrTail: string; safety: SafetyBackupInfo | null },
+  restored: { fed: number; stderrTail: string; safety: SafetyBackupInfo | null; plan?: TablePlan | null },
 ): Promise<DatabaseRestoreResult> {
   const { target } = spec;
-  const restoredTables = dump.selected ?? dump.source.tables.map((t) => ({ schema: t.schema, name: t.name }));
+  // like with like: a backup that records table kinds counted each table's own rows (count(*) FROM ONLY)
+  const restoredTables = restored.plan?.tables ?? dump.source.tables.map((t) => ({ schema: t.schema, name: t.name, own: t.kind !== undefined }));
   const rowsChecked = target.checkRows !== false;
   let counts: (number | null)[] = [];
   if (rowsChecked) {
@@ -404,6 +454,10 @@ async function checkRestored(
     safetyBackup: restored.safety,
     bytesFed: restored.fed,
     stderrTail: restored.stderrTail.trim() || null,
+    roles: null,
+    rolesCreated: [],
+    databaseStateApplied: false,
+    notes: [],
   };
 }
 
@@ -418,7 +472,19 @@ async function checkRestored(
 export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
   assertDatabaseName(spec.target.database);
   ctx.progress({ phase: 'verify', percent: 0, currentItem: spec.filePath });
-  return spec.target.mode === 'existing' ? restoreOverExisting(spec, ctx) : restoreIntoNew(spec, ctx);
+  // roles, ownership and locale: every refusal comes before the target is touched
+  const fidelity = await prepareRestoreFidelity({ ...spec, signal: ctx.signal }).catch((error: unknown) => {
+    throw ctx.signal.aborted ? cancelledError(ctx.signal) : error;
+  });
+  return spec.target.mode === 'existing' ? restoreOverExisting(spec, ctx, fidelity) : restoreIntoNew(spec, ctx, fidelity);
+}
+
+/** Creates the roles the plan says to create (after the file was authenticated); returns their names. */
+async function createPlannedRoles(spec: DatabaseRestoreSpec, fidelity: RestoreFidelityPlan, signal: AbortSignal): Promise<string[]> {
+  const roles = fidelity.roles?.toCreate ?? [];
+  if (roles.length === 0) return [];
+  await createRolesFromBackup(spec.target.server, spec.password, fidelity.roleStatements, roles, signal);
+  return roles;
 }
 
 /**
@@ -426,7 +492,7 @@ export async function restoreDatabase(spec: DatabaseRestoreSpec, ctx: RestoreCon
  * (deliberately slow: ~0.1 s, 0.3 s for format 1), then fed the dump, which is checked on the
  * way. A wrong passphrase, a bad file, a failure or a cancel drops the new database again.
  */
-async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
+async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext, fidelity: RestoreFidelityPlan): Promise<DatabaseRestoreResult> {
   const { target, password } = spec;
   const { signal } = ctx;
   const env = spec.env ?? process.env;
@@ -439,7 +505,7 @@ async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): P
   };
   const [opened, made] = await Promise.allSettled([
     BackupReader.open(spec.filePath, spec.passphrase),
-    createNewTarget(target.server, password, target.database, signal, ctx.jobId ? jobMarker(ctx.jobId) : null),
+    createNewTarget(target.server, password, target.database, signal, ctx.jobId ? jobMarker(ctx.jobId) : null, fidelity),
   ]);
   if (opened.status === 'rejected' || made.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close().catch(() => undefined);
@@ -449,29 +515,45 @@ async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): P
     throw signal.aborted ? cancelledError(signal) : opened.status === 'rejected' ? opened.reason : (made as PromiseRejectedResult).reason;
   }
   const reader = opened.value;
+  let rolesCreated: string[] = [];
   try {
     const encrypted = reader.container.header.encryption !== null;
     assertEncryptionAsExpected(encrypted, spec.expected, spec.filePath);
     // an encrypted file is authenticated as it is read; an unencrypted one only proves it is the
     // backup the catalog knows by its whole-file SHA-256, which takes a read of its own
     if (!encrypted && spec.expected?.sha256) assertSha256AsExpected(await reader.container.scan({ signal }), spec.expected, spec.filePath);
+    rolesCreated = await createPlannedRoles(spec, fidelity, signal);
     const dump = await locateDump(reader, spec, env);
     const toc = dump.selected ? await readToc(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, signal) : null;
     if (signal.aborted) throw signal.reason;
-    // every schema of the selection is new here
-    const chosen = dump.selected && toc ? selectTocEntries(toc, dump.selected, { createSchemas: [...new Set(dump.selected.map((t) => t.schema))] }) : null;
-    const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: false, verify: true, from: 2, chosen, env });
+    // the chosen tables with everything they need (refused, the new database dropped again, when they cannot be restored alone)
+    const plan = dump.selected && toc ? planSelection(toc, dump.source, dump.selected, null) : null;
+    if (plan) assertRestorable(plan);
+    const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: false, verify: true, from: 2, chosen: plan?.entries ?? null, env });
     if (signal.aborted) throw signal.reason;
-    const result = await checkRestored(spec, dump, ctx, { fed, stderrTail, safety: null });
+    const result = await checkRestored(spec, dump, ctx, { fed, stderrTail, safety: null, plan });
+    result.roles = fidelity.roles;
+    result.rolesCreated = rolesCreated;
+    if (fidelity.state) {
+      // after the row counts: a statement_timeout the backup sets must not cut them short
+      const options = { mode: 'new' as const, noOwner: target.noOwner, noPrivileges: target.noPrivileges, signal };
+      result.notes.push(...(await applyDatabaseState(target.server, password, target.database, fidelity.state, options)));
+      result.databaseStateApplied = true;
+    }
     if (!spec.throwaway) {
-      // the user's database now: without our mark, and no longer the job's to drop
-      if (ctx.jobId) await unmarkDatabaseQuietly(target.server, password, target.database);
+      // the user's database now: the backup's comment replaces our mark, and it is no longer the job's to drop
+      if (fidelity.state) {
+        const note = await finishNewDatabase(target.server, password, target.database, fidelity.state.comment);
+        if (note) result.notes.push(note);
+      } else if (ctx.jobId) await unmarkDatabaseQuietly(target.server, password, target.database);
       ctx.forgetTempDatabase?.(temp);
     }
     return result;
   } catch (caught) {
     // a half-made database is worse than none: drop it (with a connection of its own, the job's signal may be aborted)
     await dropNew();
+    // and the roles made for it: nothing uses them now
+    await dropRolesQuietly(target.server, password, rolesCreated);
     throw signal.aborted ? cancelledError(signal) : caught;
   } finally {
     await reader.close().catch(() => undefined);
@@ -480,15 +562,24 @@ async function restoreIntoNew(spec: DatabaseRestoreSpec, ctx: RestoreContext): P
 
 /**
  * Over an existing database: the whole file and the dump are authenticated before anything else
- * (0-30 %), then the safety backup is taken (30-50 %), then pg_restore --clean runs in one
- * transaction (50-97 %). A failure before the restore leaves the target untouched; a failed
- * restore rolls back.
+ * (0-30 %), then the safety backup is taken (30-50 %), then the restore runs in one transaction
+ * (50-97 %). A failure before the restore leaves the target untouched; a failed restore rolls back.
+ * - The whole database: pg_restore --clean --if-exists --single-transaction, with the dump's
+ *   entries in an order it can both drop and create (orderForClean: partitioned tables with keys,
+ *   their partitions' indexes, inheritance and foreign keys). pg_restore itself writes the drops,
+ *   exact for every kind of object, and its one transaction keeps the guarantee that a dump that
+ *   does not match never commits; only the order had to change.
+ * - A selection of tables (toc-plan planTableSelection): tables that are there are emptied and
+ *   reloaded in place, others created; that needs SQL of Lifeboat's own in the same transaction,
+ *   so pg_restore's SQL runs through psql (postgres/psql-restore.ts). A selection that cannot be
+ *   restored alone is refused before the safety backup, naming the set that can.
  */
-async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContext): Promise<DatabaseRestoreResult> {
+async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContext, fidelity: RestoreFidelityPlan): Promise<DatabaseRestoreResult> {
   const { target, password } = spec;
   const { signal } = ctx;
   const env = spec.env ?? process.env;
   if (!spec.safety) throw new AppError('INTERNAL', { detail: 'restoring over a database needs a safety backup destination' });
+  let rolesCreated: string[] = [];
   const reader = await BackupReader.open(spec.filePath, spec.passphrase).catch((error: unknown) => {
     throw signal.aborted ? cancelledError(signal) : error;
   });
@@ -499,9 +590,10 @@ async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContex
     assertSha256AsExpected(sha256, spec.expected, spec.filePath);
     const toc = await authenticateDump(reader, dump.entry, dump.source.label, dump.pgRestorePath, env, ctx, (f) => Math.round((15 + f * 15) * 10) / 10);
     // also proves the target exists before a safety backup of it is attempted
-    const missingSchemas = await schemasMissingOn(spec, dump.selected ?? [], signal);
+    const state = await targetStateOf(spec, signal);
     if (signal.aborted) throw signal.reason;
-    const chosen = dump.selected ? selectTocEntries(toc, dump.selected, { createSchemas: missingSchemas }) : null;
+    const plan = dump.selected ? planSelection(toc, dump.source, dump.selected, state) : null;
+    if (plan) assertRestorable(plan);
 
     ctx.progress({ phase: 'dump', percent: 30, currentItem: `safety backup of ${target.database}` });
     const safety = await spec.safety(
@@ -510,10 +602,34 @@ async function restoreOverExisting(spec: DatabaseRestoreSpec, ctx: RestoreContex
     );
     if (signal.aborted) throw signal.reason;
 
-    const { fed, stderrTail } = await runPgRestore(reader, dump, spec, ctx, { clean: true, verify: false, from: 50, chosen, env });
+    rolesCreated = await createPlannedRoles(spec, fidelity, signal);
+    const { fed, stderrTail } = await runPgRestore(
+      reader,
+      dump,
+      spec,
+      ctx,
+      plan
+        ? { clean: false, verify: false, from: 50, chosen: plan.entries, env, script: plan }
+        : { clean: true, verify: false, from: 50, chosen: orderForClean(toc), env },
+    );
     if (signal.aborted) throw signal.reason;
-    return await checkRestored(spec, dump, ctx, { fed, stderrTail, safety });
+    const result = await checkRestored(spec, dump, ctx, { fed, stderrTail, safety, plan });
+    result.roles = fidelity.roles;
+    result.rolesCreated = rolesCreated;
+    rolesCreated = [];
+    // a full restore adds the backup's database settings, comment and grants (fidelity.state is null for a table selection)
+    if (fidelity.state) {
+      const options = { mode: 'existing' as const, noOwner: target.noOwner, noPrivileges: target.noPrivileges, signal };
+      const notes = await applyDatabaseState(target.server, password, target.database, fidelity.state, options).then(
+        (n) => ((result.databaseStateApplied = true), n),
+        (error: unknown) => [`the database settings, comment and grants were not applied: ${error instanceof Error ? error.message : String(error)}`],
+      );
+      result.notes.push(...notes);
+    }
+    return result;
   } catch (caught) {
+    // pg_restore rolled back: the roles made for it are not used
+    await dropRolesQuietly(target.server, password, rolesCreated);
     throw signal.aborted ? cancelledError(signal) : caught;
   } finally {
     await reader.close().catch(() => undefined);
@@ -529,13 +645,11 @@ function scanProgress(reader: BackupReader, ctx: Pick<RestoreContext, 'progress'
   };
 }
 
-/** The schemas of a table selection that the existing target lacks (pg_restore must create them). */
-async function schemasMissingOn(spec: DatabaseRestoreSpec, selected: TableRef[], signal: AbortSignal): Promise<string[]> {
-  const schemas = [...new Set(selected.map((t) => t.schema))];
+/** What the existing target holds, for planning a table selection over it (see readTargetState). */
+async function targetStateOf(spec: DatabaseRestoreSpec, signal: AbortSignal) {
   const client = await connectDatabase(targetSource(spec.target.server, spec.target.database), spec.password, { signal });
   try {
-    const { rows } = await client.query<{ nspname: string }>('SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)', [schemas]);
-    return schemas.filter((s) => !rows.some((r) => r.nspname === s));
+    return await readTargetState(client);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,8 +1,8 @@
 /**
- * Restoring folder files: whole tree or selected paths, to the original place or another
+ * Restoring folder items: whole tree or selected paths, to the original place or another
  * folder, with a conflict policy. All or nothing. Order of work, so that a bad backup or a
  * target that cannot take it never changes the target:
- * 1. plan every file and check every path (UNSAFE_PATH refuses the lot);
+ * 1. plan every item and check every path (UNSAFE_PATH refuses the lot);
  * 2. find the earlier backups an incremental needs (BASE_BACKUP_MISSING names the one missing);
  * 3. authenticate every chunk of every backup involved (wrong passphrase, damage, truncation,
  *    a file that is not the one the catalog recorded);
@@ -10,17 +10,26 @@
  *    room (RESTORE_NO_SPACE), the folders can be written. Steps 1-4 write nothing
  *    (prepareFileRestore), so a combined restore runs them before touching its database;
  * 5. stage: each file is written into a staging folder inside its target root, checked against
- *    its SHA-256, fsynced, given its mode and mtime. A failure removes the staging folder and
- *    every folder the restore created: nothing is left;
- * 6. commit: each staged file is renamed into place (a file it replaces is moved aside first).
- *    A failure here moves everything back. Then the staging folder goes.
+ *    its SHA-256 (holes kept for a sparse one), fsynced, given its owner (as root), mode and
+ *    mtime; a hard link is linked to its first file there, a symbolic link and a FIFO created
+ *    there. A failure removes the staging folder and every folder the restore created: nothing
+ *    is left;
+ * 6. commit: the folders are created, then each staged item is renamed into place (a file it
+ *    replaces is moved aside first); then the items already there and identical get their mode
+ *    and mtime, and last the folders theirs, deepest first (a folder's mtime changes while items
+ *    are added to it, and a read-only folder would refuse them). A failure here moves
+ *    everything back. Then the staging folder goes.
+ * Nothing is written through a symbolic link: the folders on the way are checked with lstat, a
+ * link is changed with lchown/lutimes, everything else through a descriptor opened O_NOFOLLOW.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { AppError } from '../../../shared/errors';
 import type { JobProgress } from '../../../shared/job';
-import type { BackupManifest, ManifestFolderSource } from '../../../shared/manifest';
+import type { BackupManifest } from '../../../shared/manifest';
 import type { FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
 import { BackupReader } from '../archive/reader';
 import { HashStream } from '../archive/hash-stream';
@@ -29,8 +38,11 @@ import { assertEncryptionAsExpected, assertSha256AsExpected, type ExpectedBackup
 import { sliceProgress } from '../jobs/slice-progress';
 import { cancelledError } from './cancel';
 import type { BackupLocator } from './locate';
-import { planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
-import { keepBothName, uncreatableReason } from './safe-paths';
+import { rawKey } from '../folders/raw-path';
+import { folderItems } from './folder-items';
+import { applyToHandle, applyToLink, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
+import { countActions, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
+import { displayTarget, keepBothRaw, uncreatableReason } from './safe-paths';
 
 export interface FilesRestoreSpec {
   filePath: string;
@@ -57,6 +69,8 @@ export interface FilesRestoreResult {
   counts: Record<FileAction, number>;
   bytesWritten: number;
   roots: string[];
+  /** what was not restored as it was backed up, summed up (each item's reason says it for that item) */
+  notes: string[];
 }
 
 interface OpenBackup {
@@ -174,24 +188,39 @@ async function openBases(spec: FilesRestoreSpec, mainId: string, toWrite: Planne
   }
 }
 
+/** Whether an item is written from content in a backup (a file, or a hard link whose first file is not written). */
+function needsContent(item: PlannedFile): boolean {
+  return item.ref.type === 'file' || (item.ref.type === 'hardlink' && item.linkOf === null);
+}
+
 /** The zip entry of every file to write; a chain that does not add up fails here, before the first write. */
 function resolveEntries(opened: Map<string, OpenBackup>, toWrite: PlannedFile[]): Map<PlannedFile, { reader: BackupReader; name: string }> {
-  const sources = new Map<string, ManifestFolderSource>();
+  // per backup and folder: raw path -> the entry holding it (format 1 entries are named by path)
+  const held = new Map<string, { name: string; sha256: string }>();
   for (const { manifest: m } of opened.values()) {
-    for (const s of m.sources) if (s.kind === 'folder') sources.set(`${m.backupId}\0${s.id}`, s);
+    for (const s of m.sources) {
+      if (s.kind !== 'folder') continue;
+      let items;
+      try {
+        items = folderItems(m, s);
+      } catch {
+        continue;
+      }
+      for (const f of items) if (f.type === 'file' && f.entry) held.set(`${m.backupId}\0${s.id}\0${rawKey(f.raw)}`, { name: f.entry, sha256: f.sha256 });
+    }
   }
   const entries = new Map<PlannedFile, { reader: BackupReader; name: string }>();
   for (const item of toWrite) {
+    if (!needsContent(item)) continue;
     const holder = opened.get(item.ref.storedIn)!;
-    const source = sources.get(`${item.ref.storedIn}\0${item.ref.sourceId}`);
-    const name = source ? `${source.entryPrefix}${item.ref.path}` : null;
-    const entry = name ? holder.manifest.entries.find((e) => e.name === name) : undefined;
-    if (!name || !entry || entry.sha256 !== item.ref.sha256) {
+    const contentPath = item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw;
+    const entry = held.get(`${item.ref.storedIn}\0${item.ref.sourceId}\0${rawKey(contentPath)}`);
+    if (!entry || entry.sha256 !== item.ref.sha256 || !holder.reader.entries.has(entry.name)) {
       throw new AppError('BASE_BACKUP_MISSING', {
         detail: `backup ${item.ref.storedIn} does not hold ${item.ref.path} with the content this backup expects`,
       });
     }
-    entries.set(item, { reader: holder.reader, name });
+    entries.set(item, { reader: holder.reader, name: entry.name });
   }
   return entries;
 }
@@ -210,7 +239,7 @@ async function nearestExisting(p: string): Promise<string> {
  */
 async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void> {
   for (const item of toWrite) {
-    const reason = uncreatableReason(item.target);
+    const reason = uncreatableReason(item.abs);
     if (reason) throw new AppError('RESTORE_PATH_INVALID', { detail: `${item.path}: ${reason}` });
   }
   const needs = new Map<number, { dir: string; bytes: number }>();
@@ -221,7 +250,7 @@ async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void
     } catch (cause) {
       throw new AppError('DEST_NOT_WRITABLE', { detail: `${existing} (to restore into ${root})`, cause });
     }
-    const bytes = toWrite.filter((i) => plan.roots.get(i.sourceId) === root).reduce((sum, i) => sum + i.size, 0);
+    const bytes = toWrite.filter((i) => plan.roots.get(i.sourceId) === root && needsContent(i)).reduce((sum, i) => sum + i.size, 0);
     const { dev } = await fs.promises.stat(existing);
     const need = needs.get(dev) ?? { dir: existing, bytes: 0 };
     need.bytes += bytes;
@@ -237,136 +266,308 @@ async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void
   }
 }
 
-/** A file staged, and what committing it did (for undoing). */
+/** An item staged, and what committing it did (for undoing). */
 interface Staged {
   item: PlannedFile;
   staged: string;
-  /** where a replaced file was moved during the commit */
+  /** where a replaced item was moved during the commit */
   aside: string | null;
   committed: boolean;
 }
 
+/** What the restore changed on an item that was already there (to put it back on failure). */
+interface Touched {
+  item: PlannedFile;
+  previous: PreviousMetadata;
+}
+
+/** Everything a restore did so far, for undoing it. */
+interface Progress {
+  staged: Staged[];
+  stagingDirs: Map<string, string>;
+  /** folders this restore created, in order */
+  createdDirs: Buffer[];
+  /** created folders that already have their restored mode (maybe read-only) */
+  moded: Buffer[];
+  touched: Touched[];
+}
+
+const execFileAsync = promisify(execFile);
+
 /**
- * Steps 5 and 6 of the module comment: stage every file, then move them all into place. On any
- * failure the target is put back as it was (staged files, moved-aside files and created folders).
+ * Steps 5 and 6 of the module comment: stage every item, then move them all into place and set
+ * the metadata. On any failure the target is put back as it was (staged items, moved-aside
+ * files, changed metadata and created folders).
  */
 export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: FilesRestoreContext): Promise<FilesRestoreResult> {
   const { signal } = ctx;
   const { plan, toWrite, now } = prepared;
   const roots = [...new Set(plan.roots.values())];
-  const createdDirs: string[] = [];
-  const stagingDirs = new Map<string, string>();
-  const staged: Staged[] = [];
-  const totalBytes = toWrite.reduce((sum, i) => sum + i.size, 0);
+  const done: Progress = { staged: [], stagingDirs: new Map(), createdDirs: [], moded: [], touched: [] };
+  const withContent = toWrite.filter(needsContent);
+  const totalBytes = withContent.reduce((sum, i) => sum + i.size, 0);
   let written = 0;
-  ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: totalBytes, filesDone: 0, filesTotal: toWrite.length });
+  ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: totalBytes, filesDone: 0, filesTotal: toWrite.filter((i) => i.ref.type !== 'dir').length });
   try {
     for (const root of roots) {
-      await mkdirTracked(root, createdDirs);
+      await mkdirTracked(Buffer.from(root), done.createdDirs, null);
       const staging = path.join(root, `${STAGING_PREFIX}${crypto.randomBytes(4).toString('hex')}`);
       await fs.promises.mkdir(staging, { mode: 0o700 }).catch((e: unknown) => {
         throw restoreWriteError(e, root);
       });
-      stagingDirs.set(root, staging);
+      done.stagingDirs.set(root, staging);
       // a crash now leaves only this folder behind, which the next start removes
-      if (stagingDirs.size === 1) ctx.setTempPath(staging);
+      if (done.stagingDirs.size === 1) ctx.setTempPath(staging);
     }
-    // 5. stage
-    for (const [index, item] of toWrite.entries()) {
+    // 5. stage: contents first (a hard link needs its first file staged), then links and FIFOs
+    const stagedAt = new Map<PlannedFile, string>();
+    const order = [...withContent, ...toWrite.filter((i) => i.ref.type !== 'dir' && !needsContent(i))];
+    for (const [index, item] of order.entries()) {
       if (signal.aborted) throw signal.reason;
-      const target = path.join(stagingDirs.get(plan.roots.get(item.sourceId)!)!, `f${index}`);
-      const { reader, name } = prepared.entries.get(item)!;
+      const target = path.join(done.stagingDirs.get(plan.roots.get(item.sourceId)!)!, `f${index}`);
       ctx.progress({ currentItem: item.path });
-      await stageOne(item, target, reader, name, ctx, (n) => {
-        written += n;
-        ctx.progress({ bytesDone: written, percent: Math.round(((95 * written) / Math.max(1, totalBytes)) * 10) / 10 });
-      });
-      staged.push({ item, staged: target, aside: null, committed: false });
-      ctx.progress({ filesDone: staged.length });
+      if (needsContent(item)) {
+        const { reader, name } = prepared.entries.get(item)!;
+        await stageOne(item, target, reader, name, ctx, (n) => {
+          written += n;
+          ctx.progress({ bytesDone: written, percent: Math.round(((95 * written) / Math.max(1, totalBytes)) * 10) / 10 });
+        });
+      } else if (!(await stageOther(item, target, stagedAt))) {
+        continue;
+      }
+      stagedAt.set(item, target);
+      done.staged.push({ item, staged: target, aside: null, committed: false });
+      ctx.progress({ filesDone: done.staged.length });
     }
-    // 6. commit
+    // 6. commit: folders, then every staged item into place, then metadata (folders last, deepest first)
     ctx.progress({ currentItem: 'moving the files into place', percent: 96 });
-    for (const entry of staged) await commitOne(entry, now, createdDirs);
-    for (const dir of new Set(staged.map((s) => path.dirname(s.item.target)))) await syncDir(dir);
+    const rootOf = (item: PlannedFile) => Buffer.from(plan.roots.get(item.sourceId)!);
+    const dirs = plan.items.filter((i) => i.ref.type === 'dir' && (i.action === 'create' || i.action === 'same'));
+    for (const dir of [...dirs].sort((a, b) => a.abs.length - b.abs.length)) {
+      if (dir.action === 'create') await mkdirTracked(dir.abs, done.createdDirs, rootOf(dir), 0o700);
+    }
+    for (const entry of done.staged) await commitOne(entry, now, done.createdDirs, rootOf(entry.item));
+    for (const item of plan.items) {
+      if (item.action === 'same' && item.ref.type !== 'dir') await touchExisting(item, done.touched);
+    }
+    for (const dir of [...dirs].sort((a, b) => b.abs.length - a.abs.length)) {
+      if (dir.action === 'same') {
+        await touchExisting(dir, done.touched);
+      } else {
+        done.moded.push(dir.abs);
+        await setMetadata(dir.abs, 'dir', dir);
+      }
+    }
+    const changedDirs = new Set<string>();
+    for (const s of done.staged) changedDirs.add(rawKey(parentOf(s.item.abs)));
+    for (const key of changedDirs) await syncDir(Buffer.from(key, 'base64'));
   } catch (error) {
-    await undo(staged, stagingDirs, createdDirs);
+    await undo(done);
     ctx.setTempPath(null);
     throw signal.aborted ? cancelledError(signal) : error;
   }
-  for (const staging of stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true });
+  for (const staging of done.stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true });
   ctx.setTempPath(null);
-  const counts: Record<FileAction, number> = { create: 0, replace: 0, same: 0, 'keep-both': 0, skip: 0 };
-  for (const item of plan.items) counts[item.action]++;
   ctx.progress({ percent: 100 });
   return {
-    items: plan.items.map(({ ref: _ref, ...rest }) => rest),
-    counts,
+    items: listedItems(plan.items),
+    counts: countActions(plan.items),
     bytesWritten: written,
     roots,
+    notes: restoreNotes(plan.items),
   };
 }
 
-/** mkdir -p that remembers each folder it created (to remove them again on failure). */
-async function mkdirTracked(dir: string, created: string[]): Promise<void> {
-  const first = await fs.promises.mkdir(dir, { recursive: true }).catch((e: unknown) => {
-    throw restoreWriteError(e, dir);
-  });
-  if (!first) return;
-  // mkdir returns the first folder it created; every folder from there down to `dir` is new
-  for (let current = dir; ; current = path.dirname(current)) {
-    created.push(current);
-    if (current === first || path.dirname(current) === current) break;
+/** The notes of a restore as a whole: what it did not give back as backed up, and why. */
+export function restoreNotes(items: readonly PlannedFile[]): string[] {
+  const notes: string[] = [];
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const special = items.filter((i) => i.action === 'skip' && ['socket', 'device', 'fifo', 'symlink'].includes(i.ref.type) && /not restored|never restored|has none/.test(i.reason ?? ''));
+  if (special.length) notes.push(`${plural(special.length, 'special file', 'special files')} recorded, not restored (${special.slice(0, 3).map((i) => i.path).join(', ')})`);
+  const bits = items.filter((i) => i.dropped && i.action !== 'skip');
+  if (bits.length) notes.push(`setuid/setgid/sticky bits not restored on ${plural(bits.length, 'item', 'items')} (${bits.slice(0, 3).map((i) => i.path).join(', ')}): restore as root to keep them`);
+  const mapped = items.filter((i) => i.mapped && i.action !== 'skip');
+  if (mapped.length) notes.push(`${plural(mapped.length, 'name', 'names')} mapped for Windows (reserved characters as U+F0xx)`);
+  const untouched = items.filter((i) => i.action === 'same' && i.reason?.includes('mode and mtime not restored'));
+  if (untouched.length) notes.push(`mode and mtime not restored on ${plural(untouched.length, 'item', 'items')} already there`);
+  return notes;
+}
+
+function parentOf(abs: Buffer): Buffer {
+  return abs.subarray(0, abs.lastIndexOf(Buffer.from(path.sep)));
+}
+
+/**
+ * Stages an item without content of its own: a hard link to its first file's staged copy, a
+ * symbolic link (created, never followed), or a FIFO (the `mkfifo` tool: Node has no mkfifo; when
+ * it fails the FIFO is skipped and the item says why). Returns false when nothing was staged.
+ */
+async function stageOther(item: PlannedFile, target: string, stagedAt: Map<PlannedFile, string>): Promise<boolean> {
+  const { ref } = item;
+  try {
+    if (ref.type === 'hardlink') {
+      await fs.promises.link(stagedAt.get(item.linkOf!)!, target);
+    } else if (ref.type === 'symlink') {
+      await fs.promises.symlink(ref.linkTarget!, target);
+      await applyToLink(target, item.owner, ref.mtimeNs);
+    } else if (ref.type === 'fifo') {
+      try {
+        await execFileAsync('mkfifo', ['-m', '600', '--', target], { timeout: 10_000 });
+      } catch (error) {
+        item.action = 'skip';
+        item.reason = `FIFO not restored: mkfifo failed (${(error as Error).message.split('\n')[0]})`;
+        return false;
+      }
+      await setMetadata(Buffer.from(target), 'fifo', item);
+    }
+  } catch (error) {
+    throw restoreWriteError(error, item.target);
+  }
+  return true;
+}
+
+/** Owner (as root), mode and mtime of an item this restore created, never through a link. */
+async function setMetadata(abs: Buffer, type: 'dir' | 'file' | 'fifo', item: PlannedFile): Promise<void> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await openNoFollow(abs, type);
+  } catch (error) {
+    throw restoreWriteError(error, item.target);
+  }
+  try {
+    await applyToHandle(handle, { mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs });
+  } catch (error) {
+    throw restoreWriteError(error, item.target);
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
-/** Moves one staged file into place; a file it replaces is moved aside first. */
-async function commitOne(entry: Staged, now: Date, createdDirs: string[]): Promise<void> {
+/**
+ * Gives an item that is already there and identical (a file, link, FIFO or folder) the backup's
+ * metadata, remembering what it had. It is not ours: when that is refused (another user's file),
+ * the item says so and the restore goes on.
+ */
+async function touchExisting(item: PlannedFile, touched: Touched[]): Promise<void> {
+  try {
+    if (item.ref.type === 'symlink') {
+      await applyToLink(item.abs, item.owner, item.ref.mtimeNs);
+      return;
+    }
+    const handle = await openNoFollow(item.abs, item.ref.type === 'dir' ? 'dir' : item.ref.type === 'fifo' ? 'fifo' : 'file');
+    try {
+      const previous = await applyToHandle(handle, { mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs });
+      touched.push({ item, previous });
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    item.reason = [item.reason, `mode and mtime not restored: ${code}`].filter(Boolean).join('; ');
+  }
+}
+
+/**
+ * mkdir -p that remembers each folder it created (to remove them again on failure). Below
+ * `root` every folder on the way is checked with lstat: a symbolic link there is UNSAFE_PATH (a
+ * restore never writes through one), even if it appeared after the plan. `root` itself, and what
+ * is above it, the user chose. New folders below the root get `mode` (a restored folder gets its
+ * own mode at the end).
+ */
+async function mkdirTracked(dir: Buffer, created: Buffer[], root: Buffer | null, mode = 0o777): Promise<void> {
+  const sep = Buffer.from(path.sep)[0]!;
+  if (root === null || dir.length <= root.length) {
+    const text = displayTarget(dir);
+    const first = await fs.promises.mkdir(dir, { recursive: true }).catch((e: unknown) => {
+      throw restoreWriteError(e, text);
+    });
+    if (!first) return;
+    // mkdir returns the first folder it created; every folder from there down to `dir` is new
+    for (let current = dir.toString('utf8'); ; current = path.dirname(current)) {
+      created.push(Buffer.from(current));
+      if (current === first || path.dirname(current) === current) break;
+    }
+    return;
+  }
+  await mkdirTracked(root, created, null);
+  for (let at = root.length + 1; at <= dir.length; at++) {
+    if (at < dir.length && dir[at] !== sep) continue;
+    const level = dir.subarray(0, at);
+    const stat = await fs.promises.lstat(level).catch(() => null);
+    if (stat?.isDirectory()) continue;
+    if (stat?.isSymbolicLink()) throw new AppError('UNSAFE_PATH', { detail: `${displayTarget(level)} is a symbolic link; a restore never writes through one` });
+    if (stat) throw new AppError('RESTORE_TARGET_INVALID', { detail: `${displayTarget(level)} is in the way of a folder of the backup` });
+    await fs.promises.mkdir(level, { mode }).catch((e: unknown) => {
+      throw restoreWriteError(e, displayTarget(level));
+    });
+    created.push(Buffer.from(level));
+  }
+}
+
+/** Moves one staged item into place; a file it replaces is moved aside first. */
+async function commitOne(entry: Staged, now: Date, createdDirs: Buffer[], root: Buffer): Promise<void> {
   const { item } = entry;
-  await mkdirTracked(path.dirname(item.target), createdDirs);
+  await mkdirTracked(parentOf(item.abs), createdDirs, root);
   if (item.action === 'replace') {
     const aside = `${entry.staged}.replaced`;
-    await fs.promises.rename(item.target, aside).catch((e: unknown) => {
+    await fs.promises.rename(item.abs, aside).catch((e: unknown) => {
       throw restoreWriteError(e, item.target);
     });
     entry.aside = aside;
-  } else if (await fs.promises.lstat(item.target).then(() => true, () => false)) {
+  } else if (occupied(item.abs)) {
     // something appeared there since the plan: never overwrite it
-    item.target = keepBothName(item.target, now, (c) => fs.existsSync(c));
+    item.abs = keepBothRaw(item.abs, now, occupied);
+    item.target = displayTarget(item.abs);
     item.action = 'keep-both';
   }
-  await fs.promises.rename(entry.staged, item.target).catch((e: unknown) => {
+  await fs.promises.rename(entry.staged, item.abs).catch((e: unknown) => {
     throw restoreWriteError(e, item.target);
   });
   entry.committed = true;
 }
 
-/** Puts the target back: committed files out (replaced ones back), staging and created folders removed. */
-async function undo(staged: Staged[], stagingDirs: Map<string, string>, createdDirs: string[]): Promise<void> {
-  for (const entry of [...staged].reverse()) {
+/** Puts the target back: metadata, committed items out (replaced ones back), staging and created folders removed. */
+async function undo(done: Progress): Promise<void> {
+  for (const { item, previous } of [...done.touched].reverse()) {
+    const handle = await openNoFollow(item.abs, item.ref.type === 'dir' ? 'dir' : item.ref.type === 'fifo' ? 'fifo' : 'file').catch(() => null);
+    if (!handle) continue;
+    await revertHandle(handle, previous);
+    await handle.close().catch(() => undefined);
+  }
+  // a created folder may have its restored mode already (0555): writable again to empty it
+  for (const dir of done.moded) {
+    const handle = await openNoFollow(dir, 'dir').catch(() => null);
+    await handle?.chmod(0o700).catch(() => undefined);
+    await handle?.close().catch(() => undefined);
+  }
+  for (const entry of [...done.staged].reverse()) {
     try {
-      if (entry.committed) await fs.promises.rm(entry.item.target, { force: true });
-      if (entry.aside) await fs.promises.rename(entry.aside, entry.item.target);
+      if (entry.committed) await fs.promises.rm(entry.item.abs, { force: true });
+      if (entry.aside) await fs.promises.rename(entry.aside, entry.item.abs);
     } catch {
       // best effort: go on putting back the others
     }
   }
-  for (const staging of stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  for (const staging of done.stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
   // deepest first; only folders this restore created, and only if they are empty again
-  for (const dir of [...new Set(createdDirs)].sort((a, b) => b.length - a.length)) await fs.promises.rmdir(dir).catch(() => undefined);
+  const created = [...new Map(done.createdDirs.map((d) => [rawKey(d), d])).values()];
+  for (const dir of created.sort((a, b) => b.length - a.length)) await fs.promises.rmdir(dir).catch(() => undefined);
 }
 
 /** A write failure in the target, in words that name the fix. */
 function restoreWriteError(error: unknown, where: string): unknown {
+  if (error instanceof AppError) return error;
   const code = (error as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOSPC' || code === 'EDQUOT') return new AppError('RESTORE_NO_SPACE', { detail: where, cause: error });
   if (code === 'ENAMETOOLONG' || code === 'EILSEQ' || code === 'EINVAL') return new AppError('RESTORE_PATH_INVALID', { detail: `${where} (${code})`, cause: error });
   if (code === 'EXDEV') return new AppError('RESTORE_TARGET_INVALID', { detail: `${where} is on another file system than its target folder`, cause: error });
+  if (code === 'ELOOP') return new AppError('UNSAFE_PATH', { detail: `${where} is a symbolic link; a restore never writes through one`, cause: error });
   const mapped = destinationError(error);
   if (mapped instanceof AppError) return new AppError(mapped.code, { detail: where, cause: error });
   return error;
 }
 
-/** One file into the staging folder: checked SHA-256 -> fsync -> mode, mtime. */
+/** One file into the staging folder: checked SHA-256 (holes kept when sparse) -> fsync -> owner, mode, mtime. */
 async function stageOne(
   item: PlannedFile,
   target: string,
@@ -385,11 +586,14 @@ async function stageOne(
     const hash = new HashStream(onBytes);
     const source = await reader.openEntry(entryName);
     source.on('error', (error) => hash.destroy(error));
+    const sparse = item.ref.sparse ? new SparseWriter(handle) : null;
     try {
       for await (const chunk of source.pipe(hash)) {
         if (ctx.signal.aborted) throw ctx.signal.reason;
-        await handle.write(chunk as Buffer);
+        if (sparse) await sparse.write(chunk as Buffer);
+        else await handle.write(chunk as Buffer);
       }
+      await sparse?.end();
     } catch (error) {
       source.destroy();
       if (ctx.signal.aborted) throw ctx.signal.reason;
@@ -399,18 +603,15 @@ async function stageOne(
       throw new AppError('FILE_CORRUPT', { detail: `${item.path} does not match its SHA-256 in the manifest` });
     }
     await handle.sync();
-    // permission bits only: setuid/setgid/sticky from a backup are not trusted
-    await handle.chmod(item.ref.mode & 0o777);
-    // + 0.5 µs: utimes takes float seconds, and a value like 1795565594.339 would be truncated
-    // to ...338999 µs, one millisecond early; the manifest keeps whole milliseconds
-    const seconds = (item.ref.mtimeMs + 0.0005) / 1000;
-    await handle.utimes(seconds, seconds);
+    await applyToHandle(handle, { mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs });
+  } catch (error) {
+    throw restoreWriteError(error, item.target);
   } finally {
     await handle.close().catch(() => undefined);
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+async function syncDir(dir: Buffer): Promise<void> {
   if (process.platform === 'win32') return;
   const fh = await fs.promises.open(dir, 'r').catch(() => null);
   if (!fh) return;

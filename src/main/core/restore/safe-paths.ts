@@ -1,11 +1,18 @@
 /**
- * Where a restored file may land. Every path that comes out of a backup (a zip entry name, a
- * path in the manifest's `unchanged` list) is untrusted: it is checked before anything is
- * written, and one bad path refuses the whole restore with UNSAFE_PATH.
+ * Where a restored item may land. Every path that comes out of a backup (a zip entry name, a
+ * path or raw path in the manifest, a hard link's first path) is untrusted: it is checked before
+ * anything is written, and one bad path refuses the whole restore with UNSAFE_PATH. Verify
+ * applies the same rule (unrestorableItems), so it fails every backup a restore would refuse.
+ *
+ * Format 1 paths are UTF-8 strings with format 1's rules (no backslash, no drive letter). Format 2
+ * paths are bytes: any POSIX name is fine but NUL, '', '.' and '..' (a name with a backslash or a
+ * colon is a plain name on Linux and macOS, and is mapped on Windows: windowsName).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
+import { displayPath, rawKey, rawParent, rawSegments, windowsName } from '../folders/raw-path';
+import type { FolderFileRef } from './folder-items';
 
 /** The longest file name (bytes) ext4, XFS, APFS and NTFS (UTF-16 units) hold. */
 export const NAME_MAX = 255;
@@ -13,8 +20,8 @@ export const NAME_MAX = 255;
 export const PATH_MAX = process.platform === 'darwin' ? 1023 : 4095;
 
 /**
- * Why a relative backup path is unsafe, or null when it is fine: it must be relative, use
- * forward slashes only, have no empty, `.` or `..` segment, no drive letter and no NUL. Both
+ * Why a relative format 1 backup path is unsafe, or null when it is fine: it must be relative,
+ * use forward slashes only, have no empty, `.` or `..` segment, no drive letter and no NUL. Both
  * separators are refused so that a path made on one system cannot climb out on another.
  */
 export function unsafeReason(relPath: string): string | null {
@@ -34,8 +41,25 @@ export function unsafeReason(relPath: string): string | null {
 }
 
 /**
- * The absolute path `relPath` resolves to below `root`, or UNSAFE_PATH when it is unsafe or
- * would land outside `root`.
+ * Why a format 2 relative path (bytes, '/' between names) is unsafe, or null: no NUL, not
+ * absolute, no empty, `.` or `..` name, no name over NAME_MAX bytes. Every other byte is a
+ * legitimate part of a POSIX name.
+ */
+export function rawUnsafeReason(raw: Buffer): string | null {
+  if (raw.length === 0) return 'empty path';
+  if (raw.includes(0)) return 'NUL character';
+  if (raw[0] === 0x2f) return 'absolute path';
+  for (const segment of rawSegments(raw)) {
+    if (segment.length === 0 || (segment.length === 1 && segment[0] === 0x2e)) return 'empty or "." segment';
+    if (segment.length === 2 && segment[0] === 0x2e && segment[1] === 0x2e) return '".." segment';
+    if (segment.length > NAME_MAX) return `a name longer than ${NAME_MAX} bytes, which no common file system holds`;
+  }
+  return null;
+}
+
+/**
+ * The absolute path `relPath` (format 1) resolves to below `root`, or UNSAFE_PATH when it is
+ * unsafe or would land outside `root`.
  */
 export function resolveInside(root: string, relPath: string): string {
   const reason = unsafeReason(relPath);
@@ -49,19 +73,110 @@ export function resolveInside(root: string, relPath: string): string {
   return resolved;
 }
 
+/** Why one item of a backup cannot be restored as recorded, or null (see unrestorableItems for the whole list). */
+export function unrestorableReason(ref: FolderFileRef): string | null {
+  if (ref.problem) return ref.problem;
+  if (ref.format < 2) {
+    const type = ref.mode & 0o170000;
+    // a mode without type bits is a plain file's permission bits; anything else must be a regular file
+    if (type !== 0 && type !== 0o100000) return 'not a regular file (a link or a special file)';
+    return unsafeReason(ref.path);
+  }
+  if (!Number.isInteger(ref.mode) || ref.mode < 0 || ref.mode > 0o7777) return 'a mode that is not permission bits';
+  if (ref.type === 'symlink' && (!ref.linkTarget || ref.linkTarget.length === 0 || ref.linkTarget.includes(0))) {
+    return 'a symbolic link with an empty target or a NUL in it';
+  }
+  return rawUnsafeReason(ref.raw);
+}
+
 /**
- * Checks the folders between `root` and `target` that already exist: none may be a symbolic
- * link (writing through it would land wherever it points) or something other than a folder.
- * Returns 'blocked' when a plain file is in the way (the restore must not replace it), else
- * null. `root` itself may be a link: the user chose it.
+ * The items of a folder source a restore refuses (UNSAFE_PATH), with why: each one's own path
+ * (unrestorableReason); a path recorded twice; and a path below another item that is not a
+ * folder (a symbolic link above it would have the restore write through the link, wherever it
+ * points). Checked for every item, selected or not, before anything is written.
  */
-export function checkParents(root: string, target: string, cache: Map<string, 'dir' | 'missing' | 'file'>): 'blocked' | null {
-  const rel = path.relative(root, path.dirname(target));
-  if (rel === '') return null;
-  let current = root;
-  for (const segment of rel.split(path.sep)) {
-    current = path.join(current, segment);
-    let kind = cache.get(current);
+export function unrestorableItems(items: readonly FolderFileRef[]): { item: FolderFileRef; reason: string }[] {
+  const problems: { item: FolderFileRef; reason: string }[] = [];
+  const types = new Map<string, FolderFileRef['type']>();
+  for (const item of items) {
+    const reason = unrestorableReason(item);
+    if (reason) {
+      problems.push({ item, reason });
+      continue;
+    }
+    const key = rawKey(item.raw);
+    if (types.has(key)) problems.push({ item, reason: 'recorded twice in the backup' });
+    else types.set(key, item.type);
+  }
+  for (const item of items) {
+    for (let parent = rawParent(item.raw); parent.length > 0; parent = rawParent(parent)) {
+      const type = types.get(rawKey(parent));
+      if (type !== undefined && type !== 'dir') {
+        problems.push({ item, reason: `below ${JSON.stringify(displayPath(parent))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+/** Where an item lands below a restore root: the bytes of the absolute path, its names, and whether Windows needed names mapped. */
+export interface ItemTarget {
+  abs: Buffer;
+  /** the names from the root down, as created */
+  segments: Buffer[];
+  /** the path as text, for the preview and messages */
+  display: string;
+  /** on Windows: the names that had to be mapped (windowsName), else null */
+  mapped: string | null;
+}
+
+/** The text of an absolute target path (Windows names are valid Unicode; POSIX bytes may not be). */
+export function displayTarget(abs: Buffer): string {
+  return process.platform === 'win32' ? abs.toString('utf8') : displayPath(abs);
+}
+
+/**
+ * Where a checked item (unrestorableReason is null) lands below `root`. On Windows each name
+ * goes through windowsName, and the item says so when one changed.
+ */
+export function itemTarget(root: string, ref: FolderFileRef): ItemTarget {
+  const sep = Buffer.from(path.sep);
+  let segments = ref.format < 2 ? ref.path.split('/').map((s) => Buffer.from(s, 'utf8')) : rawSegments(ref.raw);
+  let mapped: string | null = null;
+  if (process.platform === 'win32') {
+    const names = segments.map((s) => windowsName(s));
+    if (names.some((n) => n.mapped)) mapped = names.map((n) => n.name).join('/');
+    segments = names.map((n) => Buffer.from(n.name, 'utf8'));
+  }
+  const parts: Buffer[] = [Buffer.from(path.resolve(root))];
+  for (const segment of segments) parts.push(sep, segment);
+  const abs = Buffer.concat(parts);
+  return { abs, segments, display: displayTarget(abs), mapped };
+}
+
+/** The folders between `root` and the item `segments` name (not the root, not the item itself). */
+export function parentsOf(root: string, segments: Buffer[]): Buffer[] {
+  const sep = Buffer.from(path.sep);
+  const parents: Buffer[] = [];
+  let current = Buffer.from(path.resolve(root));
+  for (const segment of segments.slice(0, -1)) {
+    current = Buffer.concat([current, sep, segment]);
+    parents.push(current);
+  }
+  return parents;
+}
+
+/**
+ * Checks the folders between a root and a target that already exist (`parents`, from
+ * parentsOf): none may be a symbolic link (writing through it would land wherever it points) or
+ * something other than a folder. Returns 'blocked' when a plain file is in the way (the restore
+ * must not replace it), else null. The root itself may be a link: the user chose it.
+ */
+export function checkParents(parents: Buffer[], cache: Map<string, 'dir' | 'missing' | 'file'>): 'blocked' | null {
+  for (const current of parents) {
+    const key = rawKey(current);
+    let kind = cache.get(key);
     if (kind === undefined) {
       let stat: fs.Stats | null = null;
       try {
@@ -70,10 +185,10 @@ export function checkParents(root: string, target: string, cache: Map<string, 'd
         stat = null;
       }
       if (stat?.isSymbolicLink()) {
-        throw new AppError('UNSAFE_PATH', { detail: `${current} is a symbolic link; a restore never writes through one` });
+        throw new AppError('UNSAFE_PATH', { detail: `${displayTarget(current)} is a symbolic link; a restore never writes through one` });
       }
       kind = stat === null ? 'missing' : stat.isDirectory() ? 'dir' : 'file';
-      cache.set(current, kind);
+      cache.set(key, kind);
     }
     if (kind === 'missing') return null;
     if (kind === 'file') return 'blocked';
@@ -81,38 +196,46 @@ export function checkParents(root: string, target: string, cache: Map<string, 'd
   return null;
 }
 
-/**
- * `name (restored 2026-11-24).ext` next to `target`, or with a number after the date when that
- * name is taken too. Never an existing name.
- */
-export function keepBothName(target: string, date: Date, taken: (candidate: string) => boolean): string {
-  const dir = path.dirname(target);
-  const base = path.basename(target);
-  const dot = base.lastIndexOf('.');
+/** `stem (restored 2026-11-24 n)ext` for `base`, the stem cut short when the name would not fit NAME_MAX. */
+function keepBothBase(base: Buffer, date: Date, n: number): Buffer {
+  const dot = base.lastIndexOf(0x2e);
   // ".bashrc" has no extension; "archive.tar.gz" keeps ".gz" only, which is enough to open it
-  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
-  const day = date.toISOString().slice(0, 10);
+  const [stem, ext] = dot > 0 ? [base.subarray(0, dot), base.subarray(dot)] : [base, Buffer.alloc(0)];
+  const tag = Buffer.from(` (restored ${date.toISOString().slice(0, 10)}${n > 1 ? ` ${n}` : ''})`);
+  let keep = Math.min(stem.length, Math.max(1, NAME_MAX - tag.length - ext.length));
+  // do not cut a UTF-8 character in two
+  while (keep > 1 && keep < stem.length && (stem[keep]! & 0xc0) === 0x80) keep--;
+  return Buffer.concat([stem.subarray(0, keep), tag, ext]);
+}
+
+/**
+ * `name (restored 2026-11-24).ext` next to `target` (bytes), or with a number after the date
+ * when that name is taken too. Never an existing name.
+ */
+export function keepBothRaw(target: Buffer, date: Date, taken: (candidate: Buffer) => boolean): Buffer {
+  const at = target.lastIndexOf(Buffer.from(path.sep));
+  const dir = target.subarray(0, at + 1);
+  const base = target.subarray(at + 1);
   for (let n = 1; ; n++) {
-    const candidate = path.join(dir, `${stem} (restored ${day}${n > 1 ? ` ${n}` : ''})${ext}`);
+    const candidate = Buffer.concat([dir, keepBothBase(base, date, n)]);
     if (!taken(candidate)) return candidate;
   }
 }
 
-/** Why a file of a backup (path and mode from the manifest) cannot be restored, or null. */
-export function unrestorableReason(relPath: string, mode: number): string | null {
-  const type = mode & 0o170000;
-  // a mode without type bits is a plain file's permission bits; anything else must be a regular file
-  if (type !== 0 && type !== 0o100000) return 'not a regular file (a link or a special file)';
-  return unsafeReason(relPath);
+/** keepBothRaw for a path as text. */
+export function keepBothName(target: string, date: Date, taken: (candidate: string) => boolean): string {
+  return keepBothRaw(Buffer.from(target, 'utf8'), date, (c) => taken(c.toString('utf8'))).toString('utf8');
 }
 
 /**
  * Why `target` (an absolute path a restore would create) cannot be created on this system, or
- * null: a name over NAME_MAX or a path over PATH_MAX bytes. Checked for every file before the
+ * null: a name over NAME_MAX or a path over PATH_MAX bytes. Checked for every item before the
  * first one is written.
  */
-export function uncreatableReason(target: string): string | null {
-  if (Buffer.byteLength(path.basename(target)) > NAME_MAX) return `the name ${JSON.stringify(path.basename(target).slice(0, 40))}… is longer than ${NAME_MAX} bytes`;
-  if (process.platform !== 'win32' && Buffer.byteLength(target) > PATH_MAX) return `the path is ${Buffer.byteLength(target)} bytes long, over the ${PATH_MAX} this system allows`;
+export function uncreatableReason(target: Buffer | string): string | null {
+  const abs = typeof target === 'string' ? Buffer.from(target, 'utf8') : target;
+  const base = abs.subarray(abs.lastIndexOf(Buffer.from(path.sep)) + 1);
+  if (base.length > NAME_MAX) return `the name ${JSON.stringify(displayPath(base).slice(0, 40))}… is longer than ${NAME_MAX} bytes`;
+  if (process.platform !== 'win32' && abs.length > PATH_MAX) return `the path is ${abs.length} bytes long, over the ${PATH_MAX} this system allows`;
   return null;
 }

@@ -77,15 +77,26 @@ export function tempDatabaseOf(server: Omit<ServerTarget, 'password'>, database:
  * that fails, the database just made is dropped again). PG_DATABASE_EXISTS or PG_CREATE_DENIED
  * on failure.
  */
-export async function createDatabase(client: pg.Client, name: string, marker?: string | null): Promise<void> {
+export async function createDatabase(
+  client: pg.Client,
+  name: string,
+  marker?: string | null,
+  /** encoding and locale options (postgres/database-state.ts createDatabaseOptions); a server that cannot take them is RESTORE_LOCALE_UNAVAILABLE */
+  localeOptions?: string,
+): Promise<void> {
   assertDatabaseName(name);
   const ident = client.escapeIdentifier(name);
   try {
-    await client.query(`CREATE DATABASE ${ident} TEMPLATE template0`);
+    await client.query(`CREATE DATABASE ${ident} TEMPLATE template0${localeOptions ? ` ${localeOptions}` : ''}`);
   } catch (error) {
     const code = (error as { code?: string }).code;
+    const message = (error as Error).message;
     if (code === '42P04') throw new AppError('PG_DATABASE_EXISTS', { detail: `"${name}"`, cause: error });
-    if (code === '42501') throw new AppError('PG_CREATE_DENIED', { detail: (error as Error).message, cause: error });
+    if (code === '42501') throw new AppError('PG_CREATE_DENIED', { detail: message, cause: error });
+    // invalid locale name (42809), encoding that does not match the locale (22023), no such collation/ICU locale
+    if (localeOptions && (['42809', '22023', '0A000', '42704'].includes(code ?? '') || /locale|encoding|collat|ICU/i.test(message))) {
+      throw new AppError('RESTORE_LOCALE_UNAVAILABLE', { detail: `${localeOptions}: ${message}`, cause: error });
+    }
     throw new AppError('PG_RESTORE_FAILED', { detail: `CREATE DATABASE "${name}": ${(error as Error).message}`, cause: error });
   }
   if (!marker) return;
@@ -162,12 +173,12 @@ export async function dropDatabaseQuietly(server: Omit<ServerTarget, 'password'>
   }
 }
 
-/** The user tables of the connected database (as the backup's snapshot lists them). */
+/** The user tables of the connected database, partitioned ones too (as the backup's snapshot lists them). */
 export async function listUserTables(client: pg.Client): Promise<TableRef[]> {
   const { rows } = await client.query<{ schema: string; name: string }>(
     `SELECT n.nspname AS schema, c.relname AS name
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r'
+      WHERE c.relkind IN ('r', 'p')
         AND n.nspname NOT IN ('pg_catalog', 'information_schema')
         AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
         AND NOT EXISTS (SELECT 1 FROM pg_depend d
@@ -177,8 +188,11 @@ export async function listUserTables(client: pg.Client): Promise<TableRef[]> {
   return rows;
 }
 
-/** Exact row counts; null for a table that is not there. */
-export async function countRows(client: pg.Client, tables: TableRef[]): Promise<(number | null)[]> {
+/**
+ * Exact row counts; null for a table that is not there. `own`: the table's own rows (count(*)
+ * FROM ONLY), as newer manifests count them; else count(*), with inheritance children's rows.
+ */
+export async function countRows(client: pg.Client, tables: (TableRef & { own?: boolean })[]): Promise<(number | null)[]> {
   const counts: (number | null)[] = [];
   for (const table of tables) {
     const exists = await client.query('SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2', [
@@ -190,7 +204,7 @@ export async function countRows(client: pg.Client, tables: TableRef[]): Promise<
       continue;
     }
     const q = `${client.escapeIdentifier(table.schema)}.${client.escapeIdentifier(table.name)}`;
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${q}`);
+    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table.own ? 'ONLY ' : ''}${q}`);
     counts.push(Number(rows[0]!.n));
   }
   return counts;

@@ -17,7 +17,7 @@ export type DrillJobContext = Pick<CoreContext, 'jobs' | 'plans' | 'secrets' | '
  */
 export async function startDrillJob(
   ctx: DrillJobContext,
-  ref: BackupRef & { server: ServerTarget },
+  ref: BackupRef & { server: ServerTarget; createRoles?: boolean },
   options: JobEnvOptions & { actor?: string } = {},
 ): Promise<JobSummary> {
   const backup = await resolveBackup(ctx, ref);
@@ -27,7 +27,14 @@ export async function startDrillJob(
     { kind: 'drill', planId: null, planName: backup.planName ?? path.basename(backup.filePath), trigger: 'manual' },
     async (jobCtx): Promise<JobOutcome> => {
       const report = await runDrill(
-        { filePath: backup.filePath, passphrase: backup.passphrase, serverFor: () => ({ server, password }), env: options.env, pgToolDirs: options.pgToolDirs },
+        {
+          filePath: backup.filePath,
+          passphrase: backup.passphrase,
+          serverFor: () => ({ server, password }),
+          createRoles: ref.createRoles,
+          env: options.env,
+          pgToolDirs: options.pgToolDirs,
+        },
         jobCtx,
       );
       recordDrill(ctx, report, { jobId: jobCtx.jobId, backupJobId: backup.backupJobId, filePath: backup.filePath });
@@ -46,7 +53,7 @@ export async function startDrillJob(
           bytes: 0,
           files: d.tables.length,
           errorCode: d.status === 'passed' ? null : report.errorCode,
-          message: d.status === 'passed' ? `restored into ${d.drillDatabase} and dropped; row counts match` : d.reasons.join('; '),
+          message: d.status === 'passed' ? `restored into ${d.drillDatabase} and dropped; row counts, owners and privileges match` : d.reasons.join('; '),
         })),
       };
     },

@@ -54,7 +54,11 @@ function databaseSource(db: DatabaseRestoreResult): JobSourceResult {
     errorCode: bad ? 'FILE_CORRUPT' : null,
     message: bad
       ? db.mismatches.join('; ')
-      : `${db.tables.length} tables restored, ${db.rowsChecked ? 'row counts match the backup' : 'row counts not compared'}`,
+      : [
+          `${db.tables.length} tables restored, ${db.rowsChecked ? 'row counts match the backup' : 'row counts not compared'}`,
+          ...(db.rolesCreated.length ? [`roles created: ${db.rolesCreated.join(', ')}`] : []),
+          ...db.notes,
+        ].join('; '),
   };
 }
 
@@ -67,7 +71,7 @@ function filesSource(files: FilesRestoreResult): JobSourceResult {
     bytes: files.bytesWritten,
     files: c.create + c.replace + c['keep-both'],
     errorCode: null,
-    message: `${c.create} created, ${c.replace} replaced, ${c['keep-both']} kept both, ${c.same} already identical, ${c.skip} skipped`,
+    message: [`${c.create} created, ${c.replace} replaced, ${c['keep-both']} kept both, ${c.same} already identical, ${c.skip} skipped`, ...files.notes].join('; '),
   };
 }
 
@@ -80,6 +84,9 @@ function restoreMessage(db: DatabaseRestoreResult | null, files: JobSourceResult
         : `Restored ${db.tables.length} tables into "${db.targetDatabase}"; ${db.rowsChecked ? 'row counts match the backup' : 'row counts were not compared (turned off)'}.`,
     );
     if (db.safetyBackup) parts.push(`Safety backup: ${db.safetyBackup.filePath}.`);
+    if (db.rolesCreated.length) parts.push(`Created the roles ${db.rolesCreated.join(', ')} from the backup (without passwords).`);
+    else if (db.roles?.missing.length || db.roles?.leftOut.length) parts.push(db.roles.message);
+    if (db.notes.length) parts.push(`Not restored: ${db.notes.join('; ')}.`);
   }
   if (files) parts.push(`Files: ${files.message}.`);
   return parts.join(' ');

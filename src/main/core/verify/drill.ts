@@ -3,7 +3,10 @@
  * throwaway database (lifeboat_drill_<id>) on a server the admin chooses (one for all, or per
  * database: a plan's drill may run on each database's own server), every table's row
  * count is compared with the count the manifest took in the dump's own snapshot (they must be
- * equal), and the throwaway database is always dropped: on success, failure and cancel. It is
+ * equal), so are every object's owner and privileges and the database's encoding, locale,
+ * settings, grants and owner (verify/drill-fidelity.ts; owners and privileges are restored, so
+ * roles missing on the drill server fail the drill, named, unless it may create them for the
+ * drill), and the throwaway database is always dropped: on success, failure and cancel. It is
  * recorded as the job's temp database (and marked as the job's) from before it exists until it
  * was dropped, so that start-up recovery drops one a crash or a lost server left behind.
  */
@@ -15,7 +18,10 @@ import { readManifest } from '../archive/reader';
 import { restoreDatabase, type RestoreContext, type RestoredTable } from '../restore/restore-database';
 import { cancelledError } from '../restore/cancel';
 import { sliceProgress } from '../jobs/slice-progress';
-import { dropDatabaseQuietly, tempDatabaseOf } from '../restore/target-db';
+import { connectDatabase } from '../postgres/connection';
+import { dropRolesQuietly } from '../restore/fidelity';
+import { dropDatabaseQuietly, targetSource, tempDatabaseOf } from '../restore/target-db';
+import { compareRestoredFidelity } from './drill-fidelity';
 
 /** A server to drill on, with its password (null: none, or ~/.pgpass). */
 export interface DrillServerTarget {
@@ -37,6 +43,11 @@ export interface DrillSpec {
   onlyBackedUp?: boolean;
   /** tests: a fixed name suffix */
   nameSuffix?: () => string;
+  /**
+   * Create the roles the backup uses that the drill server lacks (from the backup's definitions),
+   * and drop them again afterwards. Without it, missing roles fail the drill, named.
+   */
+  createRoles?: boolean;
 }
 
 export interface DrillDatabaseResult {
@@ -101,12 +112,13 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
     }
     const share = 100 / databases.length;
     const { server, password } = spec.serverFor(source);
+    let rolesCreated: string[] = [];
     try {
       const restored = await restoreDatabase(
         {
           filePath: spec.filePath,
           passphrase: spec.passphrase,
-          target: { server, database: name, mode: 'new', sourceId: source.id },
+          target: { server, database: name, mode: 'new', sourceId: source.id, createRoles: spec.createRoles },
           password,
           // it records and marks the database as this job's, and leaves both to the drop below
           throwaway: true,
@@ -116,12 +128,23 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
         sliceProgress(ctx, index * share, (index + 1) * share),
       );
       result.tables = restored.tables;
+      rolesCreated = restored.rolesCreated;
+      // owners, privileges and the database-level state, against what the backup recorded
+      const client = await connectDatabase(targetSource(server, name), password, { signal: ctx.signal });
+      const fidelity = await compareRestoredFidelity(client, source).finally(() => client.end().catch(() => undefined));
       if (restored.mismatches.length) {
         result.reasons.push(...restored.mismatches.map((m) => `${source.label}: ${m}`));
         errorCode ??= 'FILE_CORRUPT';
-      } else {
+      }
+      if (fidelity.differences.length) {
+        // what the restore could not apply is usually why (e.g. per-role settings need CREATEROLE)
+        result.reasons.push(...[...fidelity.differences, ...restored.notes].map((d) => `${source.label}: ${d}`));
+        errorCode ??= 'PG_RESTORE_FAILED';
+      }
+      if (!restored.mismatches.length && !fidelity.differences.length) {
         result.status = 'passed';
-        checks.push(`${source.label} restored into ${name}: ${restored.tables.length} tables, every row count matches the manifest`);
+        checks.push(`${source.label} restored into ${name}: ${restored.tables.length} tables, every row count matches the manifest`, ...fidelity.checks.map((c) => `${source.label}: ${c}`));
+        if (rolesCreated.length) checks.push(`${source.label}: the roles ${rolesCreated.join(', ')} were created for the drill and dropped again`);
       }
     } catch (error) {
       if (ctx.signal.aborted) throw cancelledError(ctx.signal);
@@ -135,6 +158,10 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
       // still recorded when the drop failed (a server restarting): start-up recovery drops it then
       if (!result.dropError) ctx.forgetTempDatabase?.(tempDatabaseOf(server, name));
       else result.reasons.push(`The throwaway database ${name} could not be dropped (Lifeboat tries again at its next start; or drop it by hand): ${result.dropError}`);
+      // the roles made for the drill go with it (they own nothing once the database is gone)
+      const rolesError = result.dropError ? null : await dropRolesQuietly(server, password, rolesCreated);
+      if (result.dropError && rolesCreated.length) result.reasons.push(`The roles ${rolesCreated.join(', ')} created for the drill were left (drop them by hand once ${name} is gone).`);
+      if (rolesError) result.reasons.push(`The roles created for the drill could not all be dropped (drop them by hand): ${rolesError}`);
     }
     reasons.push(...result.reasons);
   }

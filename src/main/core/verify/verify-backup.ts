@@ -18,7 +18,7 @@ import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } fr
 import { BackupReader } from '../archive/reader';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
-import { unrestorableReason } from '../restore/safe-paths';
+import { unrestorableItems } from '../restore/safe-paths';
 import { spawnPgRestoreList } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
@@ -387,6 +387,8 @@ export async function verifyBackupFile(
       warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
     } else if (source.kind === 'database' && (!source.entry || !listed.has(source.entry))) {
       fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
+    } else if (source.kind === 'database' && source.rolesEntry && !listed.has(source.rolesEntry)) {
+      fail('FILE_CORRUPT', `Database ${source.label} names a roles entry that the manifest does not list.`);
     } else if (source.kind === 'folder') {
       const files = manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
       if (files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
@@ -398,10 +400,12 @@ export async function verifyBackupFile(
 }
 
 /**
- * The folder files of a backup that a restore would refuse (UNSAFE_PATH): a path that is not a
- * plain relative path (`..`, a drive letter like `C:x`, NUL, a name over 255 bytes, in the
- * stored entries or in the unchanged list an incremental inherits), or an entry that is not a
- * regular file (a symbolic link). At most 20, for the report.
+ * The folder items of a backup that a restore would refuse (UNSAFE_PATH), by the restore's own
+ * rule (safe-paths unrestorableItems): a path that is not a plain relative path (`..`, NUL, a
+ * name over 255 bytes; in format 1 also a backslash or a drive letter like `C:x`), in the stored
+ * entries, the unchanged list an incremental inherits or the nodes; an item below a symbolic link
+ * of the backup; a format 1 entry that is not a regular file; a hard link to nothing. At most 20,
+ * for the report.
  */
 function unrestorableFiles(manifest: BackupManifest, reader: BackupReader): string[] {
   const problems: string[] = [];
@@ -414,9 +418,8 @@ function unrestorableFiles(manifest: BackupManifest, reader: BackupReader): stri
       problems.push(toTransferable(error).message);
       continue;
     }
-    for (const file of files) {
-      const reason = unrestorableReason(file.path, file.mode);
-      if (reason) problems.push(`${source.label}: ${JSON.stringify(file.path)} cannot be restored: ${reason}.`);
+    for (const { item, reason } of unrestorableItems(files)) {
+      problems.push(`${source.label}: ${JSON.stringify(item.path)} cannot be restored: ${reason}.`);
       if (problems.length >= 20) return problems;
     }
   }

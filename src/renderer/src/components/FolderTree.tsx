@@ -12,6 +12,15 @@ interface DirNode {
   fileItems: PreviewFile[];
 }
 
+/** What a folder item that is not a regular file shows instead of its size. */
+const TYPE_LABELS: Record<NonNullable<PreviewFile['type']>, string> = {
+  symlink: 'symbolic link',
+  hardlink: 'hard link',
+  fifo: 'FIFO',
+  socket: 'socket (not restored)',
+  device: 'device (not restored)',
+};
+
 /** Children shown per folder before "N more": a backup may hold many thousands of files. */
 const SHOWN_PER_DIR = 300;
 
@@ -141,7 +150,7 @@ export function FolderTree({ folder, selection, label }: { folder: PreviewFolder
         {checkbox(file.path, 'file')}
         <span className="tree-name">{nameOf(file.path)}</span>
         <span className="tree-meta">
-          {formatBytes(file.size)}
+          {file.type ? TYPE_LABELS[file.type] : formatBytes(file.size)}
           {!file.inThisBackup && <span className="badge badge-neutral tree-stored">in an earlier backup</span>}
         </span>
       </div>

@@ -42,6 +42,12 @@ export function DatabasePlanView({ plan }: { plan: DatabasePreview }) {
         </span>
       </header>
       {plan.message && <p className={plan.action === 'conflict' ? 'banner banner-error' : plan.safetyBackup ? 'banner banner-warn' : 'plan-message'}>{plan.message}</p>}
+      {plan.roles && (
+        <p className={plan.roles.refused ? 'banner banner-error' : plan.roles.missing.length ? 'banner banner-warn' : 'plan-message'} aria-label="Roles">
+          {plan.roles.message}
+        </p>
+      )}
+      {plan.databaseState && <p className="plan-message">{plan.databaseState}</p>}
       <p className="plan-counts">
         {(['create', 'replace', 'leave'] as const)
           .filter((a) => counts[a] > 0)

@@ -137,6 +137,27 @@ function DatabaseTargetFields({
         onChange={(checkRows) => set({ checkRows })}
         hint="Counts the rows of every restored table, which reads each table once more."
       />
+      <fieldset className="choice">
+        <legend>Roles, owners and privileges</legend>
+        <CheckboxField
+          label="Create the missing roles"
+          checked={draft.createRoles}
+          onChange={(createRoles) => set({ createRoles })}
+          hint="Roles the backup uses that the server lacks are created from the backup's definitions, without passwords. Existing roles are not changed."
+        />
+        <CheckboxField
+          label="Do not restore owners"
+          checked={draft.noOwner}
+          onChange={(noOwner) => set({ noOwner })}
+          hint="Every object belongs to the user you restore as."
+        />
+        <CheckboxField
+          label="Do not restore privileges"
+          checked={draft.noPrivileges}
+          onChange={(noPrivileges) => set({ noPrivileges })}
+          hint="Leaves out the backup's GRANTs and REVOKEs, default privileges and per-role settings."
+        />
+      </fieldset>
     </div>
   );
 }

@@ -18,6 +18,10 @@ export interface DatabaseDraft {
   tables: string[];
   /** count the restored rows and compare them with the backup afterwards */
   checkRows: boolean;
+  /** leave out the backup's owners / privileges; create the roles the target lacks */
+  noOwner: boolean;
+  noPrivileges: boolean;
+  createRoles: boolean;
 }
 
 export interface FilesDraft {
@@ -69,6 +73,9 @@ export function databaseDraftFor(db: PreviewDatabase | undefined, server: Server
     allTables: true,
     tables: [],
     checkRows: true,
+    noOwner: false,
+    noPrivileges: false,
+    createRoles: false,
   };
 }
 
@@ -135,6 +142,9 @@ export function requestFromDraft(draft: RestoreDraft, summary: BackupSummary): R
       ...(d.sourceId ? { sourceId: d.sourceId } : {}),
       ...(d.allTables ? {} : { tables: d.tables.map(tableFromKey) }),
       ...(d.checkRows ? {} : { checkRows: false }),
+      ...(d.noOwner ? { noOwner: true } : {}),
+      ...(d.noPrivileges ? { noPrivileges: true } : {}),
+      ...(d.createRoles ? { createRoles: true } : {}),
     };
   }
   if (draft.restoreFiles) {

@@ -203,7 +203,7 @@ function RestorePlanner({ summary }: { summary: BackupSummary }) {
   const errors = useMemo(() => validateDraft(draft, summary), [draft, summary]);
   const request = useMemo(() => requestFromDraft(draft, summary), [draft, summary]);
   const current = preview !== null && previewKey === targetKey(request);
-  const blocked = current && preview.database?.action === 'conflict';
+  const blocked = current && (preview.database?.action === 'conflict' || Boolean(preview.database?.roles?.refused));
 
   if (restoreJobId) return <RestoreJobCard jobId={restoreJobId} />;
 
@@ -234,7 +234,13 @@ function RestorePlanner({ summary }: { summary: BackupSummary }) {
             <button type="button" className="button-primary" disabled={starting || blocked} onClick={() => void startRestore(request)}>
               {starting ? 'Starting…' : 'Start restore'}
             </button>
-            {blocked && <span className="error-text">Choose another name, or restore over the existing database.</span>}
+            {blocked && (
+              <span className="error-text">
+                {preview.database?.action === 'conflict'
+                  ? 'Choose another name, or restore over the existing database.'
+                  : 'Create the missing roles, or restore without owners and privileges.'}
+              </span>
+            )}
           </div>
         </section>
       )}

@@ -1,0 +1,153 @@
+/**
+ * Every item of a folder source as a manifest records it, in one shape for both formats: format 1
+ * lists files only (entries named by their path, plus an incremental's unchanged list); format 2
+ * adds raw names, nanosecond mtimes, owners, and nodes for folders, links and special files. What
+ * comes out is untrusted until safe-paths has checked it.
+ */
+import { AppError } from '../../../shared/errors';
+import type { BackupManifest, ManifestFolderSource } from '../../../shared/manifest';
+import { decodeRaw, displayPath, rawKey } from '../folders/raw-path';
+
+export type FolderItemType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'socket' | 'device';
+
+/** A folder item of a backup and, for a file, where its content lives. */
+export interface FolderFileRef {
+  sourceId: string;
+  type: FolderItemType;
+  /** relative to the folder, forward slashes, for display and selection; untrusted until checked (safe-paths) */
+  path: string;
+  /** the bytes of the relative path ('/' between names): what is created */
+  raw: Buffer;
+  size: number;
+  mtimeMs: number;
+  /** nanoseconds since 1970 (format 1: mtimeMs in ns) */
+  mtimeNs: bigint;
+  mode: number;
+  /** the owner at backup time (format 2), restored when the restore runs as root */
+  uid: number | null;
+  gid: number | null;
+  sha256: string;
+  /** the backup that holds the content */
+  storedIn: string;
+  /** the zip entry of the content when this manifest stores it (null: unchanged, found in storedIn) */
+  entry: string | null;
+  /** restore with holes (format 2 `sparse`) */
+  sparse: boolean;
+  /** symlink: the target's bytes */
+  linkTarget: Buffer | null;
+  /** hardlink: the path of the file it shares its content with */
+  linkTo: Buffer | null;
+  /** the manifest format it comes from: format 1 paths follow format 1's rules (safe-paths) */
+  format: number;
+  /** why the manifest's record of it is unusable (damaged or crafted), or null */
+  problem: string | null;
+}
+
+function nsOf(mtimeNs: unknown, mtimeMs: number): bigint {
+  if (typeof mtimeNs === 'string' && /^-?\d{1,30}$/.test(mtimeNs)) return BigInt(mtimeNs);
+  return BigInt(Math.round(mtimeMs)) * 1_000_000n;
+}
+
+/** The raw path of a format 2 record (its rawPath) or a format 1 one (the UTF-8 of its path). */
+function rawOf(record: { rawPath?: unknown }, path: string, format: number): { raw: Buffer; problem: string | null } {
+  if (format < 2 || record.rawPath === undefined) return { raw: Buffer.from(path, 'utf8'), problem: format < 2 ? null : 'no rawPath' };
+  const raw = decodeRaw(record.rawPath);
+  return raw ? { raw, problem: null } : { raw: Buffer.from(path, 'utf8'), problem: 'rawPath is not base64' };
+}
+
+/**
+ * Every item of a folder source at backup time (for incrementals: stored entries plus unchanged
+ * files kept in earlier backups), files before the rest, each group in byte order of the paths.
+ * Throws UNSAFE_PATH for a format 1 entry outside its folder's prefix.
+ */
+export function folderItems(manifest: BackupManifest, source: ManifestFolderSource): FolderFileRef[] {
+  const format = typeof manifest.format === 'number' ? manifest.format : 1;
+  const files: FolderFileRef[] = [];
+  const base = { sourceId: source.id, format, linkTarget: null, linkTo: null };
+  for (const entry of manifest.entries) {
+    if (entry.kind !== 'file' || entry.sourceId !== source.id) continue;
+    if (!entry.name.startsWith(source.entryPrefix)) {
+      throw new AppError('UNSAFE_PATH', { detail: `entry ${JSON.stringify(entry.name)} is outside its folder's prefix ${source.entryPrefix}` });
+    }
+    const mtimeMs = entry.mtimeMs ?? Date.parse(manifest.createdAt);
+    const { raw, problem } = rawOf(entry, entry.name.slice(source.entryPrefix.length), format);
+    files.push({
+      ...base,
+      type: 'file',
+      path: format < 2 ? entry.name.slice(source.entryPrefix.length) : displayPath(raw),
+      raw,
+      size: entry.size,
+      mtimeMs,
+      mtimeNs: nsOf(entry.mtimeNs, mtimeMs),
+      mode: entry.mode ?? 0o644,
+      uid: entry.uid ?? null,
+      gid: entry.gid ?? null,
+      sha256: entry.sha256,
+      storedIn: manifest.backupId,
+      entry: entry.name,
+      sparse: entry.sparse === true,
+      problem,
+    });
+  }
+  for (const unchanged of source.unchanged ?? []) {
+    const { raw, problem } = rawOf(unchanged, unchanged.path, format);
+    files.push({
+      ...base,
+      type: 'file',
+      path: format < 2 ? unchanged.path : displayPath(raw),
+      raw,
+      size: unchanged.size,
+      mtimeMs: unchanged.mtimeMs,
+      mtimeNs: nsOf(unchanged.mtimeNs, unchanged.mtimeMs),
+      mode: unchanged.mode,
+      uid: unchanged.uid ?? null,
+      gid: unchanged.gid ?? null,
+      sha256: unchanged.sha256,
+      storedIn: unchanged.storedIn,
+      entry: null,
+      sparse: unchanged.sparse === true,
+      problem,
+    });
+  }
+  const byRaw = (a: FolderFileRef, b: FolderFileRef) => Buffer.compare(a.raw, b.raw);
+  files.sort(byRaw);
+  const fileByKey = new Map(files.map((f) => [rawKey(f.raw), f]));
+  const nodes: FolderFileRef[] = [];
+  for (const node of format >= 2 ? (source.nodes ?? []) : []) {
+    const { raw, problem } = rawOf(node, node.path, format);
+    const item: FolderFileRef = {
+      ...base,
+      type: node.type,
+      path: displayPath(raw),
+      raw,
+      size: 0,
+      mtimeMs: node.mtimeMs,
+      mtimeNs: nsOf(node.mtimeNs, node.mtimeMs),
+      mode: node.mode,
+      uid: node.uid ?? null,
+      gid: node.gid ?? null,
+      sha256: '',
+      storedIn: manifest.backupId,
+      entry: null,
+      sparse: false,
+      problem,
+    };
+    if (node.type === 'symlink') {
+      item.linkTarget = decodeRaw(node.target);
+      if (!item.linkTarget) item.problem ??= 'a symbolic link without a (base64) target';
+    } else if (node.type === 'hardlink') {
+      item.linkTo = decodeRaw(node.linkTo);
+      // a hard link has the content (and so the metadata) of the file it shares it with
+      const first = item.linkTo ? fileByKey.get(rawKey(item.linkTo)) : undefined;
+      if (first) {
+        Object.assign(item, { size: first.size, sha256: first.sha256, storedIn: first.storedIn, entry: first.entry, sparse: first.sparse });
+        Object.assign(item, { mode: first.mode, mtimeMs: first.mtimeMs, mtimeNs: first.mtimeNs, uid: first.uid, gid: first.gid });
+      } else {
+        item.problem ??= 'a hard link to a file the backup does not hold';
+      }
+    }
+    nodes.push(item);
+  }
+  nodes.sort(byRaw);
+  return [...files, ...nodes];
+}

@@ -52,6 +52,10 @@ export const ERROR_MESSAGES = {
   PASSPHRASE_FILE_UNSAFE:
     'The passphrase file can be read by other users, so the passphrase is not secret. Make the file private (chmod 600 FILE) and try again.',
   PASSPHRASE_TOO_SHORT: 'The passphrase is too short. Use at least 8 characters.',
+  SECRET_UNAVAILABLE:
+    'A password or passphrase the plan names (passwordFrom / passphraseFrom: env:NAME or file:/path) cannot be read. Set that environment variable, or make that file exist and readable only by its owner (chmod 600), for the process that runs the plan; or point the plan elsewhere (lifeboat plan edit).',
+  BACKUP_HAS_DEPENDENTS:
+    'Newer backups build on this one (an incremental or differential needs its base), so nothing was deleted. Delete them with it (--with-dependents), or keep it.',
   PG_RESTORE_FAILED:
     'pg_restore failed and its changes were rolled back. See the tool output below for the reason, or restore into a new database instead.',
   PG_RESTORE_TOO_OLD:
@@ -64,8 +68,18 @@ export const ERROR_MESSAGES = {
     'This incremental backup needs an earlier backup that holds some of its files, and that backup was not found. Put the named .lifeboat file next to this one (or import it), then try again.',
   RESTORE_SELECTION_MISSING:
     'The backup does not hold what was selected to restore. Pick the databases, tables or paths from the preview of this backup.',
+  RESTORE_SELECTION_INCOMPLETE:
+    'The selected tables cannot be restored on their own, and nothing was changed: foreign keys tie them to other tables. Restore the set of tables named below (the preview lists it), or restore the whole database.',
   RESTORE_TARGET_INVALID:
     'The restore target cannot be used as given. Choose a target folder that is a folder, or a database name of 1-63 characters.',
+  RESTORE_ROLES_MISSING:
+    'The backup uses roles (owners, grantees) that the target server does not have, and nothing was changed. Either create those roles on the server first, or let the restore create them from the backup (--create-roles; "Create the missing roles"), or restore without owners and privileges (--no-owner --no-privileges; objects then belong to the restoring user).',
+  RESTORE_OWNERSHIP_DENIED:
+    'The restoring user may not give objects to the roles that own them in the backup (it is neither a superuser nor a member of those roles), and nothing was changed. Restore as a superuser, grant the user membership in those roles, or restore without owners (--no-owner).',
+  RESTORE_ENCODING_MISMATCH:
+    "The backup's database declares no encoding (SQL_ASCII), so its text may hold bytes that are not valid in the target database's encoding, and PostgreSQL would load them unchecked. Nothing was changed. Restore into a new database (it is created as SQL_ASCII, like the original), or over a SQL_ASCII database.",
+  RESTORE_LOCALE_UNAVAILABLE:
+    'The target server cannot create a database with the encoding and locale of the backup, and nothing was changed. Install that locale on the server (then restart it), restore to a server that has it, or create a database with a locale of your choice and restore over it.',
   KEYCHAIN_UNAVAILABLE:
     'The operating system keychain is not available, so Lifeboat cannot store passwords safely. On Linux install and unlock a keyring (gnome-keyring or KWallet) and log in to a desktop session that starts it; on macOS and Windows sign in to your user account normally.',
   NOTIFY_FAILED:

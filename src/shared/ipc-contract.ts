@@ -44,6 +44,8 @@ export interface AppInfo {
   dataDir: string;
   platform: string;
   paused: boolean;
+  /** the main process's pid: jobs.ownerPid of another is run by another process (the service, a CLI) */
+  pid: number;
 }
 
 export interface Page<T> {
@@ -62,10 +64,23 @@ export interface PlanNextRun {
   at: string | null;
 }
 
+/**
+ * Which process fires the schedules of the catalog: one at a time (the scheduler lease), the
+ * desktop app or the `lifeboat daemon` service. `other`: this process shows what that one runs.
+ */
+export interface SchedulerRunBy {
+  kind: 'this' | 'other';
+  pid: number;
+  host: string;
+  role: 'app' | 'service';
+}
+
 export interface SchedulerStatus {
   state: SchedulerState;
   /** every plan, soonest first, unarmed ones last */
   nextRuns: PlanNextRun[];
+  /** who runs the schedules; null or absent: no process does (stopped) */
+  runBy?: SchedulerRunBy | null;
 }
 
 /** A preset offered on first run; the renderer fills in the sources and the destination. */

@@ -75,6 +75,8 @@ export interface JobSummary {
   provenAt: string | null;
   /** backups: whether the file was written encrypted (null: no file, or not known) */
   encrypted: boolean | null;
+  /** the process that runs (or ran) the job: another one's (the service, a CLI) is polled, not pushed */
+  ownerPid?: number | null;
 }
 
 export interface JobDetail extends JobSummary {

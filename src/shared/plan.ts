@@ -11,6 +11,29 @@ export const DEFAULT_EXCLUDES = ['node_modules', '.git', '*.tmp', '*.temp', '~*'
 const id = z.string().min(1).max(64);
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:mm, for example 02:00');
 
+/**
+ * Where a secret of a plan comes from when the app's keychain does not hold it: `env:NAME` (a
+ * variable of the environment of the process that runs the plan), `file:/absolute/path` (the
+ * first line of a file only its owner can read), or `keychain` (the app's keychain, as when the
+ * field is absent). The plan keeps the reference, never the value; the `lifeboat` command
+ * resolves env: and file: each time it runs the plan, the app shows them read-only.
+ */
+export const secretRefSchema = z
+  .string()
+  .max(4096)
+  .regex(/^(keychain|env:[A-Za-z_][A-Za-z0-9_]*|file:(\/|[A-Za-z]:[\\/]|\\\\).*)$/, 'Use keychain, env:NAME or file:/absolute/path');
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/** Whether a secret named by `ref` (absent = the default) is the app keychain's to keep. */
+export function isKeychainRef(ref: SecretRef | undefined): boolean {
+  return ref === undefined || ref === 'keychain';
+}
+
+/** Whether a run asks the secret store for this password: the keychain holds one, or an env:/file: reference names it. */
+export function asksForPassword(source: { hasPassword: boolean; passwordFrom?: SecretRef }): boolean {
+  return source.hasPassword || !isKeychainRef(source.passwordFrom);
+}
+
 export const databaseSourceSchema = z.object({
   id,
   host: z.string().min(1).max(255),
@@ -20,6 +43,8 @@ export const databaseSourceSchema = z.object({
   sslMode: z.enum(SSL_MODES).default('prefer'),
   /** true when a password is kept in the OS keychain for this source; the password never is here */
   hasPassword: z.boolean().default(false),
+  /** where the password comes from when not from the keychain (env:NAME, file:/path) */
+  passwordFrom: secretRefSchema.optional(),
 });
 export type DatabaseSource = z.infer<typeof databaseSourceSchema>;
 
@@ -62,6 +87,8 @@ export const drillServerSchema = z.object({
   user: z.string().min(1).max(128),
   sslMode: z.enum(SSL_MODES).default('prefer'),
   hasPassword: z.boolean().default(false),
+  /** where the password comes from when not from the keychain (env:NAME, file:/path) */
+  passwordFrom: secretRefSchema.optional(),
 });
 export type DrillServer = z.infer<typeof drillServerSchema>;
 
@@ -69,6 +96,8 @@ export const planOptionsSchema = z.object({
   /** 0 = store, 1 = fastest .. 9 = smallest */
   compressionLevel: z.number().int().min(0).max(9).default(1),
   encrypt: z.boolean().default(true),
+  /** where the passphrase comes from when not from the keychain (env:NAME, file:/path) */
+  passphraseFrom: secretRefSchema.optional(),
   verifyAfter: z.boolean().default(true),
   /**
    * Restore drill after each backup: every database dump is restored into a throwaway database,

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test, type TestCore } from './support/fixtures';
+import { DEFAULT_EXCLUDES } from '../../src/shared/plan';
+import { screenshotForReview } from './support/backups';
 import { seedPlan } from './support/seed';
 
 const PASSPHRASE = 'harbour-lantern-7731';
@@ -34,8 +36,15 @@ test('a plan created through the form is saved, without its secrets in the catal
   await page.getByLabel('Name', { exact: true }).fill('Documents');
   await page.getByRole('button', { name: 'Add folder' }).click();
   await page.getByLabel('Folder path').fill('/home/me/Documents');
-  await expect(page.getByLabel('Exclude patterns')).toHaveValue(/node_modules\n\.git/);
-  await page.getByLabel('Exclude patterns').fill('node_modules\n*.iso\n');
+  // the default excludes are chips: all but node_modules removed, *.iso added (Enter adds, it does not submit)
+  const excludes = page.getByRole('group', { name: 'Exclude patterns' });
+  await expect(excludes.locator('.chip .mono')).toHaveText(DEFAULT_EXCLUDES);
+  for (const pattern of DEFAULT_EXCLUDES.filter((p) => p !== 'node_modules')) {
+    await excludes.getByRole('button', { name: `Remove ${pattern}`, exact: true }).click();
+  }
+  await excludes.getByLabel('Add exclude pattern').fill('*.iso');
+  await excludes.getByLabel('Add exclude pattern').press('Enter');
+  await expect(excludes.locator('.chip .mono')).toHaveText(['node_modules', '*.iso']);
   await page.getByRole('button', { name: 'Add database' }).click();
   await page.getByLabel('Database', { exact: true }).fill('shop');
   await page.getByLabel('Password', { exact: true }).fill(DB_PASSWORD);
@@ -82,6 +91,46 @@ test('a plan created through the form is saved, without its secrets in the catal
   await expect(password).toHaveValue('');
   await expect(password).toHaveAttribute('placeholder', 'stored in keychain');
   await expect(password).toHaveAccessibleDescription('Stored in keychain. Leave blank to keep it.');
+});
+
+test("a folder's excludes are chips: defaults removable and brought back, own patterns added", async ({ page, core }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await openNewPlan(page);
+  await page.getByLabel('Name', { exact: true }).fill('Projects');
+  await page.getByRole('button', { name: 'Add folder' }).click();
+  await page.getByLabel('Folder path').fill('/home/me/projects');
+  const excludes = page.getByRole('group', { name: 'Exclude patterns' });
+  await expect(excludes.locator('.chip-default')).toHaveCount(DEFAULT_EXCLUDES.length);
+  await excludes.getByRole('button', { name: 'Remove .git', exact: true }).click();
+  await excludes.getByRole('button', { name: 'Remove *.log', exact: true }).click();
+  await expect(excludes.getByRole('button', { name: 'Add', exact: true })).toBeDisabled();
+  await excludes.getByLabel('Add exclude pattern').fill('dist');
+  await excludes.getByRole('button', { name: 'Add', exact: true }).click();
+  await excludes.getByLabel('Add exclude pattern').fill('*.iso');
+  await excludes.getByLabel('Add exclude pattern').press('Enter');
+  // still in the editor: Enter added the pattern
+  await expect(page.getByRole('heading', { name: 'New plan' })).toBeVisible();
+  await expect(excludes.locator('.chip:not(.chip-default) .mono')).toHaveText(['dist', '*.iso']);
+  await expect(excludes.locator('.chip-default')).toHaveCount(DEFAULT_EXCLUDES.length - 2);
+  await excludes.scrollIntoViewIfNeeded();
+  await screenshotForReview(page, 'plan-editor-excludes', 800);
+
+  await excludes.getByRole('button', { name: 'Restore 2 removed defaults' }).click();
+  await expect(excludes.locator('.chip-default')).toHaveCount(DEFAULT_EXCLUDES.length);
+  await expect(excludes.getByRole('button', { name: /removed default/ })).toHaveCount(0);
+  await excludes.getByRole('button', { name: 'Remove ~*', exact: true }).click();
+  await expect(excludes.getByRole('button', { name: 'Restore the removed default' })).toBeVisible();
+
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Confirm passphrase').fill(PASSPHRASE);
+  await page.getByRole('button', { name: 'Create plan' }).click();
+  await expect(page.getByRole('listitem', { name: 'Projects' })).toBeVisible();
+  const kept = DEFAULT_EXCLUDES.filter((p) => !['.git', '*.log', '~*'].includes(p));
+  expect(core.plans.list()[0]!.folders[0]!.excludes).toEqual([...kept, 'dist', '*.iso', '.git', '*.log']);
+
+  // editing shows the saved patterns as the same chips
+  await page.getByRole('listitem', { name: 'Projects' }).getByRole('button', { name: 'Edit' }).click();
+  await expect(page.getByRole('group', { name: 'Exclude patterns' }).locator('.chip .mono')).toHaveText([...kept, 'dist', '*.iso', '.git', '*.log']);
 });
 
 test('submitting with no name and no source shows the errors and saves nothing', async ({ page, core }) => {

@@ -41,6 +41,9 @@ export function makeSlowTools(dir: string, realBinDir: string, waitSeconds = 120
     ].join('\n');
     fs.writeFileSync(path.join(dir, tool), script, { mode: 0o755 });
   }
+  // Lifeboat takes every client tool from LIFEBOAT_PG_BIN when it is set (never from PATH): psql
+  // too, which some restores pipe pg_restore's script into; it need not wait
+  fs.writeFileSync(path.join(dir, 'psql'), `#!/bin/sh\nexec '${path.join(realBinDir, 'psql')}' "$@"\n`, { mode: 0o755 });
   const pids = (tool: SlowToolName): number[] =>
     fs.existsSync(pidFile(tool))
       ? fs

@@ -14,7 +14,7 @@ export const MIN_NODE = '20.11.0';
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 /** pg-cluster.ts runs these from the server bin folder. */
 export const PG_SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
-/** The app runs these (found through LIFEBOAT_PG_BIN, PATH, then the install folders). */
+/** The app runs these (found in LIFEBOAT_PG_BIN when set, else on PATH, then the install folders). */
 export const PG_CLIENT_TOOLS = ['pg_dump', 'pg_restore'];
 /** The suites each prerequisite is for. */
 export const NEEDS = ['pg', 'chromium'];
@@ -102,15 +102,14 @@ export function findMissingTestDeps(options = {}) {
         missing.push({ what: `the PostgreSQL server binaries: ${absent.join(', ')} not executable in ${serverDir}${from}`, fix: 'pg' });
       }
     }
-    // where the app looks (src/main/core/postgres/tools.ts), with the server's own folder standing in for its install-folder fallback
-    const dirs = [
-      ...(env.LIFEBOAT_PG_BIN ? [env.LIFEBOAT_PG_BIN] : []),
-      ...(env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0),
-      ...(serverDir === null ? [] : [serverDir]),
-    ];
+    // where the app looks (src/main/core/postgres/tools.ts): LIFEBOAT_PG_BIN alone when set, else
+    // PATH, with the server's own folder standing in for its install-folder fallback
+    const dirs = env.LIFEBOAT_PG_BIN
+      ? [env.LIFEBOAT_PG_BIN]
+      : [...(env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0), ...(serverDir === null ? [] : [serverDir])];
     const absentClients = PG_CLIENT_TOOLS.filter((tool) => !dirs.some((dir) => isExecutableFile(path.join(dir, tool))));
     if (absentClients.length > 0) {
-      const where = env.LIFEBOAT_PG_BIN ? `in LIFEBOAT_PG_BIN (${env.LIFEBOAT_PG_BIN}) or on PATH` : 'on PATH';
+      const where = env.LIFEBOAT_PG_BIN ? `in LIFEBOAT_PG_BIN (${env.LIFEBOAT_PG_BIN})` : 'on PATH';
       missing.push({ what: `the PostgreSQL client tools: ${absentClients.join(', ')} not ${where}`, fix: 'pg' });
     }
     // as root, pg-cluster.ts starts the server as the postgres OS user (the server refuses root)

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { AppError, toTransferable } from '../../shared/errors';
+import { AppError, toTransferable, type ErrorCode } from '../../shared/errors';
 import { JOB_STATUSES, type JobDetail, type JobStatus, type JobSummary } from '../../shared/job';
-import { DEFAULT_EXCLUDES } from '../../shared/plan';
+import { DEFAULT_EXCLUDES, type SecretRef } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
 import { readContainerHeader, setExpensiveKdfAllowed } from '../core/crypto/container';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
@@ -18,11 +18,19 @@ import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
 import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
 import { registerRestoreCommand, runCliDrill, type CliDeps } from './restore-commands';
+import { registerDaemonCommand } from './daemon';
+import { readMonitoringSnapshot } from '../core/metrics/monitoring-snapshot';
+import { registerServiceCommand } from './service';
+import { registerMaintenanceCommands, runVerifyAll } from './maintenance-commands';
+import { registerPlanCommands, type HeadlessDeps } from './plan-commands';
+import { readSecretRef } from './plan-secrets';
+import { BUILT_VERSION } from './version';
 import { formatBytes, formatDuration, printTable } from './format';
+import { cliJobDetail, cliMessage } from './messages';
+import { createProgressPrinter, PROGRESS_MODES, resolveProgressMode, type ProgressMode } from './progress';
 
-const APP_VERSION: string = JSON.parse(
-  fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-).version;
+const APP_VERSION: string =
+  BUILT_VERSION ?? JSON.parse(fs.readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version;
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, partial: 3, cancelled: 130 } as const;
 
@@ -42,6 +50,10 @@ class CliSecretStore implements SecretStore {
     throw new AppError('VALIDATION', { detail: 'the CLI does not store secrets; save plans in the app' });
   }
   async delete(): Promise<void> {}
+  /** A plan's passwordFrom / passphraseFrom (env:NAME, file:/path), read each time it is asked for. */
+  async resolveReference(ref: string, what: string): Promise<string> {
+    return readSecretRef(ref as SecretRef, this.env, what);
+  }
 }
 
 interface Io {
@@ -49,6 +61,8 @@ interface Io {
   err: (text: string) => void;
   env: NodeJS.ProcessEnv;
   isTty: boolean;
+  /** whether stdin is a terminal, for confirmations (default: process.stdin's) */
+  stdinIsTty?: boolean;
 }
 
 function exitFor(status: JobStatus): number {
@@ -58,18 +72,11 @@ function exitFor(status: JobStatus): number {
   return EXIT.failed;
 }
 
-/** Runs a job to its end, showing progress on a terminal and cancelling on Ctrl-C. */
-async function followJob(core: LifeboatCore, job: JobSummary, io: Io, json: boolean): Promise<JobDetail> {
-  let lastLine = 0;
+/** Runs a job to its end, showing progress on stderr as --progress says and cancelling on Ctrl-C. */
+async function followJob(core: LifeboatCore, job: JobSummary, io: Io, json: boolean, progress: ProgressMode | undefined): Promise<JobDetail> {
+  const printer = createProgressPrinter(resolveProgressMode(progress, json, io.isTty), io.err);
   const off = core.events.on('jobs/updated', (update) => {
-    if (update.id !== job.id || json || !io.isTty || !update.progress) return;
-    const now = Date.now();
-    if (now - lastLine < 1000) return;
-    lastLine = now;
-    const p = update.progress;
-    const rate = p.rate ? ` ${formatBytes(p.rate)}/s` : '';
-    const eta = p.etaSeconds !== null ? ` ETA ${formatDuration(p.etaSeconds * 1000)}` : '';
-    io.err(`\r${p.phase} ${p.percent.toFixed(0)}% ${formatBytes(p.bytesDone)}${rate}${eta}`.padEnd(70));
+    if (update.id === job.id && update.progress) printer.update(update.progress);
   });
   const onSigint = () => core.runner.cancel(job.id, 'user');
   process.on('SIGINT', onSigint);
@@ -80,12 +87,14 @@ async function followJob(core: LifeboatCore, job: JobSummary, io: Io, json: bool
     off();
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
-    if (io.isTty && !json) io.err('\r'.padEnd(71) + '\r');
+    printer.end();
   }
   return core.jobs.detail(job.id)!;
 }
 
-function printJob(detail: JobDetail, io: Io, json: boolean): void {
+/** Prints a finished job, its messages in the CLI's wording for `command`. */
+function printJob(finished: JobDetail, io: Io, json: boolean, command: string): void {
+  const detail = cliJobDetail(finished, command);
   if (json) {
     io.out(JSON.stringify(detail, null, 2));
     return;
@@ -106,6 +115,8 @@ function openCore(io: Io, passphrase: string | null): LifeboatCore {
     dataDir: resolveDataDir(null, io.env),
     appVersion: APP_VERSION,
     secrets: new CliSecretStore(passphrase, io.env),
+    // the installed app's `lifeboat` runs this under its Electron: that ABI's SQLite build
+    nativeBinding: io.env.LIFEBOAT_NATIVE_BINDING || undefined,
     actor: 'cli',
     // overdue-plan alerts are the app's job (it runs the schedules); a one-off command must not
     // alert about plans it was not asked to look at
@@ -115,8 +126,25 @@ function openCore(io: Io, passphrase: string | null): LifeboatCore {
   });
 }
 
-/** Usage errors (exit 2): the command line itself is wrong, not the work it asked for. */
-const USAGE_CODES: readonly string[] = ['VALIDATION', 'PASSPHRASE_FILE_UNSAFE', 'PASSPHRASE_TOO_SHORT'];
+/**
+ * Errors that are usage errors (exit 2): the command line itself is wrong or lacks what the work
+ * needs (a valid option, a passphrase it must be given), so running it again unchanged fails
+ * again. Every other error ends the command with exit 1: the work failed (a server, a file, the
+ * disk). exitCodeForError is the one place that tells them apart.
+ */
+const USAGE_CODES: readonly ErrorCode[] = ['VALIDATION', 'PASSPHRASE_REQUIRED', 'PASSPHRASE_FILE_UNSAFE', 'PASSPHRASE_TOO_SHORT'];
+
+/**
+ * The exit code for an error that ended a command (a job that ran maps through exitFor): 0 for
+ * --help and --version, 2 for what commander refuses (an unknown option, a missing argument, a
+ * value not among the choices) and USAGE_CODES, 130 for a cancel, 1 for the rest.
+ */
+export function exitCodeForError(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  const { code } = toTransferable(error);
+  if (USAGE_CODES.includes(code)) return EXIT.usage;
+  return code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
+}
 
 /** `list --limit`: a whole number of jobs, 1-1000. */
 const MAX_LIST_LIMIT = 1000;
@@ -140,17 +168,21 @@ async function catalogRecord(io: Io, filePath: string): Promise<{ sha256: string
 
 /** Builds the command tree; `run(argv)` executes it. Exported for tests. */
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  /** the command running (backup, restore, ...): the CLI's wording of an error depends on it */
+  let commandName = '';
+  const progressOption = (): ProgressMode | undefined => program.opts().progress;
   const restoreDeps: CliDeps = {
     io,
     openCore: (passphrase) => openCore(io, passphrase),
-    followJob: (core, job, json) => followJob(core, job, io, json),
-    printJob: (detail, json) => printJob(detail, io, json),
+    followJob: (core, job, json) => followJob(core, job, io, json, progressOption()),
+    printJob: (detail, json) => printJob(detail, io, json, commandName),
     setExitFor: (detail) => setExit(exitFor(detail.status)),
   };
+  const headlessDeps: HeadlessDeps = { ...restoreDeps, io, setExit };
   /** Follows a job to its end, prints it and sets the exit code from its status. */
   const completeJob = async (core: LifeboatCore, job: JobSummary, json: boolean): Promise<void> => {
-    const detail = await followJob(core, job, io, json);
-    printJob(detail, io, json);
+    const detail = await followJob(core, job, io, json, progressOption());
+    printJob(detail, io, json, commandName);
     setExit(exitFor(detail.status));
   };
 
@@ -159,16 +191,25 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .version(APP_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .showHelpAfterError();
+    .configureHelp({ showGlobalOptions: true })
+    .showHelpAfterError()
+    .addOption(
+      new Option('--progress <mode>', 'progress of a job on stderr: tty redraws one line, lines prints a line every few seconds (for logs), none; auto (the default) is tty on a terminal, else lines; none with --json unless given')
+        .choices(PROGRESS_MODES),
+    );
   // --allow-expensive-kdf (inspect, verify, restore) must reach every open deep inside their jobs: a process-wide switch
-  program.hook('preAction', (_program, command) => setExpensiveKdfAllowed(Boolean(command.opts().allowExpensiveKdf)));
+  program.hook('preAction', (_program, command) => {
+    commandName = command.name();
+    setExpensiveKdfAllowed(Boolean(command.opts().allowExpensiveKdf));
+  });
 
   program
     .command('backup')
     .description('back up databases and/or folders now, into one .lifeboat file')
     .option('--db <url>', 'postgres://user@host:port/db (repeatable); password from PGPASSWORD or ~/.pgpass', collect, [])
     .option('--folder <dir>', 'a folder to back up (repeatable)', collect, [])
-    .option('--exclude <pattern>', 'exclude pattern for folders (repeatable; defaults exclude node_modules, .git, temp and log files)', collect, [])
+    .option('--exclude <pattern>', `exclude pattern for the folders, added to the defaults (repeatable; the defaults: ${DEFAULT_EXCLUDES.join(' ')})`, collect, [])
+    .option('--no-default-excludes', 'do not exclude the default patterns; only the --exclude ones')
     .requiredOption('--out <dir>', 'destination folder')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
     .option('--no-encrypt', 'write an unencrypted (still checksummed) backup')
@@ -181,16 +222,23 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const databases = (opts.db as string[]).map((url, i) => parseDatabaseUrl(url, `db${i + 1}`));
-      const folders = (opts.folder as string[]).map((dir, i) => ({
-        id: `folder${i + 1}`,
-        path: path.resolve(dir),
-        excludes: (opts.exclude as string[]).length ? (opts.exclude as string[]) : DEFAULT_EXCLUDES,
-      }));
+      const excludes = [...new Set([...(opts.defaultExcludes ? DEFAULT_EXCLUDES : []), ...(opts.exclude as string[])])];
+      const folders = (opts.folder as string[]).map((dir, i) => ({ id: `folder${i + 1}`, path: path.resolve(dir), excludes }));
       if (databases.length + folders.length === 0) {
         throw new AppError('VALIDATION', { detail: 'nothing to back up: give at least one --db or --folder' });
       }
+      // options that would be ignored are refused: the user meant something by them
+      if (folders.length === 0 && ((opts.exclude as string[]).length || !opts.defaultExcludes)) {
+        throw new AppError('VALIDATION', { detail: '--exclude and --no-default-excludes apply to folders; give a --folder' });
+      }
+      if ((opts.exclude as string[]).some((pattern) => pattern.trim() === '')) {
+        throw new AppError('VALIDATION', { detail: '--exclude takes a pattern such as "*.iso" or "cache", not an empty one' });
+      }
+      if (!opts.encrypt && opts.passphraseFile) {
+        throw new AppError('VALIDATION', { detail: 'give --passphrase-file or --no-encrypt, not both' });
+      }
       const passphrase = opts.encrypt ? readPassphrase(opts.passphraseFile, io.env) : null;
-      if (opts.encrypt && !passphrase) throw new AppError('PASSPHRASE_REQUIRED', { detail: 'or pass --no-encrypt' });
+      if (opts.encrypt && !passphrase) throw new AppError('PASSPHRASE_REQUIRED', { detail: 'or pass --no-encrypt for an unencrypted backup' });
       const core = openCore(io, passphrase);
       try {
         const job = startOneOffBackup(
@@ -289,8 +337,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           return { id: plan.id, name: plan.name, enabled: plan.enabled, schedule: plan.schedule, last };
         });
         const running = core.jobs.list({ status: 'running' }, 1, 50).items;
+        // the rule of the daemon's /healthz (core/metrics/health.ts): a scheduled plan overdue or failing twice in a row exits 1
+        const { health, schedulerHolder } = readMonitoringSnapshot(core, { now: core.clock.now() });
+        if (!health.ok) setExit(EXIT.failed);
         if (opts.json) {
-          io.out(JSON.stringify({ dataDir: core.dataDir, plans, running }, null, 2));
+          io.out(JSON.stringify({ dataDir: core.dataDir, plans, running, health, scheduler: schedulerHolder }, null, 2));
           return;
         }
         io.out(`catalog: ${core.dataDir}`);
@@ -302,8 +353,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             plans.map((p) => [p.name, p.enabled ? 'yes' : 'no', p.last?.startedAt.replace('T', ' ').slice(0, 19) ?? 'never', p.last?.status ?? '-']),
           );
         io.out(running.length ? `${running.length} job(s) running` : 'No job running.');
-        const failing = plans.filter((p) => p.last && ['failed', 'partial', 'interrupted'].includes(p.last.status));
-        if (failing.length) setExit(EXIT.failed);
+        if (schedulerHolder) io.out(`Schedules are run by the Lifeboat ${schedulerHolder.role} (pid ${schedulerHolder.pid} on ${schedulerHolder.host}).`);
+        for (const reason of health.reasons) io.out(`UNHEALTHY: ${reason.message}`);
       } finally {
         await core.close();
       }
@@ -311,14 +362,19 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('verify')
-    .argument('<file>', 'a .lifeboat file')
+    .argument('[file]', 'a .lifeboat file (or --all)')
     .description('verify a backup: checksums, authentication of every chunk, archive, entries, pg_restore --list')
+    .option('--all', "verify every backup in the catalog that still has its file, one line each; exit 1 if any failed")
+    .option('--plan <plan>', "with --all: only this plan's backups")
+    .option('--since <when>', 'with --all: only backups made since then (7d, 12h, 2026-03-01, ...)')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
     .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
     .option('--drill', 'also restore every database into a throwaway database on --server, compare row counts, drop it')
     .option('--server <url>', 'postgres://user@host:port[/maintenance-db] for --drill (password from PGPASSWORD or ~/.pgpass)')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts) => {
+    .action(async (file: string | undefined, opts) => {
+      if (opts.all || opts.plan || opts.since) return runVerifyAll(headlessDeps, file, opts);
+      if (!file) throw new AppError('VALIDATION', { detail: 'name a .lifeboat file, or --all' });
       if (opts.drill && !opts.server) throw new AppError('VALIDATION', { detail: '--drill needs --server postgres://user@host:port' });
       await checkBackupFile(file);
       const passphrase = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
@@ -329,12 +385,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         expectedSha256: recorded.sha256,
         expectEncrypted: passphrase !== null || recorded.encrypted,
       });
-      const { manifest, ...rest } = report;
+      const { manifest, ...verified } = report;
+      const rest = { ...verified, reasons: verified.reasons.map((r) => cliMessage(report.errorCode, r, 'verify')) };
       if (opts.json && !opts.drill) io.out(JSON.stringify({ ...rest, backupId: manifest?.backupId ?? null }, null, 2));
       else if (!opts.json) {
         io.out(`${report.status.toUpperCase()}: ${file}`);
         for (const c of report.checks) io.out(`  ok   ${c}`);
-        for (const r of report.reasons) io.out(`  ${report.status === 'failed' ? 'FAIL' : 'warn'} ${r}`);
+        for (const r of rest.reasons) io.out(`  ${report.status === 'failed' ? 'FAIL' : 'warn'} ${r}`);
       }
       setExit(report.status === 'failed' ? EXIT.failed : EXIT.ok);
       if (!opts.drill) return;
@@ -343,8 +400,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         return;
       }
       const drill = await runCliDrill(restoreDeps, file, passphrase, opts.server, Boolean(opts.json));
-      if (opts.json) io.out(JSON.stringify({ verify: { ...rest, backupId: manifest?.backupId ?? null }, drill }, null, 2));
-      else printJob(drill, io, false);
+      if (opts.json) io.out(JSON.stringify({ verify: { ...rest, backupId: manifest?.backupId ?? null }, drill: cliJobDetail(drill, commandName) }, null, 2));
+      else printJob(drill, io, false, commandName);
       setExit(drill.status === 'success' ? EXIT.ok : exitFor(drill.status));
     });
 
@@ -380,6 +437,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   registerRestoreCommand(program, restoreDeps);
+  registerDaemonCommand(program, { io, appVersion: APP_VERSION, secrets: (passphrase) => new CliSecretStore(passphrase, io.env) });
+  registerServiceCommand(program, io, setExit);
+  registerPlanCommands(program, headlessDeps);
+  registerMaintenanceCommands(program, headlessDeps);
 
   return program;
 }
@@ -392,13 +453,14 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    }
+    // commander has printed its own message (and the help) already
+    if (error instanceof CommanderError) return exitCodeForError(error);
     const t = toTransferable(error);
-    const json = argv.includes('--json');
-    if (json) io.out(JSON.stringify({ error: t }, null, 2));
-    else io.err(`lifeboat: ${t.message}`);
-    return USAGE_CODES.includes(t.code) ? EXIT.usage : t.code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
+    // the first word naming a command is it: no option before a command takes a command's name as its value
+    const command = argv.find((arg) => program.commands.some((c) => c.name() === arg)) ?? '';
+    const message = cliMessage(t.code, t.message, command);
+    if (argv.includes('--json')) io.out(JSON.stringify({ error: { ...t, message } }, null, 2));
+    else io.err(`lifeboat: ${message}`);
+    return exitCodeForError(error);
   }
 }

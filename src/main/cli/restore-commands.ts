@@ -8,10 +8,11 @@ import type { Command } from 'commander';
 import { AppError } from '../../shared/errors';
 import type { JobDetail, JobSummary } from '../../shared/job';
 import type { BackupManifest, ManifestDatabaseSource } from '../../shared/manifest';
-import { CONFLICT_POLICIES, type ConflictPolicy, type ServerTarget, type TableRef } from '../../shared/restore';
+import { CONFLICT_POLICIES, databaseTargetSchema, tableRefSchema, type ConflictPolicy, type ServerTarget, type TableRef } from '../../shared/restore';
 import type { LifeboatCore } from '../core/lifeboat';
 import { readHeaderInfo } from '../core/restore/backup-index';
-import { openManifest } from '../core/restore/preview';
+import { openManifest, previewDatabaseRestore } from '../core/restore/preview';
+import { tableLabel } from '../core/restore/table-selection';
 import { startDrillJob } from '../core/tasks/drill-job';
 import { startRestoreJob } from '../core/tasks/restore-job';
 import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
@@ -56,18 +57,48 @@ export function parseServerUrl(url: string, env: NodeJS.ProcessEnv): ServerTarge
 
 /**
  * `--tables a,b` against the backup: `schema.table`, or a bare name that must be unique in the
- * backup. VALIDATION names the choices when a name is unknown or ambiguous.
+ * backup, matched exactly as given (a trailing space or a newline is part of the name; spaces
+ * around a comma are dropped only when the exact name is not in the backup). VALIDATION names
+ * the choices when a name is unknown or ambiguous; a name with a comma needs --tables-json.
  */
-export function resolveTableNames(manifest: BackupManifest, names: string[]): TableRef[] {
+export function resolveTableNames(manifest: BackupManifest, names: string[], option = '--tables'): TableRef[] {
   const tables = manifest.sources.filter((s): s is ManifestDatabaseSource => s.kind === 'database').flatMap((s) => s.tables);
-  return names.map((name) => {
+  const matching = (name: string) => {
     const exact = tables.filter((t) => `${t.schema}.${t.name}` === name);
-    const bare = exact.length ? exact : tables.filter((t) => t.name === name);
-    if (bare.length === 1) return { schema: bare[0]!.schema, name: bare[0]!.name };
-    const known = tables.map((t) => `${t.schema}.${t.name}`).join(', ');
+    return exact.length ? exact : tables.filter((t) => t.name === name);
+  };
+  return names.map((name) => {
+    let found = matching(name);
+    if (found.length === 0 && name.trim() !== name) found = matching(name.trim());
+    if (found.length === 1) return { schema: found[0]!.schema, name: found[0]!.name };
+    const known = tables.map(tableLabel).join(', ');
     throw new AppError('VALIDATION', {
-      detail: bare.length ? `--tables ${name} is in several schemas; write schema.table (${bare.map((t) => `${t.schema}.${t.name}`).join(', ')})` : `--tables ${name} is not in the backup; it holds: ${known || 'no tables'}`,
+      detail: found.length
+        ? `${option} ${JSON.stringify(name)} is in several schemas; write schema.table (${found.map(tableLabel).join(', ')})`
+        : `${option} ${JSON.stringify(name)} is not in the backup; it holds: ${known || 'no tables'} (names with spaces, commas or newlines: --tables-json '[{"schema":"public","name":"a b "}]')`,
     });
+  });
+}
+
+/**
+ * `--tables-json '[{"schema":"public","name":"a b "}, "orders"]'`: tables by their exact names,
+ * whatever they hold (spaces, commas, quotes, newlines as \n); a string is resolved as in --tables.
+ */
+export function parseTablesJson(manifest: BackupManifest, text: string): TableRef[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new AppError('VALIDATION', { detail: `--tables-json is not JSON: ${(error as Error).message}` });
+  }
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  return items.map((item) => {
+    if (typeof item === 'string') return resolveTableNames(manifest, [item], '--tables-json')[0]!;
+    const ref = tableRefSchema.safeParse(item);
+    if (!ref.success) throw new AppError('VALIDATION', { detail: `--tables-json takes [{"schema": "...", "name": "..."}, ...], not ${JSON.stringify(item)}` });
+    const known = manifest.sources.some((s) => s.kind === 'database' && s.tables.some((t) => t.schema === ref.data.schema && t.name === ref.data.name));
+    if (!known) throw new AppError('VALIDATION', { detail: `--tables-json ${tableLabel(ref.data)} is not in the backup` });
+    return ref.data;
   });
 }
 
@@ -94,8 +125,12 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
     .description('restore a backup: databases into a new (or, with --over-existing, an existing) database; files into a folder')
     .option('--to-db <url>', 'postgres://user@host:port/dbname to restore the database into (password from PGPASSWORD or ~/.pgpass)')
     .option('--tables <list>', 'only these tables, comma-separated (schema.table, or a name unique in the backup)')
+    .option('--tables-json <json>', 'only these tables by exact name, as JSON: \'[{"schema":"public","name":"a b "}]\' (for names with commas, newlines...)')
     .option('--over-existing', 'restore over the existing database in --to-db (a safety backup of it is taken first)')
     .option('--no-row-check', "skip counting the restored tables' rows against the backup (saves one read of every table)")
+    .option('--no-owner', "do not restore the backup's owners: every object belongs to the restoring user")
+    .option('--no-privileges', "do not restore the backup's GRANTs and REVOKEs, default privileges and per-role database settings")
+    .option('--create-roles', 'create the roles the backup uses that the target server lacks, from the definitions in the backup (without passwords)')
     .option('--source <id>', 'which database or folder of the backup, when it holds several')
     .option('--to-folder <dir>', 'restore the files into this folder')
     .option('--to-original', 'restore the files where they were backed up from')
@@ -115,7 +150,12 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
       if (!(CONFLICT_POLICIES as readonly string[]).includes(opts.conflict)) {
         throw new AppError('VALIDATION', { detail: `--conflict takes ${CONFLICT_POLICIES.join(', ')}` });
       }
-      if ((opts.tables || opts.overExisting) && !opts.toDb) throw new AppError('VALIDATION', { detail: '--tables and --over-existing need --to-db' });
+      if ((opts.tables || opts.tablesJson || opts.overExisting) && !opts.toDb) {
+        throw new AppError('VALIDATION', { detail: '--tables, --tables-json and --over-existing need --to-db' });
+      }
+      if ((opts.owner === false || opts.privileges === false || opts.createRoles) && !opts.toDb) {
+        throw new AppError('VALIDATION', { detail: '--no-owner, --no-privileges and --create-roles need --to-db' });
+      }
       if (opts.paths && !opts.toFolder && !opts.toOriginal) throw new AppError('VALIDATION', { detail: '--paths needs --to-folder or --to-original' });
       await checkBackupFile(filePath);
       const header = await readHeaderInfo(filePath);
@@ -143,9 +183,25 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
           database: target.database,
           mode: opts.overExisting ? ('existing' as const) : ('new' as const),
           sourceId: opts.source && dbSources.some((s) => s.id === opts.source) ? (opts.source as string) : undefined,
-          tables: opts.tables ? resolveTableNames(manifest, list(opts.tables)) : undefined,
+          tables:
+            opts.tables || opts.tablesJson
+              ? [
+                  // split on commas only: the names are matched exactly (see resolveTableNames)
+                  ...(opts.tables ? resolveTableNames(manifest, (opts.tables as string).split(',').filter((v) => v.trim())) : []),
+                  ...(opts.tablesJson ? parseTablesJson(manifest, opts.tablesJson as string) : []),
+                ]
+              : undefined,
           checkRows: opts.rowCheck !== false,
+          noOwner: opts.owner === false || undefined,
+          noPrivileges: opts.privileges === false || undefined,
+          createRoles: opts.createRoles === true || undefined,
         };
+        // before anything runs: which roles the target lacks and what becomes of them (the restore refuses, naming them, when nothing was chosen)
+        const roles = await previewDatabaseRestore(manifest, databaseTargetSchema.parse(database), io.env.PGPASSWORD || null).then(
+          (preview) => preview.roles,
+          () => null,
+        );
+        if (roles?.missing.length || roles?.leftOut.length) io.err(`lifeboat: ${roles.message}`);
       }
       const files =
         opts.toFolder || opts.toOriginal

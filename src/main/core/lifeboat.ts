@@ -6,22 +6,28 @@
  * notifications, channel administration) -> handler map.
  */
 import { AuditRepo } from './catalog/audit-repo';
+import { CancelRequestsRepo } from './catalog/cancel-requests-repo';
 import { openCatalog, type CatalogNotice } from './catalog/catalog';
 import { JobsRepo } from './catalog/jobs-repo';
 import { PlanLeasesRepo } from './catalog/plan-leases-repo';
 import { PlansRepo } from './catalog/plans-repo';
 import { ImportedBackupsRepo, RestoresRepo } from './catalog/restores-repo';
 import { ScheduleStateRepo } from './catalog/schedule-state-repo';
+import { SchedulerLeaseRepo, type SchedulerRole } from './catalog/scheduler-lease-repo';
 import { SettingsRepo } from './catalog/settings-repo';
 import { VerificationsRepo } from './catalog/verifications-repo';
 import type { ContainerOptions, CoreContext } from './context';
 import { createHandlers, type HandlerContext } from './handlers';
+import { CancelRequestWatcher } from './jobs/cancel-requests';
 import { JobRunner } from './jobs/job-runner';
 import { ChannelAdmin } from './notify/channel-admin';
 import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
 import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegration, type Notifier, type SecretStore } from './ports';
+import { withPlanSecretRefs } from './plans/secret-refs';
 import { PauseSwitch } from './scheduler/pause-switch';
 import { Scheduler } from './scheduler/scheduler';
+import { PlansWatcher } from './scheduler/plans-watcher';
+import { SchedulerLease, type SchedulerLeaseTimings } from './scheduler/scheduler-lease';
 import { startPlanBackup } from './tasks/plan-backup';
 import { recoverTempDatabases } from './tasks/recover-temp-databases';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
@@ -56,6 +62,10 @@ export interface CoreOptions {
    * the CLI prints it. Tightened modes are also written to the audit log.
    */
   onCatalogNotice?: (notice: CatalogNotice) => void;
+  /** what this process is when it runs the schedules (schedulerLease.start()): 'app' (default) or 'service' */
+  schedulerRole?: SchedulerRole;
+  /** the scheduler lease's heartbeat, staleness and retry periods (the daemon takes them from the environment for tests) */
+  schedulerLeaseTimings?: Partial<SchedulerLeaseTimings>;
 }
 
 export interface LifeboatCore extends HandlerContext {
@@ -89,6 +99,7 @@ function createContext(options: CoreOptions): CoreContext {
   });
   const events = new EventBus();
   const jobs = new JobsRepo(catalog);
+  const plans = new PlansRepo(catalog);
   const audit = new AuditRepo(catalog, () => clock.now());
   for (const notice of notices) {
     if (notice.kind === 'permissions-tightened') audit.record('system', 'catalog.permissions-tightened', notice.path, { message: notice.message });
@@ -97,7 +108,7 @@ function createContext(options: CoreOptions): CoreContext {
     dataDir: options.dataDir,
     appVersion: options.appVersion,
     catalog,
-    plans: new PlansRepo(catalog),
+    plans,
     jobs,
     audit,
     verifications: new VerificationsRepo(catalog),
@@ -106,7 +117,8 @@ function createContext(options: CoreOptions): CoreContext {
     settings: new SettingsRepo(catalog, () => clock.now()),
     events,
     runner: new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2, leases: new PlanLeasesRepo(catalog) }),
-    secrets: options.secrets,
+    // a plan's env:/file: secrets, where the store can read them (the CLI's)
+    secrets: withPlanSecretRefs(options.secrets, plans),
     notifier: options.notifier ?? silentNotifier,
     clock,
     containerOptions: options.containerOptions,
@@ -133,6 +145,26 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     isPaused: () => pause.isPaused(),
     startPlanBackup: (plan, trigger) => startPlanBackup(ctx, plan, trigger, 'scheduler'),
   });
+  const schedulerLease = new SchedulerLease({
+    repo: new SchedulerLeaseRepo(ctx.catalog),
+    scheduler,
+    plans: ctx.plans,
+    state: new ScheduleStateRepo(ctx.catalog),
+    audit: ctx.audit,
+    events: ctx.events,
+    isPaused: () => pause.isPaused(),
+    role: options.schedulerRole ?? 'app',
+    timings: options.schedulerLeaseTimings,
+    // the dead holder's jobs are interrupted now (temp files removed), not at the next start
+    onTakeover: () => {
+      const count = ctx.runner.recoverInterrupted();
+      if (count > 0) ctx.audit.record('system', 'jobs.mark-interrupted', null, { count });
+    },
+  });
+  // a cancel asked for by another process (the app cancelling the service's job)
+  const cancelRequests = new CancelRequestWatcher({ runner: ctx.runner, requests: new CancelRequestsRepo(ctx.catalog) });
+  // plans saved by another process (the app while the service runs the schedules, a CLI): plans/changed here too
+  const plansWatcher = new PlansWatcher({ catalog: ctx.catalog, events: ctx.events });
   const notifications = new NotificationService(ctx, options.notifications);
   const channelAdmin = new ChannelAdmin({
     channels: notifications.channels,
@@ -143,6 +175,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
   const services: HandlerContext = {
     ...ctx,
     scheduler,
+    schedulerLease,
     notifications,
     channelAdmin,
     pause,
@@ -158,9 +191,11 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     startPlanBackup: (plan, trigger, by = actor) => startPlanBackup(ctx, plan, trigger, by),
     whenRecovered: () => recovery,
     async close() {
-      // no slot may start a job while the running ones are being cancelled
-      scheduler.stop();
+      // no slot may start a job while the running ones are being cancelled; the next process may take the schedules over
+      schedulerLease.stop();
       await ctx.runner.cancelAll('system');
+      cancelRequests.stop();
+      plansWatcher.stop();
       await notifications.close();
       // a CLI command that ends at once must not cut the drop of a left-behind database short
       await recovery;
@@ -183,5 +218,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     () => undefined,
   );
   notifications.start({ interruptedSince: recoveredFrom });
+  cancelRequests.start();
+  plansWatcher.start();
   return core;
 }

@@ -18,6 +18,12 @@ export interface SecretStore {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Reads a secret a plan names by reference (env:NAME, file:/path; `what` says whose, for the
+   * message) or throws SECRET_UNAVAILABLE. Only a store that can read them has it (the command
+   * line's); the core then answers a plan's keys from its references (plans/secret-refs.ts).
+   */
+  resolveReference?(ref: string, what: string): Promise<string>;
 }
 
 /**

@@ -80,9 +80,11 @@ function recoverFromUnreadableCatalog(error: unknown): LifeboatCore | null {
 /**
  * Starts the schedules once the tray can show their progress: missed slots run once now, and
  * again on wake, when timers that slept with the machine are re-armed from the real time.
+ * Through the scheduler lease: when the `lifeboat daemon` service already runs the schedules of
+ * this catalog, the app fires none and takes over if the service stops (catchUp is then a no-op).
  */
 function setupScheduler(engine: LifeboatCore): void {
-  engine.scheduler.start();
+  engine.schedulerLease.start();
   powerMonitor.on('resume', () => {
     if (core === engine && !closing) engine.scheduler.catchUp();
   });

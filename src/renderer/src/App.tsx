@@ -2,6 +2,9 @@ import { useEffect } from 'react';
 import { hrefFor, useRoute, type Screen } from './lib/route';
 import { connectLiveUpdates } from './stores/live-updates';
 import { connectOpenFile } from './stores/open-file';
+import { connectOtherProcesses } from './stores/other-process';
+import { useSchedulerStore } from './stores/scheduler-store';
+import { schedulesRunByText } from './lib/other-process';
 import { DropZone } from './components/DropZone';
 import { useAppStore } from './stores/app-store';
 import { useJobsStore } from './stores/jobs-store';
@@ -35,10 +38,15 @@ export function App() {
   const route = useRoute();
   const paused = useAppStore((s) => s.paused);
   const runningCount = useJobsStore((s) => Object.keys(s.active).length);
+  // the `lifeboat daemon` service (or another app) may run the schedules of this catalog
+  const runBy = useSchedulerStore((s) => s.status?.runBy);
+  const runByOther = schedulesRunByText(runBy);
 
   useEffect(() => connectLiveUpdates(), []);
   // a .lifeboat file opened from the file manager or the command line opens in Restore
   useEffect(() => connectOpenFile(), []);
+  // jobs another process runs are read from the catalog, not pushed
+  useEffect(() => connectOtherProcesses(), []);
 
   return (
     <div className="app">
@@ -64,7 +72,7 @@ export function App() {
         </nav>
         <div className="sidebar-status" role="status">
           <span className={`dot ${paused ? 'dot-paused' : 'dot-running'}`} aria-hidden="true" />
-          {paused ? 'Schedules paused' : 'Schedules active'}
+          {runByOther ? <span title={`on host ${runBy?.host}`}>{runByOther}</span> : paused ? 'Schedules paused' : 'Schedules active'}
           {runningCount > 0 && <span className="sidebar-running">{runningCount} running</span>}
         </div>
       </aside>

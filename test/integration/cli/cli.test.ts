@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../../../src/main/cli/index';
+import { DEFAULT_EXCLUDES } from '../../../src/shared/plan';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { makeTempDir } from '../../support/temp-core';
 
@@ -86,13 +87,21 @@ describe('lifeboat CLI', () => {
     const r = await cli(['backup', '--db', 'postgres://nobody@127.0.0.1:1/shop', '--out', path.join(work, 'out3'), '--no-encrypt']);
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/FAILED: Cannot reach the PostgreSQL server/);
+    // the CLI's wording: the URL to fix, not the app's plan
+    expect(r.out).toContain('the host and port in the --db URL are right');
+    expect(r.out).not.toContain('in the plan');
     expect(fs.readdirSync(path.join(work, 'out3'))).toEqual([]);
   });
 
-  it('requires a passphrase unless --no-encrypt, and reports partial with exit 3', async () => {
+  it('requires a passphrase unless --no-encrypt (a usage error, exit 2), and reports partial with exit 3', async () => {
     const noPass = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out4')]);
-    expect(noPass.code).toBe(1);
-    expect(noPass.err).toMatch(/needs its passphrase|--no-encrypt/);
+    expect(noPass.code).toBe(2);
+    expect(noPass.err).toBe(
+      'lifeboat: An encrypted backup needs a passphrase. Give --passphrase-file <file> (its first line) or set LIFEBOAT_PASSPHRASE. (or pass --no-encrypt for an unencrypted backup)',
+    );
+    const json = await cli(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out4'), '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.out).error).toMatchObject({ code: 'PASSPHRASE_REQUIRED', message: expect.stringContaining('--passphrase-file') });
     const partial = await cli(
       ['backup', '--folder', path.join(work, 'src'), '--folder', path.join(work, 'missing'), '--out', path.join(work, 'out4'), '--no-encrypt'],
     );
@@ -204,6 +213,173 @@ describe('lifeboat CLI: bad input', () => {
         expect(plain.err, `${command} ${file}`).toContain(detail);
       }
     }
+  });
+});
+
+interface ChildRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs bin/lifeboat.mjs as a child process, its stdout and stderr pipes (not terminals).
+ * `stdoutLines`: the reader closes stdout after that many lines, as `| head -1` does;
+ * `closeStderr`: nothing reads stderr, its pipe is closed at once.
+ */
+function runChild(args: string[], env: NodeJS.ProcessEnv = {}, options: { stdoutLines?: number; closeStderr?: boolean } = {}): Promise<ChildRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repo, 'bin/lifeboat.mjs'), ...args], {
+      env: { ...process.env, LIFEBOAT_HOME: path.join(work, 'home'), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      stdout += chunk;
+      const lines = stdout.split('\n');
+      if (options.stdoutLines !== undefined && lines.length > options.stdoutLines) {
+        stdout = lines.slice(0, options.stdoutLines).join('\n');
+        child.stdout.destroy();
+      }
+    });
+    if (options.closeStderr) child.stderr.destroy();
+    else {
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (chunk: string) => (stderr += chunk));
+    }
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The folder source of a backup's manifest, and the paths of the files it stored. */
+async function folderOf(file: string): Promise<{ excludes: string[]; files: string[] }> {
+  const inspect = await cli(['inspect', file, '--json']);
+  expect(inspect.code, inspect.err).toBe(0);
+  const manifest = JSON.parse(inspect.out);
+  const source = manifest.sources.find((s: { kind: string }) => s.kind === 'folder');
+  const files = manifest.entries
+    .filter((e: { kind: string; sourceId: string }) => e.kind === 'file' && e.sourceId === source.id)
+    .map((e: { name: string; path?: string }) => e.path ?? e.name.slice(source.entryPrefix.length))
+    .sort();
+  return { excludes: source.excludes, files };
+}
+
+describe('lifeboat CLI: output, progress and wording', () => {
+  it('a reader that closes the pipe early (| head -1) gets no stack trace, and a good run still exits 0', async () => {
+    // 1000 files: `inspect --json` writes their manifest, some 400 KB, far more than a pipe holds
+    const many = path.join(work, 'many');
+    fs.mkdirSync(many);
+    for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(many, `file-${i}.txt`), String(i));
+    const made = await cli(['backup', '--folder', many, '--out', path.join(work, 'out-many'), '--no-encrypt', '--no-verify', '--json']);
+    expect(made.code, made.err).toBe(0);
+    const file = JSON.parse(made.out).filePath as string;
+
+    const inspect = await runChild(['inspect', file, '--json'], {}, { stdoutLines: 1 });
+    expect(inspect.stdout).toBe('{');
+    expect(inspect.stderr).not.toMatch(/EPIPE|Error|at /);
+    expect(inspect.code).toBe(0);
+
+    const backup = await runChild(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-pipe'), '--no-encrypt'], {}, { stdoutLines: 1 });
+    expect(backup.stdout).toMatch(/^SUCCESS: Backed up 1 source/);
+    expect(backup.stderr).not.toMatch(/EPIPE|Error/);
+    expect(backup.code).toBe(0);
+
+    // nothing reads stderr: its progress lines go nowhere, and the backup is made all the same
+    const quiet = await runChild(['backup', '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-pipe'), '--no-encrypt', '--progress=lines'], {}, { closeStderr: true });
+    expect(quiet.stdout).toMatch(/^SUCCESS: Backed up 1 source/);
+    expect(quiet.code).toBe(0);
+  });
+
+  it('--progress: plain lines on stderr when it is a pipe (auto), at each phase; none under --json unless asked', async () => {
+    const args = ['backup', '--db', dbUrl(), '--folder', path.join(work, 'src'), '--out', path.join(work, 'out-progress'), '--no-encrypt'];
+    const env = { PGPASSWORD: cluster.password };
+    const auto = await runChild(args, env);
+    expect(auto.code, auto.stderr).toBe(0);
+    const lines = auto.stderr.split('\n').filter((line) => line.startsWith('progress: '));
+    expect(lines.map((line) => line.split(' ')[1])).toEqual(expect.arrayContaining(['preflight', 'dump', 'files', 'finalize', 'verify']));
+    expect(lines.find((line) => line.startsWith('progress: dump '))).toMatch(/^progress: dump \d+%.* — .*shop/);
+    expect(lines.find((line) => line.startsWith('progress: files '))).toContain(` — ${path.join(work, 'src')}`);
+    expect(auto.stderr).not.toContain('\r');
+
+    const json = await runChild([...args, '--json'], env);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).status).toBe('success');
+    expect(json.stderr).not.toContain('progress:');
+    const jsonLines = await runChild([...args, '--json', '--progress=lines'], env);
+    expect(JSON.parse(jsonLines.stdout).status).toBe('success');
+    expect(jsonLines.stderr).toMatch(/^progress: finalize 90%/m);
+
+    const none = await cli([...args, '--progress=none'], env);
+    expect(none.code).toBe(0);
+    expect(none.err).toBe('');
+    const tty = await cli(['--progress', 'tty', ...args], env);
+    expect(tty.code).toBe(0);
+    expect(tty.err).toMatch(/^\r(preflight|queued) /);
+    const bad = await cli([...args, '--progress=verbose']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("argument 'verbose' is invalid. Allowed choices are auto, tty, lines, none.");
+  });
+
+  it('names the option or variable that fixes a problem, not the app: the --db URL, PGPASSWORD, --help', async () => {
+    const auth = await cli(['backup', '--db', dbUrl(), '--out', path.join(work, 'out-words'), '--no-encrypt', '--progress=none'], { PGPASSWORD: 'not the password' });
+    expect(auth.code).toBe(1);
+    expect(auth.out).toContain(
+      'FAILED: The PostgreSQL server refused the user name or password. Check the user in the --db URL, and give the password in PGPASSWORD or ~/.pgpass.',
+    );
+    const missing = await cli(
+      ['backup', '--db', dbUrl().replace('/shop?', '/no_such_db?'), '--out', path.join(work, 'out-words'), '--no-encrypt', '--progress=none', '--json'],
+      { PGPASSWORD: cluster.password },
+    );
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out).displayMessage).toMatch(/^The database does not exist on the server\. Check the database name in the --db URL\./);
+    const invalid = await cli(['list', '--limit', '0']);
+    expect(invalid.code).toBe(2);
+    expect(invalid.err).toBe('lifeboat: The command line is not valid; see lifeboat list --help. (--limit takes a whole number from 1 to 1000; not "0")');
+    for (const r of [auth, missing, invalid]) expect(r.out + r.err).not.toMatch(/in the plan|highlighted fields|Enter the/);
+  });
+
+  it('--exclude adds to the default excludes, --no-default-excludes leaves only its own; both need a --folder', async () => {
+    const tree = path.join(work, 'tree');
+    fs.mkdirSync(path.join(tree, 'node_modules'), { recursive: true });
+    for (const name of ['keep.txt', 'debug.log', 'disk.iso', 'node_modules/m.js']) fs.writeFileSync(path.join(tree, name), name);
+    const backup = async (...extra: string[]) => {
+      const r = await cli(['backup', '--folder', tree, '--out', path.join(work, 'out-excludes'), '--no-encrypt', '--no-verify', '--json', ...extra]);
+      expect(r.code, r.out + r.err).toBe(0);
+      return folderOf(JSON.parse(r.out).filePath);
+    };
+    expect(await backup()).toEqual({ excludes: DEFAULT_EXCLUDES, files: ['disk.iso', 'keep.txt'] });
+    expect(await backup('--exclude', '*.iso', '--exclude', '*.log')).toEqual({ excludes: [...DEFAULT_EXCLUDES, '*.iso'], files: ['keep.txt'] });
+    expect(await backup('--no-default-excludes', '--exclude', '*.iso')).toEqual({
+      excludes: ['*.iso'],
+      files: ['debug.log', 'keep.txt', 'node_modules/m.js'],
+    });
+    expect(await backup('--no-default-excludes')).toMatchObject({ excludes: [], files: ['debug.log', 'disk.iso', 'keep.txt', 'node_modules/m.js'] });
+
+    // options that would do nothing, or contradict each other, are refused rather than ignored
+    const noFolder = await cli(['backup', '--db', dbUrl(), '--exclude', '*.iso', '--out', path.join(work, 'out-excludes'), '--no-encrypt']);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.err).toContain('--exclude and --no-default-excludes apply to folders; give a --folder');
+    const empty = await cli(['backup', '--folder', tree, '--exclude', '', '--out', path.join(work, 'out-excludes'), '--no-encrypt']);
+    expect(empty.code).toBe(2);
+    const both = await cli(['backup', '--folder', tree, '--out', path.join(work, 'out-excludes'), '--no-encrypt', '--passphrase-file', path.join(work, 'pass')]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('give --passphrase-file or --no-encrypt, not both');
+  });
+
+  it('LIFEBOAT_PG_BIN naming a folder without pg_dump is an error naming that folder, not another pg_dump from PATH', async () => {
+    const empty = path.join(work, 'empty-pg-bin');
+    fs.mkdirSync(empty);
+    const r = await cli(['backup', '--db', dbUrl(), '--out', path.join(work, 'out-pgbin'), '--no-encrypt', '--progress=none'], {
+      PGPASSWORD: cluster.password,
+      LIFEBOAT_PG_BIN: empty,
+      PATH: [cluster.binDir, process.env.PATH].join(path.delimiter),
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toContain('FAILED: pg_dump was not found.');
+    expect(r.out).toContain(`LIFEBOAT_PG_BIN is set to ${empty}, which holds no executable pg_dump; point it at the folder that does, or unset it to search PATH`);
   });
 });
 

@@ -163,10 +163,20 @@ describe('findPgTool', () => {
     expect((await appError(findPgTool('psql', env, { fallbackDirs: [] }))).code).toBe('PG_PSQL_MISSING');
   });
 
-  it('skips a file that is not executable', async () => {
+  it('skips a file on PATH that is not executable', async () => {
     const bin = tempDir();
     fs.writeFileSync(path.join(bin, 'pg_dump'), 'not a program', { mode: 0o644 });
-    const found = await findPgTool('pg_dump', { LIFEBOAT_PG_BIN: bin, PATH: cluster.binDir }, { fallbackDirs: [] });
+    const found = await findPgTool('pg_dump', { PATH: [bin, cluster.binDir].join(path.delimiter) }, { fallbackDirs: [] });
     expect(found).toBe(path.join(cluster.binDir, 'pg_dump'));
+  });
+
+  it('fails naming LIFEBOAT_PG_BIN when that folder lacks the tool, rather than taking another from PATH', async () => {
+    const bin = tempDir();
+    fs.writeFileSync(path.join(bin, 'pg_dump'), 'not a program', { mode: 0o644 });
+    for (const [tool, code] of [['pg_dump', 'PG_DUMP_MISSING'], ['pg_restore', 'PG_RESTORE_MISSING']] as const) {
+      const error = await appError(findPgTool(tool, { LIFEBOAT_PG_BIN: bin, PATH: cluster.binDir }, { fallbackDirs: [] }));
+      expect(error.code).toBe(code);
+      expect(error.detail).toBe(`LIFEBOAT_PG_BIN is set to ${bin}, which holds no executable ${tool}; point it at the folder that does, or unset it to search PATH`);
+    }
   });
 });

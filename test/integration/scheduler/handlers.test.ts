@@ -91,8 +91,12 @@ describe('scheduler handlers', () => {
 
   it('scheduler/status is stopped until the scheduler starts', async () => {
     const { core } = setup();
-    expect(await dispatch(core.handlers, 'scheduler/status', undefined)).toEqual({ ok: true, value: { state: 'stopped', nextRuns: [] } });
+    // nobody runs the schedules (no scheduler lease, this scheduler stopped)
+    expect(await dispatch(core.handlers, 'scheduler/status', undefined)).toEqual({ ok: true, value: { state: 'stopped', nextRuns: [], runBy: null } });
     core.scheduler.start();
-    expect(await dispatch(core.handlers, 'scheduler/status', {})).toEqual({ ok: true, value: { state: 'running', nextRuns: [] } });
+    expect(await dispatch(core.handlers, 'scheduler/status', {})).toEqual({
+      ok: true,
+      value: { state: 'running', nextRuns: [], runBy: expect.objectContaining({ kind: 'this', pid: process.pid, role: 'app' }) },
+    });
   });
 });

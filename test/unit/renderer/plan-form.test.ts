@@ -6,18 +6,25 @@
 import { describe, expect, it } from 'vitest';
 import { planPresets } from '../../../src/main/core/scheduler/presets';
 import {
+  addExclude,
   draftFromPlan,
   draftFromPreset,
   emptyDraft,
+  excludePatterns,
   fieldLabel,
+  isDefaultExclude,
+  missingDefaultExcludes,
   newDatabaseDraft,
+  newFolderDraft,
+  removeExclude,
+  restoreDefaultExcludes,
   validateDraft,
   type DatabaseDraft,
   type DraftValidation,
   type FieldErrors,
   type PlanDraft,
 } from '../../../src/renderer/src/lib/plan-form';
-import { planInputSchema, type Plan } from '../../../src/shared/plan';
+import { DEFAULT_EXCLUDES, planInputSchema, type Plan } from '../../../src/shared/plan';
 
 const PASSPHRASE = 'correct horse battery';
 
@@ -409,5 +416,55 @@ describe('fieldLabel', () => {
     expect(fieldLabel('schedule.time')).toBe('Time');
     expect(fieldLabel('options.drillServer.port')).toBe('Drill server port');
     expect(fieldLabel('passphraseConfirm')).toBe('Confirm passphrase');
+  });
+});
+
+describe('exclude patterns (the editor\'s chips)', () => {
+  it('a new folder starts with every default, each shown as a default chip', () => {
+    const folder = newFolderDraft();
+    expect(excludePatterns(folder.excludes)).toEqual(DEFAULT_EXCLUDES);
+    expect(excludePatterns(folder.excludes).every(isDefaultExclude)).toBe(true);
+    expect(isDefaultExclude('*.iso')).toBe(false);
+    expect(missingDefaultExcludes(folder.excludes)).toEqual([]);
+  });
+
+  it('reads the patterns trimmed, without blank lines or repeats', () => {
+    expect(excludePatterns(' node_modules \n\n*.log\n   \n.git\n*.log')).toEqual(['node_modules', '*.log', '.git']);
+    expect(excludePatterns('')).toEqual([]);
+  });
+
+  it('removes a default the user wants backed up, and brings the removed defaults back on request', () => {
+    const start = newFolderDraft().excludes;
+    const withoutGit = removeExclude(removeExclude(start, '.git'), '*.log');
+    expect(excludePatterns(withoutGit)).toEqual(DEFAULT_EXCLUDES.filter((p) => p !== '.git' && p !== '*.log'));
+    expect(missingDefaultExcludes(withoutGit)).toEqual(['.git', '*.log']);
+    const own = addExclude(withoutGit, '*.iso');
+    expect(excludePatterns(restoreDefaultExcludes(own))).toEqual([...DEFAULT_EXCLUDES.filter((p) => p !== '.git' && p !== '*.log'), '*.iso', '.git', '*.log']);
+    expect(missingDefaultExcludes(restoreDefaultExcludes(own))).toEqual([]);
+  });
+
+  it('adds a typed pattern once, trimmed, and ignores a blank one', () => {
+    expect(addExclude('node_modules', '  *.iso ')).toBe('node_modules\n*.iso');
+    expect(addExclude('node_modules\n*.iso', '*.iso')).toBe('node_modules\n*.iso');
+    expect(addExclude('node_modules', '   ')).toBe('node_modules');
+    expect(addExclude('', 'cache')).toBe('cache');
+  });
+
+  it('saves exactly the chips shown: removed defaults stay out, added patterns go in, no defaults at all is allowed', () => {
+    const chips = addExclude(removeExclude(newFolderDraft().excludes, 'node_modules'), 'build/tmp');
+    const result = expectOk(validateDraft(validDraft({ folders: [{ id: 'folder-1', path: '/srv/www', excludes: chips }] })));
+    expect(result.plan.folders?.[0]?.excludes).toEqual([...DEFAULT_EXCLUDES.filter((p) => p !== 'node_modules'), 'build/tmp']);
+    const none = DEFAULT_EXCLUDES.reduce(removeExclude, newFolderDraft().excludes);
+    expect(none).toBe('');
+    const empty = expectOk(validateDraft(validDraft({ folders: [{ id: 'folder-1', path: '/srv/www', excludes: none }] })));
+    expect(empty.plan.folders?.[0]?.excludes).toEqual([]);
+    // a saved plan's patterns come back as the same chips
+    const plan = { ...planInputSchema.parse(result.plan), id: 'p1', createdAt: '', updatedAt: '' } as Plan;
+    expect(excludePatterns(draftFromPlan(plan).folders[0]!.excludes)).toEqual(result.plan.folders?.[0]?.excludes);
+  });
+
+  it('reports a pattern the schema refuses on its folder\'s excludes', () => {
+    const long = addExclude('node_modules', 'x'.repeat(513));
+    expect(Object.keys(errorsOf(validDraft({ folders: [{ id: 'folder-1', path: '/srv/www', excludes: long }] })))).toEqual(['folders.0.excludes.1']);
   });
 });

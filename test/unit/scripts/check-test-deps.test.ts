@@ -111,6 +111,11 @@ describe('findMissingTestDeps / formatMissingTestDeps', () => {
     expect(findMissingTestDeps({ needs: ['pg'], env: { ...env, PATH: clientBin }, isRoot: false })).toEqual([]);
     for (const tool of ['pg_dump', 'pg_restore']) fs.copyFileSync(path.join(clientBin, tool), path.join(serverBin, tool));
     expect(findMissingTestDeps({ needs: ['pg'], env, isRoot: false })).toEqual([]);
+    // as the app: a LIFEBOAT_PG_BIN without the tools is missing them, whatever PATH holds
+    const emptyBin = tempDir();
+    expect(findMissingTestDeps({ needs: ['pg'], env: { ...env, PATH: clientBin, LIFEBOAT_PG_BIN: emptyBin }, isRoot: false })).toEqual([
+      { what: `the PostgreSQL client tools: pg_dump, pg_restore not in LIFEBOAT_PG_BIN (${emptyBin})`, fix: 'pg' },
+    ]);
   });
 
   it('prints sudo only when not root', () => {

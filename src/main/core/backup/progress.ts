@@ -11,10 +11,19 @@ const PHASE_RANGE: Partial<Record<JobPhase, [number, number]>> = {
   retention: [99, 100],
 };
 
+/** No ETA before the streaming phases (dump, files) have run this long: the first seconds' rate says little. */
+export const ETA_MIN_MS = 5000;
+/** ... nor before this share of the bytes to stream was done since they started. */
+export const ETA_MIN_FRACTION = 0.02;
+/** Time constant of the ETA's exponential smoothing: a burst or a stall moves it over seconds, not at once. */
+export const ETA_SMOOTHING_MS = 5000;
+
 /**
  * Turns byte and file counts into the job's progress: percent over weighted phases, rate over
- * the last few seconds, ETA from the bytes left. Reports go to the job context, which throttles
- * what it saves and pushes.
+ * the last few seconds, ETA from the bytes left. The ETA waits for enough data (ETA_MIN_MS and
+ * ETA_MIN_FRACTION of the streaming phases, which share one byte total) and is smoothed, so that
+ * neither a slow first second ("16 h") nor a burst of small files makes it jump. Reports go to
+ * the job context, which throttles what it saves and pushes.
  */
 export class ProgressMeter {
   private current: JobPhase = 'preflight';
@@ -24,8 +33,15 @@ export class ProgressMeter {
   private filesTotal = 0;
   private currentItem: string | null = null;
   private readonly samples: { t: number; bytes: number }[] = [];
+  /** when the streaming phases started, and the bytes done then (null: not yet) */
+  private streamStart: { t: number; bytes: number } | null = null;
+  private eta: { t: number; seconds: number } | null = null;
 
-  constructor(private readonly ctx: Pick<JobContext, 'progress'>) {}
+  /** `now` is the clock in ms (tests pass a fake one). */
+  constructor(
+    private readonly ctx: Pick<JobContext, 'progress'>,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   phase(phase: JobPhase, item: string | null = null): void {
     this.current = phase;
@@ -61,14 +77,43 @@ export class ProgressMeter {
     return seconds > 0.2 ? (this.bytesDone - first.bytes) / seconds : 0;
   }
 
+  /** The smoothed ETA in seconds, or null while there is not enough data for one. */
+  private estimate(now: number, streaming: boolean, rate: number): number | null {
+    if (!streaming) {
+      this.eta = null;
+      return null;
+    }
+    this.streamStart ??= { t: now, bytes: this.bytesDone };
+    const enough =
+      now - this.streamStart.t >= ETA_MIN_MS &&
+      this.bytesTotal > 0 &&
+      (this.bytesDone - this.streamStart.bytes) / this.bytesTotal >= ETA_MIN_FRACTION &&
+      rate > 0;
+    if (!enough) {
+      this.eta = null;
+      return null;
+    }
+    const raw = Math.max(0, this.bytesTotal - this.bytesDone) / rate;
+    if (!this.eta) {
+      this.eta = { t: now, seconds: raw };
+    } else {
+      // the last ETA, counted down by the time since, moves towards the new estimate
+      const dt = now - this.eta.t;
+      const predicted = Math.max(0, this.eta.seconds - dt / 1000);
+      const weight = 1 - Math.exp(-dt / ETA_SMOOTHING_MS);
+      this.eta = { t: now, seconds: predicted + (raw - predicted) * weight };
+    }
+    return this.eta.seconds;
+  }
+
   private report(): void {
-    const now = Date.now();
+    const now = this.now();
     const [from, to] = PHASE_RANGE[this.current] ?? [0, 100];
     const streaming = this.current === 'dump' || this.current === 'files';
     // a dump can outgrow the estimate (taken from table sizes); never report past the phase end
     const fraction = streaming && this.bytesTotal > 0 ? Math.min(1, this.bytesDone / this.bytesTotal) : 0;
     const rate = this.rate(now);
-    const left = Math.max(0, this.bytesTotal - this.bytesDone);
+    const eta = this.estimate(now, streaming, rate);
     this.ctx.progress({
       phase: this.current,
       percent: Math.round((from + (to - from) * fraction) * 10) / 10,
@@ -78,7 +123,7 @@ export class ProgressMeter {
       filesTotal: this.filesTotal || null,
       currentItem: this.currentItem,
       rate: Math.round(rate),
-      etaSeconds: streaming && rate > 0 ? Math.round(left / rate) : null,
+      etaSeconds: eta === null ? null : Math.round(eta),
     });
   }
 }

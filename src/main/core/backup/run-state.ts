@@ -36,8 +36,9 @@ export interface BackupSpec {
   retries: { count: number; backoffSeconds: number };
   env?: NodeJS.ProcessEnv;
   /**
-   * Folders searched for pg_dump after LIFEBOAT_PG_BIN and PATH; defaults to the platform's usual
-   * install folders. Tests pass [] (with an env whose PATH has no pg_dump) to prove a missing tool.
+   * Folders searched for pg_dump after PATH (when LIFEBOAT_PG_BIN is not set); defaults to the
+   * platform's usual install folders. Tests pass [] (with an env whose PATH has no pg_dump) to
+   * prove a missing tool.
    */
   pgToolDirs?: readonly string[];
   /** tests: smaller container chunks, cheaper KDF */

@@ -14,6 +14,12 @@ export class AuditRepo {
       .run(this.now().toISOString(), actor, action, target, details ? JSON.stringify(details) : null);
   }
 
+  /** Entries recorded at or after `from` (every entry for null), oldest first: what `lifeboat logs` shows. */
+  since(from: string | null): AuditEntry[] {
+    const sql = `SELECT * FROM audit_log ${from ? 'WHERE at >= ?' : ''} ORDER BY id`;
+    return (from ? this.db.prepare(sql).all(from) : this.db.prepare(sql).all()) as AuditEntry[];
+  }
+
   list(page: number, pageSize: number): Page<AuditEntry> {
     const total = (this.db.prepare('SELECT COUNT(*) AS n FROM audit_log').get() as { n: number }).n;
     const items = this.db

@@ -35,6 +35,7 @@ interface JobRow {
   progress: string | null;
   proven_at: string | null;
   encrypted: number | null;
+  owner_pid: number | null;
 }
 
 /**
@@ -133,6 +134,7 @@ function toSummary(row: JobRow): JobSummary {
     progress: row.progress ? (JSON.parse(row.progress) as JobProgress) : null,
     provenAt: row.proven_at ?? null,
     encrypted: row.encrypted === null || row.encrypted === undefined ? null : row.encrypted === 1,
+    ownerPid: row.owner_pid ?? null,
   };
 }
 
@@ -334,5 +336,13 @@ export class JobsRepo {
   /** Marks a backup whose file retention removed. */
   markPruned(id: string, message: string): void {
     this.db.prepare('UPDATE jobs SET file_path = NULL, display_message = ? WHERE id = ?').run(message, id);
+  }
+
+  /** Jobs that started or finished at or after `from` (every job for null), oldest first: what `lifeboat logs` shows. */
+  touchedSince(from: string | null): JobSummary[] {
+    const rows = from
+      ? this.db.prepare(`${SELECT_JOBS} WHERE started_at >= @from OR finished_at >= @from ORDER BY started_at, rowid`).all({ from })
+      : this.db.prepare(`${SELECT_JOBS} ORDER BY started_at, rowid`).all();
+    return (rows as JobRow[]).map(toSummary);
   }
 }

@@ -142,4 +142,24 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN encrypted INTEGER;
   `,
+  // 7: one scheduler at a time per catalog (the app and the `lifeboat daemon` service share a data
+  // dir): the holder (one row), its pid, host and role, a token that tells it from an earlier
+  // holder of the same pid, its heartbeat, and whether it is paused (the others show it)
+  `
+  CREATE TABLE scheduler_lease (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    holder_id TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    role TEXT NOT NULL,
+    acquired_at TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    paused INTEGER NOT NULL DEFAULT 0
+  );
+  `,
+  // 8: a cancel asked for by another process (the app cancelling the service's job): when it was
+  // asked (null: never); the process running the job polls for it and cancels it as a user cancel
+  `
+  ALTER TABLE jobs ADD COLUMN cancel_requested TEXT;
+  `,
 ];

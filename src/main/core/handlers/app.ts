@@ -14,6 +14,7 @@ export function createAppHandlers(
       dataDir: ctx.dataDir,
       platform: process.platform,
       paused: ctx.pause.isPaused(),
+      pid: process.pid,
     }),
     'app/set-paused': ({ paused }) => {
       ctx.pause.set(paused);

@@ -8,10 +8,16 @@ import type { NotificationService } from '../notify/notification-service';
 import type { DesktopIntegration } from '../ports';
 import type { PauseSwitch } from '../scheduler/pause-switch';
 import type { Scheduler } from '../scheduler/scheduler';
+import type { SchedulerLease } from '../scheduler/scheduler-lease';
 
 export interface HandlerContext extends CoreContext {
   /** arms scheduled plans; idle until the shell calls start() (the CLI never does) */
   readonly scheduler: Scheduler;
+  /**
+   * runs the scheduler only while this process holds the catalog's scheduler lease (one process
+   * at a time: the app or the service); the app and the daemon start their schedules through it
+   */
+  readonly schedulerLease: SchedulerLease;
   /** desktop notifications, notification channels and alerts; subscribed to job updates */
   readonly notifications: NotificationService;
   /** creating, editing, deleting and testing notification channels */

@@ -10,12 +10,13 @@ import { planPresets } from '../scheduler/presets';
 type SchedulerChannels = 'scheduler/status' | 'scheduler/reinitialize' | 'plans/preview-schedule' | 'plans/presets';
 
 /** The scheduler channels of the handler map; createHandlers spreads them in. */
-export function createSchedulerHandlers(ctx: Pick<HandlerContext, 'scheduler' | 'audit' | 'clock'>, actor = 'user'): Pick<InvokeHandlers, SchedulerChannels> {
+export function createSchedulerHandlers(ctx: Pick<HandlerContext, 'schedulerLease' | 'audit' | 'clock'>, actor = 'user'): Pick<InvokeHandlers, SchedulerChannels> {
   return {
-    'scheduler/status': () => ctx.scheduler.status(),
+    // through the lease: when another process (the service) runs the schedules, its state and next runs, and who it is
+    'scheduler/status': () => ctx.schedulerLease.status(),
     'scheduler/reinitialize': () => {
       ctx.audit.record(actor, 'scheduler.reinitialize', null);
-      return ctx.scheduler.reinitialize();
+      return ctx.schedulerLease.reinitialize();
     },
     'plans/preview-schedule': ({ schedule, timezone, count }) => {
       // a bad zone or cron expression comes back as VALIDATION with the fix in its message

@@ -357,7 +357,7 @@ function removeTempPath(tempPath: string): void {
  * Whether a process is alive on this machine. The app and the CLI may share a data dir: a job
  * another live process is running is its own, not one a crash left behind.
  */
-function isProcessAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -3,12 +3,14 @@
  * and a drill server's password go to the keychain, never into the plan; '' removes a stored
  * one; the drill server's password is kept only while the plan drills on a server of its own; an
  * encrypted plan cannot be saved without a passphrase; a bad time zone or cron expression is
- * refused here, not discovered at 02:00. Each change is audited and announced.
+ * refused here, not discovered at 02:00. A secret the plan names by reference (passwordFrom,
+ * passphraseFrom: env:NAME, file:/path) is not the keychain's: hasPassword stays false for it and
+ * no keychain passphrase is required. Each change is audited and announced.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../shared/errors';
 import type { ValidRequest } from '../../../shared/ipc-contract';
-import type { Plan } from '../../../shared/plan';
+import { isKeychainRef, type Plan } from '../../../shared/plan';
 import type { CoreContext } from '../context';
 import { secretKeys } from '../paths';
 import { validateSchedule } from '../scheduler/next-run';
@@ -39,14 +41,19 @@ export async function savePlan(ctx: PlanSaveContext, request: SaveRequest, actor
   if (plan.id && !existing) throw new AppError('NOT_FOUND', { detail: `plan ${plan.id}` });
   validateSchedule(plan.schedule, plan.timezone);
   await storeSecrets(ctx, id, request);
-  if (plan.options.encrypt && !(await ctx.secrets.get(secretKeys.passphrase(id)))) {
+  // a passphrase named by env:/file: is read where the plan runs, not kept here
+  if (plan.options.encrypt && isKeychainRef(plan.options.passphraseFrom) && !(await ctx.secrets.get(secretKeys.passphrase(id)))) {
     throw new AppError('PASSPHRASE_REQUIRED', { detail: 'set a passphrase for this encrypted plan' });
   }
   const databases = await Promise.all(
-    plan.databases.map(async (db) => ({ ...db, hasPassword: (await ctx.secrets.get(secretKeys.dbPassword(id, db.id))) !== null })),
+    plan.databases.map(async (db) => ({
+      ...db,
+      hasPassword: isKeychainRef(db.passwordFrom) && (await ctx.secrets.get(secretKeys.dbPassword(id, db.id))) !== null,
+    })),
   );
   const drillKey = secretKeys.drillPassword(id);
-  const drillServer = plan.options.drillServer && { ...plan.options.drillServer, hasPassword: (await ctx.secrets.get(drillKey)) !== null };
+  const drill = plan.options.drillServer;
+  const drillServer = drill && { ...drill, hasPassword: isKeychainRef(drill.passwordFrom) && (await ctx.secrets.get(drillKey)) !== null };
   const saved = ctx.plans.upsert(id, { ...plan, id, databases, options: { ...plan.options, drillServer } }, ctx.clock.now().toISOString());
   ctx.audit.record(actor, existing ? 'plan.update' : 'plan.create', id, { name: saved.name });
   ctx.events.emit('plans/changed', { planId: id });

@@ -21,8 +21,8 @@ export interface PgVersion {
 
 export interface FindPgToolOptions {
   /**
-   * Folders searched after LIFEBOAT_PG_BIN and PATH, in order. Defaults to the usual install
-   * folders of this platform (defaultPgBinDirs); tests pass [] to disable them.
+   * Folders searched after PATH, in order, when LIFEBOAT_PG_BIN is not set. Defaults to the
+   * usual install folders of this platform (defaultPgBinDirs); tests pass [] to disable them.
    */
   fallbackDirs?: readonly string[];
 }
@@ -34,9 +34,11 @@ const MISSING_CODE: Record<PgToolName, ErrorCode> = {
 };
 
 /**
- * The path of a PostgreSQL client tool: the LIFEBOAT_PG_BIN folder first, then PATH, then the
- * platform's usual install folders (newest major first). Throws PG_DUMP_MISSING,
- * PG_RESTORE_MISSING or PG_PSQL_MISSING, naming the folders searched.
+ * The path of a PostgreSQL client tool: from the LIFEBOAT_PG_BIN folder when it is set, else
+ * PATH, then the platform's usual install folders (newest major first). Throws PG_DUMP_MISSING,
+ * PG_RESTORE_MISSING or PG_PSQL_MISSING, naming the folders searched. A LIFEBOAT_PG_BIN folder
+ * without the tool is that error naming the folder, never a quiet fall back to PATH: whoever set
+ * it chose those tools (a version, wrappers), and another pg_dump would not be what they chose.
  */
 export async function findPgTool(
   name: PgToolName,
@@ -44,18 +46,21 @@ export async function findPgTool(
   options: FindPgToolOptions = {},
 ): Promise<string> {
   const fileName = process.platform === 'win32' ? `${name}.exe` : name;
+  if (env.LIFEBOAT_PG_BIN) {
+    const candidate = path.join(env.LIFEBOAT_PG_BIN, fileName);
+    if (await isExecutableFile(candidate)) return candidate;
+    throw new AppError(MISSING_CODE[name], {
+      detail: `LIFEBOAT_PG_BIN is set to ${env.LIFEBOAT_PG_BIN}, which holds no executable ${fileName}; point it at the folder that does, or unset it to search PATH`,
+    });
+  }
   const pathVar = env.PATH ?? env.Path ?? '';
   const fallbackDirs = options.fallbackDirs ?? (await defaultPgBinDirs(env));
-  const dirs = [
-    ...(env.LIFEBOAT_PG_BIN ? [env.LIFEBOAT_PG_BIN] : []),
-    ...pathVar.split(path.delimiter).filter((dir) => dir.length > 0),
-    ...fallbackDirs,
-  ];
+  const dirs = [...pathVar.split(path.delimiter).filter((dir) => dir.length > 0), ...fallbackDirs];
   for (const dir of dirs) {
     const candidate = path.join(dir, fileName);
     if (await isExecutableFile(candidate)) return candidate;
   }
-  const searched = [env.LIFEBOAT_PG_BIN ? `LIFEBOAT_PG_BIN (${env.LIFEBOAT_PG_BIN})` : 'LIFEBOAT_PG_BIN (not set)', 'PATH', ...fallbackDirs];
+  const searched = ['LIFEBOAT_PG_BIN (not set)', 'PATH', ...fallbackDirs];
   throw new AppError(MISSING_CODE[name], { detail: `searched ${searched.join(', ')}` });
 }
 

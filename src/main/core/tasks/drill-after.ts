@@ -1,5 +1,5 @@
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
-import type { Plan } from '../../../shared/plan';
+import { asksForPassword, type Plan } from '../../../shared/plan';
 import type { CoreContext } from '../context';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
 import { sliceProgress } from '../jobs/slice-progress';
@@ -18,7 +18,7 @@ export async function planDrillServers(
 ): Promise<(source: ManifestDatabaseSource) => DrillServerTarget> {
   const drill = plan.options.drillServer;
   if (drill) {
-    const password = drill.hasPassword ? await ctx.secrets.get(secretKeys.drillPassword(plan.id)) : null;
+    const password = asksForPassword(drill) ? await ctx.secrets.get(secretKeys.drillPassword(plan.id)) : null;
     const server = { host: drill.host, port: drill.port, user: drill.user, sslMode: drill.sslMode };
     return () => ({ server, password });
   }
@@ -26,7 +26,7 @@ export async function planDrillServers(
   for (const db of plan.databases) {
     own.set(db.id, {
       server: { host: db.host, port: db.port, user: db.user, sslMode: db.sslMode, maintenanceDatabase: db.database },
-      password: db.hasPassword ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, db.id)) : null,
+      password: asksForPassword(db) ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, db.id)) : null,
     });
   }
   // a source the plan no longer has (edited since): the server and user the manifest names

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import type { JobSummary, JobTrigger } from '../../../shared/job';
-import type { Plan } from '../../../shared/plan';
+import { asksForPassword, isKeychainRef, type Plan } from '../../../shared/plan';
 import { readManifest } from '../archive/reader';
 import { baseIndexOf } from '../backup/base-index';
 import { fileStamp, planSlug } from '../backup/file-names';
@@ -64,12 +64,17 @@ export function startPlanBackup(ctx: PlanBackupContext & Pick<CoreContext, 'runn
 export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext): Promise<JobOutcome> {
   const passphrase = plan.options.encrypt ? await ctx.secrets.get(secretKeys.passphrase(plan.id)) : null;
   if (plan.options.encrypt && !passphrase) {
-    throw new AppError('PASSPHRASE_REQUIRED', { detail: `plan "${plan.name}" has no passphrase in the keychain; set it in the plan` });
+    const from = plan.options.passphraseFrom;
+    throw new AppError('PASSPHRASE_REQUIRED', {
+      detail: isKeychainRef(from)
+        ? `plan "${plan.name}" has no passphrase in the keychain; set it in the plan`
+        : `plan "${plan.name}" takes its passphrase from ${from}, which only the lifeboat command reads: lifeboat run "${plan.name}"`,
+    });
   }
   const databases = await Promise.all(
     plan.databases.map(async (source) => ({
       source,
-      password: source.hasPassword ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, source.id)) : null,
+      password: asksForPassword(source) ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, source.id)) : null,
     })),
   );
   const base = await findBase(ctx, plan, passphrase);

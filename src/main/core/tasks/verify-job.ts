@@ -46,24 +46,38 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
   );
 }
 
-/** Starts verification jobs for every backup in the catalog that still has its file. */
+/** Which backups `startVerifyAll` verifies: every one, or those of a plan, made since a time. */
+export interface VerifyAllOptions extends JobEnvOptions {
+  planId?: string;
+  /** ISO time: only backups started at or after it */
+  since?: string;
+  /** the passphrase of encrypted backups that belong to no plan (one-off backups); a plan's comes from the secret store */
+  passphrase?: string | null;
+}
+
+/** Starts verification jobs for every backup in the catalog that still has its file (of a plan, since a time, if asked). */
 export async function startVerifyAll(
   ctx: VerifyJobContext,
-  options: JobEnvOptions = {},
-): Promise<{ jobIds: string[]; skipped: { backupJobId: string; reason: string }[] }> {
+  options: VerifyAllOptions = {},
+): Promise<{ jobIds: string[]; skipped: { backupJobId: string; reason: string }[]; started: { jobId: string; backupJobId: string }[] }> {
+  const { planId, since, passphrase, ...env } = options;
   const jobIds: string[] = [];
+  const started: { jobId: string; backupJobId: string }[] = [];
   const skipped: { backupJobId: string; reason: string }[] = [];
-  for (const backup of ctx.jobs.all({ kind: 'backup' })) {
+  for (const backup of ctx.jobs.all({ kind: 'backup', planId, from: since })) {
     if (!backup.filePath || !['success', 'partial'].includes(backup.status)) continue;
     if (!fs.existsSync(backup.filePath)) {
       skipped.push({ backupJobId: backup.id, reason: `the file is missing: ${backup.filePath}` });
       continue;
     }
     try {
-      jobIds.push((await startVerifyJob(ctx, { backupJobId: backup.id }, options)).id);
+      const own = !backup.planId && backup.encrypted && passphrase ? { passphrase } : {};
+      const jobId = (await startVerifyJob(ctx, { backupJobId: backup.id, ...own }, env)).id;
+      jobIds.push(jobId);
+      started.push({ jobId, backupJobId: backup.id });
     } catch (error) {
       skipped.push({ backupJobId: backup.id, reason: toTransferable(error).message });
     }
   }
-  return { jobIds, skipped };
+  return { jobIds, skipped, started };
 }

@@ -36,12 +36,14 @@ export interface DatabaseDraft {
   /** typed by the user; sent only in secrets.dbPasswords, never in the plan */
   password: string;
   removePassword: boolean;
+  /** where the password comes from (env:NAME, file:/path), set with the lifeboat command: shown read-only, kept as it is */
+  passwordFrom?: string;
 }
 
 export interface FolderDraft {
   id: string;
   path: string;
-  /** one pattern per line */
+  /** one pattern per line (the editor shows them as chips: excludePatterns, addExclude, removeExclude) */
   excludes: string;
 }
 
@@ -71,6 +73,10 @@ export interface PlanDraft {
   hadEncryption: boolean;
   passphrase: string;
   passphraseConfirm: string;
+  /** where the passphrase comes from (env:NAME, file:/path), set with the lifeboat command: shown read-only, kept as it is */
+  passphraseFrom?: string;
+  /** the same for the drill server's password */
+  drillPasswordFrom?: string;
   verifyAfter: boolean;
   /** restore drill after each backup */
   drillAfter: boolean;
@@ -111,6 +117,49 @@ export function newDatabaseDraft(): DatabaseDraft {
 
 export function newFolderDraft(): FolderDraft {
   return { id: newId(), path: '', excludes: DEFAULT_EXCLUDES.join('\n') };
+}
+
+/** The patterns of a folder's excludes: one per line, trimmed, without blank lines or repeats. */
+export function excludePatterns(excludes: string): string[] {
+  return [
+    ...new Set(
+      excludes
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+/** Whether `pattern` is one of Lifeboat's defaults (a new folder starts with all of them). */
+export function isDefaultExclude(pattern: string): boolean {
+  return DEFAULT_EXCLUDES.includes(pattern);
+}
+
+/** The excludes with `typed` added at the end (trimmed; nothing changes when it is blank or already there). */
+export function addExclude(excludes: string, typed: string): string {
+  const pattern = typed.trim();
+  const patterns = excludePatterns(excludes);
+  if (!pattern || patterns.includes(pattern)) return patterns.join('\n');
+  return [...patterns, pattern].join('\n');
+}
+
+/** The excludes without `pattern`. */
+export function removeExclude(excludes: string, pattern: string): string {
+  return excludePatterns(excludes)
+    .filter((p) => p !== pattern)
+    .join('\n');
+}
+
+/** The defaults the user removed from these excludes, in their default order. */
+export function missingDefaultExcludes(excludes: string): string[] {
+  const patterns = excludePatterns(excludes);
+  return DEFAULT_EXCLUDES.filter((p) => !patterns.includes(p));
+}
+
+/** The excludes with every removed default back, after the patterns already there. */
+export function restoreDefaultExcludes(excludes: string): string {
+  return [...excludePatterns(excludes), ...missingDefaultExcludes(excludes)].join('\n');
 }
 
 /** A new plan: daily full at 02:00 in the local timezone, kept 7 days, encrypted. */
@@ -171,6 +220,7 @@ export function draftFromPlan(plan: Plan): PlanDraft {
       hasPassword: db.hasPassword,
       password: '',
       removePassword: false,
+      ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
     })),
     folders: plan.folders.map((f) => ({ id: f.id, path: f.path, excludes: f.excludes.join('\n') })),
     scheduleKind: s.kind,
@@ -188,6 +238,8 @@ export function draftFromPlan(plan: Plan): PlanDraft {
     compressionLevel: String(plan.options.compressionLevel),
     encrypt: plan.options.encrypt,
     hadEncryption: plan.options.encrypt,
+    ...(plan.options.passphraseFrom ? { passphraseFrom: plan.options.passphraseFrom } : {}),
+    ...(plan.options.drillServer?.passwordFrom ? { drillPasswordFrom: plan.options.drillServer.passwordFrom } : {}),
     verifyAfter: plan.options.verifyAfter,
     drillAfter: plan.options.drillAfter,
     drillOn: plan.options.drillServer ? 'other' : 'own',
@@ -269,15 +321,9 @@ export function draftToInput(d: PlanDraft): PlanInput {
       sslMode: db.sslMode,
       // main recomputes it from the keychain; sent for completeness of the shape
       hasPassword: db.hasPassword && !db.removePassword,
+      ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
     })),
-    folders: d.folders.map((f) => ({
-      id: f.id,
-      path: f.path.trim(),
-      excludes: f.excludes
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean),
-    })),
+    folders: d.folders.map((f) => ({ id: f.id, path: f.path.trim(), excludes: excludePatterns(f.excludes) })),
     schedule: scheduleFromDraft(d),
     timezone: d.timezone.trim(),
     retention: {
@@ -291,6 +337,7 @@ export function draftToInput(d: PlanDraft): PlanInput {
     options: {
       compressionLevel: num(d.compressionLevel),
       encrypt: d.encrypt,
+      ...(d.encrypt && d.passphraseFrom ? { passphraseFrom: d.passphraseFrom } : {}),
       verifyAfter: d.verifyAfter,
       drillAfter: d.drillAfter,
       drillServer:
@@ -302,6 +349,7 @@ export function draftToInput(d: PlanDraft): PlanInput {
               sslMode: d.drillServer.sslMode,
               // main recomputes it from the keychain
               hasPassword: d.hadDrillPassword,
+              ...(d.drillPasswordFrom ? { passwordFrom: d.drillPasswordFrom } : {}),
             }
           : null,
       retries: { count: num(d.retriesCount), backoffSeconds: num(d.backoffSeconds) },

@@ -21,6 +21,7 @@ import { useNotifyStore } from '../stores/notify-store';
 import { planName, usePlansStore } from '../stores/plans-store';
 import { useSchedulerStore } from '../stores/scheduler-store';
 import { ProvenMark } from '../components/ProvenMark';
+import { schedulesRunByText } from '../lib/other-process';
 
 // recharts is most of the bundle's weight and only this screen draws charts: load it with them
 const BackupTrendCharts = lazy(() => import('../components/charts/BackupTrendCharts').then((m) => ({ default: m.BackupTrendCharts })));
@@ -69,12 +70,17 @@ function SchedulerCard() {
   const [notice, setNotice] = useState<string | null>(null);
   const state = status?.state ?? null;
   const text = state ? STATE_TEXT[state] : null;
+  // another process (the `lifeboat daemon` service) runs the schedules: its pause switch is its own
+  const runByOther = schedulesRunByText(status?.runBy);
 
   const reinit = async () => {
     setNotice(null);
     if (await reinitialize()) {
-      const armed = useSchedulerStore.getState().status?.nextRuns.filter((r) => r.at).length ?? 0;
-      setNotice(`Re-armed from the catalog: ${armed} plan${armed === 1 ? '' : 's'} scheduled.`);
+      const current = useSchedulerStore.getState().status;
+      const armed = current?.nextRuns.filter((r) => r.at).length ?? 0;
+      const other = schedulesRunByText(current?.runBy);
+      // the other process re-reads changed plans itself; nothing was re-armed here
+      setNotice(other ? `${other}: it follows plan changes itself.` : `Re-armed from the catalog: ${armed} plan${armed === 1 ? '' : 's'} scheduled.`);
     }
   };
 
@@ -82,9 +88,14 @@ function SchedulerCard() {
     <div className="card stat stat-scheduler" aria-label="Scheduler" role="group">
       <span className="stat-label">Scheduler</span>
       <span className={`stat-value ${text?.className ?? ''}`}>{text?.label ?? '…'}</span>
-      <span className="muted small">{text?.hint ?? ''}</span>
+      <span className="muted small">{runByOther ? `${runByOther}, on host ${status?.runBy?.host}.` : (text?.hint ?? '')}</span>
       <div className="button-row">
-        <button type="button" disabled={busy} onClick={() => void setPaused(!paused)}>
+        <button
+          type="button"
+          disabled={busy || runByOther !== null}
+          title={runByOther ? 'Another Lifeboat process runs the schedules: stop it to pause them' : undefined}
+          onClick={() => void setPaused(!paused)}
+        >
           {paused ? 'Resume' : 'Pause all'}
         </button>
         <button type="button" disabled={busy} onClick={() => void reinit()} title="Re-arm every plan from the catalog, catching up missed runs">

@@ -3,6 +3,7 @@ import type { PlanPreset } from '../../../shared/ipc-contract';
 import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Choice } from '../components/Choice';
+import { ExcludeChips } from '../components/ExcludeChips';
 import { CheckboxField, Field } from '../components/Field';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { ServerFields } from '../components/ServerFields';
@@ -182,6 +183,11 @@ export function PlanEditor({
                 <Field label="Database" error={errors[`databases.${index}.database`]}>
                   {(p) => <input {...p} value={db.database} onChange={(e) => updateDb(index, { database: e.target.value })} />}
                 </Field>
+                {db.passwordFrom ? (
+                  <Field label="Password" hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
+                    {(p) => <input {...p} className="mono" value={`from ${db.passwordFrom}`} readOnly />}
+                  </Field>
+                ) : (
                 <Field
                   label="Password"
                   hint={
@@ -203,6 +209,7 @@ export function PlanEditor({
                     />
                   )}
                 </Field>
+                )}
               </div>
               {db.hasPassword && (
                 <CheckboxField
@@ -236,21 +243,11 @@ export function PlanEditor({
                   />
                 )}
               </Field>
-              <Field
-                label="Exclude patterns"
-                hint="One pattern per line, matched against names and relative paths."
+              <ExcludeChips
+                value={folder.excludes}
+                onChange={(excludes) => updateFolder(index, { excludes })}
                 error={Object.entries(errors).find(([k]) => k.startsWith(`folders.${index}.excludes`))?.[1]}
-              >
-                {(p) => (
-                  <textarea
-                    {...p}
-                    className="mono"
-                    rows={6}
-                    value={folder.excludes}
-                    onChange={(e) => updateFolder(index, { excludes: e.target.value })}
-                  />
-                )}
-              </Field>
+              />
             </div>
           ))}
           <div className="button-row">
@@ -317,7 +314,12 @@ export function PlanEditor({
             </Field>
           </div>
           <CheckboxField label="Encrypt backups (AES-256-GCM)" checked={draft.encrypt} onChange={(encrypt) => update({ encrypt })} />
-          {draft.encrypt && (
+          {draft.encrypt && draft.passphraseFrom && (
+            <Field label="Passphrase" hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
+              {(p) => <input {...p} className="mono" value={`from ${draft.passphraseFrom}`} readOnly />}
+            </Field>
+          )}
+          {draft.encrypt && !draft.passphraseFrom && (
             <div className="grid-2">
               <Field
                 label="Passphrase"

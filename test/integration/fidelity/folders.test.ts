@@ -25,10 +25,10 @@ import { previewBackup } from '../../../src/main/core/restore/preview';
 import { makeBackupLocator } from '../../../src/main/core/restore/locate';
 import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
-import type { BackupManifest, ManifestFolderSource } from '../../../src/shared/manifest';
+import type { ManifestFolderSource } from '../../../src/shared/manifest';
 import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
-import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, planInput, savePlan, sha256, testContext } from '../restore/support';
+import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, handMadeManifest, planInput, savePlan, sha256, testContext } from '../restore/support';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 const MiB = 1024 * 1024;
@@ -358,25 +358,8 @@ describe('an incremental over the folder', () => {
 });
 
 describe('backups a restore must refuse or still read', () => {
-  function manifestOf(backupId: string, format: number, root: string): BackupManifest {
-    return {
-      format,
-      backupId,
-      app: { name: 'Lifeboat', version: 'test' },
-      createdAt: new Date().toISOString(),
-      finishedAt: new Date().toISOString(),
-      plan: null,
-      type: 'full',
-      baseBackupId: null,
-      encrypted: true,
-      compressionLevel: 1,
-      host: 'test',
-      sources: [
-        { kind: 'folder', id: 'f1', label: root, status: 'success', error: null, root, excludes: [], entryPrefix: 'folders/f1/', files: 0, bytes: 0, unchanged: [] },
-      ],
-      entries: [],
-    };
-  }
+  const manifestOf = (backupId: string, format: number, root: string) => handMadeManifest(backupId, root, { format });
+
 
   it('a format 1 backup (entries named by path, no raw names) still restores, verifies and previews as before', async () => {
     const backupId = crypto.randomUUID();

@@ -18,7 +18,6 @@ import { SealStream } from '../../../src/main/core/crypto/container';
 import { makeBackupLocator } from '../../../src/main/core/restore/locate';
 import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
-import type { BackupManifest } from '../../../src/shared/manifest';
 import type { Plan } from '../../../src/shared/plan';
 import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
@@ -29,6 +28,7 @@ import {
   backupNow,
   finished,
   flippedCopy,
+  handMadeManifest,
   invoke,
   planInput,
   savePlan,
@@ -215,23 +215,8 @@ describe('conflict policies', () => {
 });
 
 describe('unsafe paths are refused before anything is written', () => {
-  const manifestBase = (backupId: string, root: string): BackupManifest => ({
-    format: 1,
-    backupId,
-    app: { name: 'Lifeboat', version: 'test' },
-    createdAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    plan: null,
-    type: 'full',
-    baseBackupId: null,
-    encrypted: true,
-    compressionLevel: 1,
-    host: 'test',
-    sources: [
-      { kind: 'folder', id: 'f1', label: root, status: 'success', error: null, root, excludes: [], entryPrefix: 'folders/f1/', files: 0, bytes: 0, unchanged: [] },
-    ],
-    entries: [],
-  });
+  const manifestBase = (backupId: string, root: string) => handMadeManifest(backupId, root);
+
 
   it('an archive entry named ../../../evil.txt (zip crafted by hand)', async () => {
     const backupId = crypto.randomUUID();

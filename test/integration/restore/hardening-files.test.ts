@@ -15,11 +15,11 @@ import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/rest
 import { PATH_MAX } from '../../../src/main/core/restore/safe-paths';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import { runCli } from '../../../src/main/cli/index';
-import type { BackupManifest, ManifestEntry } from '../../../src/shared/manifest';
+import type { ManifestEntry } from '../../../src/shared/manifest';
 import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { mountTmpfs, unmount } from '../../support/backup-fixtures';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
-import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, finished, invoke, planInput, savePlan, snapshotTree, testContext } from './support';
+import { FAST_CONTAINER, PASSPHRASE, appError, handMadeManifest, backupNow, finished, invoke, planInput, savePlan, snapshotTree, testContext } from './support';
 
 let work: string;
 let source: string;
@@ -43,25 +43,7 @@ function spec(filePath: string, target: FilesTargetInput, overrides: Partial<Fil
   };
 }
 
-function manifestFor(backupId: string, root: string, encrypted: boolean): BackupManifest {
-  return {
-    format: 1,
-    backupId,
-    app: { name: 'Lifeboat', version: 'test' },
-    createdAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    plan: null,
-    type: 'full',
-    baseBackupId: null,
-    encrypted,
-    compressionLevel: 1,
-    host: 'test',
-    sources: [
-      { kind: 'folder', id: 'f1', label: root, status: 'success', error: null, root, excludes: [], entryPrefix: 'folders/f1/', files: 0, bytes: 0, unchanged: [] },
-    ],
-    entries: [],
-  };
-}
+const manifestFor = (backupId: string, root: string, encrypted: boolean) => handMadeManifest(backupId, root, { encrypted });
 
 /**
  * Writes a backup by hand: `files` as entries of folder f1 (a `sha256` override makes the

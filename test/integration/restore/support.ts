@@ -13,6 +13,7 @@ import type { LifeboatCore } from '../../../src/main/core/lifeboat';
 import { AppError } from '../../../src/shared/errors';
 import type { InvokeChannel, InvokeRequest, InvokeResponses } from '../../../src/shared/ipc-contract';
 import type { JobDetail } from '../../../src/shared/job';
+import type { BackupManifest } from '../../../src/shared/manifest';
 import type { Plan, PlanInput, PlanSecrets } from '../../../src/shared/plan';
 import { quoteIdent, type PgCluster } from '../../support/pg-cluster';
 
@@ -175,4 +176,28 @@ export function pgRestorePids(port: number): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * The manifest of a backup made by hand (a crafted archive): one folder source `f1` rooted at
+ * `root`, no entries yet; tests push the entries they wrote.
+ */
+export function handMadeManifest(backupId: string, root: string, options: { format?: number; encrypted?: boolean } = {}): BackupManifest {
+  return {
+    format: options.format ?? 1,
+    backupId,
+    app: { name: 'Lifeboat', version: 'test' },
+    createdAt: new Date().toISOString(),
+    finishedAt: new Date().toISOString(),
+    plan: null,
+    type: 'full',
+    baseBackupId: null,
+    encrypted: options.encrypted ?? true,
+    compressionLevel: 1,
+    host: 'test',
+    sources: [
+      { kind: 'folder', id: 'f1', label: root, status: 'success', error: null, root, excludes: [], entryPrefix: 'folders/f1/', files: 0, bytes: 0, unchanged: [] },
+    ],
+    entries: [],
+  };
 }

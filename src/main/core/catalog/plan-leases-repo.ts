@@ -1,3 +1,4 @@
+import { isLeaseStampStale, type LeaseCheck } from './lease-rule';
 import type { CatalogDb } from './catalog';
 
 /**
@@ -17,13 +18,7 @@ export interface PlanLease {
 /** A holder whose heartbeat is older than this is gone (crashed on another host, or hung). */
 export const LEASE_STALE_MS = 2 * 60_000;
 
-export interface LeaseCheck {
-  /** the taker's wall-clock time */
-  now: Date;
-  /** whether a process of this host is alive */
-  isAlive: (pid: number) => boolean;
-  staleAfterMs?: number;
-}
+export type { LeaseCheck } from './lease-rule';
 
 interface LeaseRow {
   plan_id: string;
@@ -41,16 +36,9 @@ const toLease = (row: LeaseRow): PlanLease => ({
   heartbeatAt: row.heartbeat_at,
 });
 
-/**
- * Whether `lease` no longer holds its plan, seen from `taker`: its heartbeat is older than
- * `staleAfterMs`, or it belongs to a process of the taker's host that is dead, or that is the
- * taker's own process (which knows it is not running the plan: a release that never happened,
- * or a dead holder's pid handed out again).
- */
+/** Whether `lease` no longer holds its plan, seen from `taker` (the rule in lease-rule.ts). */
 export function isLeaseStale(lease: PlanLease, taker: { pid: number; host: string }, check: LeaseCheck): boolean {
-  if (check.now.getTime() - Date.parse(lease.heartbeatAt) > (check.staleAfterMs ?? LEASE_STALE_MS)) return true;
-  if (lease.host !== taker.host) return false;
-  return lease.pid === taker.pid || !check.isAlive(lease.pid);
+  return isLeaseStampStale(lease, taker, check, LEASE_STALE_MS);
 }
 
 /** The plan leases in the catalog. */

@@ -1,3 +1,4 @@
+import { isLeaseStampStale, type LeaseCheck } from './lease-rule';
 import type { CatalogDb } from './catalog';
 
 /**
@@ -29,13 +30,7 @@ export type SchedulerLeaseTaker = Pick<SchedulerLeaseHolder, 'holderId' | 'pid' 
 /** Default: a holder whose heartbeat is older than this is gone (crashed on another host, or hung). */
 export const SCHEDULER_LEASE_STALE_MS = 60_000;
 
-export interface SchedulerLeaseCheck {
-  /** the taker's wall-clock time */
-  now: Date;
-  /** whether a process of this host is alive */
-  isAlive: (pid: number) => boolean;
-  staleAfterMs?: number;
-}
+export type SchedulerLeaseCheck = LeaseCheck;
 
 interface LeaseRow {
   holder_id: string;
@@ -58,10 +53,9 @@ const toHolder = (row: LeaseRow): SchedulerLeaseHolder => ({
 });
 
 /**
- * Whether `lease` no longer holds the scheduler, seen from `taker`: its heartbeat is older than
- * `staleAfterMs`, or its process, on the taker's host, is dead or is the taker's own process
- * under another holder id (a release that never happened, or a dead holder's pid handed out
- * again: the taker knows it is not that holder). The taker's own holder id is never stale.
+ * Whether `lease` no longer holds the scheduler, seen from `taker`: the rule of lease-rule.ts
+ * (its own process under another holder id counts as gone), except that the taker's own holder
+ * id is never stale.
  */
 export function isSchedulerLeaseStale(
   lease: SchedulerLeaseHolder,
@@ -69,9 +63,7 @@ export function isSchedulerLeaseStale(
   check: SchedulerLeaseCheck,
 ): boolean {
   if (lease.holderId === taker.holderId) return false;
-  if (check.now.getTime() - Date.parse(lease.heartbeatAt) > (check.staleAfterMs ?? SCHEDULER_LEASE_STALE_MS)) return true;
-  if (lease.host !== taker.host) return false;
-  return lease.pid === taker.pid || !check.isAlive(lease.pid);
+  return isLeaseStampStale(lease, taker, check, SCHEDULER_LEASE_STALE_MS);
 }
 
 export type TakeSchedulerLease =

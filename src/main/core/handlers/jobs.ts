@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/errors';
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { CancelRequestsRepo } from '../catalog/cancel-requests-repo';
 import { requestCancelElsewhere } from '../jobs/cancel-requests';
-import { isProcessAlive } from '../jobs/job-runner';
+import { isProcessAlive } from '../jobs/process-alive';
 import { jobsToCsv } from '../jobs/jobs-csv';
 import type { HandlerContext } from './handler-context';
 

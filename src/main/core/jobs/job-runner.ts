@@ -3,19 +3,21 @@ import path from 'node:path';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { AppError, toTransferable } from '../../../shared/errors';
-import type {
-  CancelledBy,
-  JobKind,
-  JobProgress,
-  JobSourceResult,
-  JobStatus,
-  JobSummary,
-  JobTrigger,
+import {
+  EMPTY_PROGRESS,
+  type CancelledBy,
+  type JobKind,
+  type JobProgress,
+  type JobSourceResult,
+  type JobStatus,
+  type JobSummary,
+  type JobTrigger,
 } from '../../../shared/job';
 import type { BackupType } from '../../../shared/plan';
 import type { JobsRepo, TempDatabase } from '../catalog/jobs-repo';
 import type { PlanLeasesRepo } from '../catalog/plan-leases-repo';
 import type { Clock, EventBus } from '../ports';
+import { isProcessAlive } from './process-alive';
 
 /** What a running job's work function gets. */
 export interface JobContext {
@@ -81,18 +83,6 @@ const LEASE_HEARTBEAT_MS = 10_000;
 
 /** What the interrupted message calls a job of each kind. */
 const KIND_NOUN: Record<JobKind, string> = { backup: 'backup', verify: 'verification', restore: 'restore', drill: 'restore drill' };
-
-const EMPTY_PROGRESS: JobProgress = {
-  phase: 'queued',
-  percent: 0,
-  bytesDone: 0,
-  bytesTotal: null,
-  filesDone: 0,
-  filesTotal: null,
-  currentItem: null,
-  rate: 0,
-  etaSeconds: null,
-};
 
 /**
  * Runs jobs: at most `maxConcurrent` at once (the rest wait as `pending`), never two of the
@@ -350,20 +340,6 @@ function removeTempPath(tempPath: string): void {
   } catch {
     // a temp path that cannot be removed (a folder of another name, no permission) must not stop
     // the recovery of the other jobs or the job's own outcome; it stays where it is
-  }
-}
-
-/**
- * Whether a process is alive on this machine. The app and the CLI may share a data dir: a job
- * another live process is running is its own, not one a crash left behind.
- */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to another user
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -12,7 +12,7 @@ import { MonitoringRepo, type DestinationUsage } from '../catalog/monitoring-rep
 import { ScheduleStateRepo } from '../catalog/schedule-state-repo';
 import { SchedulerLeaseRepo, type SchedulerLeaseHolder } from '../catalog/scheduler-lease-repo';
 import type { CoreContext } from '../context';
-import { isProcessAlive } from '../jobs/job-runner';
+import { isProcessAlive } from '../jobs/process-alive';
 import { failureStreak, type BackupRun } from '../notify/alerts';
 import { assessHealth, type Health } from './health';
 

@@ -24,7 +24,7 @@ import {
   type SchedulerLeaseRepo,
   type SchedulerRole,
 } from '../catalog/scheduler-lease-repo';
-import { isProcessAlive } from '../jobs/job-runner';
+import { isProcessAlive } from '../jobs/process-alive';
 import type { EventBus } from '../ports';
 import type { Scheduler } from './scheduler';
 

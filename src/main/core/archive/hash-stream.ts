@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /** Passes bytes through unchanged while counting them and computing their SHA-256. */
@@ -21,4 +22,14 @@ export class HashStream extends Transform {
   digest(): string {
     return this.hash.digest('hex');
   }
+}
+
+/** SHA-256 (hex) of a file, read as a stream in 1 MiB pieces; `onBytes` hears each piece's size. */
+export async function hashFile(filePath: string | Buffer, signal?: AbortSignal, onBytes?: (n: number) => void): Promise<string> {
+  const hash = crypto.createHash('sha256');
+  for await (const chunk of fs.createReadStream(filePath, { signal, highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk as Buffer);
+    onBytes?.((chunk as Buffer).length);
+  }
+  return hash.digest('hex');
 }

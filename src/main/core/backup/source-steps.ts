@@ -4,11 +4,11 @@
  * incremental left in its base), each written as zip entries into the open archive. A failure of
  * one source is recorded on it and the run goes on; a failure of the destination ends the run.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type pg from 'pg';
 import { AppError } from '../../../shared/errors';
 import type { ManifestFolderNode } from '../../../shared/manifest';
+import { hashFile } from '../archive/hash-stream';
 import type { ArchiveWriter, AddedEntry } from '../archive/writer';
 import { rawKey } from '../folders/raw-path';
 import { walkFolder } from '../folders/walk';
@@ -36,13 +36,6 @@ export interface PassContext {
 /** A failure of the destination ends the whole run; a failure of one source does not. */
 function isRunFatal(error: unknown): boolean {
   return error instanceof AppError && (error.code === 'DEST_NO_SPACE' || error.code === 'DEST_NOT_WRITABLE');
-}
-
-/** SHA-256 of a file, read as a stream. */
-export async function hashFile(filePath: string | Buffer, signal?: AbortSignal): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(filePath, { signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileStamp } from '../backup/file-names';
 
 /** The catalog's files in the data folder: the database and SQLite's WAL and shared-memory files. */
 const CATALOG_FILES = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-shm'];
@@ -10,8 +11,7 @@ const CATALOG_FILES = ['catalog.sqlite', 'catalog.sqlite-wal', 'catalog.sqlite-s
  * with Rebuild catalog. Returns the new name of the main file.
  */
 export function moveCatalogAside(dataDir: string, now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const aside = path.join(dataDir, `catalog.sqlite.unreadable-${stamp}`);
+  const aside = path.join(dataDir, `catalog.sqlite.unreadable-${fileStamp(now)}`);
   for (const name of CATALOG_FILES) {
     const from = path.join(dataDir, name);
     if (fs.existsSync(from)) fs.renameSync(from, `${aside}${name.slice('catalog.sqlite'.length)}`);

@@ -4,12 +4,12 @@
  * alone (same content: only its metadata is restored), written next to the existing one (keep
  * both) or skipped. Every path is checked first; one unsafe path refuses the whole restore.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import type { ConflictPolicy, FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
+import { hashFile } from '../archive/hash-stream';
 import { rawKey } from '../folders/raw-path';
 import { folderFiles, isSelected, pickFolderSources, targetRoots, type FolderFileRef } from './backup-index';
 import { currentRestorer, restoredMode, restoredOwner, type Restorer } from './file-metadata';
@@ -37,12 +37,6 @@ export interface FilePlan {
   conflict: ConflictPolicy;
 }
 
-async function sha256OfFile(filePath: Buffer, signal?: AbortSignal): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(filePath, { signal })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** Actions that write an item. */
 export const WRITING_ACTIONS: readonly FileAction[] = ['create', 'replace', 'keep-both'];
 
@@ -68,7 +62,7 @@ function sameKind(existing: fs.Stats, ref: FolderFileRef): boolean {
 
 /** Whether what is at `abs` already is the backup's item (content, link target, folder, FIFO). */
 async function isSame(abs: Buffer, existing: fs.Stats, ref: FolderFileRef, signal?: AbortSignal): Promise<boolean> {
-  if (ref.type === 'file' || ref.type === 'hardlink') return existing.isFile() && existing.size === ref.size && (await sha256OfFile(abs, signal)) === ref.sha256;
+  if (ref.type === 'file' || ref.type === 'hardlink') return existing.isFile() && existing.size === ref.size && (await hashFile(abs, signal)) === ref.sha256;
   if (ref.type === 'symlink') return existing.isSymbolicLink() && (await fs.promises.readlink(abs, { encoding: 'buffer' })).equals(ref.linkTarget!);
   if (ref.type === 'dir') return existing.isDirectory();
   if (ref.type === 'fifo') return existing.isFIFO();

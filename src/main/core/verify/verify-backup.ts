@@ -15,6 +15,7 @@ import { AppError, toTransferable } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
+import { hashFile } from '../archive/hash-stream';
 import { BackupReader } from '../archive/reader';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
@@ -45,15 +46,6 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
   onProgress?: (done: number, total: number, item: string) => void;
-}
-
-async function sha256OfFile(filePath: string, signal?: AbortSignal, onBytes?: (n: number) => void): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(filePath, { signal, highWaterMark: 1024 * 1024 })) {
-    hash.update(chunk as Buffer);
-    onBytes?.((chunk as Buffer).length);
-  }
-  return hash.digest('hex');
 }
 
 /**
@@ -235,14 +227,14 @@ export async function verifyBackupFile(
     const t = toTransferable(error);
     fail(t.code, t.message);
     // still report the whole-file hash of what is there, for comparison with the catalog
-    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
     return report();
   }
   encrypted = reader.container.header.encryption !== null;
   if (!encrypted && (options.expectEncrypted || passphrase)) {
     await reader.close();
     fail('BACKUP_NOT_ENCRYPTED', new AppError('BACKUP_NOT_ENCRYPTED').message);
-    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
     return report();
   }
   checks.push(
@@ -315,7 +307,7 @@ export async function verifyBackupFile(
     if (options.signal?.aborted) throw options.signal.reason;
     const t = toTransferable(error);
     fail(t.code, t.message);
-    fileSha256 = await sha256OfFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
   } finally {
     await reader.close();
   }

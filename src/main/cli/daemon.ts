@@ -21,10 +21,10 @@ import type { SchedulerStatus } from '../../shared/ipc-contract';
 import { FINAL_STATUSES, type JobStatus, type JobSummary } from '../../shared/job';
 import type { AlertKind } from '../../shared/notify';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
+import { cliCoreOptions } from './core-options';
 import { parseListenAddress, startMonitoringServer, type MonitoringServer } from '../core/metrics/metrics-server';
 import { readMonitoringSnapshot } from '../core/metrics/monitoring-snapshot';
 import { renderPrometheus } from '../core/metrics/prometheus';
-import { resolveDataDir } from '../core/paths';
 import type { SecretStore } from '../core/ports';
 import { DEFAULT_SCHEDULER_LEASE_TIMINGS, type SchedulerLeaseEvent, type SchedulerLeaseTimings } from '../core/scheduler/scheduler-lease';
 import { readPassphrase } from './args';
@@ -161,7 +161,7 @@ export async function runDaemon(deps: DaemonDeps, options: DaemonOptions): Promi
   const timings = leaseTimingsFromEnv(io.env);
   const listen = options.metrics !== undefined ? parseListenAddress(options.metrics) : null;
   const core = createLifeboatCore({
-    dataDir: resolveDataDir(null, io.env),
+    ...cliCoreOptions(io.env),
     appVersion: deps.appVersion,
     secrets: deps.secrets(options.passphrase),
     actor: 'daemon',

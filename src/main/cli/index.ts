@@ -12,8 +12,8 @@ import { DEFAULT_EXCLUDES, type SecretRef } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
 import { readContainerHeader, setExpensiveKdfAllowed } from '../core/crypto/container';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
+import { cliCoreOptions } from './core-options';
 import { startOneOffBackup } from '../core/tasks/one-off-backup';
-import { resolveDataDir } from '../core/paths';
 import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
 import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
@@ -112,11 +112,9 @@ function printJob(finished: JobDetail, io: Io, json: boolean, command: string): 
 
 function openCore(io: Io, passphrase: string | null): LifeboatCore {
   return createLifeboatCore({
-    dataDir: resolveDataDir(null, io.env),
+    ...cliCoreOptions(io.env),
     appVersion: APP_VERSION,
     secrets: new CliSecretStore(passphrase, io.env),
-    // the installed app's `lifeboat` runs this under its Electron: that ABI's SQLite build
-    nativeBinding: io.env.LIFEBOAT_NATIVE_BINDING || undefined,
     actor: 'cli',
     // overdue-plan alerts are the app's job (it runs the schedules); a one-off command must not
     // alert about plans it was not asked to look at

@@ -40,6 +40,19 @@ export interface JobProgress {
   etaSeconds: number | null;
 }
 
+/** A job's progress before its first report: queued, nothing done, nothing known. */
+export const EMPTY_PROGRESS: JobProgress = {
+  phase: 'queued',
+  percent: 0,
+  bytesDone: 0,
+  bytesTotal: null,
+  filesDone: 0,
+  filesTotal: null,
+  currentItem: null,
+  rate: 0,
+  etaSeconds: null,
+};
+
 export type SourceKind = 'database' | 'folder';
 
 export interface JobSourceResult {

@@ -9,21 +9,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { ScheduleStateRepo } from '../../src/main/core/catalog/schedule-state-repo';
-import type { JobProgress } from '../../src/shared/job';
+import { EMPTY_PROGRESS, type JobProgress } from '../../src/shared/job';
 import { expect, test } from './support/fixtures';
 import { seedPlan } from './support/seed';
 
-const progress = (phase: JobProgress['phase'], percent: number): JobProgress => ({
-  phase,
-  percent,
-  bytesDone: 1_048_576,
-  bytesTotal: null,
-  filesDone: 0,
-  filesTotal: null,
-  currentItem: null,
-  rate: 0,
-  etaSeconds: null,
-});
+const progress = (phase: JobProgress['phase'], percent: number): JobProgress => ({ ...EMPTY_PROGRESS, phase, percent, bytesDone: 1_048_576 });
 
 test('schedules run by the Lifeboat service: the Dashboard and the sidebar say so, its job shows live and can be cancelled', async ({ page, core }) => {
   // the service: a live process of this host holding the scheduler lease, heart-beating

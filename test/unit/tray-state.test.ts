@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { computeTrayState, mergeLatestJobs, TOOLTIP_MAX } from '../../src/main/core/tray-state';
-import type { JobPhase, JobSummary } from '../../src/shared/job';
+import { EMPTY_PROGRESS, type JobPhase, type JobSummary } from '../../src/shared/job';
 import { jobSummary } from '../support/job-summary';
 
 const job = jobSummary;
@@ -10,17 +10,7 @@ function running(percent: number, phase: JobPhase, overrides: Partial<JobSummary
     status: 'running',
     finishedAt: null,
     durationMs: null,
-    progress: {
-      phase,
-      percent,
-      bytesDone: 0,
-      bytesTotal: null,
-      filesDone: 0,
-      filesTotal: null,
-      currentItem: null,
-      rate: 0,
-      etaSeconds: null,
-    },
+    progress: { ...EMPTY_PROGRESS, phase, percent },
     ...overrides,
   });
 }

@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../../src/main/cli/index';
 import { DEFAULT_EXCLUDES } from '../../../src/shared/plan';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { makeTempDir } from '../../support/temp-core';
+import { runCliCaptured } from '../../support/cli-run';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 let cluster: PgCluster;
@@ -29,18 +29,8 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** Runs the CLI in-process with its own data dir and captured output. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { PATH: process.env.PATH, LIFEBOAT_HOME: path.join(work, 'home'), ...env },
-    isTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+/** Runs the CLI in-process on the test's data dir, stdin not a terminal. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCliCaptured(args, { LIFEBOAT_HOME: path.join(work, 'home'), ...env });
 
 const dbUrl = () => `postgres://${encodeURIComponent(cluster.user)}@127.0.0.1:${cluster.port}/shop?sslmode=disable`;
 

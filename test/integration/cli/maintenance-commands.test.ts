@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/main/cli/index';
 import { makeTempDir } from '../../support/temp-core';
+import { runCliCaptured } from '../../support/cli-run';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PASSPHRASE = 'maintenance test passphrase';
@@ -39,18 +39,8 @@ afterAll(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { PATH: process.env.PATH, LIFEBOAT_HOME: home, ...env },
-    isTty: false,
-    stdinIsTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+/** Runs the CLI in-process on the test's data dir, stdin not a terminal. */
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCliCaptured(args, { LIFEBOAT_HOME: home, ...env });
 
 async function createPlan(name: string, ...extra: string[]) {
   const r = await cli([

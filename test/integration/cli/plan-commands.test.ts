@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../../src/main/cli/index';
 import { createLifeboatCore } from '../../../src/main/core/lifeboat';
 import { MemorySecretStore } from '../../../src/main/core/ports';
 import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { makeTempDir } from '../../support/temp-core';
+import { runCliCaptured } from '../../support/cli-run';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const PASSPHRASE = 'plan test passphrase';
@@ -39,18 +39,7 @@ afterAll(async () => {
 });
 
 /** Runs the CLI in-process on the test's data dir, stdin not a terminal. */
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: { PATH: process.env.PATH, LIFEBOAT_HOME: home, ...env },
-    isTty: false,
-    stdinIsTty: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCliCaptured(args, { LIFEBOAT_HOME: home, ...env });
 
 async function showJson(name: string) {
   const r = await cli(['plan', 'show', name, '--json']);

@@ -1,19 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobProgress } from '../../../src/shared/job';
+import { EMPTY_PROGRESS, type JobProgress } from '../../../src/shared/job';
 import { createProgressPrinter, formatProgressLine, LINE_INTERVAL_MS, resolveProgressMode } from '../../../src/main/cli/progress';
 
-const progress = (patch: Partial<JobProgress>): JobProgress => ({
-  phase: 'dump',
-  percent: 0,
-  bytesDone: 0,
-  bytesTotal: null,
-  filesDone: 0,
-  filesTotal: null,
-  currentItem: null,
-  rate: 0,
-  etaSeconds: null,
-  ...patch,
-});
+const progress = (patch: Partial<JobProgress>): JobProgress => ({ ...EMPTY_PROGRESS, phase: 'dump', ...patch });
 
 describe('resolveProgressMode', () => {
   it('auto is a redrawn line on a terminal and plain lines otherwise; --json means none unless --progress is given', () => {

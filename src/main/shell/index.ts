@@ -2,20 +2,28 @@
  * The Electron shell: wires the engine to the desktop. Start-up reads as a list (see onReady);
  * everything else lives in src/main/core, which never imports electron.
  */
-import { app, dialog, powerMonitor, safeStorage, type BrowserWindow } from 'electron';
+import fs from 'node:fs';
+import { app, dialog, Menu, powerMonitor, powerSaveBlocker, safeStorage, shell, type BrowserWindow } from 'electron';
 import { AppError } from '../../shared/errors';
+import { FINAL_STATUSES, type JobSummary } from '../../shared/job';
 import { moveCatalogAside } from '../core/catalog/catalog-aside';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { startMinimized } from '../core/desktop-settings';
 import { resolveDataDir } from '../core/paths';
-import type { TrayState } from '../core/tray-state';
+import { describeJob, type TrayState } from '../core/tray-state';
+import { buildAppMenuTemplate } from './app-menu';
 import { setupIpc } from './ipc';
 import { loginItem, startedAtLogin } from './login-item';
 import { resolveElectronNativeBinding } from './native';
 import { ElectronNotifier } from './notifications';
+import { JobPowerBlocker } from './power-blocker';
+import { decideQuit, quitChoiceOf, type QuitDialog } from './quit-guard';
 import { SafeStorageSecretStore } from './secret-store';
-import { setupTray } from './tray';
-import { setupUpdater } from './updater';
+import { createShellHandlers } from './shell-handlers';
+import { createShellLog, logsDir, teeConsole, type ShellLog } from './shell-log';
+import { setupTray, type TrayHandle } from './tray';
+import { electronUpdaterPort, updateFeedOfThisBuild } from './updater';
+import { UpdateService } from './update-service';
 import { createMainWindow, hardenSession, setTaskbarProgress, showWindow } from './windows';
 
 const APP_USER_MODEL_ID = 'dev.lifeboat.app';
@@ -24,10 +32,21 @@ const QUIT_GRACE_MS = 15_000;
 
 let core: LifeboatCore | null = null;
 let mainWindow: BrowserWindow | null = null;
-let disposeTray: (() => void) | null = null;
+let trayHandle: TrayHandle | null = null;
 let disposeIpc: (() => void) | null = null;
-/** true once the user (tray, menu, OS logout) asked to quit: closing the window then really closes it */
+let updates: UpdateService | null = null;
+let powerBlocker: JobPowerBlocker | null = null;
+/** the app's log file (logs/ in the data folder), opened before anything else can fail */
+let shellLog: ShellLog | null = null;
+/** true once quitting goes ahead: closing the window then really closes it */
 let quitting = false;
+/** how to quit is settled (nothing ran, or the user chose): before-quit asks no more */
+let quitConfirmed = false;
+/** the user chose "Quit when finished": quit as soon as no job of ours is active */
+let quitWhenIdle = false;
+let quitDialogOpen = false;
+/** the OS is shutting down or logging out: nobody can answer a dialog */
+let systemShutdown = false;
 let coreClosed = false;
 let closing: Promise<void> | null = null;
 /**
@@ -42,12 +61,23 @@ function backupFileFromArgv(argv: readonly string[]): string | null {
   return argv.slice(1).find((arg) => !arg.startsWith('-') && arg.toLowerCase().endsWith('.lifeboat')) ?? null;
 }
 
+function dataDir(): string {
+  return resolveDataDir(app.getPath('userData'));
+}
+
+/** The log file first: whatever fails after this is written down where Help > Open Logs Folder leads. */
+function setupLog(): ShellLog {
+  const log = createShellLog(logsDir(dataDir()));
+  teeConsole(log);
+  log.write('info', `Lifeboat ${app.getVersion()} starting (${process.platform}, Electron ${process.versions.electron ?? '?'})`);
+  return log;
+}
+
 function setupCore(): LifeboatCore {
-  const dataDir = resolveDataDir(app.getPath('userData'));
   return createLifeboatCore({
-    dataDir,
+    dataDir: dataDir(),
     appVersion: app.getVersion(),
-    secrets: new SafeStorageSecretStore(dataDir, safeStorage),
+    secrets: new SafeStorageSecretStore(dataDir(), safeStorage),
     notifier: new ElectronNotifier(openJob),
     nativeBinding: resolveElectronNativeBinding(),
     desktop: loginItem(),
@@ -62,7 +92,6 @@ function setupCore(): LifeboatCore {
  */
 function recoverFromUnreadableCatalog(error: unknown): LifeboatCore | null {
   if (!(error instanceof AppError) || error.code !== 'CATALOG_CORRUPT') return null;
-  const dataDir = resolveDataDir(app.getPath('userData'));
   const choice = dialog.showMessageBoxSync({
     type: 'error',
     title: 'Lifeboat cannot read its catalog',
@@ -73,7 +102,7 @@ function recoverFromUnreadableCatalog(error: unknown): LifeboatCore | null {
     cancelId: 1,
   });
   if (choice !== 0) return null;
-  moveCatalogAside(dataDir);
+  moveCatalogAside(dataDir());
   return setupCore();
 }
 
@@ -94,7 +123,9 @@ function setupMainWindow(): BrowserWindow {
   // started at login (the login item passes --hidden): stay in the tray, schedules run anyway
   // (unless the user chose, in Settings, to see the window at login)
   const startHidden = startedAtLogin() && (!core || startMinimized(core.settings));
-  const win = createMainWindow({ startHidden });
+  const win = createMainWindow({ startHidden, stateDir: dataDir() });
+  // Windows logging off or shutting down: quit without asking (no one would answer)
+  win.on('session-end', () => (systemShutdown = true));
   win.on('close', (event) => {
     if (quitting) return;
     // closing the window keeps Lifeboat running in the tray: schedules must keep firing
@@ -110,7 +141,11 @@ function setupMainWindow(): BrowserWindow {
 /** Shows the main window, recreating it if it was really closed. */
 function revealWindow(): BrowserWindow | null {
   if (!core) return null;
-  if (!mainWindow || mainWindow.isDestroyed()) mainWindow = setupMainWindow();
+  if (!mainWindow || mainWindow.isDestroyed()) {
+    mainWindow = setupMainWindow();
+    // a new window's taskbar entry starts bare: give it the bar the tray shows
+    if (trayHandle) setTaskbarProgress(mainWindow, trayHandle.state().taskbar);
+  }
   showWindow(mainWindow);
   return mainWindow;
 }
@@ -143,12 +178,108 @@ function openJob(jobId: string | null): void {
 }
 
 function onTrayState(state: TrayState): void {
-  setTaskbarProgress(mainWindow, state.progress);
+  setTaskbarProgress(mainWindow, state.taskbar);
 }
 
+/** Quit (tray, menus): asks first when jobs of ours run, see onBeforeQuit. */
 function quitApp(): void {
-  quitting = true;
   app.quit();
+}
+
+/** Quit now, cancelling what runs: the tray's "Quit Now" once the user chose to wait. */
+function quitNow(): void {
+  quitConfirmed = true;
+  app.quit();
+}
+
+/** The jobs this process runs (a job the service or a CLI runs goes on after we quit). */
+function ourActiveJobs(engine: LifeboatCore, settled?: JobSummary): string[] {
+  return engine.runner.activeJobIds().filter((id) => !(settled && settled.id === id && FINAL_STATUSES.includes(settled.status)));
+}
+
+/**
+ * Keeps the machine awake while jobs of ours run (a sleeping machine drops the dump's server
+ * connection), and quits once they are done if the user chose "Quit when finished".
+ */
+function setupJobWatch(engine: LifeboatCore): void {
+  powerBlocker = new JobPowerBlocker(powerSaveBlocker);
+  powerBlocker.update(ourActiveJobs(engine));
+  engine.events.on('jobs/updated', (job) => {
+    const active = ourActiveJobs(engine, job);
+    const wasBlocking = powerBlocker?.isBlocking();
+    const blocking = powerBlocker?.update(active);
+    if (blocking !== wasBlocking) shellLog?.write('info', blocking ? 'Keeping the system awake while jobs run' : 'Jobs done: the system may sleep again');
+    if (quitWhenIdle && active.length === 0) {
+      shellLog?.write('info', 'Jobs finished: quitting as asked');
+      quitNow();
+    }
+  });
+}
+
+/** Our own menu: no Reload, developer tools or "Learn More" in a packaged build. */
+function setupAppMenu(): void {
+  const template = buildAppMenuTemplate(
+    { platform: process.platform, isPackaged: app.isPackaged, appName: app.getName() },
+    {
+      openBackupFile: () => void chooseBackupFile(),
+      openLogsFolder: () => void openLogsFolder().catch((error: unknown) => dialog.showErrorBox('Cannot open the logs folder', String(error))),
+      checkForUpdates: () => void checkForUpdatesFromMenu(),
+    },
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+async function chooseBackupFile(): Promise<void> {
+  const options: Electron.OpenDialogOptions = {
+    title: 'Open a Lifeboat backup',
+    properties: ['openFile'],
+    filters: [{ name: 'Lifeboat backup', extensions: ['lifeboat'] }],
+  };
+  const result = mainWindow && mainWindow.isVisible() ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  const file = result.filePaths[0];
+  if (!result.canceled && file) openBackupFile(file);
+}
+
+/** Opens <data folder>/logs in the file manager; resolves with its path. */
+async function openLogsFolder(): Promise<string> {
+  const dir = logsDir(dataDir());
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const failure = await shell.openPath(dir);
+  if (failure) throw new Error(`${failure} (${dir})`);
+  return dir;
+}
+
+async function checkForUpdatesFromMenu(): Promise<void> {
+  if (!updates) return;
+  const result = await updates.check();
+  const options: Electron.MessageBoxOptions = {
+    type: result.outcome === 'failed' ? 'warning' : 'info',
+    title: 'Check for Updates',
+    message: result.outcome === 'available' || result.outcome === 'downloaded' ? 'An update is available' : 'Check for updates',
+    detail: result.message,
+    buttons: ['OK'],
+  };
+  if (mainWindow && mainWindow.isVisible()) await dialog.showMessageBox(mainWindow, options);
+  else await dialog.showMessageBox(options);
+}
+
+/**
+ * Updates: from the build's feed (or LIFEBOAT_UPDATE_URL), automatically unless the user turned
+ * it off in Settings (kept in the catalog's settings); a build without a feed never checks.
+ */
+function setupUpdates(engine: LifeboatCore): UpdateService {
+  const feed = updateFeedOfThisBuild();
+  const service = new UpdateService({
+    feed,
+    currentVersion: app.getVersion(),
+    createUpdater: () => electronUpdaterPort(feed, (level, message) => shellLog?.write(level, message)),
+    settings: engine.settings,
+    log: (message) => shellLog?.write('info', message),
+    audit: (action, details) => engine.audit.record('user', action, null, details),
+    onDownloaded: (result) => engine.notifier.notify({ title: 'Lifeboat update ready', body: result.message, level: 'info' }),
+  });
+  service.start();
+  return service;
 }
 
 async function onReady(): Promise<void> {
@@ -164,24 +295,100 @@ async function onReady(): Promise<void> {
       return;
     }
   }
-  disposeIpc = setupIpc(core);
+  setupAppMenu();
+  updates = setupUpdates(core);
+  disposeIpc = setupIpc(core, createShellHandlers({ updates, openLogsFolder }));
   mainWindow = setupMainWindow();
-  disposeTray = setupTray(core, { showWindow: () => void revealWindow(), quit: quitApp, onStateChange: onTrayState }).dispose;
+  trayHandle = setupTray(core, {
+    showWindow: () => void revealWindow(),
+    openJob,
+    quit: () => (quitWhenIdle ? quitNow() : quitApp()),
+    onStateChange: onTrayState,
+  });
+  setupJobWatch(core);
   setupScheduler(core);
-  setupUpdater();
 }
 
 /**
- * Quitting (tray, Cmd+Q, OS logout): hold the exit until running jobs are cancelled as a
- * 'system' cancel and the catalog is closed, so no job is left `running` and no temp file stays.
- * A job that ignores its abort gets QUIT_GRACE_MS; the next start marks it interrupted anyway.
+ * Jobs of ours run and the user asked to quit: wait for them and quit, cancel them and quit, or
+ * keep running in the background (quit-guard.ts decides what to offer).
+ */
+async function askBeforeQuit(quitDialog: QuitDialog): Promise<void> {
+  if (quitDialogOpen) return;
+  quitDialogOpen = true;
+  const options: Electron.MessageBoxOptions = {
+    type: 'question',
+    title: 'Quit Lifeboat?',
+    message: quitDialog.message,
+    detail: quitDialog.detail,
+    buttons: quitDialog.buttons,
+    defaultId: quitDialog.defaultId,
+    cancelId: quitDialog.cancelId,
+    noLink: true,
+  };
+  let response = quitDialog.cancelId;
+  try {
+    const parent = mainWindow && !mainWindow.isDestroyed() && mainWindow.isVisible() ? mainWindow : null;
+    response = (parent ? await dialog.showMessageBox(parent, options) : await dialog.showMessageBox(options)).response;
+  } finally {
+    quitDialogOpen = false;
+  }
+  const choice = quitChoiceOf(quitDialog, response);
+  shellLog?.write('info', `Quit with jobs running: ${choice}`);
+  switch (choice) {
+    case 'cancel-and-quit':
+      quitNow();
+      break;
+    case 'wait':
+      quitWhenIdle = true;
+      trayHandle?.setQuitPending(true);
+      mainWindow?.hide();
+      // the jobs may have ended while the dialog was open
+      if (core && ourActiveJobs(core).length === 0) quitNow();
+      break;
+    case 'background':
+      mainWindow?.hide();
+      break;
+    case 'stay':
+      break;
+  }
+}
+
+/**
+ * Quitting (tray, Cmd+Q, OS logout): while jobs of ours run, ask first (askBeforeQuit), unless
+ * the OS is going down. Then hold the exit until running jobs are cancelled as a 'system' cancel
+ * and the catalog is closed, so no job is left `running` and no temp file stays. A job that
+ * ignores its abort gets QUIT_GRACE_MS; the next start marks it interrupted anyway.
  */
 function onBeforeQuit(event: { preventDefault(): void }): void {
-  quitting = true;
-  if (coreClosed || !core) return;
+  if (coreClosed || !core) {
+    quitting = true;
+    return;
+  }
   event.preventDefault();
   if (closing) return; // already closing: this quit resumes when it is done
-  disposeTray?.();
+  if (!quitConfirmed) {
+    const lease = core.schedulerLease.status().runBy;
+    const decision = decideQuit({
+      activeJobs: ourActiveJobs(core).map((id) => {
+        const job = core?.jobs.get(id);
+        return job ? describeJob(job) : 'A job';
+      }),
+      systemShutdown,
+      hasTray: trayHandle !== null,
+      serviceRunsSchedules: lease?.kind === 'other' && lease.role === 'service',
+    });
+    if (decision.kind === 'ask') {
+      void askBeforeQuit(decision.dialog);
+      return;
+    }
+  }
+  quitting = true;
+  shellLog?.write('info', 'Quitting');
+  trayHandle?.dispose();
+  trayHandle = null;
+  updates?.stop();
+  powerBlocker?.dispose();
   disposeIpc?.();
   const timer = setTimeout(() => app.exit(0), QUIT_GRACE_MS);
   closing = core
@@ -201,6 +408,7 @@ function main(): void {
     return;
   }
   pendingOpenFile = backupFileFromArgv(process.argv);
+  shellLog = setupLog();
 
   app.on('second-instance', (_event, argv) => {
     const file = backupFileFromArgv(argv);
@@ -217,6 +425,8 @@ function main(): void {
   // the tray keeps the app alive without windows
   app.on('window-all-closed', () => undefined);
   app.on('before-quit', onBeforeQuit);
+  // macOS and Linux announce shutdown and logout here (Windows through the window's session-end)
+  app.whenReady().then(() => powerMonitor.on('shutdown', () => (systemShutdown = true)), () => undefined);
   app.whenReady().then(onReady, (error: unknown) => {
     console.error('Lifeboat: Electron failed to start', error);
     app.exit(1);

@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
 import { ERROR_MESSAGES } from '../../shared/errors';
-import { EVENT_PREFIX, INVOKE_CHANNELS, type InvokeResult } from '../../shared/ipc-contract';
+import { EVENT_PREFIX, INVOKE_CHANNELS, type InvokeHandlers, type InvokeResult, type ShellInvokeHandlers } from '../../shared/ipc-contract';
 import { dispatch } from '../core/ipc/dispatch';
 import { isTrustedSenderUrl } from '../core/ipc/trusted-sender';
 import type { LifeboatCore } from '../core/lifeboat';
@@ -29,14 +29,15 @@ const forbidden: InvokeResult<never> = {
 };
 
 /**
- * Registers a handler for every channel of the contract and forwards core events to all
- * windows. Returns a function that undoes both.
+ * Registers a handler for every channel of the contract (the core's, and the shell's own:
+ * updates, logs folder) and forwards core events to all windows. Returns a function that undoes both.
  */
-export function setupIpc(core: LifeboatCore): () => void {
+export function setupIpc(core: LifeboatCore, shellHandlers: ShellInvokeHandlers): () => void {
+  const handlers: InvokeHandlers = { ...core.handlers, ...shellHandlers };
   for (const channel of INVOKE_CHANNELS) {
     ipcMain.handle(channel, (event, request: unknown) => {
       if (!isTrustedSender(event)) return forbidden;
-      return dispatch(core.handlers, channel, request);
+      return dispatch(handlers, channel, request);
     });
   }
   const stopForwarding = core.events.onAny((event, payload) => {

@@ -1,24 +1,40 @@
 /**
- * The tray icon: status and progress at a glance, and a menu to open the window, run a plan,
- * pause all schedules or quit. It only draws what computeTrayState decides.
+ * The tray icon: status and progress at a glance, and a menu with a status line to open the
+ * window or the last failure, run a plan, cancel a job, pause all schedules or quit. It only
+ * draws what computeTrayState and buildTrayMenuTemplate decide.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Menu, nativeImage, Tray, type MenuItemConstructorOptions, type NativeImage } from 'electron';
+import { Menu, nativeImage, Tray, type NativeImage } from 'electron';
 import type { JobSummary } from '../../shared/job';
 import { dispatch } from '../core/ipc/dispatch';
 import type { LifeboatCore } from '../core/lifeboat';
 import { computeTrayState, mergeLatestJobs, type TrayIcon, type TrayState } from '../core/tray-state';
 import { resourcesDir } from './paths';
+import { buildTrayMenuTemplate, trayMenuKey, type TrayMenuInput } from './tray-menu';
 
 export interface TrayOptions {
   /** Open: show and focus the main window */
   showWindow(): void;
-  /** Quit for real (not just hide), cancelling running jobs */
+  /** Open Last Failure: show the window on that job */
+  openJob(jobId: string): void;
+  /** Quit (asks first when jobs run; see index.ts) */
   quit(): void;
-  /** Called with each new state, to drive the taskbar progress bar */
+  /** Called with each new state, to drive the taskbar progress bar and the power blocker */
   onStateChange?(state: TrayState): void;
 }
+
+export interface TrayHandle {
+  tray: Tray;
+  /** the newest state */
+  state(): TrayState;
+  /** The user chose "Quit when finished": the menu says so and offers Quit now. */
+  setQuitPending(pending: boolean): void;
+  dispose(): void;
+}
+
+/** A status line that changed alone rebuilds the menu at most this often. */
+const STATUS_REBUILD_MS = 5_000;
 
 /** How many recent jobs seed the tray at start: enough to find each plan's latest result. */
 const SEED_JOBS = 200;
@@ -40,7 +56,7 @@ function loadIcon(state: TrayIcon): NativeImage {
  * Creates the tray and keeps it in step with job updates and the pause switch. Returns the
  * Tray and a function that unsubscribes and removes it.
  */
-export function setupTray(core: LifeboatCore, options: TrayOptions): { tray: Tray; dispose(): void } {
+export function setupTray(core: LifeboatCore, options: TrayOptions): TrayHandle {
   const icons = new Map<TrayIcon, NativeImage>();
   const iconFor = (state: TrayIcon) => {
     let image = icons.get(state);
@@ -59,26 +75,49 @@ export function setupTray(core: LifeboatCore, options: TrayOptions): { tray: Tra
     if (!result.ok) core.notifier.notify({ title: 'Lifeboat could not start the backup', body: result.error.message, level: 'error' });
   };
 
-  const buildMenu = () => {
-    const plans = core.plans.list();
-    const runItems: MenuItemConstructorOptions[] = plans.length
-      ? plans.map((plan) => ({ label: plan.name, click: () => void runNow(plan.id) }))
-      : [{ label: 'No plans yet', enabled: false }];
+  const cancelJob = async (jobId: string) => {
+    // through the handler map: audited, and it reaches jobs another process runs too
+    const result = await dispatch(core.handlers, 'jobs/cancel', { id: jobId });
+    if (!result.ok) core.notifier.notify({ title: 'Lifeboat could not cancel the job', body: result.error.message, level: 'error' });
+  };
+
+  let plans = core.plans.list().map((plan) => ({ id: plan.id, name: plan.name }));
+  let quitPending = false;
+  let builtKey: string | null = null;
+  let builtStatus: string | null = null;
+  let builtAt = 0;
+  let statusTimer: NodeJS.Timeout | undefined;
+
+  const buildMenu = (force = false) => {
+    const input: TrayMenuInput = { state: current, plans, paused: core.isPaused(), quitPending };
+    const key = trayMenuKey(input);
+    const statusOnly = key === builtKey && !force;
+    if (statusOnly && current.statusLine === builtStatus) return;
+    if (statusOnly && Date.now() - builtAt < STATUS_REBUILD_MS) {
+      // the status line alone changed, and recently: show it a little later
+      statusTimer ??= setTimeout(() => {
+        statusTimer = undefined;
+        buildMenu();
+      }, STATUS_REBUILD_MS);
+      return;
+    }
+    clearTimeout(statusTimer);
+    statusTimer = undefined;
     tray.setContextMenu(
-      Menu.buildFromTemplate([
-        { label: 'Open Lifeboat', click: () => options.showWindow() },
-        { label: 'Run now', submenu: runItems },
-        { type: 'separator' },
-        {
-          label: 'Pause all schedules',
-          type: 'checkbox',
-          checked: core.isPaused(),
-          click: (item) => void dispatch(core.handlers, 'app/set-paused', { paused: item.checked }),
-        },
-        { type: 'separator' },
-        { label: 'Quit Lifeboat', click: () => options.quit() },
-      ]),
+      Menu.buildFromTemplate(
+        buildTrayMenuTemplate(input, {
+          showWindow: () => options.showWindow(),
+          openJob: (jobId) => options.openJob(jobId),
+          runNow: (planId) => void runNow(planId),
+          cancelJob: (jobId) => void cancelJob(jobId),
+          setPaused: (paused) => void dispatch(core.handlers, 'app/set-paused', { paused }),
+          quit: () => options.quit(),
+        }),
+      ),
     );
+    builtKey = key;
+    builtStatus = current.statusLine;
+    builtAt = Date.now();
   };
 
   const refresh = () => {
@@ -86,6 +125,7 @@ export function setupTray(core: LifeboatCore, options: TrayOptions): { tray: Tra
     if (next.icon !== current.icon) tray.setImage(iconFor(next.icon));
     if (next.tooltip !== current.tooltip) tray.setToolTip(next.tooltip);
     current = next;
+    buildMenu();
     options.onStateChange?.(next);
   };
 
@@ -99,16 +139,23 @@ export function setupTray(core: LifeboatCore, options: TrayOptions): { tray: Tra
       latest = mergeLatestJobs(latest, job);
       refresh();
     }),
-    core.events.on('app/paused-changed', () => {
-      buildMenu(); // the checkbox follows pauses made from the window too
-      refresh();
+    // the checkbox follows pauses made from the window too
+    core.events.on('app/paused-changed', () => refresh()),
+    core.events.on('plans/changed', () => {
+      plans = core.plans.list().map((plan) => ({ id: plan.id, name: plan.name }));
+      buildMenu();
     }),
-    core.events.on('plans/changed', () => buildMenu()),
   ];
 
   return {
     tray,
+    state: () => current,
+    setQuitPending(pending) {
+      quitPending = pending;
+      buildMenu(true);
+    },
     dispose() {
+      clearTimeout(statusTimer);
       offs.forEach((off) => off());
       if (!tray.isDestroyed()) tray.destroy();
     },

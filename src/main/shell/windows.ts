@@ -3,9 +3,12 @@
  * no pop-ups, no navigation away from our own page, no permissions.
  */
 import path from 'node:path';
-import { app, BrowserWindow, nativeTheme, session, type WebContents } from 'electron';
+import { app, BrowserWindow, nativeTheme, screen, session, type WebContents } from 'electron';
 import { isTrustedSenderUrl, type TrustedOrigins } from '../core/ipc/trusted-sender';
+import type { TaskbarState } from '../core/tray-state';
 import { devServerUrl, preloadPath, rendererFileUrl, rendererHtmlPath, resourcesDir } from './paths';
+import { progressBarCall } from './taskbar';
+import { MIN_SIZE, readWindowState, validateWindowState, writeWindowState, type WindowState } from './window-bounds';
 
 /** The same policy as the meta tag in src/renderer/index.html; both apply, so both must allow. */
 export const CONTENT_SECURITY_POLICY = [
@@ -63,17 +66,40 @@ function lockNavigation(contents: WebContents): void {
   contents.on('will-attach-webview', (event) => event.preventDefault());
 }
 
+/** The saved size and position, checked against the displays connected now (primary first). */
+export function initialWindowState(stateDir: string): WindowState {
+  const primary = screen.getPrimaryDisplay();
+  const others = screen.getAllDisplays().filter((d) => d.id !== primary.id);
+  return validateWindowState(readWindowState(stateDir), [primary, ...others].map((d) => d.workArea));
+}
+
+/** Saves the window's size, position and maximised state as they change (debounced) and on close. */
+function rememberWindowState(win: BrowserWindow, stateDir: string): void {
+  let timer: NodeJS.Timeout | undefined;
+  const save = () => {
+    clearTimeout(timer);
+    if (win.isDestroyed() || win.isMinimized() || win.isFullScreen()) return;
+    writeWindowState(stateDir, { bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+  };
+  const later = () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 500);
+  };
+  for (const event of ['resize', 'move', 'maximize', 'unmaximize'] as const) win.on(event as 'resize', later);
+  win.on('close', save);
+}
+
 /**
- * Creates the main window. It is shown when its first paint is ready, unless `startHidden`
- * (started at login, minimised to the tray).
+ * Creates the main window where it was last (see window-bounds.ts). It is shown when its first
+ * paint is ready, unless `startHidden` (started at login, minimised to the tray).
  */
-export function createMainWindow(options: { startHidden: boolean }): BrowserWindow {
+export function createMainWindow(options: { startHidden: boolean; stateDir: string }): BrowserWindow {
+  const state = initialWindowState(options.stateDir);
   const win = new BrowserWindow({
     title: 'Lifeboat',
-    width: 1200,
-    height: 800,
-    minWidth: 880,
-    minHeight: 560,
+    ...state.bounds,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#1b1d21' : '#ffffff',
     icon: path.join(resourcesDir, 'icon.png'),
@@ -88,9 +114,18 @@ export function createMainWindow(options: { startHidden: boolean }): BrowserWind
       allowRunningInsecureContent: false,
       webviewTag: false,
       spellcheck: false,
+      // no developer tools in a packaged build (the app menu offers none either)
+      devTools: !app.isPackaged,
     },
   });
   lockNavigation(win.webContents);
+  rememberWindowState(win, options.stateDir);
+  // maximize() shows the window on some platforms: only once it is to be seen
+  let restoreMaximized = state.maximized;
+  win.on('show', () => {
+    if (restoreMaximized) win.maximize();
+    restoreMaximized = false;
+  });
   win.once('ready-to-show', () => {
     if (!options.startHidden) win.show();
   });
@@ -109,10 +144,12 @@ export function showWindow(win: BrowserWindow): void {
 }
 
 /**
- * The taskbar / dock progress bar: 0..1 while jobs run, removed (`-1`) when nothing runs.
- * Driven by the tray state, so the tray and the taskbar always agree.
+ * The taskbar / dock progress bar: 0..1 while jobs run, busy while they are queued, red on
+ * Windows after a failure, removed when nothing needs showing. Driven by the tray state, so the
+ * tray and the taskbar always agree.
  */
-export function setTaskbarProgress(win: BrowserWindow | null, progress: number | null): void {
+export function setTaskbarProgress(win: BrowserWindow | null, taskbar: TaskbarState): void {
   if (!win || win.isDestroyed()) return;
-  win.setProgressBar(progress === null ? -1 : Math.min(1, Math.max(0, progress)));
+  const call = progressBarCall(taskbar, process.platform);
+  win.setProgressBar(call.progress, call.mode ? { mode: call.mode } : undefined);
 }

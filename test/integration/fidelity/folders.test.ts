@@ -218,10 +218,16 @@ describe('a folder with every kind of name and item', () => {
     expect(message).not.toContain('skipped');
 
     const manifest = await readManifest(backupFile, PASSPHRASE);
-    expect(manifest.format).toBe(2);
+    expect(manifest.format).toBe(3);
     const folder = manifest.sources[0] as ManifestFolderSource;
-    expect(manifest.entries.every((e) => /^folders\/edge\/\d+$/.test(e.name))).toBe(true);
-    const raws = new Set(manifest.entries.map((e) => Buffer.from(e.rawPath!, 'base64').toString('hex')));
+    // format 3: the folder's items are in its own index entry, read back into the usual shape
+    expect(folder.index?.entry).toBe('folders/edge.index');
+    expect(manifest.entries.filter((e) => e.kind === 'folder-index').map((e) => e.name)).toEqual(['folders/edge.index']);
+    const files = manifest.entries.filter((e) => e.kind === 'file');
+    expect(files.every((e) => /^folders\/edge\/\d+$/.test(e.name))).toBe(true);
+    expect(folder.index!.records).toBe(files.length + folder.unchanged.length + folder.nodes!.length);
+    expect(files.every((e) => e.method === 'stored' || e.method === 'deflate')).toBe(true);
+    const raws = new Set(files.map((e) => Buffer.from(e.rawPath!, 'base64').toString('hex')));
     for (const name of Object.values(NAMES)) expect(raws.has(name.toString('hex')), name.toString('utf8')).toBe(true);
     expect(manifest.entries.find((e) => e.rawPath === NAMES.notUtf8.toString('base64'))!.path).toBe('bad\\xff\\xfe.txt');
     expect(manifest.entries.find((e) => e.rawPath === NAMES.backslash.toString('base64'))!.path).toBe('back\\\\slash.txt');
@@ -336,7 +342,7 @@ describe('an incremental over the folder', () => {
       const inc = await backupNow(chainCore, plan);
       const manifest = await readManifest(inc.filePath!, PASSPHRASE);
       expect(manifest.type).toBe('incremental');
-      expect(manifest.entries.map((e) => e.path).sort()).toEqual(['bad\\xff\\xfe.txt', 'new\\\\file\twith\nall.txt']);
+      expect(manifest.entries.filter((e) => e.kind === 'file').map((e) => e.path).sort()).toEqual(['bad\\xff\\xfe.txt', 'new\\\\file\twith\nall.txt']);
       const folder = manifest.sources[0] as ManifestFolderSource;
       expect(folder.unchanged.find((u) => u.rawPath === NAMES.brokenSequence.toString('base64'))).toMatchObject({ storedIn: full.id });
       expect(folder.nodes!.find((n) => n.path === 'sub/hard-b.txt')).toMatchObject({ type: 'hardlink' });

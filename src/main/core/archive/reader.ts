@@ -1,9 +1,35 @@
-import { Readable } from 'node:stream';
+import readline from 'node:readline';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import yauzl from 'yauzl';
 import { AppError } from '../../../shared/errors';
-import { MANIFEST_ENTRY, type BackupManifest } from '../../../shared/manifest';
+import { MANIFEST_ENTRY, type BackupManifest, type FolderIndexRecord, type ManifestFolderSource } from '../../../shared/manifest';
 import { OpenContainer, type OpenOptions } from '../crypto/container';
+import { decompressorFor } from './codecs';
 import { LOCAL_HEADER_BYTES, localHeaderDataStart } from './entry-ranges';
+import { HashStream } from './hash-stream';
+import { METHOD_DEFLATE, METHOD_STORE } from './zip-writer';
+
+/** Passes an entry's content through and fails when it is not exactly the size the zip says. */
+class ExactLength extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly expected: number,
+    private readonly name: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.seen > this.expected) return done(new AppError('FILE_CORRUPT', { detail: `entry ${this.name} holds more than its ${this.expected} bytes` }));
+    done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(this.seen === this.expected ? null : new AppError('FILE_CORRUPT', { detail: `entry ${this.name} holds ${this.seen} of its ${this.expected} bytes` }));
+  }
+}
 
 /** Lets yauzl read the zip inside a container: every range is decrypted and authenticated. */
 class ContainerReader extends yauzl.RandomAccessReader {
@@ -65,13 +91,64 @@ export class BackupReader {
     }
   }
 
-  /** A stream of one entry's uncompressed bytes. */
+  /** A stream of one entry's uncompressed bytes (stored, deflate or zstd). */
   async openEntry(name: string): Promise<Readable> {
     const entry = this.entries.get(name);
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
-    return new Promise((resolve, reject) =>
-      this.zip.openReadStream(entry, (err, stream) => (err ? reject(zipError(err)) : resolve(stream!))),
+    if (entry.compressionMethod === METHOD_STORE || entry.compressionMethod === METHOD_DEFLATE) {
+      return new Promise((resolve, reject) =>
+        this.zip.openReadStream(entry, (err, stream) => (err ? reject(zipError(err)) : resolve(stream!))),
+      );
+    }
+    let decompress: Transform;
+    try {
+      decompress = decompressorFor(entry.compressionMethod)!;
+    } catch (cause) {
+      throw new AppError('FILE_CORRUPT', { detail: `entry ${name}: ${(cause as Error).message}`, cause });
+    }
+    const raw = await new Promise<Readable>((resolve, reject) =>
+      // yauzl 3's raw read (its types, @types/yauzl 2.10, predate the option)
+      this.zip.openReadStream(entry, { decodeFileData: false } as unknown as yauzl.ZipFileOptions, (err, stream) => (err ? reject(zipError(err)) : resolve(stream!))),
     );
+    const counted = new ExactLength(entry.uncompressedSize, name);
+    raw.on('error', (error) => decompress.destroy(error));
+    decompress.on('error', (error) => counted.destroy(zipError(error) as Error));
+    return raw.pipe(decompress).pipe(counted);
+  }
+
+  /**
+   * The records of a format 3 folder index, streamed line by line; its size and SHA-256 are
+   * checked against the manifest's entry at the end (a mismatch is FILE_CORRUPT).
+   */
+  async *folderIndex(manifest: BackupManifest, source: ManifestFolderSource): AsyncGenerator<FolderIndexRecord> {
+    if (!source.index) return;
+    const listed = manifest.entries.find((e) => e.name === source.index!.entry);
+    if (!listed) throw new AppError('FILE_CORRUPT', { detail: `the index of ${source.label} is not listed` });
+    const hash = new HashStream();
+    const stream = (await this.openEntry(listed.name)).pipe(hash);
+    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    let count = 0;
+    try {
+      for await (const line of lines) {
+        if (!line) continue;
+        let record: FolderIndexRecord;
+        try {
+          record = JSON.parse(line) as FolderIndexRecord;
+        } catch (cause) {
+          throw new AppError('FILE_CORRUPT', { detail: `the index of ${source.label} has an unreadable line ${count + 1}`, cause });
+        }
+        count++;
+        yield record;
+      }
+    } catch (error) {
+      throw zipError(error);
+    } finally {
+      lines.close();
+      stream.destroy();
+    }
+    if (hash.bytes !== listed.size || hash.digest() !== listed.sha256 || count !== source.index.records) {
+      throw new AppError('FILE_CORRUPT', { detail: `the index of ${source.label} does not match its manifest entry` });
+    }
   }
 
   /**
@@ -89,7 +166,27 @@ export class BackupReader {
     return { first: Math.floor(start / chunkSize), last: Math.floor(Math.max(start, end - 1) / chunkSize) };
   }
 
-  async readManifest(): Promise<BackupManifest> {
+  /**
+   * The manifest. `items: false` leaves a format 3 manifest as stored (folder items only in their
+   * index entries, for folderIndex); by default they are read into `entries`, `unchanged` and
+   * `nodes`, so a reader sees the same shape in every format.
+   */
+  async readManifest(options: { items?: boolean } = {}): Promise<BackupManifest> {
+    const manifest = await this.readManifestEntry();
+    if (options.items === false) return manifest;
+    for (const source of manifest.sources) {
+      if (source.kind !== 'folder' || !source.index) continue;
+      source.nodes ??= [];
+      for await (const record of this.folderIndex(manifest, source)) {
+        if ('file' in record) manifest.entries.push(record.file);
+        else if ('unchanged' in record) source.unchanged.push(record.unchanged);
+        else if ('node' in record) source.nodes.push(record.node);
+      }
+    }
+    return manifest;
+  }
+
+  private async readManifestEntry(): Promise<BackupManifest> {
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of await this.openEntry(MANIFEST_ENTRY)) chunks.push(chunk as Buffer);

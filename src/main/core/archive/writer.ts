@@ -1,13 +1,17 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipArchive } from 'archiver';
+import zlib from 'node:zlib';
 import { AppError } from '../../../shared/errors';
 import { MANIFEST_ENTRY, type BackupManifest } from '../../../shared/manifest';
 import { SealStream, type KdfSetting } from '../crypto/container';
+import { BLOCK_BYTES, codecForLevel, type BlockCodec } from './codecs';
 import { HashStream } from './hash-stream';
+import { Spool } from './spool';
+import { METHOD_STORE, ZipWriter } from './zip-writer';
 
 export interface ArchiveWriterOptions {
   /** final path of the .lifeboat file; written as `<finalPath>.part` until complete */
@@ -15,8 +19,10 @@ export interface ArchiveWriterOptions {
   backupId: string;
   appVersion: string;
   passphrase: string | null;
-  /** zlib level for folder files (0 = store); database dumps come compressed from pg_dump */
+  /** compression level for folder files (0 = store); database dumps come compressed from pg_dump */
   compressionLevel: number;
+  /** tests: the codec instead of the level's (null: store everything) */
+  codec?: BlockCodec | null;
   signal?: AbortSignal;
   /** test hook: smaller chunks and cheaper KDF */
   chunkSize?: number;
@@ -48,27 +54,42 @@ export function destinationError(error: unknown): unknown {
 }
 
 /**
- * Writes one .lifeboat file in a single streaming pass: zip entries -> container chunks (sealed)
- * -> whole-file SHA-256 -> `<name>.part` (owner-only), then fsync and rename into place. Nothing
- * is ever written under the final name until the file is complete and flushed.
+ * Writes one .lifeboat file in a single streaming pass: zip entries (ZipWriter) -> container
+ * chunks (sealed) -> whole-file SHA-256 -> `<name>.part` (owner-only), then fsync and rename.
+ * Nothing is ever written under the final name until the file is complete and flushed. The zip's
+ * central directory waits in a scratch file next to it (Spool), not in memory.
  */
 export class ArchiveWriter {
   readonly tempPath: string;
-  private readonly zip: ZipArchive;
+  /** the zip being written; FileQueue writes folder files into it */
+  readonly zip: ZipWriter;
+  /** how folder files and compressed entries are compressed (null: stored) */
+  readonly codec: BlockCodec | null;
+  /** the codec's level */
+  readonly compressionLevel: number;
+  /** a test gave the codec: everything is compressed with it on this thread (the workers only know the runtime's) */
+  readonly codecInjected: boolean;
+  private readonly sealer: SealStream;
   private readonly fileHash = new HashStream();
   private written!: Promise<void>;
   private aborting: Promise<void> | null = null;
+  /** why the pipeline to the destination failed, once it has */
+  private failed: unknown = null;
 
-  private constructor(private readonly options: ArchiveWriterOptions) {
+  private constructor(
+    private readonly options: ArchiveWriterOptions,
+    sealer: SealStream,
+    private readonly central: Spool,
+  ) {
     this.tempPath = tempPathFor(options.finalPath);
-    this.zip = new ZipArchive({
-      zlib: { level: options.compressionLevel },
-      forceZip64: true,
-    });
+    this.sealer = sealer;
+    this.codec = options.codec !== undefined ? options.codec : codecForLevel(options.compressionLevel);
+    this.compressionLevel = options.compressionLevel;
+    this.codecInjected = options.codec !== undefined;
+    this.zip = new ZipWriter({ write: (data) => this.sinkWrite(data) }, central);
   }
 
   static async create(options: ArchiveWriterOptions): Promise<ArchiveWriter> {
-    const writer = new ArchiveWriter(options);
     const sealer = await SealStream.create({
       backupId: options.backupId,
       app: `Lifeboat ${options.appVersion}`,
@@ -76,54 +97,89 @@ export class ArchiveWriter {
       chunkSize: options.chunkSize,
       kdf: options.kdf,
     });
+    const tempPath = tempPathFor(options.finalPath);
+    let central: Spool;
     try {
       // create it now, owner-only, so that an unwritable destination fails here with a clear error
-      await (await fs.promises.open(writer.tempPath, 'wx', 0o600)).close();
+      await (await fs.promises.open(tempPath, 'wx', 0o600)).close();
+      central = await Spool.create(path.dirname(options.finalPath));
     } catch (error) {
+      await fs.promises.rm(tempPath, { force: true });
       throw destinationError(error);
     }
-    const out = fs.createWriteStream(writer.tempPath, { flags: 'r+' });
-    writer.written = pipeline(writer.zip, sealer, writer.fileHash, out).catch((error) => {
+    const writer = new ArchiveWriter(options, sealer, central);
+    const out = fs.createWriteStream(writer.tempPath, { flags: 'r+', highWaterMark: 1024 * 1024 });
+    writer.written = pipeline(sealer, writer.fileHash, out).catch((error) => {
       throw destinationError(error);
     });
-    // keep a failure from surfacing as an unhandled rejection before someone awaits it
-    writer.written.catch(() => undefined);
+    // kept for the steps that fail after it, and no unhandled rejection before someone awaits it
+    writer.written.catch((error: unknown) => {
+      writer.failed = error;
+    });
     options.signal?.addEventListener('abort', () => void writer.abort(), { once: true });
     return writer;
   }
 
-  /** Appends an entry from a stream and resolves when it is fully in the archive. */
+  /**
+   * Appends an entry from a stream and resolves when it is fully in the archive: stored with
+   * `store` (a pg_dump custom-format dump is compressed already), else compressed with the
+   * writer's codec, block by block.
+   */
   async addStream(
     name: string,
     source: Readable,
     opts: { store?: boolean; mode?: number; date?: Date; onBytes?: (n: number) => void } = {},
   ): Promise<AddedEntry> {
     this.throwIfAborted();
-    const hash = new HashStream(opts.onBytes);
-    source.on('error', (error) => hash.destroy(error));
-    source.pipe(hash);
-    const done = once(this.zip, 'entry');
-    this.zip.append(hash, { name, store: opts.store, mode: opts.mode, date: opts.date ?? new Date() });
-    try {
-      await Promise.race([done, this.written.then(() => Promise.reject(new Error('archive closed early')))]);
-    } catch (error) {
-      // A failed write (ENOSPC...) reaches `once` first, raw, as the zip's 'error' event; the
-      // pipeline, which rejects too, says what it means for the user (DEST_NO_SPACE...).
-      throw await this.written.then(
-        () => error,
-        (failure: unknown) => failure,
-      );
+    const codec = opts.store ? null : this.codec;
+    const hash = crypto.createHash('sha256');
+    let crc = 0;
+    let size = 0;
+    await this.toZip(() => this.zip.begin({ name, method: codec?.method ?? METHOD_STORE, mode: opts.mode, date: opts.date }));
+    let block: Buffer[] = [];
+    let blockBytes = 0;
+    const flushBlock = async (last: boolean) => {
+      const raw = block.length === 1 ? block[0]! : Buffer.concat(block, blockBytes);
+      block = [];
+      blockBytes = 0;
+      const compressed = await codec!.compress(raw, last);
+      await this.toZip(() => this.zip.data(compressed));
+    };
+    // an error of the source (pg_dump's pipe, a file) propagates as it is; the zip's are the destination's
+    for await (const chunk of source) {
+      this.throwIfAborted();
+      const data = chunk as Buffer;
+      hash.update(data);
+      crc = zlib.crc32(data, crc);
+      size += data.length;
+      opts.onBytes?.(data.length);
+      if (!codec) {
+        await this.toZip(() => this.zip.data(data));
+        continue;
+      }
+      block.push(data);
+      blockBytes += data.length;
+      if (blockBytes >= BLOCK_BYTES) await flushBlock(false);
     }
+    if (codec) await flushBlock(true);
+    await this.toZip(() => this.zip.end({ crc32: crc, size }));
     this.throwIfAborted();
-    return { size: hash.bytes, sha256: hash.digest() };
+    return { size, sha256: hash.digest('hex') };
   }
 
   /** Writes the manifest as the last entry, finalizes, fsyncs and renames into place. */
   async finish(manifest: BackupManifest): Promise<FinishedArchive> {
     this.throwIfAborted();
-    this.zip.append(Buffer.from(JSON.stringify(manifest, null, 1)), { name: MANIFEST_ENTRY, date: new Date() });
-    await this.zip.finalize();
-    await this.written;
+    try {
+      await this.addStream(MANIFEST_ENTRY, Readable.from([Buffer.from(JSON.stringify(manifest, null, 1))]), { date: new Date() });
+      await this.toZip(async () => {
+        await this.zip.finish();
+        this.sealer.end();
+        await this.written;
+      });
+    } finally {
+      await this.central.close();
+    }
     this.throwIfAborted();
     try {
       // fsync flushes the file (inode), whichever descriptor asks
@@ -145,16 +201,40 @@ export class ArchiveWriter {
   /** Stops writing and removes the temp file; safe to call more than once. */
   abort(): Promise<void> {
     this.aborting ??= (async () => {
-      this.zip.abort();
+      this.sealer.destroy();
       this.fileHash.destroy();
       await this.written.catch(() => undefined);
+      await this.central.close();
       await fs.promises.rm(this.tempPath, { force: true });
     })();
     return this.aborting;
   }
 
-  private throwIfAborted(): void {
+  /** Throws the job's cancellation once the writer is aborting. */
+  throwIfAborted(): void {
     if (this.aborting) throw this.options.signal?.reason ?? new AppError('CANCELLED');
+  }
+
+  /**
+   * Runs a step of the zip (which writes to the destination) and turns its failure into what it
+   * means for the user: the cancellation when aborting, the pipeline's own error when the
+   * destination failed (DEST_NO_SPACE...), else the raw error mapped the same way.
+   */
+  async toZip<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (this.aborting) throw this.options.signal?.reason ?? new AppError('CANCELLED');
+      throw this.failed ?? destinationError(error);
+    }
+  }
+
+  /** Hands payload bytes to the sealer, waiting while it is full; rejects once the pipeline failed. */
+  private async sinkWrite(data: Buffer): Promise<void> {
+    this.throwIfAborted();
+    if (this.failed) throw this.failed;
+    if (this.sealer.write(data)) return;
+    await Promise.race([once(this.sealer, 'drain'), this.written.then(() => Promise.reject(new Error('archive closed early')))]);
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * What a folder backup writes into the manifest for each walked item (format 2, docs/FORMAT.md):
+ * What a folder backup writes into its index for each walked item (formats 2 and 3, docs/FORMAT.md):
  * stored files with their raw path, nanosecond mtime and owner; folders, symbolic links, hard
  * links and special files as nodes; and whether an incremental's base already holds a file.
  */
-import type { ManifestEntry, ManifestFolderNode, ManifestFolderSource, ManifestUnchangedFile } from '../../../shared/manifest';
+import type { ManifestEntry, ManifestFolderNode, ManifestUnchangedFile } from '../../../shared/manifest';
+import type { StoredFile } from '../archive/file-queue';
+import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
 import { rawKey } from '../folders/raw-path';
 import type { WalkedItem } from '../folders/walk';
 
@@ -12,14 +14,17 @@ function itemMeta(item: WalkedItem) {
   return { path: item.relPath, rawPath: rawKey(item.raw), mtimeNs: item.mtimeNs.toString(), uid: item.uid, gid: item.gid };
 }
 
+const METHOD_NAMES: Record<number, ManifestEntry['method']> = { [METHOD_STORE]: 'stored', [METHOD_DEFLATE]: 'deflate', [METHOD_ZSTD]: 'zstd' };
+
 /** A stored file's manifest entry. */
-export function fileEntry(name: string, sourceId: string, item: WalkedItem, added: { size: number; sha256: string }): ManifestEntry {
+export function fileEntry(name: string, sourceId: string, item: WalkedItem, added: StoredFile): ManifestEntry {
   return {
     name,
     kind: 'file',
     sourceId,
     size: added.size,
     sha256: added.sha256,
+    method: METHOD_NAMES[added.method],
     mode: item.mode,
     mtimeMs: item.mtimeMs,
     ...itemMeta(item),
@@ -72,20 +77,34 @@ export class HardLinks {
   recorded(item: WalkedItem): void {
     if (item.nlink > 1 && !this.first.has(item.inode)) this.first.set(item.inode, item.raw);
   }
+
+  /** `item` could not be stored after all: the next path of its set is stored itself. */
+  forget(item: WalkedItem): void {
+    if (this.first.get(item.inode)?.equals(item.raw)) this.first.delete(item.inode);
+  }
 }
 
-/** The job's words for what a folder holds beyond its files ("3 folders, 2 links, 1 socket recorded..."). */
-export function nodesSummary(manifest: ManifestFolderSource): string | null {
-  const count = (type: ManifestFolderNode['type']) => (manifest.nodes ?? []).filter((n) => n.type === type).length;
-  const parts: string[] = [];
-  const links = count('symlink');
-  const hard = count('hardlink');
-  const fifos = count('fifo');
-  const never = count('socket') + count('device');
-  if (links) parts.push(`${links} symbolic link${links > 1 ? 's' : ''}`);
-  if (hard) parts.push(`${hard} hard link${hard > 1 ? 's' : ''}`);
-  if (fifos) parts.push(`${fifos} FIFO${fifos > 1 ? 's' : ''}`);
-  const recorded = parts.length ? `${parts.join(', ')} recorded.` : '';
-  const special = never ? `${never} special file${never > 1 ? 's' : ''} (sockets, devices) recorded, not restored.` : '';
-  return [recorded, special].filter(Boolean).join(' ') || null;
+/** Counts a folder's nodes by type, for the job's words on what it holds beyond its files. */
+export class NodeCounts {
+  private readonly counts = new Map<ManifestFolderNode['type'], number>();
+
+  add(type: ManifestFolderNode['type']): void {
+    this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
+  }
+
+  /** "3 symbolic links, 2 hard links recorded. 1 special file (sockets, devices) recorded, not restored." or null. */
+  summary(): string | null {
+    const count = (type: ManifestFolderNode['type']) => this.counts.get(type) ?? 0;
+    const parts: string[] = [];
+    const links = count('symlink');
+    const hard = count('hardlink');
+    const fifos = count('fifo');
+    const never = count('socket') + count('device');
+    if (links) parts.push(`${links} symbolic link${links > 1 ? 's' : ''}`);
+    if (hard) parts.push(`${hard} hard link${hard > 1 ? 's' : ''}`);
+    if (fifos) parts.push(`${fifos} FIFO${fifos > 1 ? 's' : ''}`);
+    const recorded = parts.length ? `${parts.join(', ')} recorded.` : '';
+    const special = never ? `${never} special file${never > 1 ? 's' : ''} (sockets, devices) recorded, not restored.` : '';
+    return [recorded, special].filter(Boolean).join(' ') || null;
+  }
 }

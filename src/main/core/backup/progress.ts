@@ -25,6 +25,8 @@ export const ETA_SMOOTHING_MS = 5000;
  * neither a slow first second ("16 h") nor a burst of small files makes it jump. Reports go to
  * the job context, which throttles what it saves and pushes.
  */
+const REPORT_EVERY_MS = 50;
+
 export class ProgressMeter {
   private current: JobPhase = 'preflight';
   private bytesDone = 0;
@@ -38,6 +40,8 @@ export class ProgressMeter {
   private eta: { t: number; seconds: number } | null = null;
 
   /** `now` is the clock in ms (tests pass a fake one). */
+  private lastReport = -Infinity;
+
   constructor(
     private readonly ctx: Pick<JobContext, 'progress'>,
     private readonly now: () => number = Date.now,
@@ -60,13 +64,22 @@ export class ProgressMeter {
 
   bytes(n: number): void {
     this.bytesDone += n;
-    this.report();
+    this.reportSometimes();
   }
 
   file(bytesSkipped: number): void {
     this.filesDone++;
     this.bytesDone += bytesSkipped;
-    this.report();
+    this.reportSometimes();
+  }
+
+  /**
+   * Reports at most every REPORT_EVERY_MS: a folder of small files calls bytes() and file()
+   * hundreds of thousands of times, and each report costs a rate sample and a progress object
+   * (the job runner saves and pushes at most once a second anyway).
+   */
+  private reportSometimes(): void {
+    if (this.now() - this.lastReport >= REPORT_EVERY_MS) this.report();
   }
 
   private rate(now: number): number {
@@ -108,6 +121,7 @@ export class ProgressMeter {
 
   private report(): void {
     const now = this.now();
+    this.lastReport = now;
     const [from, to] = PHASE_RANGE[this.current] ?? [0, 100];
     const streaming = this.current === 'dump' || this.current === 'files';
     // a dump can outgrow the estimate (taken from table sizes); never report past the phase end

@@ -8,6 +8,7 @@ import os from 'node:os';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_FORMAT } from '../../../shared/manifest';
 import { ArchiveWriter, tempPathFor } from '../archive/writer';
+import { withDumpFilters } from '../postgres/dump-filter';
 import { unusedFinalPath } from './file-names';
 import { ProgressMeter } from './progress';
 import { assertFreeSpace, preflightSources } from './run-preflight';
@@ -22,6 +23,14 @@ export type { BackupResult, BackupSpec } from './run-state';
  * the whole run (destination, space) and for cancellation; the job runner records those.
  */
 export async function runBackup(spec: BackupSpec, ctx: RunJob): Promise<BackupResult> {
+  try {
+    return await runBackupPass(spec, ctx);
+  } finally {
+    await spec.base?.close?.();
+  }
+}
+
+async function runBackupPass(spec: BackupSpec, ctx: RunJob): Promise<BackupResult> {
   const env = spec.env ?? process.env;
   const meter = new ProgressMeter(ctx);
   const record = new RunRecord();
@@ -78,12 +87,14 @@ async function finalizeBackup(pass: PassContext, createdAt: string): Promise<Bac
     encrypted: spec.passphrase !== null,
     compressionLevel: spec.compressionLevel,
     host: os.hostname(),
-    sources: record.sources,
+    ...(spec.description ? { description: spec.description } : {}),
+    // tables the plan's dump options left out, or dumped without rows, as the manifest says
+    sources: withDumpFilters(record.sources, spec.databases),
     entries: record.entries,
   };
   const finished = await pass.writer.finish(manifest);
   pass.job.setTempPath(null);
-  const bytesIn = record.entries.reduce((sum, e) => sum + e.size, 0);
+  const bytesIn = record.entries.reduce((sum, e) => sum + (e.kind === 'folder-index' ? 0 : e.size), 0) + record.folderBytes;
   const total = record.sources.length;
   const succeeded = record.succeeded();
   const failed = total - succeeded;

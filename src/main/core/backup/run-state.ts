@@ -4,10 +4,12 @@
  */
 import { toTransferable } from '../../../shared/errors';
 import type { JobSourceResult } from '../../../shared/job';
-import type { ManifestDatabaseSource, ManifestEntry, ManifestFolderSource, ManifestUnchangedFile } from '../../../shared/manifest';
+import type { ManifestDatabaseSource, ManifestEntry, ManifestFolderSource } from '../../../shared/manifest';
 import type { BackupManifest } from '../../../shared/manifest';
 import type { BackupType, DatabaseSource, FolderSource } from '../../../shared/plan';
+import type { BlockCodec } from '../archive/codecs';
 import type { KdfSetting } from '../crypto/keys';
+import type { BaseIndex } from './base-index';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
 
 export interface DatabaseInput {
@@ -16,14 +18,16 @@ export interface DatabaseInput {
 }
 
 /** What a base backup tells an incremental about each folder file (by folder source id). */
-export type BaseIndex = Map<string, Map<string, ManifestUnchangedFile>>;
+export type { BaseIndex };
 
 export interface BackupSpec {
   backupId: string;
   plan: { id: string; name: string } | null;
+  /** the run's free-text description, recorded in the manifest (null or absent: none) */
+  description?: string | null;
   type: BackupType;
   /** set for incremental/differential runs that found their base */
-  base: { backupId: string; index: BaseIndex } | null;
+  base: { backupId: string; index: BaseIndex; close?: () => Promise<void> } | null;
   destination: string;
   /** file name without folder; `.lifeboat` is added */
   fileStem: string;
@@ -42,7 +46,7 @@ export interface BackupSpec {
    */
   pgToolDirs?: readonly string[];
   /** tests: smaller container chunks, cheaper KDF */
-  containerOptions?: { chunkSize?: number; kdf?: KdfSetting };
+  containerOptions?: { chunkSize?: number; kdf?: KdfSetting; codec?: BlockCodec | null };
 }
 
 export interface BackupResult extends JobOutcome {
@@ -53,7 +57,10 @@ export interface BackupResult extends JobOutcome {
 export class RunRecord {
   readonly sources: (ManifestDatabaseSource | ManifestFolderSource)[] = [];
   readonly results: JobSourceResult[] = [];
+  /** the manifest.json entries: database dumps and roles, folder indexes (folder files are in those) */
   readonly entries: ManifestEntry[] = [];
+  /** bytes of the folder files stored (their entries are in the folder indexes) */
+  folderBytes = 0;
   readonly stderrTails: string[] = [];
 
   succeeded(): number {

@@ -4,13 +4,12 @@
  * incremental left in its base), each written as zip entries into the open archive. A failure of
  * one source is recorded on it and the run goes on; a failure of the destination ends the run.
  */
-import fs from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import { AppError } from '../../../shared/errors';
-import type { ManifestFolderNode } from '../../../shared/manifest';
+import { FileQueue } from '../archive/file-queue';
 import { hashFile } from '../archive/hash-stream';
 import type { ArchiveWriter, AddedEntry } from '../archive/writer';
-import { rawKey } from '../folders/raw-path';
 import { walkFolder } from '../folders/walk';
 import { connectDatabase } from '../postgres/connection';
 import { spawnPgDump } from '../postgres/dump';
@@ -18,7 +17,8 @@ import { openSnapshot, type DbSnapshot } from '../postgres/snapshot';
 import { captureDatabaseFidelity } from '../postgres/database-state';
 import { recordDatabaseExtras } from './database-extras';
 import { safeName } from './file-names';
-import { fileEntry, folderNode, HardLinks, nodesSummary, sameMtime, unchangedEntry } from './folder-record';
+import { FolderIndexWriter } from './folder-index';
+import { fileEntry, folderNode, HardLinks, NodeCounts, sameMtime, unchangedEntry } from './folder-record';
 import type { ProgressMeter } from './progress';
 import type { ReadyDatabase, ReadyFolder } from './run-preflight';
 import type { BackupSpec, DatabaseInput, RunJob, RunRecord } from './run-state';
@@ -148,56 +148,70 @@ export async function backupDatabase(pass: PassContext, db: ReadyDatabase): Prom
 
 /**
  * Backs up one folder: every file walked, unless an incremental's base already holds it
- * unchanged; folders, links and special files are recorded as nodes (format 2). Zip entries are
- * named by number (`<entryPrefix><n>`), never by the file's name: any name the file system holds
- * is kept byte for byte in the manifest.
+ * unchanged (same size and mtime: the file is not read; same size and another mtime: its
+ * content hash decides); folders, links and special files are
+ * recorded as nodes. Zip entries are named by number (`<entryPrefix><n>`), never by the file's
+ * name: any name the file system holds is kept byte for byte in the folder's index (format 3),
+ * which is written to a scratch file as the items go by and stored as one entry at the end, so
+ * memory does not grow with the number of files. Files are read and compressed several at a
+ * time (FileQueue) and written in walk order, and so is every index record.
  */
 export async function backupFolder(pass: PassContext, folder: ReadyFolder): Promise<void> {
   const { signal } = pass.job;
   const { source, manifest } = folder;
   pass.meter.phase('files', manifest.root);
-  const baseIndex = pass.spec.base?.index.get(source.id) ?? null;
+  const base = pass.spec.base?.index.get(source.id) ?? null;
   const skipped: string[] = [];
   const hardLinks = new HardLinks();
-  const nodes: ManifestFolderNode[] = (manifest.nodes = []);
+  const counts = new NodeCounts();
+  let unchanged = 0;
+  let entryNumber = 0;
+  const index = await FolderIndexWriter.create(path.dirname(pass.writer.tempPath));
+  const queue = new FileQueue(pass.writer, { signal, onBytes: (n) => pass.meter.bytes(n) });
   try {
     for await (const item of walkFolder(manifest.root, source.excludes, { signal, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
       const first = hardLinks.firstOf(item);
       if (item.type !== 'file' || first) {
-        nodes.push(folderNode(item, first));
+        const node = folderNode(item, first);
+        counts.add(node.type);
+        await queue.after(() => index.add({ node }));
         continue;
       }
       pass.meter.item(item.relPath);
-      const known = baseIndex?.get(rawKey(item.raw));
-      if (known && known.size === item.size) {
-        // same size: unchanged if the mtime matches, or else if the content hash does
-        if (sameMtime(known, item) || (await hashFile(item.absPath, signal)) === known.sha256) {
-          manifest.unchanged.push(unchangedEntry(known, item));
-          hardLinks.recorded(item);
-          pass.meter.file(item.size);
-          continue;
-        }
-      }
-      const name = `${manifest.entryPrefix}${manifest.files}`;
-      let handle: fs.promises.FileHandle;
-      try {
-        handle = await fs.promises.open(item.absPath, 'r');
-      } catch (error) {
-        // vanished or unreadable since the walk: skip it, say so, keep going
-        skipped.push(`${item.relPath}: ${(error as Error).message}`);
+      const known = base ? await base.lookup(item.raw) : null;
+      // same size and mtime: unchanged, not read; same size, other mtime: unchanged if the content hash is
+      if (known && known.size === item.size && (sameMtime(known, item) || (await hashFile(item.absPath, signal)) === known.sha256)) {
+        unchanged++;
+        hardLinks.recorded(item);
+        pass.meter.file(item.size);
+        await queue.after(() => index.add({ unchanged: unchangedEntry(known, item) }));
         continue;
       }
-      const added = await pass.writer.addStream(name, handle.createReadStream(), {
-        mode: item.mode,
-        date: new Date(item.mtimeMs),
-        onBytes: (n) => pass.meter.bytes(n),
+      const name = `${manifest.entryPrefix}${entryNumber++}`;
+      const queued = { name, absPath: item.absPath, baseName: path.posix.basename(item.relPath), size: item.size, mode: item.mode, date: new Date(item.mtimeMs) };
+      await queue.push(queued, async (outcome) => {
+        if (outcome.error) {
+          // vanished or unreadable since the walk: skip it, say so, keep going
+          skipped.push(`${item.relPath}: ${outcome.error.message}`);
+          hardLinks.forget(item);
+          return;
+        }
+        manifest.files++;
+        manifest.bytes += outcome.stored.size;
+        pass.meter.file(0);
+        await index.add({ file: fileEntry(name, source.id, item, outcome.stored) });
       });
-      pass.record.entries.push(fileEntry(name, source.id, item, added));
-      hardLinks.recorded(item);
-      manifest.files++;
-      manifest.bytes += added.size;
-      pass.meter.file(0);
+      if (item.nlink > 1) {
+        // later paths of the set become links to this one only once it is known to be stored
+        hardLinks.recorded(item);
+        await queue.drain();
+      }
     }
+    await queue.drain();
+    const added = await index.writeInto(pass.writer, `${manifest.entryPrefix.replace(/\/$/, '')}.index`);
+    manifest.index = { entry: added.name, records: index.records };
+    pass.record.entries.push({ name: added.name, kind: 'folder-index', sourceId: source.id, size: added.size, sha256: added.sha256 });
+    pass.record.folderBytes += manifest.bytes;
     pass.record.results.push({
       kind: 'folder',
       label: manifest.label,
@@ -207,16 +221,20 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
       errorCode: null,
       message:
         [
-          manifest.unchanged.length ? `${manifest.unchanged.length} unchanged files kept in the base backup.` : '',
-          nodesSummary(manifest) ?? '',
+          unchanged ? `${unchanged} unchanged files kept in the base backup.` : '',
+          counts.summary() ?? '',
           skipped.length ? `${skipped.length} skipped (${skipped.slice(0, 3).join('; ')})` : '',
         ]
           .filter(Boolean)
           .join(' ') || null,
     });
   } catch (error) {
+    await queue.drain().catch(() => undefined);
     if (signal.aborted) throw signal.reason;
     if (isRunFatal(error)) throw error;
     pass.record.fail(manifest, error);
+  } finally {
+    await queue.close();
+    await index.close();
   }
 }

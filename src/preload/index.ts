@@ -30,6 +30,11 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'plans/save': true,
   'plans/delete': true,
   'plans/run-now': true,
+  'plans/check-dump-filter': true,
+  'plans/next-backup': true,
+  'plans/set-next-full': true,
+  'backups/preview-delete': true,
+  'backups/delete': true,
   'audit/list': true,
   'scheduler/status': true,
   'scheduler/reinitialize': true,
@@ -52,6 +57,10 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'restore/preview': true,
   'restore/start': true,
   'restore/list': true,
+  'updates/status': true,
+  'updates/check': true,
+  'updates/set-auto-check': true,
+  'app/open-logs-folder': true,
 };
 
 /** Every pushed event of the contract, exactly. */

@@ -24,6 +24,14 @@ export const ERROR_MESSAGES = {
     'The PostgreSQL server refused the user name or password. Enter the right password for this database in the plan.',
   PG_DATABASE_MISSING: 'The database does not exist on the server. Check the database name in the plan.',
   PG_DUMP_FAILED: 'pg_dump failed. See the tool output below for the reason.',
+  PG_DUMP_NO_MATCH:
+    "The database's schema patterns (--schema) match no schema, so pg_dump had nothing to dump. Correct the patterns in the plan (the plan editor's Check patterns shows what each one matches), or remove them to back up every schema.",
+  HOOK_FAILED:
+    "The plan's backup hook failed (its exit code was not 0). Its output is in the job's tool output: fix the command, or remove the hook from the plan (lifeboat plan edit --pre-hook '' / --post-hook '').",
+  HOOK_TIMEOUT:
+    "The plan's backup hook did not finish within its timeout and was stopped. Make the command finish sooner, or give it a longer timeout (--hook-timeout <seconds>, up to 86400).",
+  HOOK_NOT_FOUND:
+    "The plan's backup hook command cannot be run: the program was not found or is not executable. Give the program's full path (for example /usr/local/bin/before-backup.sh), make it executable (chmod +x), or remove the hook.",
   FOLDER_MISSING: 'The folder does not exist or cannot be read. Check the path in the plan and its permissions.',
   DEST_NOT_WRITABLE:
     'The destination folder cannot be written. Choose another folder or give this user write permission on it.',

@@ -7,7 +7,8 @@
 import { z } from 'zod';
 import type { TransferableError } from './errors';
 import { JOB_KINDS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
-import { planInputSchema, planSecretsSchema, scheduleSchema, type Plan, type PlanInput } from './plan';
+import type { DumpFilterField } from './dump-filter';
+import { databaseSourceSchema, MAX_DESCRIPTION_CHARS, planInputSchema, planSecretsSchema, scheduleSchema, type BackupType, type Plan, type PlanInput } from './plan';
 import { restoreInvokeSchemas, type RestoreInvokeResponses } from './restore';
 import { channelInputSchema, settingsPatchSchema, type AlertEntry, type AppSettings, type NotificationChannel } from './notify';
 import { MAX_STATS_DAYS, STATS_DAYS, type JobStats } from './stats';
@@ -21,6 +22,8 @@ export const jobsListRequest = z
     pageSize: z.number().int().min(1).max(200).default(25),
     planId: z.string().max(64).optional(),
     status: z.enum(JOB_STATUSES).optional(),
+    /** any of these statuses (Verify and Restore list success and partial backups) */
+    statuses: z.array(z.enum(JOB_STATUSES)).min(1).max(JOB_STATUSES.length).optional(),
     kind: z.enum(JOB_KINDS).optional(),
     search: z.string().max(200).optional(),
     from: z.string().max(40).optional(),
@@ -93,6 +96,42 @@ export interface PlanPreset {
   plan: Omit<PlanInput, 'options'> & { options: Omit<PlanInput['options'], 'destination'> };
 }
 
+/** What one dump-filter pattern matches in the live database (plans/check-dump-filter). */
+export interface DumpPatternCheck {
+  field: DumpFilterField;
+  pattern: string;
+  /** why the pattern cannot be used (then nothing was matched) */
+  problem: string | null;
+  /** how many schemas or tables it matches */
+  count: number;
+  /** the first of them, schema.table for tables */
+  matches: string[];
+}
+
+export interface DumpFilterCheck {
+  patterns: DumpPatternCheck[];
+  /** a pattern that matches nothing or cannot be used, each naming the fix */
+  warnings: string[];
+}
+
+/** What a plan's next run makes (plans/next-backup, plans/set-next-full). */
+export interface PlanNextBackup {
+  planId: string;
+  type: BackupType;
+  /** why, e.g. "the chain holds 5 backups (a full every 5 runs)" */
+  reason: string;
+  /** "Next run: full" was asked for */
+  fullRequested: boolean;
+  /** the chain the next run extends: its full's job id, how many backups it holds, when its full started */
+  chain: { rootId: string; length: number; startedAt: string } | null;
+}
+
+/** A backup and the backups of its plan that build on it (newest first): what deleting it removes. */
+export interface BackupDeletionPreview {
+  backup: JobSummary;
+  dependents: JobSummary[];
+}
+
 export interface AuditEntry {
   id: number;
   at: string;
@@ -101,6 +140,42 @@ export interface AuditEntry {
   target: string | null;
   details: string | null;
 }
+
+/** What one check for updates found (`updates/check`, the Help menu). */
+export type UpdateOutcome = 'not-configured' | 'up-to-date' | 'available' | 'downloaded' | 'failed';
+
+export interface UpdateCheckResult {
+  outcome: UpdateOutcome;
+  /** a sentence for the user, e.g. "Updates are not configured for this build." */
+  message: string;
+  /** the newer version, when one was found */
+  version: string | null;
+  checkedAt: string;
+}
+
+export interface UpdateStatus {
+  /** false: this build has no update feed (or is a development run); `reason` says which */
+  configured: boolean;
+  reason: string | null;
+  /** check at start and every few hours (the user's opt-out; off: never checks on its own) */
+  autoCheck: boolean;
+  currentVersion: string;
+  /** the newest check's result since the app started */
+  lastCheck: UpdateCheckResult | null;
+}
+
+/**
+ * Channels the Electron shell answers itself: there is no engine behind them, so the core's
+ * handler map leaves them out (the CLI and the browser test bridge answer them with an error).
+ */
+export const shellInvokeSchemas = {
+  'updates/status': empty,
+  'updates/check': empty,
+  'updates/set-auto-check': z.object({ enabled: z.boolean() }).strict(),
+  /** opens the folder of the app's log files in the file manager */
+  'app/open-logs-folder': empty,
+} as const;
+export type ShellInvokeChannel = keyof typeof shellInvokeSchemas;
 
 /** Request schemas, one per invoke channel. */
 export const invokeSchemas = {
@@ -117,7 +192,23 @@ export const invokeSchemas = {
   'plans/get': byId,
   'plans/save': z.object({ plan: planInputSchema, secrets: planSecretsSchema }).strict(),
   'plans/delete': byId,
-  'plans/run-now': byId,
+  /** `description`: this run's label (History, the CSV export, the manifest); default: the plan's */
+  'plans/run-now': z.object({ id: z.string().min(1).max(64), description: z.string().trim().max(MAX_DESCRIPTION_CHARS).optional() }).strict(),
+  /** what the plan's next run makes (full or building on its chain) and why */
+  'plans/next-backup': byId,
+  /** "Next run: full" on (the next run starts a new chain) or off */
+  'plans/set-next-full': z.object({ id: z.string().min(1).max(64), full: z.boolean() }).strict(),
+  /** the backup and the backups that build on it: what deleting it involves */
+  'backups/preview-delete': byId,
+  /** deletes a backup's file; BACKUP_HAS_DEPENDENTS unless `withDependents` when others build on it */
+  'backups/delete': z.object({ id: z.string().min(1).max(64), withDependents: z.boolean().default(false) }).strict(),
+  /**
+   * Checks a database source's dump options against the live database: what each pattern
+   * matches. `password`: typed in the editor; left out, the one stored for the plan's source.
+   */
+  'plans/check-dump-filter': z
+    .object({ planId: z.string().min(1).max(64).optional(), source: databaseSourceSchema, password: z.string().max(1024).optional() })
+    .strict(),
   'audit/list': z.object({ page: z.number().int().min(1).default(1), pageSize: z.number().int().min(1).max(200).default(50) }).strict().default({ page: 1, pageSize: 50 }),
   'scheduler/status': empty,
   /** re-arms every plan from the catalog (after catching up missed slots) */
@@ -136,6 +227,7 @@ export const invokeSchemas = {
   /** only the fields given change */
   'settings/set': settingsPatchSchema,
   ...restoreInvokeSchemas,
+  ...shellInvokeSchemas,
 } as const;
 
 export type InvokeChannel = keyof typeof invokeSchemas;
@@ -161,6 +253,11 @@ export interface InvokeResponses {
   'plans/save': Plan;
   'plans/delete': { deleted: boolean };
   'plans/run-now': { jobId: string };
+  'plans/next-backup': PlanNextBackup;
+  'plans/set-next-full': PlanNextBackup;
+  'backups/preview-delete': BackupDeletionPreview;
+  'backups/delete': { deleted: JobSummary[] };
+  'plans/check-dump-filter': DumpFilterCheck;
   'audit/list': Page<AuditEntry>;
   'scheduler/status': SchedulerStatus;
   'scheduler/reinitialize': SchedulerStatus;
@@ -184,6 +281,10 @@ export interface InvokeResponses {
   'restore/preview': RestoreInvokeResponses['restore/preview'];
   'restore/start': RestoreInvokeResponses['restore/start'];
   'restore/list': RestoreInvokeResponses['restore/list'];
+  'updates/status': UpdateStatus;
+  'updates/check': UpdateCheckResult;
+  'updates/set-auto-check': UpdateStatus;
+  'app/open-logs-folder': { path: string };
 }
 
 /** Events pushed from main to the renderer. */
@@ -206,10 +307,15 @@ export type InvokeResult<K extends InvokeChannel> =
   | { ok: true; value: InvokeResponses[K] }
   | { ok: false; error: TransferableError };
 
-/** The handler map that main registers and tests call directly. */
+type InvokeHandler<K extends InvokeChannel> = (request: ValidRequest<K>) => Promise<InvokeResponses[K]> | InvokeResponses[K];
+
+/** The handler map that main registers and tests call directly (the shell adds its own channels). */
 export type InvokeHandlers = {
-  [K in InvokeChannel]: (request: ValidRequest<K>) => Promise<InvokeResponses[K]> | InvokeResponses[K];
-};
+  [K in Exclude<InvokeChannel, ShellInvokeChannel>]: InvokeHandler<K>;
+} & { [K in ShellInvokeChannel]?: InvokeHandler<K> };
+
+/** The channels the Electron shell answers (src/main/shell/shell-handlers.ts). */
+export type ShellInvokeHandlers = { [K in ShellInvokeChannel]: InvokeHandler<K> };
 
 /** window.lifeboat as the preload exposes it. */
 export interface LifeboatApi {

@@ -1,4 +1,5 @@
 /** Job model shared by core, shell and renderer: pure types and constants. */
+import type { HookResult } from './hooks';
 
 export const JOB_KINDS = ['backup', 'verify', 'restore', 'drill'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -90,9 +91,15 @@ export interface JobSummary {
   encrypted: boolean | null;
   /** the process that runs (or ran) the job: another one's (the service, a CLI) is polled, not pushed */
   ownerPid?: number | null;
+  /** partial backups: the labels of the sources that failed (the backup holds the others) */
+  failedSources?: string[];
+  /** backups: the free-text description of the run (its own, else its plan's); null: none */
+  description?: string | null;
 }
 
 export interface JobDetail extends JobSummary {
   sources: JobSourceResult[];
   stderrTail: string | null;
+  /** backups: what the plan's pre- and post-backup hooks did, in order (absent or empty: none ran) */
+  hooks?: HookResult[];
 }

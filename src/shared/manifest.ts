@@ -5,8 +5,11 @@
 import type { BackupType } from './plan';
 
 export const MANIFEST_ENTRY = 'manifest.json';
-/** 2: folder entries named by number, with raw names, file types, owners and ns mtimes (docs/FORMAT.md). */
-export const MANIFEST_FORMAT = 2;
+/**
+ * 2: folder entries named by number, with raw names, file types, owners and ns mtimes;
+ * 3: each folder's items in its own index entry, written as the files go by (docs/FORMAT.md).
+ */
+export const MANIFEST_FORMAT = 3;
 
 export interface ManifestTable {
   schema: string;
@@ -30,6 +33,13 @@ export interface ManifestTable {
    * whatever its name holds (pg_restore --list prints a newline in a name as a space)
    */
   oid?: number;
+  /**
+   * Set when pg_dump left this table's rows out (the option and pattern that matched, e.g.
+   * `--exclude-table-data public.logs`): the dump holds its definition only, it restores empty,
+   * and `rows` is 0 (what the dump holds), `rowsAtBackup` what the database had.
+   */
+  dataExcludedBy?: string;
+  rowsAtBackup?: number;
 }
 
 export interface ManifestTableRef {
@@ -41,10 +51,12 @@ export interface ManifestEntry {
   /** path inside the archive (forward slashes) */
   name: string;
   /** database-roles: the role definitions a database uses (pg_dumpall --roles-only, filtered; no passwords) */
-  kind: 'database-dump' | 'database-roles' | 'file';
+  kind: 'database-dump' | 'database-roles' | 'file' | 'folder-index';
   sourceId: string;
   size: number;
   sha256: string;
+  /** format 3 folder files: how the content is stored (absent: the zip's method says it) */
+  method?: 'stored' | 'deflate' | 'zstd';
   /** folder files: permission bits and modification time, restored with the file */
   mode?: number;
   mtimeMs?: number;
@@ -122,6 +134,21 @@ export interface ManifestDatabaseSource extends SourceBase {
   rolesEntry?: string | null;
   /** owner and privileges of each object at backup time, for the drill to compare (absent in older backups) */
   objects?: ManifestObjectAcl[] | null;
+  /**
+   * What the plan told pg_dump to leave out (absent when nothing): the patterns, and the tables
+   * they left out entirely (not in `tables`: a restore does not bring them back), each with the
+   * option that did. Tables without their rows are in `tables` with `dataExcludedBy`.
+   */
+  dumpFilter?: ManifestDumpFilter;
+}
+
+/** The dump options of a database source, and what they left out (see ManifestDatabaseSource.dumpFilter). */
+export interface ManifestDumpFilter {
+  schemas: string[];
+  excludeSchemas: string[];
+  excludeTables: string[];
+  excludeTableData: string[];
+  excludedTables: (ManifestTableRef & { excludedBy: string })[];
 }
 
 /** What `CREATE DATABASE`, `ALTER DATABASE` and `GRANT ... ON DATABASE` need to make the database again. */
@@ -179,7 +206,16 @@ export interface ManifestFolderSource extends SourceBase {
   unchanged: ManifestUnchangedFile[];
   /** format 2: the folders, links and special files (everything without content), in walk order */
   nodes?: ManifestFolderNode[];
+  /**
+   * format 3: the entry (kind folder-index) that lists this folder's items, one JSON record per
+   * line in walk order, and how many; `entries` (its files), `unchanged` and `nodes` are then
+   * empty in manifest.json and filled from it when the manifest is read (BackupReader).
+   */
+  index?: { entry: string; records: number };
 }
+
+/** One line of a format 3 folder index: a stored file, an unchanged one, or a node. */
+export type FolderIndexRecord = { file: ManifestEntry } | { unchanged: ManifestUnchangedFile } | { node: ManifestFolderNode };
 
 export type ManifestSource = ManifestDatabaseSource | ManifestFolderSource;
 
@@ -196,6 +232,8 @@ export interface BackupManifest {
   encrypted: boolean;
   compressionLevel: number;
   host: string;
+  /** the run's free-text description (absent when none was given) */
+  description?: string;
   sources: ManifestSource[];
   entries: ManifestEntry[];
 }

@@ -107,7 +107,7 @@ export interface NotificationChannel extends z.output<typeof channelInputSchema>
   updatedAt: string;
 }
 
-export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue'] as const;
+export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue', 'storage-cap'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertEntry {
@@ -119,6 +119,11 @@ export interface AlertEntry {
   message: string;
 }
 
+/** How many jobs may run at once: the range and the default (SPEC §2). */
+export const MIN_CONCURRENT_JOBS = 1;
+export const MAX_CONCURRENT_JOBS = 8;
+export const DEFAULT_CONCURRENT_JOBS = 2;
+
 /** Engine settings the renderer can change. */
 export const settingsPatchSchema = z
   .object({
@@ -128,12 +133,20 @@ export const settingsPatchSchema = z
     startAtLogin: z.boolean().optional(),
     /** when started at login, stay in the tray instead of opening the window */
     startMinimized: z.boolean().optional(),
+    /** how many jobs may run at once (1-8); the app and the lifeboat daemon on this data folder both honour it */
+    maxConcurrentJobs: z
+      .number()
+      .int('Use a whole number of jobs')
+      .min(MIN_CONCURRENT_JOBS, `Allow at least ${MIN_CONCURRENT_JOBS} job at a time`)
+      .max(MAX_CONCURRENT_JOBS, `Allow at most ${MAX_CONCURRENT_JOBS} jobs at a time`)
+      .optional(),
   })
   .strict();
 export type AppSettings = Required<z.output<typeof settingsPatchSchema>>;
 /** The settings the notification service owns; the desktop ones belong to the shell. */
 export type NotifySettings = Pick<AppSettings, 'notifyOnSuccess'>;
 export type DesktopSettings = Pick<AppSettings, 'startAtLogin' | 'startMinimized'>;
+export type JobSettings = Pick<AppSettings, 'maxConcurrentJobs'>;
 
 export const NOTIFY_EVENTS = ['job.failed', 'job.succeeded', 'alert', 'test'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

@@ -3,12 +3,18 @@
  * renderer (forms). Pure: no node, no electron.
  */
 import { z } from 'zod';
+import { alertRulesSchema } from './alert-rules';
+import { dumpFilterShape } from './dump-filter';
+import { hooksSchema } from './hooks';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
 export const DEFAULT_EXCLUDES = ['node_modules', '.git', '*.tmp', '*.temp', '~*', '*.log', '*.swp', '.DS_Store', 'Thumbs.db'];
 
 const id = z.string().min(1).max(64);
+
+/** Longest description of a plan or a run. */
+export const MAX_DESCRIPTION_CHARS = 500;
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:mm, for example 02:00');
 
 /**
@@ -45,6 +51,8 @@ export const databaseSourceSchema = z.object({
   hasPassword: z.boolean().default(false),
   /** where the password comes from when not from the keychain (env:NAME, file:/path) */
   passwordFrom: secretRefSchema.optional(),
+  /** what pg_dump leaves out: schemas (only / not), tables, tables' data (shared/dump-filter.ts) */
+  ...dumpFilterShape,
 });
 export type DatabaseSource = z.infer<typeof databaseSourceSchema>;
 
@@ -74,6 +82,16 @@ export const retentionSchema = z.object({
   keepDaily: z.number().int().min(0).max(1000).default(0),
   keepWeekly: z.number().int().min(0).max(1000).default(0),
   keepMonthly: z.number().int().min(0).max(1000).default(0),
+  /**
+   * keep the N newest chains whole (a chain: a full backup and every incremental or differential
+   * built on it); 0 = no chain rule
+   */
+  keepChains: z.number().int().min(0).max(1000).default(0),
+  /**
+   * storage cap: after each run the oldest chains are removed while the plan's backups take more
+   * than this many bytes (never the newest backup, nor the newest verified one); null = no cap
+   */
+  capBytes: z.number().int().min(1_000_000, 'Use a cap of at least 1 MB').max(Number.MAX_SAFE_INTEGER).nullable().default(null),
 });
 export type Retention = z.infer<typeof retentionSchema>;
 
@@ -106,6 +124,13 @@ export const planOptionsSchema = z.object({
   drillAfter: z.boolean().default(false),
   /** the server the drill restores into; null: each database's own server, with its credentials */
   drillServer: drillServerSchema.nullable().default(null),
+  /**
+   * An incremental or differential plan starts a new chain with a full backup when its current
+   * chain holds this many backups (the full included); null = no run-count rule.
+   */
+  fullEveryRuns: z.number().int().min(1).max(1000).nullable().default(null),
+  /** ... or when its current chain's full is this many days old; null = no age rule */
+  fullEveryDays: z.number().int().min(1).max(365).nullable().default(7),
   retries: z
     .object({
       count: z.number().int().min(0).max(10).default(2),
@@ -136,8 +161,16 @@ export const planInputSchema = z
       keepDaily: 0,
       keepWeekly: 0,
       keepMonthly: 0,
+      keepChains: 0,
+      capBytes: null,
     }),
     options: planOptionsSchema,
+    /** a free-text label of the plan's backups (History, the CSV export, the manifest); a run may give its own */
+    description: z.string().trim().max(MAX_DESCRIPTION_CHARS).optional(),
+    /** when the plan's runs, disk and schedule raise alerts (shared/alert-rules.ts); absent: the defaults */
+    alerts: alertRulesSchema.optional(),
+    /** commands run before and after each backup (shared/hooks.ts); absent: none */
+    hooks: hooksSchema.optional(),
   })
   .refine((p) => p.databases.length + p.folders.length > 0, {
     message: 'Add at least one database or folder to back up',

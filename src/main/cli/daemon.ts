@@ -85,6 +85,7 @@ const ALERT_LEVEL: Record<AlertKind, LogLevel> = {
   overdue: 'error',
   'size-anomaly': 'warn',
   'duration-anomaly': 'warn',
+  'storage-cap': 'error',
 };
 
 /** Logs what happens to the jobs this process runs: started, each phase change, finished. */

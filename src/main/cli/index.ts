@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { AppError, toTransferable, type ErrorCode } from '../../shared/errors';
 import { JOB_STATUSES, type JobDetail, type JobStatus, type JobSummary } from '../../shared/job';
-import { DEFAULT_EXCLUDES, type SecretRef } from '../../shared/plan';
+import { DEFAULT_EXCLUDES, MAX_DESCRIPTION_CHARS, type SecretRef } from '../../shared/plan';
 import { readManifest } from '../core/archive/reader';
 import { readContainerHeader, setExpensiveKdfAllowed } from '../core/crypto/container';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
@@ -23,6 +23,7 @@ import { readMonitoringSnapshot } from '../core/metrics/monitoring-snapshot';
 import { registerServiceCommand } from './service';
 import { registerMaintenanceCommands, runVerifyAll } from './maintenance-commands';
 import { registerPlanCommands, type HeadlessDeps } from './plan-commands';
+import { registerSettingsCommand } from './settings-command';
 import { readSecretRef } from './plan-secrets';
 import { BUILT_VERSION } from './version';
 import { formatBytes, formatDuration, printTable } from './format';
@@ -104,8 +105,13 @@ function printJob(finished: JobDetail, io: Io, json: boolean, command: string): 
   if (detail.sizeBytes !== null) io.out(`size:     ${formatBytes(detail.sizeBytes)} (ratio ${detail.compressionRatio?.toFixed(2) ?? '-'})`);
   if (detail.checksum) io.out(`sha256:   ${detail.checksum}`);
   if (detail.durationMs !== null) io.out(`duration: ${formatDuration(detail.durationMs)}`);
+  if (detail.description) io.out(`label:    ${detail.description}`);
   for (const s of detail.sources) {
     io.out(`  [${s.status}] ${s.kind} ${s.label}${s.message ? ` — ${s.message}` : ''}`);
+  }
+  for (const h of detail.hooks ?? []) {
+    const how = h.timedOut ? 'timed out' : h.exitCode !== null ? `exit code ${h.exitCode}` : h.signal ? `killed by ${h.signal}` : 'did not start';
+    io.out(`  [${h.error ? 'failed' : 'ok'}] ${h.phase}-backup hook ${h.command} — ${how}`);
   }
   if (detail.status !== 'success' && detail.stderrTail) io.out(`tool output:\n${detail.stderrTail}`);
 }
@@ -142,6 +148,15 @@ export function exitCodeForError(error: unknown): number {
   const { code } = toTransferable(error);
   if (USAGE_CODES.includes(code)) return EXIT.usage;
   return code === 'CANCELLED' ? EXIT.cancelled : EXIT.failed;
+}
+
+/** `--description`: trimmed, at most MAX_DESCRIPTION_CHARS; null when not given or empty. */
+function descriptionArg(text: string | undefined): string | null {
+  const trimmed = text?.trim() ?? '';
+  if (trimmed.length > MAX_DESCRIPTION_CHARS) {
+    throw new AppError('VALIDATION', { detail: `--description takes at most ${MAX_DESCRIPTION_CHARS} characters; this one has ${trimmed.length}` });
+  }
+  return trimmed || null;
 }
 
 /** `list --limit`: a whole number of jobs, 1-1000. */
@@ -217,9 +232,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       return String(n);
     }))
     .option('--no-verify', 'skip verification after the backup')
+    .option('--description <text>', 'a label of this backup, shown in History, lifeboat list and the CSV export, and kept in the file')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       const databases = (opts.db as string[]).map((url, i) => parseDatabaseUrl(url, `db${i + 1}`));
+      const description = descriptionArg(opts.description);
       const excludes = [...new Set([...(opts.defaultExcludes ? DEFAULT_EXCLUDES : []), ...(opts.exclude as string[])])];
       const folders = (opts.folder as string[]).map((dir, i) => ({ id: `folder${i + 1}`, path: path.resolve(dir), excludes }));
       if (databases.length + folders.length === 0) {
@@ -249,6 +266,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
             passphrase,
             verify: Boolean(opts.verify),
             env: io.env,
+            description,
           },
           'cli',
         );
@@ -263,13 +281,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .argument('<plan>', 'plan name or id')
     .description('run a saved plan now (passphrase from --passphrase-file or LIFEBOAT_PASSPHRASE, database passwords from PGPASSWORD or ~/.pgpass)')
     .option('--passphrase-file <file>', 'file whose first line is the plan passphrase')
+    .option('--full', 'make a full backup that starts a new chain (an incremental or differential plan; a full plan always does)')
+    .option('--description <text>', "a label of this run's backup (default: the plan's description)")
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts) => {
       const core = openCore(io, readPassphrase(opts.passphraseFile, io.env));
       try {
         const plan = core.plans.get(name) ?? core.plans.findByName(name);
         if (!plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${name}"; see lifeboat status for the plans` });
-        const job = core.startPlanBackup(plan, 'manual');
+        const description = descriptionArg(opts.description) ?? undefined;
+        const job = core.startPlanBackup(plan, 'manual', undefined, { full: Boolean(opts.full), description });
         await completeJob(core, job, Boolean(opts.json));
       } finally {
         await core.close();
@@ -309,7 +330,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           ['started', 'plan', 'kind', 'status', 'size', 'duration', 'file'],
           page.items.map((j) => [
             j.startedAt.replace('T', ' ').slice(0, 19),
-            j.planName ?? '-',
+            // a backup's description after its plan: what the admin labelled it
+            j.description ? `${j.planName ?? '-'} (${j.description.length > 40 ? `${j.description.slice(0, 39)}…` : j.description})` : (j.planName ?? '-'),
             j.kind,
             j.status,
             j.sizeBytes !== null ? formatBytes(j.sizeBytes) : '-',
@@ -439,6 +461,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerServiceCommand(program, io, setExit);
   registerPlanCommands(program, headlessDeps);
   registerMaintenanceCommands(program, headlessDeps);
+  registerSettingsCommand(program, headlessDeps);
 
   return program;
 }

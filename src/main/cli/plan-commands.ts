@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { AppError } from '../../shared/errors';
+import { formatByteSize, parseByteSize, SIZE_FORMS } from '../../shared/size';
 import { BACKUP_TYPES, DEFAULT_EXCLUDES, planInputSchema, secretRefSchema, type Plan, type PlanDefinition, type PlanInput } from '../../shared/plan';
 import { checkHeadlessSave, saveHeadlessPlan, type PlanIssue } from '../core/plans/headless-save';
 import { diffPlanDefinitions, formatPlanDiff } from '../core/plans/plan-diff';
@@ -20,6 +21,7 @@ import type { LifeboatCore } from '../core/lifeboat';
 import { MIN_PASSPHRASE_CHARS, parseDatabaseUrl } from './args';
 import { confirm } from './confirm';
 import { printTable } from './format';
+import { addPlanExtraOptions, applyPlanExtraFlags, describePlanExtras, extraFlagOf, type PlanExtraFlags } from './plan-extra-options';
 import { checkSecretRef, normalizeSecretRef } from './plan-secrets';
 import type { CliDeps } from './restore-commands';
 import { formatSchedule, parseScheduleText, SCHEDULE_FORMS } from './schedule-arg';
@@ -104,6 +106,10 @@ function addPlanOptions(command: Command, mode: 'create' | 'edit'): Command {
     .option('--keep-daily <n>', 'retention: keep the newest of each of the last n days')
     .option('--keep-weekly <n>', 'retention: keep the newest of each of the last n weeks')
     .option('--keep-monthly <n>', 'retention: keep the newest of each of the last n months')
+    .option('--keep-chains <n>', 'retention: keep the n newest chains whole (a full and the incrementals or differentials built on it)')
+    .option('--cap <size>', 'storage cap: after each run remove the oldest chains while the backups take more than this (50MB, 2GB, 500MiB; none: no cap)')
+    .option('--full-every <runs>', 'incremental/differential: start a new chain with a full backup every n runs (none: no run-count rule)')
+    .option('--full-every-days <n>', `incremental/differential: start a new chain with a full backup when the chain's full is n days old${createOnly(' (default 7)')} (none: no age rule)`)
     .option('--verify-after', 'verify each backup after it is written (the default)')
     .option('--no-verify-after', 'do not verify after the backup')
     .option('--no-verify', 'the same as --no-verify-after (as for lifeboat backup)')
@@ -132,6 +138,10 @@ interface PlanFlags {
   keepDaily?: string;
   keepWeekly?: string;
   keepMonthly?: string;
+  keepChains?: string;
+  cap?: string;
+  fullEvery?: string;
+  fullEveryDays?: string;
   verifyAfter?: boolean;
   verify?: boolean;
   drillAfter?: boolean;
@@ -252,12 +262,28 @@ function buildPlanInput(existing: PlanDefinition | null, f: PlanFlags, given: (k
     keepDaily: parseCount(f.keepDaily, '--keep-daily', false),
     keepWeekly: parseCount(f.keepWeekly, '--keep-weekly', false),
     keepMonthly: parseCount(f.keepMonthly, '--keep-monthly', false),
+    keepChains: parseCount(f.keepChains, '--keep-chains', false),
+    capBytes: parseCap(f.cap),
   };
   const keepGiven = Object.fromEntries(Object.entries(keep).filter(([, v]) => v !== undefined));
   // rules given on a new plan are its only rules (not added to the default of 7 days)
+  // (the cap alone is not a keep rule: a new plan given only --cap keeps the default 7 days)
+  const keepRuleGiven = Object.keys(keepGiven).some((key) => key !== 'capBytes');
   const retention = Object.keys(keepGiven).length
-    ? { ...(existing?.retention ?? { days: null, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 }), ...keepGiven }
+    ? {
+        ...(existing?.retention ??
+          (keepRuleGiven
+            ? { days: null, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepChains: 0, capBytes: null }
+            : { days: 7, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepChains: 0, capBytes: null })),
+        ...keepGiven,
+      }
     : existing?.retention;
+  const type = f.type ?? existing?.type;
+  const fullEveryRuns = parseCount(f.fullEvery, '--full-every', true);
+  const fullEveryDays = parseCount(f.fullEveryDays, '--full-every-days', true);
+  if ((fullEveryRuns !== undefined || fullEveryDays !== undefined) && (type ?? 'full') === 'full') {
+    throw new AppError('VALIDATION', { detail: '--full-every and --full-every-days start new chains of an incremental or differential plan: add --type incremental (or differential)' });
+  }
 
   const verifyAfter = given('verifyAfter') ? Boolean(f.verifyAfter) : given('verify') && f.verify === false ? false : (existing?.options.verifyAfter ?? true);
   const drillAfter = given('drillAfter') ? Boolean(f.drillAfter) : (existing?.options.drillAfter ?? false);
@@ -272,7 +298,7 @@ function buildPlanInput(existing: PlanDefinition | null, f: PlanFlags, given: (k
     ...(existing?.id ? { id: existing.id } : {}),
     name: f.name ?? existing?.name ?? '',
     enabled: existing ? existing.enabled : !f.disabled,
-    type: f.type ?? existing?.type,
+    type,
     databases,
     folders,
     schedule: f.schedule !== undefined ? parseScheduleText(f.schedule) : existing?.schedule,
@@ -285,9 +311,20 @@ function buildPlanInput(existing: PlanDefinition | null, f: PlanFlags, given: (k
       ...(passphraseFrom ? { passphraseFrom } : {}),
       verifyAfter,
       drillAfter,
+      ...(fullEveryRuns !== undefined ? { fullEveryRuns } : {}),
+      ...(fullEveryDays !== undefined ? { fullEveryDays } : {}),
       destination,
     },
   };
+}
+
+/** `--cap 50MB`: bytes, or null for `none`; VALIDATION naming the forms it takes. */
+function parseCap(text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim().toLowerCase() === 'none') return null;
+  const bytes = parseByteSize(text);
+  if (bytes === null) throw new AppError('VALIDATION', { detail: `--cap takes ${SIZE_FORMS}, or none; not "${text}"` });
+  return bytes;
 }
 
 /** The flag that sets a field, for messages about a plan built from flags. */
@@ -303,6 +340,10 @@ const FLAG_OF: Record<string, string> = {
   'retention.keepDaily': '--keep-daily',
   'retention.keepWeekly': '--keep-weekly',
   'retention.keepMonthly': '--keep-monthly',
+  'retention.keepChains': '--keep-chains',
+  'retention.capBytes': '--cap',
+  'options.fullEveryRuns': '--full-every',
+  'options.fullEveryDays': '--full-every-days',
 };
 
 /** Validates a plan built from flags with the app's schema; VALIDATION listing every issue. */
@@ -311,7 +352,7 @@ function validatePlanInput(input: PlanInput): PlanDefinition {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => {
     const field = formatIssuePath(issue.path);
-    const flag = FLAG_OF[field];
+    const flag = FLAG_OF[field] ?? extraFlagOf(field);
     return `${flag ? `${flag} (${field})` : field}: ${issue.message}`;
   });
   throw new AppError('VALIDATION', { detail: issues.join('; ') });
@@ -350,13 +391,16 @@ function describePlan(plan: Plan, now: Date): string[] {
     r.keepDaily && `${r.keepDaily} daily`,
     r.keepWeekly && `${r.keepWeekly} weekly`,
     r.keepMonthly && `${r.keepMonthly} monthly`,
+    r.keepChains && `${r.keepChains} chain${r.keepChains === 1 ? '' : 's'}`,
   ].filter(Boolean);
+  const chains = [o.fullEveryRuns !== null && `every ${o.fullEveryRuns} runs`, o.fullEveryDays !== null && `every ${o.fullEveryDays} days`].filter(Boolean);
   const lines = [
     `plan ${plan.name} (${plan.id})`,
     `  enabled:      ${plan.enabled ? 'yes' : 'no'}`,
     `  type:         ${plan.type}`,
     `  schedule:     ${formatSchedule(plan.schedule)} (${plan.timezone})${plan.enabled ? `, next run ${nextRunOf(plan, now) ?? 'none'}` : ''}`,
-    `  retention:    ${rules.length ? `keep ${rules.join(', ')}` : 'keep everything'}`,
+    `  retention:    ${rules.length ? `keep ${rules.join(', ')}` : 'keep everything'}${r.capBytes !== null ? `; storage cap ${formatByteSize(r.capBytes)}` : ''}`,
+    ...(plan.type !== 'full' ? [`  new full:     ${chains.length ? chains.join(' or ') : 'never (only when asked: lifeboat run --full)'}`] : []),
     `  destination:  ${o.destination}`,
     `  encryption:   ${o.encrypt ? `yes, passphrase from ${secretSource(o.passphraseFrom, true, 'keychain')}` : 'no'}`,
     `  compression:  ${o.compressionLevel}`,
@@ -368,6 +412,7 @@ function describePlan(plan: Plan, now: Date): string[] {
     );
   }
   for (const folder of plan.folders) lines.push(`  folder ${folder.id}: ${folder.path} (excluding ${folder.excludes.join(' ') || 'nothing'})`);
+  lines.push(...describePlanExtras(plan));
   return lines;
 }
 
@@ -431,7 +476,7 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
       }),
     );
 
-  addPlanOptions(plan.command('create').description('create a plan (secrets named by env:NAME or file:/path, never given)'), 'create')
+  addPlanExtraOptions(addPlanOptions(plan.command('create').description('create a plan (secrets named by env:NAME or file:/path, never given)'), 'create'), 'create')
     .option('--disabled', 'create it disabled (it runs only with lifeboat run)')
     .option('--json', 'print the plan as JSON')
     .action(async (opts, command: Command) =>
@@ -443,7 +488,7 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
         }
         const notes: string[] = [];
         const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-        const definition = validatePlanInput(buildPlanInput(null, opts as PlanFlags, given, io.env, notes));
+        const definition = validatePlanInput(applyPlanExtraFlags(buildPlanInput(null, opts as PlanFlags, given, io.env, notes), null, opts as PlanExtraFlags, given));
         if (!definition.options.encrypt || definition.options.passphraseFrom) warn(deps, notes);
         else {
           throw new AppError('PASSPHRASE_REQUIRED', {
@@ -457,7 +502,7 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
       }),
     );
 
-  addPlanOptions(plan.command('edit').argument('<plan>', 'plan name or id').description('change a plan: only what the options say; shows the changes'), 'edit')
+  addPlanExtraOptions(addPlanOptions(plan.command('edit').argument('<plan>', 'plan name or id').description('change a plan: only what the options say; shows the changes'), 'edit'), 'edit')
     .option('--json', 'print the plan as JSON')
     .action(async (name: string, opts, command: Command) =>
       withCore(async (core) => {
@@ -467,7 +512,9 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
         }
         const notes: string[] = [];
         const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-        const definition = validatePlanInput(buildPlanInput(definitionOf(existing), opts as PlanFlags, given, io.env, notes));
+        const definition = validatePlanInput(
+          applyPlanExtraFlags(buildPlanInput(definitionOf(existing), opts as PlanFlags, given, io.env, notes), definitionOf(existing), opts as PlanExtraFlags, given),
+        );
         const check = checkHeadlessSave(definition, existing);
         if (check.issues.length) throw new AppError('PASSPHRASE_REQUIRED', { detail: check.issues.map((i) => i.message).join('; ') });
         warn(deps, notes);

@@ -19,6 +19,7 @@ import { VerificationsRepo } from './catalog/verifications-repo';
 import type { ContainerOptions, CoreContext } from './context';
 import { createHandlers, type HandlerContext } from './handlers';
 import { CancelRequestWatcher } from './jobs/cancel-requests';
+import { readMaxConcurrentJobs } from './jobs/concurrency-setting';
 import { JobRunner } from './jobs/job-runner';
 import { ChannelAdmin } from './notify/channel-admin';
 import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
@@ -28,7 +29,7 @@ import { PauseSwitch } from './scheduler/pause-switch';
 import { Scheduler } from './scheduler/scheduler';
 import { PlansWatcher } from './scheduler/plans-watcher';
 import { SchedulerLease, type SchedulerLeaseTimings } from './scheduler/scheduler-lease';
-import { startPlanBackup } from './tasks/plan-backup';
+import { startPlanBackup, type PlanRunOptions } from './tasks/plan-backup';
 import { recoverTempDatabases } from './tasks/recover-temp-databases';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
@@ -42,7 +43,7 @@ export interface CoreOptions {
   clock?: Clock;
   /** better_sqlite3.node built for the running runtime; Electron passes its own build */
   nativeBinding?: string;
-  /** at most this many jobs run at once (default 2) */
+  /** at most this many jobs run at once; default: the catalog's setting (settings/set maxConcurrentJobs, default 2), read at each start */
   maxConcurrentJobs?: number;
   /** who the audit log names for actions through the handler map (default 'user') */
   actor?: string;
@@ -74,9 +75,9 @@ export interface LifeboatCore extends HandlerContext {
   setPaused(paused: boolean): void;
   /**
    * Starts a backup job of the plan and audits it (as `actor`, default the core's); throws
-   * PLAN_BUSY if one is already pending or running.
+   * PLAN_BUSY if one is already pending or running. `options.full`: this run starts a new chain.
    */
-  startPlanBackup(plan: Plan, trigger: JobTrigger, actor?: string): JobSummary;
+  startPlanBackup(plan: Plan, trigger: JobTrigger, actor?: string, options?: PlanRunOptions): JobSummary;
   /**
    * Resolves once the start-up recovery of databases that interrupted jobs left behind has
    * finished (it runs in the background: it takes the network).
@@ -101,6 +102,7 @@ function createContext(options: CoreOptions): CoreContext {
   const jobs = new JobsRepo(catalog);
   const plans = new PlansRepo(catalog);
   const audit = new AuditRepo(catalog, () => clock.now());
+  const settings = new SettingsRepo(catalog, () => clock.now());
   for (const notice of notices) {
     if (notice.kind === 'permissions-tightened') audit.record('system', 'catalog.permissions-tightened', notice.path, { message: notice.message });
   }
@@ -114,9 +116,16 @@ function createContext(options: CoreOptions): CoreContext {
     verifications: new VerificationsRepo(catalog),
     restores: new RestoresRepo(catalog),
     importedBackups: new ImportedBackupsRepo(catalog),
-    settings: new SettingsRepo(catalog, () => clock.now()),
+    settings,
     events,
-    runner: new JobRunner({ jobs, events, clock, maxConcurrent: options.maxConcurrentJobs ?? 2, leases: new PlanLeasesRepo(catalog) }),
+    runner: new JobRunner({
+      jobs,
+      events,
+      clock,
+      // the setting is read at each start: a change in the app reaches the daemon's runner too
+      maxConcurrent: options.maxConcurrentJobs ?? (() => readMaxConcurrentJobs(settings)),
+      leases: new PlanLeasesRepo(catalog),
+    }),
     // a plan's env:/file: secrets, where the store can read them (the CLI's)
     secrets: withPlanSecretRefs(options.secrets, plans),
     notifier: options.notifier ?? silentNotifier,
@@ -188,7 +197,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     handlers: createHandlers(services, actor),
     isPaused: () => pause.isPaused(),
     setPaused: (paused) => pause.set(paused),
-    startPlanBackup: (plan, trigger, by = actor) => startPlanBackup(ctx, plan, trigger, by),
+    startPlanBackup: (plan, trigger, by = actor, runOptions = {}) => startPlanBackup(ctx, plan, trigger, by, runOptions),
     whenRecovered: () => recovery,
     async close() {
       // no slot may start a job while the running ones are being cancelled; the next process may take the schedules over

@@ -213,7 +213,7 @@ describe('lifeboat plan export / import', () => {
           folders: [],
           schedule: { kind: 'daily', time: '02:00' },
           timezone: 'UTC',
-          retention: { days: 7, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
+          retention: { days: 7, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepChains: 0, capBytes: null },
           options: planOptions(out('app')),
         },
         secrets: { passphrase: 'the app keychain passphrase', dbPasswords: { d1: 'the-app-db-password' } },
@@ -350,6 +350,8 @@ function planOptions(destination: string) {
     verifyAfter: true,
     drillAfter: false,
     drillServer: null,
+    fullEveryRuns: null,
+    fullEveryDays: 7,
     retries: { count: 0, backoffSeconds: 1 },
     destination,
   };

@@ -229,12 +229,16 @@ describe('spawnPgDump', () => {
   });
 
   it('reports a failure it does not recognise as PG_DUMP_FAILED with the tool output', async () => {
-    const dump = spawnPgDump(dumpOptions('shop', { extraArgs: ['--table=no_such_table'] }));
+    const dump = spawnPgDump(dumpOptions('shop', { extraArgs: ['--format=x'] }));
     dump.stdout.resume();
     const error = await appError(dump.done);
     expect(error.code).toBe('PG_DUMP_FAILED');
-    expect(error.detail).toContain('no matching tables were found');
+    expect(error.detail).toContain('invalid output format');
     expect(error.detail).not.toContain(cluster.password);
+    // a pattern that matches nothing is one the user can fix: it has its own code
+    const noMatch = spawnPgDump(dumpOptions('shop', { extraArgs: ['--table=no_such_table'] }));
+    noMatch.stdout.resume();
+    expect((await appError(noMatch.done)).code).toBe('PG_DUMP_NO_MATCH');
   });
 
   it('reports PG_DUMP_MISSING when the pg_dump path does not exist', async () => {

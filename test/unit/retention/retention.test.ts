@@ -6,7 +6,7 @@ import type { Retention } from '../../../src/shared/plan';
 const NOW = new Date('2026-03-10T12:00:00Z');
 
 function rules(partial: Partial<Retention>): Retention {
-  return { days: null, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, ...partial };
+  return { days: null, maxCount: null, keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0, keepChains: 0, capBytes: null, ...partial };
 }
 
 function full(id: string, startedAt: string, verified = false): RetentionCandidate {
@@ -224,7 +224,7 @@ describe('planRetention: floors', () => {
     ];
     const d = decide(backups, rules({ days: 7 }));
     expect(kept(d)).toEqual(['unverified', 'v-newer']);
-    expect(reasonsOf(d, 'v-newer')).toEqual(['newest verified']);
+    expect(reasonsOf(d, 'v-newer')).toEqual(['newest verified', 'newest verified full']);
     expect(pruned(d)).toEqual(['v-old']);
   });
 
@@ -232,7 +232,7 @@ describe('planRetention: floors', () => {
     const backups = tenDays.map((b) => ({ ...b, verified: b.id === 'b05' }));
     const d = decide(backups, rules({ maxCount: 2 }));
     expect(kept(d)).toEqual(['b10', 'b09', 'b05']);
-    expect(reasonsOf(d, 'b05')).toEqual(['newest verified']);
+    expect(reasonsOf(d, 'b05')).toEqual(['newest verified', 'newest verified full']);
     expect(pruneReasonOf(d, 'b06')).toBe('beyond max count 2');
     expect(pruneReasonOf(d, 'b04')).toBe('beyond max count 2');
   });
@@ -240,7 +240,7 @@ describe('planRetention: floors', () => {
   it('adds the floor reason to a backup a rule already kept', () => {
     const backups = tenDays.map((b) => ({ ...b, verified: true }));
     const d = decide(backups, rules({ keepLast: 1 }));
-    expect(reasonsOf(d, 'b10')).toEqual(['keep-last 1', 'newest backup', 'newest verified']);
+    expect(reasonsOf(d, 'b10')).toEqual(['keep-last 1', 'newest backup', 'newest verified', 'newest verified full']);
     expect(kept(d)).toEqual(['b10']);
   });
 });
@@ -438,5 +438,90 @@ describe('planRetention: calendar buckets in the plan time zone', () => {
 
     const utc = decide(backups, rules({ keepMonthly: 2 }), 'UTC');
     expect(kept(utc)).toEqual(['apr01']);
+  });
+});
+
+describe('planRetention: chains', () => {
+  /** Three incremental chains of three: f1 i1a i1b, f2 i2a i2b, f3 i3a i3b (oldest first), a day apart. */
+  const threeChains: RetentionCandidate[] = [1, 2, 3].flatMap((c) => {
+    const day = (n: number) => `2026-03-${String((c - 1) * 3 + n).padStart(2, '0')}T02:00:00Z`;
+    return [full(`f${c}`, day(1)), incr(`i${c}a`, day(2), `f${c}`), incr(`i${c}b`, day(3), `i${c}a`)];
+  });
+
+  it('keepChains keeps the N newest chains whole and removes the older ones whole', () => {
+    const d = decide(threeChains, rules({ keepChains: 2 }));
+    expect(kept(d)).toEqual(['i3b', 'i3a', 'f3', 'i2b', 'i2a', 'f2']);
+    expect(pruned(d)).toEqual(['i1b', 'i1a', 'f1']);
+    expect(reasonsOf(d, 'f2')).toEqual(['chain 2 of 2', 'base of i2a']);
+    expect(pruneReasonOf(d, 'f1')).toBe('not selected by any keep rule');
+  });
+
+  it('keeps an old full while a kept differential depends on it, and only then', () => {
+    const backups = [
+      full('f', '2026-03-01T02:00:00Z'),
+      { id: 'd1', startedAt: '2026-03-02T02:00:00Z', verified: false, baseId: 'f', type: 'differential' as const },
+      { id: 'd2', startedAt: '2026-03-09T02:00:00Z', verified: false, baseId: 'f', type: 'differential' as const },
+    ];
+    const d = decide(backups, rules({ days: 3 }));
+    expect(kept(d)).toEqual(['d2', 'f']);
+    expect(reasonsOf(d, 'f')).toEqual(['base of d2']);
+    expect(pruned(d)).toEqual(['d1']);
+  });
+
+  it('keeps the newest verified full and its chain though a newer chain is kept by the rules', () => {
+    const backups = threeChains.map((b) => ({ ...b, verified: b.id === 'f2' || b.id === 'i3b' }));
+    const d = decide(backups, rules({ keepChains: 1 }));
+    expect(kept(d)).toEqual(['i3b', 'i3a', 'f3', 'f2']);
+    expect(reasonsOf(d, 'f2')).toEqual(['newest verified full']);
+  });
+});
+
+describe('planRetention: storage cap', () => {
+  const sized = (b: RetentionCandidate, sizeBytes: number): RetentionCandidate => ({ ...b, sizeBytes });
+  const MB = 1_000_000;
+  /** Four full backups of 20 MB, a day apart, the newest verified. */
+  const fulls = [1, 2, 3, 4].map((n) => sized(full(`f${n}`, `2026-03-0${n}T02:00:00Z`, n === 4), 20 * MB));
+
+  it('says nothing about storage without a cap', () => {
+    expect(decide(fulls, rules({})).storage).toBeUndefined();
+  });
+
+  it('removes the oldest chains first until the kept backups fit under the cap', () => {
+    const d = decide(fulls, rules({ capBytes: 50 * MB }));
+    expect(kept(d)).toEqual(['f4', 'f3']);
+    expect(pruned(d)).toEqual(['f2', 'f1']);
+    expect(pruneReasonOf(d, 'f1')).toBe('over the storage cap of 50MB');
+    expect(d.storage).toEqual({ capBytes: 50 * MB, keptBytes: 40 * MB, met: true });
+  });
+
+  it('removes whole chains, never the middle of one', () => {
+    const chain = (c: number, hour: number) => [
+      sized(full(`f${c}`, `2026-03-0${c}T0${hour}:00:00Z`), 30 * MB),
+      sized(incr(`i${c}`, `2026-03-0${c}T0${hour + 1}:00:00Z`, `f${c}`), 5 * MB),
+    ];
+    const d = decide([...chain(1, 1), ...chain(2, 1), ...chain(3, 1)], rules({ capBytes: 75 * MB }));
+    expect(kept(d)).toEqual(['i3', 'f3', 'i2', 'f2']);
+    expect(pruned(d)).toEqual(['i1', 'f1']);
+    expect(d.storage?.met).toBe(true);
+  });
+
+  it('never removes the newest backup nor the newest verified full, and says the cap is not met', () => {
+    const big = [sized(full('old-verified', '2026-03-01T02:00:00Z', true), 60 * MB), sized(full('newest', '2026-03-02T02:00:00Z'), 60 * MB)];
+    const d = decide(big, rules({ capBytes: 50 * MB }));
+    expect(kept(d)).toEqual(['newest', 'old-verified']);
+    expect(d.storage).toEqual({ capBytes: 50 * MB, keptBytes: 120 * MB, met: false });
+  });
+
+  it('a single backup larger than the cap is kept, and the cap is not met', () => {
+    const d = decide([sized(full('only', '2026-03-01T02:00:00Z'), 60 * MB)], rules({ capBytes: 50 * MB }));
+    expect(kept(d)).toEqual(['only']);
+    expect(d.storage).toEqual({ capBytes: 50 * MB, keptBytes: 60 * MB, met: false });
+  });
+
+  it('applies after the other rules: what they already removed does not count', () => {
+    const d = decide(fulls, rules({ keepLast: 2, capBytes: 50 * MB }));
+    expect(kept(d)).toEqual(['f4', 'f3']);
+    expect(pruneReasonOf(d, 'f2')).toBe('not selected by any keep rule');
+    expect(d.storage).toEqual({ capBytes: 50 * MB, keptBytes: 40 * MB, met: true });
   });
 });

@@ -9,6 +9,7 @@ import type {
   JobSummary,
   JobTrigger,
 } from '../../../shared/job';
+import type { HookResult } from '../../../shared/hooks';
 import type { Page } from '../../../shared/ipc-contract';
 import type { BackupType } from '../../../shared/plan';
 import type { ServerTarget } from '../../../shared/restore';
@@ -36,6 +37,10 @@ interface JobRow {
   proven_at: string | null;
   encrypted: number | null;
   owner_pid: number | null;
+  /** JSON array of the failed sources' labels */
+  failed_sources?: string | null;
+  description: string | null;
+  hooks: string | null;
 }
 
 /**
@@ -43,7 +48,8 @@ interface JobRow {
  * shows in History and on the Dashboard); verifications_backup indexes the lookup.
  */
 const SELECT_JOBS = `SELECT jobs.*,
-  (SELECT MAX(v.created_at) FROM verifications v WHERE v.backup_job_id = jobs.id AND v.drill = 1 AND v.status = 'passed') AS proven_at
+  (SELECT MAX(v.created_at) FROM verifications v WHERE v.backup_job_id = jobs.id AND v.drill = 1 AND v.status = 'passed') AS proven_at,
+  (SELECT json_group_array(s.label) FROM job_sources s WHERE s.job_id = jobs.id AND s.status = 'failed') AS failed_sources
   FROM jobs`;
 
 export interface NewJob {
@@ -57,6 +63,8 @@ export interface NewJob {
   backupType?: BackupType;
   /** the process running the job (default: this one) */
   ownerPid?: number;
+  /** backups: the run's free-text description */
+  description?: string | null;
 }
 
 /**
@@ -104,6 +112,8 @@ export interface JobFinish {
 export interface JobFilter {
   planId?: string;
   status?: JobStatus;
+  /** any of these statuses */
+  statuses?: readonly JobStatus[];
   kind?: JobKind;
   search?: string;
   from?: string;
@@ -135,7 +145,15 @@ function toSummary(row: JobRow): JobSummary {
     provenAt: row.proven_at ?? null,
     encrypted: row.encrypted === null || row.encrypted === undefined ? null : row.encrypted === 1,
     ownerPid: row.owner_pid ?? null,
+    ...failedSourcesOf(row),
+    description: row.description ?? null,
   };
+}
+
+/** A partial job's failed sources (only partial jobs carry the field, so other summaries keep their shape). */
+function failedSourcesOf(row: JobRow): { failedSources?: string[] } {
+  if (row.status !== 'partial' || !row.failed_sources) return {};
+  return { failedSources: JSON.parse(row.failed_sources) as string[] };
 }
 
 function whereClause(filter: JobFilter): { sql: string; params: Record<string, unknown> } {
@@ -148,6 +166,13 @@ function whereClause(filter: JobFilter): { sql: string; params: Record<string, u
   if (filter.status) {
     parts.push('status = @status');
     params.status = filter.status;
+  }
+  if (filter.statuses?.length) {
+    const names = filter.statuses.map((status, i) => {
+      params[`status${i}`] = status;
+      return `@status${i}`;
+    });
+    parts.push(`status IN (${names.join(', ')})`);
   }
   if (filter.kind) {
     parts.push('kind = @kind');
@@ -163,7 +188,7 @@ function whereClause(filter: JobFilter): { sql: string; params: Record<string, u
   }
   if (filter.search) {
     parts.push(
-      "(plan_name LIKE @search ESCAPE '\\' OR display_message LIKE @search ESCAPE '\\' OR file_path LIKE @search ESCAPE '\\' OR id LIKE @search ESCAPE '\\')",
+      "(plan_name LIKE @search ESCAPE '\\' OR display_message LIKE @search ESCAPE '\\' OR file_path LIKE @search ESCAPE '\\' OR id LIKE @search ESCAPE '\\' OR description LIKE @search ESCAPE '\\')",
     );
     params.search = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
@@ -177,10 +202,16 @@ export class JobsRepo {
   create(job: NewJob): JobSummary {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, backup_type, owner_pid)
-         VALUES (@id, @kind, @planId, @planName, @status, @trigger, @startedAt, @backupType, @ownerPid)`,
+        `INSERT INTO jobs (id, kind, plan_id, plan_name, status, trigger, started_at, backup_type, owner_pid, description)
+         VALUES (@id, @kind, @planId, @planName, @status, @trigger, @startedAt, @backupType, @ownerPid, @description)`,
       )
-      .run({ ...job, status: job.status ?? 'pending', backupType: job.backupType ?? null, ownerPid: job.ownerPid ?? process.pid });
+      .run({
+        ...job,
+        status: job.status ?? 'pending',
+        backupType: job.backupType ?? null,
+        ownerPid: job.ownerPid ?? process.pid,
+        description: job.description || null,
+      });
     return this.get(job.id)!;
   }
 
@@ -197,7 +228,7 @@ export class JobsRepo {
         'SELECT kind, label, status, bytes, files, error_code AS errorCode, message FROM job_sources WHERE job_id = ? ORDER BY id',
       )
       .all(id) as JobSourceResult[];
-    return { ...toSummary(row), sources, stderrTail: row.stderr_tail };
+    return { ...toSummary(row), sources, stderrTail: row.stderr_tail, hooks: row.hooks ? (JSON.parse(row.hooks) as HookResult[]) : [] };
   }
 
   list(filter: JobFilter, page: number, pageSize: number): Page<JobSummary> {
@@ -249,6 +280,20 @@ export class JobsRepo {
       )
       .all() as (Omit<JobTempDatabases, 'tempDatabases'> & { t: string })[];
     return rows.map(({ t, ...row }) => ({ ...row, tempDatabases: JSON.parse(t) as TempDatabase[] }));
+  }
+
+  /** Appends what a pre- or post-backup hook did to the job's record. */
+  recordHook(id: string, result: HookResult): void {
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT hooks FROM jobs WHERE id = ?').get(id) as { hooks: string | null } | undefined;
+      const hooks = row?.hooks ? (JSON.parse(row.hooks) as HookResult[]) : [];
+      this.db.prepare('UPDATE jobs SET hooks = ? WHERE id = ?').run(JSON.stringify([...hooks, result]), id);
+    })();
+  }
+
+  /** Sets the description of a job (an imported backup's, from its manifest). */
+  setDescription(id: string, description: string | null): void {
+    this.db.prepare('UPDATE jobs SET description = ? WHERE id = ?').run(description || null, id);
   }
 
   setDisplayMessage(id: string, message: string | null): JobSummary | undefined {

@@ -162,4 +162,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN cancel_requested TEXT;
   `,
+  // 9: "Next run: full" — a plan's next run starts a new chain with a full backup (asked for in
+  // the app or with lifeboat run --full); the row goes once a full backup of the plan succeeded
+  `
+  CREATE TABLE plan_full_requests (
+    plan_id TEXT PRIMARY KEY,
+    requested_at TEXT NOT NULL,
+    requested_by TEXT NOT NULL
+  );
+  `,
+  // 10: a backup's free-text description (the run's, else its plan's: History shows and searches
+  // it, the CSV export has it), and what the plan's pre- and post-backup hooks did (JSON array:
+  // command, exit code, timeout, output tail)
+  `
+  ALTER TABLE jobs ADD COLUMN description TEXT;
+  ALTER TABLE jobs ADD COLUMN hooks TEXT;
+  `,
 ];

@@ -1,5 +1,7 @@
 import type { CatalogDb } from './catalog';
-import { planOptionsSchema, type Plan, type PlanDefinition } from '../../../shared/plan';
+import { alertRulesSchema } from '../../../shared/alert-rules';
+import { hooksSchema } from '../../../shared/hooks';
+import { databaseSourceSchema, planOptionsSchema, retentionSchema, type Plan, type PlanDefinition } from '../../../shared/plan';
 
 interface PlanRow {
   id: string;
@@ -12,7 +14,14 @@ function toPlan(row: PlanRow): Plan {
   const definition = JSON.parse(row.definition) as PlanDefinition;
   // a plan saved before an option existed gets that option's default
   const options = planOptionsSchema.parse(definition.options);
-  return { ...definition, options, id: row.id, createdAt: row.created_at, updatedAt: row.updated_at };
+  const retention = retentionSchema.parse(definition.retention ?? {});
+  const databases = (definition.databases ?? []).map((db) => databaseSourceSchema.parse(db));
+  const extras = {
+    description: definition.description ?? '',
+    alerts: alertRulesSchema.parse(definition.alerts ?? {}),
+    hooks: hooksSchema.parse(definition.hooks ?? {}),
+  };
+  return { ...definition, databases, options, retention, ...extras, id: row.id, createdAt: row.created_at, updatedAt: row.updated_at };
 }
 
 /** Backup plans. The definition is stored as validated JSON; secrets are never part of it. */

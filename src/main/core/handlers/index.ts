@@ -5,6 +5,7 @@
  */
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { createAppHandlers } from './app';
+import { createChainHandlers } from './chains';
 import type { HandlerContext } from './handler-context';
 import { createJobHandlers } from './jobs';
 import { createNotifyHandlers } from './notify';
@@ -21,6 +22,7 @@ export function createHandlers(ctx: HandlerContext, actor = 'user'): InvokeHandl
     ...createAppHandlers(ctx, actor),
     ...createJobHandlers(ctx, actor),
     ...createPlanHandlers(ctx, actor),
+    ...createChainHandlers(ctx, actor),
     ...createNotifyHandlers(ctx, actor),
     ...createSchedulerHandlers(ctx, actor),
     ...createRestoreHandlers(ctx, actor),

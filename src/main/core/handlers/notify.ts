@@ -4,6 +4,7 @@
  */
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { applyDesktopPatch, checkDesktopPatch, readDesktopSettings } from '../desktop-settings';
+import { readMaxConcurrentJobs, writeMaxConcurrentJobs } from '../jobs/concurrency-setting';
 import type { HandlerContext } from './handler-context';
 
 type NotifyChannels =
@@ -16,7 +17,7 @@ type NotifyChannels =
   | 'settings/set';
 
 export function createNotifyHandlers(
-  ctx: Pick<HandlerContext, 'notifications' | 'channelAdmin' | 'settings' | 'desktop' | 'audit'>,
+  ctx: Pick<HandlerContext, 'notifications' | 'channelAdmin' | 'settings' | 'desktop' | 'audit' | 'runner'>,
   actor = 'user',
 ): Pick<InvokeHandlers, NotifyChannels> {
   return {
@@ -43,13 +44,21 @@ export function createNotifyHandlers(
       return { delivered: true };
     },
     'alerts/list': ({ page, pageSize }) => ctx.notifications.alerts.list(page, pageSize),
-    'settings/get': () => ({ ...ctx.notifications.getSettings(), ...readDesktopSettings(ctx.settings, ctx.desktop) }),
+    'settings/get': () => ({
+      ...ctx.notifications.getSettings(),
+      ...readDesktopSettings(ctx.settings, ctx.desktop),
+      maxConcurrentJobs: readMaxConcurrentJobs(ctx.settings),
+    }),
     'settings/set': (patch) => {
       checkDesktopPatch(patch, ctx.desktop);
       const settings = {
         ...ctx.notifications.updateSettings(patch),
         ...applyDesktopPatch(patch, ctx.settings, ctx.desktop),
+        maxConcurrentJobs:
+          patch.maxConcurrentJobs !== undefined ? writeMaxConcurrentJobs(ctx.settings, patch.maxConcurrentJobs) : readMaxConcurrentJobs(ctx.settings),
       };
+      // a higher cap starts waiting jobs now; a lower one lets running jobs finish
+      if (patch.maxConcurrentJobs !== undefined) ctx.runner.capacityChanged();
       ctx.audit.record(actor, 'settings.update', null, patch);
       return settings;
     },

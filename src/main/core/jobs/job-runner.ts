@@ -17,6 +17,7 @@ import type { BackupType } from '../../../shared/plan';
 import type { JobsRepo, TempDatabase } from '../catalog/jobs-repo';
 import type { PlanLeasesRepo } from '../catalog/plan-leases-repo';
 import type { Clock, EventBus } from '../ports';
+import { clampConcurrentJobs } from './concurrency-setting';
 import { isProcessAlive } from './process-alive';
 
 /** What a running job's work function gets. */
@@ -62,6 +63,8 @@ export interface JobSpec {
   planName: string | null;
   trigger: JobTrigger;
   backupType?: BackupType;
+  /** backups: the run's free-text description */
+  description?: string | null;
 }
 
 type Work = (ctx: JobContext) => Promise<JobOutcome>;
@@ -96,8 +99,26 @@ export class JobRunner {
   private running = 0;
 
   constructor(
-    private readonly deps: { jobs: JobsRepo; events: EventBus; clock: Clock; maxConcurrent: number; leases?: PlanLeasesRepo },
+    private readonly deps: {
+      jobs: JobsRepo;
+      events: EventBus;
+      clock: Clock;
+      /** a number, or read at each start (the app's setting, which the user may change while jobs wait) */
+      maxConcurrent: number | (() => number);
+      leases?: PlanLeasesRepo;
+    },
   ) {}
+
+  /** How many jobs may run at once now: 1-8 (MAX_CONCURRENT_JOBS), whatever the setting holds. */
+  maxConcurrent(): number {
+    const { maxConcurrent } = this.deps;
+    return clampConcurrentJobs(typeof maxConcurrent === 'function' ? maxConcurrent() : maxConcurrent);
+  }
+
+  /** The cap changed (the setting): starts waiting jobs that now fit. */
+  capacityChanged(): void {
+    this.pump();
+  }
 
   /** Whether a job of this plan is pending or running. */
   isPlanActive(planId: string): boolean {
@@ -127,6 +148,7 @@ export class JobRunner {
         trigger: spec.trigger,
         startedAt: this.deps.clock.now().toISOString(),
         backupType: spec.backupType,
+        description: spec.description,
       });
     } catch (error) {
       this.releaseLease(spec.planId, id, heartbeat);
@@ -235,7 +257,8 @@ export class JobRunner {
   }
 
   private pump(): void {
-    while (this.running < this.deps.maxConcurrent && this.queue.length > 0) {
+    const cap = this.maxConcurrent();
+    while (this.running < cap && this.queue.length > 0) {
       const id = this.queue.shift()!;
       const entry = this.active.get(id);
       if (!entry) continue;

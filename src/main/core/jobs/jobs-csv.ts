@@ -4,6 +4,7 @@ const CSV_COLUMNS: (keyof JobSummary)[] = [
   'id',
   'kind',
   'planName',
+  'description',
   'status',
   'trigger',
   'startedAt',

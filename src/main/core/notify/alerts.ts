@@ -3,6 +3,7 @@
  * returns a draft (what to raise) or nothing; the notification service stores, pushes and sends
  * the drafts and keeps the same alert from being raised over and over.
  */
+import { DEFAULT_ALERT_RULES, type AlertRules } from '../../../shared/alert-rules';
 import type { JobStatus } from '../../../shared/job';
 import type { AlertKind } from '../../../shared/notify';
 import type { BackupType, Plan, Schedule } from '../../../shared/plan';
@@ -108,16 +109,23 @@ function baseline(
 }
 
 /**
- * Backup size far from usual: a successful run more than 2x or less than 0.5x the median size of
+ * Backup size far from usual: a successful run more than `factor` (default 2) times or less than
+ * 1/`factor` of the median size of
  * the plan's last 10 successful backups of the same type (incrementals are compared with
  * incrementals). `previous` is newest first; the current run may be in it.
  */
-export function sizeAnomalyAlert(plan: PlanRef, current: BackupRun, previous: readonly BackupRun[]): AlertDraft | null {
+export function sizeAnomalyAlert(
+  plan: PlanRef,
+  current: BackupRun,
+  previous: readonly BackupRun[],
+  factor: number = ALERT_LIMITS.sizeHighFactor,
+): AlertDraft | null {
   if (current.status !== 'success' || current.sizeBytes === null) return null;
   const usual = baseline(current, previous, (r) => r.sizeBytes);
   if (!usual) return null;
   const ratio = current.sizeBytes / usual.median;
-  if (ratio <= ALERT_LIMITS.sizeHighFactor && ratio >= ALERT_LIMITS.sizeLowFactor) return null;
+  // the plan's factor both ways: 2 means more than twice or less than half the usual size
+  if (ratio <= factor && ratio >= 1 / factor) return null;
   const type = current.backupType ?? 'full';
   const fix =
     ratio > 1
@@ -132,14 +140,29 @@ export function sizeAnomalyAlert(plan: PlanRef, current: BackupRun, previous: re
 }
 
 /**
- * Run much longer than usual: a successful run more than 3x the median duration of the plan's
- * last 10 successful runs of the same type, and at least a minute longer than it.
+ * Run much longer than usual: a successful run more than `rule.factor` (default 3) times the
+ * median duration of the plan's last 10 successful runs of the same type, and at least a minute
+ * longer than it; or, with `rule.minutes`, longer than that many minutes whatever is usual.
  */
-export function durationAnomalyAlert(plan: PlanRef, current: BackupRun, previous: readonly BackupRun[]): AlertDraft | null {
+export function durationAnomalyAlert(
+  plan: PlanRef,
+  current: BackupRun,
+  previous: readonly BackupRun[],
+  rule: { factor: number | null; minutes: number | null } = { factor: ALERT_LIMITS.durationFactor, minutes: null },
+): AlertDraft | null {
   if (current.status !== 'success' || current.durationMs === null) return null;
+  if (rule.minutes !== null && current.durationMs > rule.minutes * 60_000) {
+    return {
+      kind: 'duration-anomaly',
+      planId: plan.id,
+      jobId: current.jobId,
+      message: `The backup of "${plan.name}" took ${formatDuration(current.durationMs)}, longer than the ${formatDuration(rule.minutes * 60_000)} its alert rule allows. Check the database server's load, the network and the destination disk, or raise the limit in the plan's alert rules.`,
+    };
+  }
+  if (rule.factor === null) return null;
   const usual = baseline(current, previous, (r) => r.durationMs);
   if (!usual) return null;
-  if (current.durationMs <= usual.median * ALERT_LIMITS.durationFactor) return null;
+  if (current.durationMs <= usual.median * rule.factor) return null;
   if (current.durationMs - usual.median < ALERT_LIMITS.durationMinExtraMs) return null;
   return {
     kind: 'duration-anomaly',
@@ -154,10 +177,21 @@ export interface DiskUsage {
   totalBytes: number;
 }
 
-/** Low disk space at the destination: less than 10% or less than 1 GB free. */
-export function lowDiskAlert(plan: PlanRef, destination: string, usage: DiskUsage, jobId: string | null = null): AlertDraft | null {
+/**
+ * Low disk space at the destination: less than `rule.percent` % (default 10) or less than
+ * `rule.bytes` (default 1 GB) free; a null limit is not checked.
+ */
+export function lowDiskAlert(
+  plan: PlanRef,
+  destination: string,
+  usage: DiskUsage,
+  jobId: string | null = null,
+  rule: { percent: number | null; bytes: number | null } = { percent: ALERT_LIMITS.lowDiskFraction * 100, bytes: ALERT_LIMITS.lowDiskBytes },
+): AlertDraft | null {
   const fraction = usage.totalBytes > 0 ? usage.freeBytes / usage.totalBytes : 0;
-  if (fraction >= ALERT_LIMITS.lowDiskFraction && usage.freeBytes >= ALERT_LIMITS.lowDiskBytes) return null;
+  const lowShare = rule.percent !== null && fraction < rule.percent / 100;
+  const lowBytes = rule.bytes !== null && usage.freeBytes < rule.bytes;
+  if (!lowShare && !lowBytes) return null;
   return {
     kind: 'low-disk',
     planId: plan.id,
@@ -196,14 +230,14 @@ export function scheduleIntervalMs(schedule: Schedule): number | null {
   }
 }
 
-export type OverdueCandidate = Pick<Plan, 'id' | 'name' | 'enabled' | 'schedule' | 'createdAt'>;
+export type OverdueCandidate = Pick<Plan, 'id' | 'name' | 'enabled' | 'schedule' | 'createdAt'> & { alerts?: Pick<AlertRules, 'overdue'> };
 
 export interface OverduePlan {
   planId: string;
   planName: string;
   /** newest successful backup, or null if there never was one */
   lastSuccessAt: string | null;
-  /** 2x the schedule's interval */
+  /** 2x the schedule's interval, or the interval plus the plan's grace minutes */
   windowMs: number;
   /** how long since the last success (or since the plan was created) */
   sinceMs: number;
@@ -211,8 +245,9 @@ export interface OverduePlan {
 }
 
 /**
- * Plans that have not succeeded within their expected window: enabled, scheduled, and whose last
- * success (or creation, if none) is older than 2x the schedule's interval. The scheduler calls
+ * Plans that have not succeeded within their expected window: enabled, scheduled, with the
+ * overdue rule on, and whose last success (or creation, if none) is older than 2x the schedule's
+ * interval (or the interval plus the rule's grace minutes). The scheduler calls
  * this periodically; `intervalMs` overrides the estimate of `scheduleIntervalMs` per plan.
  */
 export function overduePlans(
@@ -225,11 +260,13 @@ export function overduePlans(
   const overdue: OverduePlan[] = [];
   for (const plan of plans) {
     if (!plan.enabled) continue;
+    const rule = plan.alerts?.overdue ?? DEFAULT_ALERT_RULES.overdue;
+    if (!rule.enabled) continue;
     const interval = options.intervalMs?.(plan) ?? scheduleIntervalMs(plan.schedule);
     if (interval === null || interval <= 0) continue;
     const lastSuccess = lastSuccessByPlan.get(plan.id) ?? null;
     const reference = lastSuccess ?? new Date(plan.createdAt);
-    const windowMs = interval * factor;
+    const windowMs = rule.graceMinutes !== null ? interval + rule.graceMinutes * 60_000 : interval * factor;
     const sinceMs = now.getTime() - reference.getTime();
     if (sinceMs <= windowMs) continue;
     const message = lastSuccess
@@ -247,11 +284,14 @@ export function overduePlans(
   return overdue;
 }
 
-/** The alerts a finished backup run raises from its plan's history (newest first, current included). */
-export function runAlerts(plan: PlanRef, current: BackupRun, history: readonly BackupRun[]): AlertDraft[] {
+/**
+ * The alerts a finished backup run raises from its plan's history (newest first, current
+ * included), as the plan's alert rules say (default: today's limits, every rule on).
+ */
+export function runAlerts(plan: PlanRef, current: BackupRun, history: readonly BackupRun[], rules: AlertRules = DEFAULT_ALERT_RULES): AlertDraft[] {
   return [
-    consecutiveFailuresAlert(plan, history),
-    sizeAnomalyAlert(plan, current, history),
-    durationAnomalyAlert(plan, current, history),
+    rules.consecutiveFailures.enabled ? consecutiveFailuresAlert(plan, history, rules.consecutiveFailures.count) : null,
+    rules.sizeChange.enabled ? sizeAnomalyAlert(plan, current, history, rules.sizeChange.factor) : null,
+    rules.duration.enabled ? durationAnomalyAlert(plan, current, history, rules.duration) : null,
   ].filter((a): a is AlertDraft => a !== null);
 }

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_ALERT_RULES } from '../../../shared/alert-rules';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { JobStatus, JobSummary } from '../../../shared/job';
 import {
@@ -40,6 +41,7 @@ import {
   type DiskUsage,
 } from './alerts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, deliver } from './channels';
+import { storageCapAlert } from './storage-cap-alert';
 import { jobMessage, jobTitle } from './format';
 
 /** What the service needs from the core (the core itself fits). */
@@ -84,6 +86,7 @@ const ALERT_TITLES: Record<AlertKind, string> = {
   'duration-anomaly': 'Backup took unusually long',
   'low-disk': 'Low disk space',
   overdue: 'No recent backup',
+  'storage-cap': 'Over its storage cap',
 };
 const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   'consecutive-failures': 'error',
@@ -91,6 +94,7 @@ const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   'duration-anomaly': 'info',
   'low-disk': 'error',
   overdue: 'error',
+  'storage-cap': 'error',
 };
 
 async function statfsUsage(dir: string): Promise<DiskUsage | null> {
@@ -225,6 +229,8 @@ export class NotificationService {
     if (job.kind === 'backup' && job.planId) {
       for (const draft of this.jobAlerts(job)) work.push(this.raise(draft, job));
       work.push(this.checkDisk(job));
+      const capDraft = this.storageCap(job);
+      if (capDraft) work.push(this.raise(capDraft, job));
     }
     await Promise.all(work);
   }
@@ -235,7 +241,9 @@ export class NotificationService {
     const runs = this.history.recentRuns(planId);
     const current: BackupRun | undefined = runs.find((r) => r.jobId === job.id);
     if (!current) return [];
-    const drafts = runAlerts({ id: planId, name: job.planName ?? planId }, current, runs);
+    // the plan's alert rules (a plan deleted since: today's defaults)
+    const rules = this.deps.plans.get(planId)?.alerts ?? DEFAULT_ALERT_RULES;
+    const drafts = runAlerts({ id: planId, name: job.planName ?? planId }, current, runs, rules);
     return drafts.filter((draft) => {
       if (draft.kind !== 'consecutive-failures') return true;
       const streak = failureStreak(runs);
@@ -244,13 +252,24 @@ export class NotificationService {
     });
   }
 
+  /** Over the plan's storage cap after the run's retention: the cap could not be met. */
+  private storageCap(job: JobSummary): AlertDraft | null {
+    const plan = this.deps.plans.get(job.planId!);
+    if (!plan?.retention.capBytes) return null;
+    const keptBytes = this.deps.jobs.backupsOfPlan(plan.id).reduce((sum, b) => sum + (b.sizeBytes ?? 0), 0);
+    return storageCapAlert(plan, keptBytes, plan.retention.capBytes, job.id);
+  }
+
   private async checkDisk(job: JobSummary): Promise<void> {
     const planId = job.planId!;
-    const destination = this.deps.plans.get(planId)?.options.destination ?? (job.filePath ? path.dirname(job.filePath) : null);
+    const plan = this.deps.plans.get(planId);
+    const rule = plan?.alerts?.lowDisk ?? DEFAULT_ALERT_RULES.lowDisk;
+    if (!rule.enabled) return;
+    const destination = plan?.options.destination ?? (job.filePath ? path.dirname(job.filePath) : null);
     if (!destination) return;
     const usage = await this.diskUsage(destination);
     if (!usage) return;
-    const draft = lowDiskAlert({ id: planId, name: job.planName ?? planId }, destination, usage, job.id);
+    const draft = lowDiskAlert({ id: planId, name: job.planName ?? planId }, destination, usage, job.id, rule);
     if (!draft) return;
     const previous = this.alerts.latest(planId, 'low-disk');
     if (previous && this.deps.clock.now().getTime() - Date.parse(previous.at) < LOW_DISK_REPEAT_MS) return;

@@ -12,6 +12,8 @@
  */
 import YAML from 'yaml';
 import { z } from 'zod';
+import { DEFAULT_ALERT_RULES } from '../../../shared/alert-rules';
+import { DUMP_FILTER_FIELDS } from '../../../shared/dump-filter';
 import { AppError } from '../../../shared/errors';
 import { planInputSchema, scheduleSchema, type PlanDefinition } from '../../../shared/plan';
 import { resolveTimeZone, validateSchedule } from '../scheduler/next-run';
@@ -55,6 +57,8 @@ export function toPlanFile(plan: PlanDefinition): Record<string, unknown> {
       database: db.database,
       sslMode: db.sslMode,
       ...passwordFrom(db),
+      // pg_dump's schemas and tables left out: only the lists that say something
+      ...Object.fromEntries(DUMP_FILTER_FIELDS.filter((f) => (db[f]?.length ?? 0) > 0).map((f) => [f, db[f]])),
     })),
     folders: plan.folders.map((f) => ({ id: f.id, path: f.path, excludes: f.excludes })),
     schedule: plan.schedule,
@@ -72,6 +76,10 @@ export function toPlanFile(plan: PlanDefinition): Record<string, unknown> {
         : null,
       retries: o.retries,
     },
+    ...(plan.description ? { description: plan.description } : {}),
+    ...(plan.hooks && (plan.hooks.pre || plan.hooks.post) ? { hooks: plan.hooks } : {}),
+    // the rules only when they are not the defaults (a plan file stays as short as the plan)
+    ...(plan.alerts && JSON.stringify(plan.alerts) !== JSON.stringify(DEFAULT_ALERT_RULES) ? { alerts: plan.alerts } : {}),
   };
 }
 

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { AppError } from '../../../shared/errors';
+import { dumpFilterArgs } from '../../../shared/dump-filter';
 import type { DatabaseSource } from '../../../shared/plan';
 import { toolEnv } from './libpq-env';
 import { alreadyCancelled, superviseTool } from './tool-process';
@@ -75,6 +76,8 @@ export function buildPgDumpInvocation(options: PgDumpOptions): PgDumpInvocation 
 
   const args = ['--format=custom', `--compress=${level}`, '--no-password'];
   if (options.snapshotId !== undefined) args.push(`--snapshot=${options.snapshotId}`);
+  // the plan's schemas and tables to leave out: each pattern one argument, never through a shell
+  args.push(...dumpFilterArgs(source));
   args.push(...(options.extraArgs ?? []));
   return { command: options.pgDumpPath, args, env };
 }
@@ -128,6 +131,9 @@ export function mapPgDumpFailure(
     return new AppError('PG_DATABASE_MISSING', { detail: `"${source.database}" on ${where}` });
   }
   if (/server version mismatch/i.test(stderrTail)) return new AppError('PG_DUMP_TOO_OLD', { detail: line });
+  if (/no matching (schemas|tables) were found/i.test(stderrTail)) {
+    return new AppError('PG_DUMP_NO_MATCH', { detail: `${source.database} on ${where}: ${line}` });
+  }
   if (
     /connection refused|could not connect|could not translate host name|timeout expired|no route to host|network is unreachable|server closed the connection unexpectedly|connection to server .* failed/i.test(
       stderrTail,

@@ -22,8 +22,18 @@
  *   than maxCount backups):
  *   1. the newest backup overall is kept ("newest backup");
  *   2. the newest backup that passed verification is kept ("newest verified");
- *   3. every backup a kept backup depends on (`baseId`), transitively, is kept ("base of <id>"):
- *      an incremental is useless without its chain down to the full.
+ *   3. the newest full backup that passed verification is kept ("newest verified full");
+ *   4. every backup a kept backup depends on (`baseId`), transitively, is kept ("base of <id>"):
+ *      an incremental is useless without its chain down to the full. So a chain (a full and
+ *      everything built on it, see chains.ts) goes only when none of its members is wanted.
+ * - keepChains N selects every member of the N newest chains ("chain 1 of 2"), a chain's age
+ *   being its full's.
+ * - The storage cap (capBytes), applied after the floors: while the kept backups' sizes add up
+ *   to more than the cap, the oldest chain still kept is removed whole ("over the storage cap of
+ *   50MB"), never a chain holding the newest backup, the newest verified one or the newest
+ *   verified full. `storage` says how much is kept and whether the cap was met; when it was not,
+ *   what is left is only what may never be removed. With a cap but no other rule, everything
+ *   else is kept ("no retention rule set").
  * - Reasons: a kept backup lists every reason that holds ("keep-last 1" = 1st newest,
  *   "daily 2026-03-29", "weekly 2026-W13", "monthly 2026-03", "within 7 days",
  *   "within max count 5", "no retention rule set", plus the floor reasons). A backup trimmed by the
@@ -34,6 +44,8 @@
  */
 import { AppError } from '../../../shared/errors';
 import type { BackupType, Retention } from '../../../shared/plan';
+import { formatByteSize } from '../../../shared/size';
+import { groupChains } from './chains';
 
 export interface RetentionCandidate {
   id: string;
@@ -44,11 +56,24 @@ export interface RetentionCandidate {
   /** the backup this incremental/differential depends on; null for a full */
   baseId: string | null;
   type: BackupType;
+  /** the file's size, for the storage cap (null or absent: counts as 0) */
+  sizeBytes?: number | null;
+}
+
+/** How the kept backups stand against the storage cap. */
+export interface StorageUse {
+  capBytes: number;
+  /** what the kept backups take */
+  keptBytes: number;
+  /** false: even after removing every chain it may remove, the kept backups exceed the cap */
+  met: boolean;
 }
 
 export interface RetentionDecision {
   keep: { id: string; reasons: string[] }[];
   prune: { id: string; reason: string }[];
+  /** only with a storage cap (capBytes) */
+  storage?: StorageUse;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -78,10 +103,12 @@ export function planRetention(
   const localDate = localDateReader(timeZone);
   const sorted = sortNewestFirst(backups);
 
-  const gfsSet = rules.keepLast > 0 || rules.keepDaily > 0 || rules.keepWeekly > 0 || rules.keepMonthly > 0;
+  const keepChains = rules.keepChains ?? 0;
+  const gfsSet = rules.keepLast > 0 || rules.keepDaily > 0 || rules.keepWeekly > 0 || rules.keepMonthly > 0 || keepChains > 0;
   const anyRule = gfsSet || rules.days !== null || rules.maxCount !== null;
   if (!anyRule) {
-    return { keep: sorted.map((s) => ({ id: s.candidate.id, reasons: ['no retention rule set'] })), prune: [] };
+    const decision = { keep: sorted.map((s) => ({ id: s.candidate.id, reasons: ['no retention rule set'] })), prune: [] };
+    return applyStorageCap(decision, sorted, rules.capBytes ?? null);
   }
 
   // Reasons per id from the selection rules; Map keeps insertion order so reasons read rule by rule.
@@ -98,6 +125,12 @@ export function planRetention(
   selectNewestPerBucket(sorted, rules.keepDaily, (i) => `daily ${calendar[i].day}`, select);
   selectNewestPerBucket(sorted, rules.keepWeekly, (i) => `weekly ${calendar[i].isoWeek}`, select);
   selectNewestPerBucket(sorted, rules.keepMonthly, (i) => `monthly ${calendar[i].month}`, select);
+
+  if (keepChains > 0) {
+    groupChains(sorted.map((s) => s.candidate))
+      .slice(0, keepChains)
+      .forEach((chain, i) => chain.members.forEach((m) => select(m.id, `chain ${i + 1} of ${keepChains}`)));
+  }
 
   if (rules.days !== null) {
     const cutoff = now.getTime() - rules.days * DAY_MS;
@@ -125,12 +158,14 @@ export function planRetention(
     else if (!reasons.includes(reason)) reasons.push(reason);
   };
 
-  // Floors 1 and 2: a plan must always keep something restorable, whatever the rules say.
+  // Floors 1 to 3: a plan must always keep something restorable, whatever the rules say.
   if (sorted.length > 0) keepFor(sorted[0].candidate.id, 'newest backup');
   const newestVerified = sorted.find((s) => s.candidate.verified);
   if (newestVerified) keepFor(newestVerified.candidate.id, 'newest verified');
+  const newestVerifiedFull = sorted.find((s) => s.candidate.verified && s.candidate.type === 'full' && s.candidate.baseId === null);
+  if (newestVerifiedFull) keepFor(newestVerifiedFull.candidate.id, 'newest verified full');
 
-  // Floor 3: walk every kept backup's chain down to its full. A worklist rather than one pass,
+  // Floor 4: walk every kept backup's chain down to its full. A worklist rather than one pass,
   // because a base saved here may itself depend on another backup. Bases missing from the input
   // (already gone) are skipped: there is nothing left to keep. `visited` guards against a corrupt
   // catalog with a cycle.
@@ -154,7 +189,49 @@ export function planRetention(
     if (reasons) decision.keep.push({ id, reasons });
     else decision.prune.push({ id, reason: pruneReason(s, rules, now, cappedOut.has(id)) });
   }
-  return decision;
+  return applyStorageCap(decision, sorted, rules.capBytes ?? null);
+}
+
+/**
+ * The storage cap: removes the oldest kept chains, whole, while the kept backups take more than
+ * `capBytes`. The chains holding the newest backup, the newest verified one and the newest
+ * verified full are never removed. Whole chains only, so no kept backup ever loses its base.
+ */
+function applyStorageCap(decision: RetentionDecision, sorted: Sorted[], capBytes: number | null): RetentionDecision {
+  if (capBytes === null) return decision;
+  const sizeOf = new Map(sorted.map((s) => [s.candidate.id, Math.max(0, s.candidate.sizeBytes ?? 0)]));
+  const keptIds = new Set(decision.keep.map((k) => k.id));
+  let keptBytes = decision.keep.reduce((sum, k) => sum + (sizeOf.get(k.id) ?? 0), 0);
+  if (keptBytes <= capBytes) return { ...decision, storage: { capBytes, keptBytes, met: true } };
+
+  const chains = groupChains(sorted.map((s) => s.candidate));
+  const chainOf = new Map<string, number>();
+  chains.forEach((chain, index) => chain.members.forEach((m) => chainOf.set(m.id, index)));
+  const isProtected = new Set<number>();
+  const protect = (s: Sorted | undefined) => s && isProtected.add(chainOf.get(s.candidate.id)!);
+  protect(sorted[0]);
+  protect(sorted.find((s) => s.candidate.verified));
+  protect(sorted.find((s) => s.candidate.verified && s.candidate.type === 'full' && s.candidate.baseId === null));
+
+  const removed = new Set<string>();
+  // oldest chain first: `chains` is newest first
+  for (let index = chains.length - 1; index >= 0 && keptBytes > capBytes; index--) {
+    if (isProtected.has(index)) continue;
+    for (const member of chains[index]!.members) {
+      if (!keptIds.has(member.id)) continue;
+      removed.add(member.id);
+      keptBytes -= sizeOf.get(member.id) ?? 0;
+    }
+  }
+  if (removed.size === 0) return { ...decision, storage: { capBytes, keptBytes, met: false } };
+  const reason = `over the storage cap of ${formatByteSize(capBytes)}`;
+  const order = new Map(sorted.map((s, i) => [s.candidate.id, i]));
+  const prune = [...decision.prune, ...[...removed].map((id) => ({ id, reason }))].sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+  return {
+    keep: decision.keep.filter((k) => !removed.has(k.id)),
+    prune,
+    storage: { capBytes, keptBytes, met: keptBytes <= capBytes },
+  };
 }
 
 function pruneReason(s: Sorted, rules: Retention, now: Date, cappedOut: boolean): string {

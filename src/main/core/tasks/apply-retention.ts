@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import type { BackupType, Plan } from '../../../shared/plan';
 import type { CoreContext } from '../context';
-import { planRetention, type RetentionCandidate } from '../retention/retention';
+import { planRetention, type RetentionCandidate, type StorageUse } from '../retention/retention';
 
 /** A backup as a retention decision names it. */
 export interface RetentionEntry {
@@ -16,6 +16,8 @@ export interface RetentionResult {
   kept: (RetentionEntry & { reasons: string[] })[];
   pruned: (RetentionEntry & { reason: string })[];
   dryRun: boolean;
+  /** with a storage cap: what the kept backups take, and whether the cap was met */
+  storage?: StorageUse;
 }
 
 export interface RetentionOptions {
@@ -35,7 +37,7 @@ export interface RetentionOptions {
 export async function applyRetention(
   ctx: Pick<CoreContext, 'jobs' | 'verifications' | 'audit' | 'clock'>,
   plan: Plan,
-  current: { jobId: string; baseId: string | null; type: BackupType; verified: boolean } | null,
+  current: { jobId: string; baseId: string | null; type: BackupType; verified: boolean; sizeBytes?: number | null } | null,
   options: RetentionOptions = {},
 ): Promise<RetentionResult> {
   const currentJobId = current?.jobId ?? null;
@@ -46,6 +48,7 @@ export async function applyRetention(
     verified: ctx.verifications.latestStatus(job.id) === 'passed',
     baseId: ctx.jobs.baseOf(job.id),
     type: ctx.jobs.backupTypeOf(job.id) ?? 'full',
+    sizeBytes: job.sizeBytes,
   }));
   if (current && !candidates.some((c) => c.id === current.jobId)) {
     // the current job is still 'running' in the catalog: count it as the newest
@@ -55,6 +58,7 @@ export async function applyRetention(
       verified: current.verified,
       baseId: current.baseId,
       type: current.type,
+      sizeBytes: current.sizeBytes ?? null,
     });
   }
   const decision = planRetention(candidates, plan.retention, ctx.clock.now(), plan.timezone);
@@ -62,7 +66,12 @@ export async function applyRetention(
     const job = jobs.find((j) => j.id === id);
     return { id, startedAt: job?.startedAt ?? ctx.clock.now().toISOString(), filePath: job?.filePath ?? null };
   };
-  const result: RetentionResult = { kept: decision.keep.map((k) => ({ ...entry(k.id), reasons: k.reasons })), pruned: [], dryRun: Boolean(options.dryRun) };
+  const result: RetentionResult = {
+    kept: decision.keep.map((k) => ({ ...entry(k.id), reasons: k.reasons })),
+    pruned: [],
+    dryRun: Boolean(options.dryRun),
+    ...(decision.storage ? { storage: decision.storage } : {}),
+  };
   for (const { id, reason } of decision.prune) {
     if (id === currentJobId) continue;
     const job = jobs.find((j) => j.id === id);

@@ -75,6 +75,7 @@ export async function importBackupFile(ctx: ImportContext, filePath: string, pas
   if (!inserted) {
     return { filePath: absolute, backupId: header.backupId, imported: false, reason: 'This backup is already in the catalog.', jobId: header.backupId };
   }
+  if (manifest.description) ctx.jobs.setDescription(manifest.backupId, manifest.description);
   const job = ctx.jobs.get(manifest.backupId);
   if (job) ctx.events.emit('jobs/updated', job);
   return { filePath: absolute, backupId: manifest.backupId, imported: true, reason: null, jobId: manifest.backupId };

@@ -17,6 +17,8 @@ export interface OneOffBackup {
   passphrase: string | null;
   verify: boolean;
   env?: NodeJS.ProcessEnv;
+  /** a free-text label of the backup (History, the CSV export, the manifest) */
+  description?: string | null;
 }
 
 /** Starts the backup job (named "command line" in the history) and records who started it. */
@@ -25,11 +27,13 @@ export function startOneOffBackup(
   spec: OneOffBackup,
   actor: string,
 ): JobSummary {
-  const job = ctx.runner.start({ kind: 'backup', planId: null, planName: 'command line', trigger: 'manual' }, async (jobCtx) => {
+  const description = spec.description?.trim() || null;
+  const job = ctx.runner.start({ kind: 'backup', planId: null, planName: 'command line', trigger: 'manual', description }, async (jobCtx) => {
     const { manifest: _manifest, ...outcome } = await runBackup(
       {
         backupId: jobCtx.jobId,
         plan: null,
+        description,
         type: 'full',
         base: null,
         destination: spec.destination,

@@ -6,38 +6,57 @@ import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import type { JobSummary, JobTrigger } from '../../../shared/job';
 import { asksForPassword, isKeychainRef, type Plan } from '../../../shared/plan';
-import { readManifest } from '../archive/reader';
-import { baseIndexOf } from '../backup/base-index';
+import { openBaseBackup, type OpenedBase } from '../backup/base-index';
 import { fileStamp, planSlug } from '../backup/file-names';
 import { runBackup } from '../backup/run-backup';
-import type { BaseIndex } from '../backup/run-state';
 import type { CoreContext } from '../context';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
 import { secretKeys } from '../paths';
+import { FullRequestsRepo } from '../catalog/full-requests-repo';
+import { formatBytes } from '../notify/format';
 import { applyRetention } from './apply-retention';
+import { nextBackupOf } from './chain-state';
 import { drillAfterBackup } from './drill-after';
+import { withPlanHooks } from './plan-hooks';
 import { verifyAfterBackup } from './verify-after';
 
 /** What a plan's run uses of the core. */
-export type PlanBackupContext = Pick<CoreContext, 'jobs' | 'secrets' | 'clock' | 'appVersion' | 'containerOptions' | 'verifications' | 'audit'>;
+export type PlanBackupContext = Pick<CoreContext, 'jobs' | 'secrets' | 'clock' | 'appVersion' | 'containerOptions' | 'verifications' | 'audit' | 'catalog'>;
+
+/** How one run of a plan differs from its usual run. */
+export interface PlanRunOptions {
+  /** start a new chain with a full backup whatever the plan's chain rules say (`lifeboat run --full`) */
+  full?: boolean;
+  /** this run's free-text description (History, the CSV export, the manifest); default: the plan's */
+  description?: string;
+}
+
+/** The description a run records: its own, else its plan's; null when neither has one. */
+export function runDescription(plan: Plan, options: PlanRunOptions): string | null {
+  return options.description?.trim() || plan.description?.trim() || null;
+}
 
 /**
  * Finds the backup an incremental (the newest successful one) or differential (the newest
  * full) builds on, and indexes its folder files. Returns null when there is none usable: the
  * run is then a full backup, and the manifest says so.
  */
-async function findBase(ctx: Pick<CoreContext, 'jobs'>, plan: Plan, passphrase: string | null): Promise<{ backupId: string; index: BaseIndex } | null> {
+async function findBase(ctx: Pick<CoreContext, 'jobs'>, plan: Plan, passphrase: string | null): Promise<OpenedBase | null> {
   if (plan.type === 'full') return null;
   for (const job of ctx.jobs.backupsOfPlan(plan.id)) {
     if (job.status !== 'success' || !job.filePath || !fs.existsSync(job.filePath)) continue;
-    let manifest;
+    let base: OpenedBase;
     try {
-      manifest = await readManifest(job.filePath, passphrase);
+      // a format 3 base stays open: runBackup streams its folder indexes alongside the walk, then closes it
+      base = await openBaseBackup(job.filePath, passphrase);
     } catch {
       continue;
     }
-    if (plan.type === 'differential' && manifest.type !== 'full') continue;
-    return { backupId: manifest.backupId, index: baseIndexOf(manifest) };
+    if (plan.type === 'differential' && base.type !== 'full') {
+      await base.close();
+      continue;
+    }
+    return base;
   }
   return null;
 }
@@ -47,21 +66,34 @@ async function findBase(ctx: Pick<CoreContext, 'jobs'>, plan: Plan, passphrase: 
  * `plan.run-scheduled` for a scheduled or catch-up one); throws PLAN_BUSY if the plan already
  * has a job pending or running.
  */
-export function startPlanBackup(ctx: PlanBackupContext & Pick<CoreContext, 'runner'>, plan: Plan, trigger: JobTrigger, actor: string): JobSummary {
+export function startPlanBackup(
+  ctx: PlanBackupContext & Pick<CoreContext, 'runner'>,
+  plan: Plan,
+  trigger: JobTrigger,
+  actor: string,
+  options: PlanRunOptions = {},
+): JobSummary {
   const job = ctx.runner.start(
-    { kind: 'backup', planId: plan.id, planName: plan.name, trigger, backupType: plan.type },
-    (jobCtx) => runPlanBackup(ctx, plan, jobCtx),
+    { kind: 'backup', planId: plan.id, planName: plan.name, trigger, backupType: plan.type, description: runDescription(plan, options) },
+    // the plan's pre- and post-backup hooks around the whole run (tasks/plan-hooks.ts)
+    (jobCtx) => withPlanHooks(ctx, plan, jobCtx, runDescription(plan, options), () => runPlanBackup(ctx, plan, jobCtx, options)),
   );
-  ctx.audit.record(actor, trigger === 'manual' ? 'plan.run-now' : 'plan.run-scheduled', plan.id, { jobId: job.id, trigger });
+  ctx.audit.record(actor, trigger === 'manual' ? 'plan.run-now' : 'plan.run-scheduled', plan.id, {
+    jobId: job.id,
+    trigger,
+    ...(options.full ? { full: true } : {}),
+  });
   return job;
 }
 
 /**
- * Runs one backup of a plan inside a job: reads its secrets from the keychain, finds the base of
- * an incremental/differential, streams the backup, verifies it and drills it (as the plan asks),
- * then applies the plan's retention.
+ * Runs one backup of a plan inside a job: reads its secrets from the keychain, decides whether
+ * an incremental/differential plan starts a new chain (chain rules, "Next run: full", `full`)
+ * or finds its base, streams the backup, verifies it and drills it (as the plan asks), then
+ * applies the plan's retention and storage cap.
  */
-export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext): Promise<JobOutcome> {
+export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, options: PlanRunOptions = {}): Promise<JobOutcome> {
+  const runStartedAt = ctx.clock.now().toISOString();
   const passphrase = plan.options.encrypt ? await ctx.secrets.get(secretKeys.passphrase(plan.id)) : null;
   if (plan.options.encrypt && !passphrase) {
     const from = plan.options.passphraseFrom;
@@ -77,12 +109,14 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
       password: asksForPassword(source) ? await ctx.secrets.get(secretKeys.dbPassword(plan.id, source.id)) : null,
     })),
   );
-  const base = await findBase(ctx, plan, passphrase);
+  const next = nextBackupOf(ctx, plan, options.full);
+  const base = next.type === 'full' ? null : await findBase(ctx, plan, passphrase);
   const backupType = base ? plan.type : 'full';
   const { manifest: _manifest, ...outcome } = await runBackup(
     {
       backupId: job.jobId,
       plan: { id: plan.id, name: plan.name },
+      description: runDescription(plan, options),
       type: backupType,
       base,
       destination: plan.options.destination,
@@ -99,6 +133,11 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
   );
   let checked: JobOutcome = { ...outcome, backupType, baseJobId: base?.backupId ?? null };
   if (checked.status === 'failed' || !checked.filePath) return checked;
+  if (backupType === 'full') {
+    // the request is honoured; one made while this run ran waits for the next
+    if (next.fullRequest) new FullRequestsRepo(ctx.catalog).clear(plan.id, runStartedAt);
+    if (plan.type !== 'full') checked = { ...checked, displayMessage: `${checked.displayMessage ?? ''} A new chain starts: ${next.type === 'full' ? next.reason : 'no earlier backup to build on could be read'}.`.trim() };
+  }
 
   let verified = false;
   // with a drill, verification takes less of the bar: a drill restores the databases, which takes longer
@@ -114,6 +153,19 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
     if (checked.status === 'failed') return checked;
   }
   job.progress({ phase: 'retention', percent: 99 });
-  await applyRetention(ctx, plan, { jobId: job.jobId, baseId: base?.backupId ?? null, type: backupType, verified });
+  const retention = await applyRetention(ctx, plan, {
+    jobId: job.jobId,
+    baseId: base?.backupId ?? null,
+    type: backupType,
+    verified,
+    sizeBytes: checked.sizeBytes ?? null,
+  });
+  if (retention.storage && !retention.storage.met) {
+    // the notification service raises the storage-cap alert from the same numbers
+    checked = {
+      ...checked,
+      displayMessage: `${checked.displayMessage ?? ''} Over the storage cap: the backups kept take ${formatBytes(retention.storage.keptBytes)}, the cap is ${formatBytes(retention.storage.capBytes)}.`.trim(),
+    };
+  }
   return checked;
 }

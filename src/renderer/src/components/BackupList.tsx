@@ -12,6 +12,20 @@ import { Pagination } from './Pagination';
 
 const PAGE_SIZE = 25;
 
+/** A partial backup: restorable, but without the sources that failed. */
+export function PartialMark({ job }: { job: JobSummary }) {
+  const failed = job.failedSources?.length ? job.failedSources.join(', ') : null;
+  return (
+    <>
+      {' '}
+      <span className="badge badge-partial" title={failed ? `Failed: ${failed}` : 'Some sources failed'}>
+        partial
+      </span>
+      {failed && <div className="muted small">without {failed}</div>}
+    </>
+  );
+}
+
 /** A column a screen adds to the list (verification state, actions). */
 export interface BackupColumn {
   header: string;
@@ -20,8 +34,9 @@ export interface BackupColumn {
 }
 
 /**
- * The successful backups in the catalog, newest first: what Verify and Restore work on. It
- * reloads when a job finishes, and when `refreshKey` changes (an import adds backups).
+ * The backups in the catalog that hold data, newest first: successful ones and partial ones (some
+ * sources failed; marked, with which): what Verify and Restore work on. It reloads when a job
+ * finishes, and when `refreshKey` changes (an import adds backups).
  */
 export function BackupList({ columns = [], refreshKey = 0 }: { columns?: BackupColumn[]; refreshKey?: number }) {
   const [page, setPage] = useState(1);
@@ -31,7 +46,7 @@ export function BackupList({ columns = [], refreshKey = 0 }: { columns?: BackupC
 
   useEffect(() => {
     let current = true;
-    call('jobs/list', { kind: 'backup', status: 'success', page, pageSize: PAGE_SIZE })
+    call('jobs/list', { kind: 'backup', statuses: ['success', 'partial'], page, pageSize: PAGE_SIZE })
       .then((r) => current && (setResult(r), setError(null)))
       .catch((e) => current && setError(toUiError(e)));
     return () => {
@@ -43,7 +58,7 @@ export function BackupList({ columns = [], refreshKey = 0 }: { columns?: BackupC
   if (!result) return <p className="muted">Loading…</p>;
   if (result.total === 0) {
     return (
-      <EmptyState title="No successful backups yet">
+      <EmptyState title="No backups yet">
         Backups appear here after a plan has run successfully. See <a href={hrefFor('plans')}>Plans</a>.
       </EmptyState>
     );
@@ -70,6 +85,7 @@ export function BackupList({ columns = [], refreshKey = 0 }: { columns?: BackupC
               <tr key={job.id}>
                 <td>
                   <a href={hrefFor('history', { job: job.id })}>{job.planName ?? 'No plan'}</a>
+                  {job.status === 'partial' && <PartialMark job={job} />}
                 </td>
                 <td className="nowrap">{formatShortDateTime(job.finishedAt ?? job.startedAt)}</td>
                 <td className="mono break">{job.filePath ?? <span className="muted">file removed by retention</span>}</td>

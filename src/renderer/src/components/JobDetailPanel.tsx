@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { DeleteBackup } from './DeleteBackup';
 import { ErrorBanner } from './ErrorBanner';
 import { JobProgressView } from './JobProgressView';
 import { StatusBadge } from './StatusBadge';
@@ -14,6 +15,8 @@ import { UNENCRYPTED_NOTE } from './UnencryptedMark';
 export function JobDetailPanel({ onClose }: { onClose(): void }) {
   const detail = useJobsStore((s) => s.detail);
   const detailError = useJobsStore((s) => s.detailError);
+  const reload = useJobsStore((s) => s.load);
+  const select = useJobsStore((s) => s.select);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -47,6 +50,11 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
             <p className={detail.status === 'failed' || detail.status === 'partial' ? 'detail-message error-text' : 'detail-message'}>
               {detail.errorCode && <strong className="banner-code">{detail.errorCode}</strong>}
               {detail.displayMessage}
+            </p>
+          )}
+          {detail.kind === 'backup' && detail.status === 'partial' && detail.filePath && (
+            <p className="detail-message" role="note">
+              Partial backup: it holds every source but {detail.failedSources?.join(', ') || 'the failed ones'}, and restores like any other.
             </p>
           )}
           <dl className="facts">
@@ -125,6 +133,17 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
                 </tbody>
               </table>
             </>
+          )}
+
+          {detail.kind === 'backup' && detail.filePath && isFinal(detail.status) && (
+            <DeleteBackup
+              key={detail.id}
+              job={detail}
+              onDeleted={() => {
+                void reload();
+                void select(detail.id);
+              }}
+            />
           )}
 
           {detail.stderrTail && (

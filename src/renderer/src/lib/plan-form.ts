@@ -18,7 +18,18 @@ import {
   type Schedule,
   SSL_MODES,
 } from '../../../shared/plan';
+import { formatByteSize, parseByteSize, SIZE_FORMS } from '../../../shared/size';
 import { newId } from './ids';
+import {
+  emptyExtras,
+  emptyFilterDraft,
+  extrasFromPlan,
+  extrasToInput,
+  filterDraftFrom,
+  filterToInput,
+  type DumpFilterDraft,
+  type PlanExtrasDraft,
+} from './plan-extras-form';
 import { EMPTY_SERVER, type ServerDraft } from './server-draft';
 
 export type SslMode = (typeof SSL_MODES)[number];
@@ -38,6 +49,8 @@ export interface DatabaseDraft {
   removePassword: boolean;
   /** where the password comes from (env:NAME, file:/path), set with the lifeboat command: shown read-only, kept as it is */
   passwordFrom?: string;
+  /** pg_dump's schemas and tables to leave out, one pattern per line (plan-extras-form.ts) */
+  filter: DumpFilterDraft;
 }
 
 export interface FolderDraft {
@@ -67,6 +80,13 @@ export interface PlanDraft {
   keepDaily: string;
   keepWeekly: string;
   keepMonthly: string;
+  /** keep the N newest chains whole; '0' or '' = no chain rule */
+  keepChains: string;
+  /** storage cap as typed ("50MB"); '' = no cap */
+  cap: string;
+  /** incremental/differential: a new full every N runs ('' = no run-count rule) or N days ('' = no age rule) */
+  fullEveryRuns: string;
+  fullEveryDays: string;
   compressionLevel: string;
   encrypt: boolean;
   /** whether the saved plan was already encrypted (so a passphrase is in the keychain) */
@@ -89,6 +109,8 @@ export interface PlanDraft {
   retriesCount: string;
   backoffSeconds: string;
   destination: string;
+  /** description, alert rules and hooks (plan-extras-form.ts) */
+  extras: PlanExtrasDraft;
 }
 
 export const WEEK_DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -112,6 +134,7 @@ export function newDatabaseDraft(): DatabaseDraft {
     hasPassword: false,
     password: '',
     removePassword: false,
+    filter: emptyFilterDraft(),
   };
 }
 
@@ -183,6 +206,10 @@ export function emptyDraft(defaults: { destination: string; timezone?: string })
     keepDaily: '0',
     keepWeekly: '0',
     keepMonthly: '0',
+    keepChains: '0',
+    cap: '',
+    fullEveryRuns: '',
+    fullEveryDays: '7',
     compressionLevel: '1',
     encrypt: true,
     hadEncryption: false,
@@ -196,6 +223,7 @@ export function emptyDraft(defaults: { destination: string; timezone?: string })
     retriesCount: '2',
     backoffSeconds: '30',
     destination: defaults.destination,
+    extras: emptyExtras(),
   };
 }
 
@@ -221,6 +249,7 @@ export function draftFromPlan(plan: Plan): PlanDraft {
       password: '',
       removePassword: false,
       ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
+      filter: filterDraftFrom(db),
     })),
     folders: plan.folders.map((f) => ({ id: f.id, path: f.path, excludes: f.excludes.join('\n') })),
     scheduleKind: s.kind,
@@ -235,6 +264,10 @@ export function draftFromPlan(plan: Plan): PlanDraft {
     keepDaily: str(plan.retention.keepDaily),
     keepWeekly: str(plan.retention.keepWeekly),
     keepMonthly: str(plan.retention.keepMonthly),
+    keepChains: str(plan.retention.keepChains),
+    cap: plan.retention.capBytes === null ? '' : formatByteSize(plan.retention.capBytes),
+    fullEveryRuns: str(plan.options.fullEveryRuns),
+    fullEveryDays: str(plan.options.fullEveryDays),
     compressionLevel: String(plan.options.compressionLevel),
     encrypt: plan.options.encrypt,
     hadEncryption: plan.options.encrypt,
@@ -249,6 +282,7 @@ export function draftFromPlan(plan: Plan): PlanDraft {
     hadDrillPassword: plan.options.drillServer?.hasPassword ?? false,
     retriesCount: String(plan.options.retries.count),
     backoffSeconds: String(plan.options.retries.backoffSeconds),
+    extras: extrasFromPlan(plan),
   };
 }
 
@@ -288,6 +322,12 @@ function numOrNull(text: string): number | null {
   return t === '' ? null : Number(t);
 }
 
+/** The storage cap as typed: null when blank, NaN when not a size (validateDraft names the fix). */
+function capFromDraft(text: string): number | null {
+  if (text.trim() === '') return null;
+  return parseByteSize(text) ?? Number.NaN;
+}
+
 /** The schedule the draft describes (not validated: the preview and validateDraft check it). */
 export function scheduleFromDraft(d: PlanDraft): Schedule {
   switch (d.scheduleKind) {
@@ -322,6 +362,7 @@ export function draftToInput(d: PlanDraft): PlanInput {
       // main recomputes it from the keychain; sent for completeness of the shape
       hasPassword: db.hasPassword && !db.removePassword,
       ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
+      ...filterToInput(db.filter),
     })),
     folders: d.folders.map((f) => ({ id: f.id, path: f.path.trim(), excludes: excludePatterns(f.excludes) })),
     schedule: scheduleFromDraft(d),
@@ -333,6 +374,8 @@ export function draftToInput(d: PlanDraft): PlanInput {
       keepDaily: num(d.keepDaily),
       keepWeekly: num(d.keepWeekly),
       keepMonthly: num(d.keepMonthly),
+      keepChains: num(d.keepChains),
+      capBytes: capFromDraft(d.cap),
     },
     options: {
       compressionLevel: num(d.compressionLevel),
@@ -352,9 +395,12 @@ export function draftToInput(d: PlanDraft): PlanInput {
               ...(d.drillPasswordFrom ? { passwordFrom: d.drillPasswordFrom } : {}),
             }
           : null,
+      fullEveryRuns: numOrNull(d.fullEveryRuns),
+      fullEveryDays: numOrNull(d.fullEveryDays),
       retries: { count: num(d.retriesCount), backoffSeconds: num(d.backoffSeconds) },
       destination: d.destination.trim(),
     },
+    ...extrasToInput(d.extras),
   };
 }
 
@@ -430,6 +476,9 @@ export function validateDraft(d: PlanDraft): DraftValidation {
     const checked = planSecretsSchema.safeParse(secrets);
     if (!checked.success) errors.passphrase = checked.error.issues[0]?.message ?? 'Invalid passphrase';
   }
+  if (d.cap.trim() !== '' && parseByteSize(d.cap) === null) {
+    errors['retention.capBytes'] = `Enter ${SIZE_FORMS}, or leave it blank for no cap`;
+  }
   if (d.drillAfter && d.databases.length === 0) {
     errors['options.drillAfter'] = 'A restore drill restores databases: add a database, or turn the drill off';
   }
@@ -463,6 +512,10 @@ const FIELD_LABELS: Record<string, string> = {
   'retention.keepDaily': 'Keep daily',
   'retention.keepWeekly': 'Keep weekly',
   'retention.keepMonthly': 'Keep monthly',
+  'retention.keepChains': 'Keep chains',
+  'retention.capBytes': 'Storage cap',
+  'options.fullEveryRuns': 'New full every N runs',
+  'options.fullEveryDays': 'New full every N days',
   'options.destination': 'Destination folder',
   'options.compressionLevel': 'Compression level',
   'options.retries.count': 'Retries',
@@ -512,6 +565,8 @@ export function describeRetention(r: Plan['retention']): string {
     r.keepWeekly && `${r.keepWeekly} weekly`,
     r.keepMonthly && `${r.keepMonthly} monthly`,
   ].filter(Boolean);
+  if (r.keepChains) gfs.push(`${r.keepChains} chain${r.keepChains === 1 ? '' : 's'}`);
   parts.push(...(gfs as string[]));
-  return parts.length ? `Keep ${parts.join(', ')}` : 'Keep everything';
+  const cap = r.capBytes !== null ? `, storage cap ${formatByteSize(r.capBytes)}` : '';
+  return (parts.length ? `Keep ${parts.join(', ')}` : 'Keep everything') + cap;
 }

@@ -24,6 +24,7 @@ function JobRow({ job, selected, onOpen }: { job: JobSummary; selected: boolean;
         <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onOpen())}>
           {job.planName ?? 'No plan'}
         </button>
+        {job.description && <div className="muted small job-description">{job.description}</div>}
       </td>
       <td>{job.kind}</td>
       <td>
@@ -118,7 +119,7 @@ export function HistoryScreen({ jobId }: { jobId: string | null }) {
           <input
             type="search"
             value={search}
-            placeholder="Plan, message, file or job id"
+            placeholder="Plan, label, message, file or job id"
             onChange={(e) => setSearch(e.target.value)}
           />
         </label>

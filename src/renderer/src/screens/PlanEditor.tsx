@@ -4,6 +4,7 @@ import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Choice } from '../components/Choice';
 import { ExcludeChips } from '../components/ExcludeChips';
+import { DumpFilterFields, PlanExtrasFields } from '../components/PlanExtrasFields';
 import { CheckboxField, Field } from '../components/Field';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { ServerFields } from '../components/ServerFields';
@@ -138,6 +139,24 @@ export function PlanEditor({
               )}
             </Field>
           </div>
+          {draft.type !== 'full' && (
+            <div className="grid-2" role="group" aria-label="New chain">
+              <Field
+                label="New full every N runs"
+                hint="A new chain starts with a full backup when the current one holds this many backups; blank: no run limit."
+                error={errors['options.fullEveryRuns']}
+              >
+                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryRuns} onChange={(e) => update({ fullEveryRuns: e.target.value })} />}
+              </Field>
+              <Field
+                label="New full every N days"
+                hint="…or when its full is this many days old (default 7); blank: no age limit. Retention can only remove whole chains."
+                error={errors['options.fullEveryDays']}
+              >
+                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryDays} onChange={(e) => update({ fullEveryDays: e.target.value })} />}
+              </Field>
+            </div>
+          )}
         </fieldset>
 
         <fieldset className="card">
@@ -218,6 +237,7 @@ export function PlanEditor({
                   onChange={(removePassword) => updateDb(index, { removePassword, password: '' })}
                 />
               )}
+              <DumpFilterFields db={db} index={index} planId={plan?.id} errors={errors} onChange={(filter) => updateDb(index, { filter })} />
             </div>
           ))}
           {draft.folders.map((folder, index) => (
@@ -283,8 +303,21 @@ export function PlanEditor({
             <Field label="Keep monthly" error={errors['retention.keepMonthly']}>
               {(p) => <input {...p} inputMode="numeric" value={draft.keepMonthly} onChange={(e) => update({ keepMonthly: e.target.value })} />}
             </Field>
+            <Field label="Keep chains" hint="The newest N chains, whole (a full and what builds on it)." error={errors['retention.keepChains']}>
+              {(p) => <input {...p} inputMode="numeric" value={draft.keepChains} onChange={(e) => update({ keepChains: e.target.value })} />}
+            </Field>
+            <Field
+              label="Storage cap"
+              hint="For example 50MB or 2GB; blank for no cap. After each run the oldest chains go while the plan is over it."
+              error={errors['retention.capBytes']}
+            >
+              {(p) => <input {...p} value={draft.cap} placeholder="no cap" onChange={(e) => update({ cap: e.target.value })} />}
+            </Field>
           </div>
-          <p className="field-hint">The newest verified backup, and any backup a kept incremental depends on, are never deleted.</p>
+          <p className="field-hint">
+            The newest backup, the newest verified one and the newest verified full, and any backup a kept incremental or differential depends on,
+            are never deleted; you are alerted when they alone exceed the storage cap.
+          </p>
         </fieldset>
 
         <fieldset className="card">
@@ -405,6 +438,8 @@ export function PlanEditor({
             </Field>
           </div>
         </fieldset>
+
+        <PlanExtrasFields extras={draft.extras} errors={errors} onChange={(patch) => update({ extras: { ...draft.extras, ...patch } })} />
 
         <div className="form-actions">
           <button type="submit" className="button-primary" disabled={saving}>

@@ -3,6 +3,7 @@ import type { PlanPreset } from '../../../shared/ipc-contract';
 import type { Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
+import { NextBackupLine } from '../components/NextBackupLine';
 import { PlanPresetPicker } from '../components/PlanPresetPicker';
 import { toUiError, type UiError } from '../lib/errors';
 import { describeRetention, describeSchedule } from '../lib/plan-form';
@@ -25,6 +26,8 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
   const activeJob = useJobsStore((s) => activeJobOfPlan(s.active, plan.id));
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [busy, setBusy] = useState(false);
+  // "Run with a label": the run's own description (History, the CSV export, the manifest)
+  const [label, setLabel] = useState<string | null>(null);
 
   const act = async (action: () => Promise<unknown>) => {
     onError(null);
@@ -51,6 +54,7 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
           {sourcesLine(plan)} · {describeSchedule(plan.schedule)} ({plan.timezone}) · {describeRetention(plan.retention)}
         </p>
         <p className="muted mono small break">→ {plan.options.destination}</p>
+        {plan.type !== 'full' && <NextBackupLine plan={plan} onError={onError} />}
       </div>
       <div className="plan-card-actions">
         {confirmDelete ? (
@@ -65,9 +69,27 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
           </>
         ) : (
           <>
-            <button type="button" className="button-primary" disabled={busy || Boolean(activeJob)} onClick={() => void act(() => runNow(plan.id))}>
+            <button
+              type="button"
+              className="button-primary"
+              disabled={busy || Boolean(activeJob)}
+              onClick={() => void act(() => runNow(plan.id, label ?? undefined)).then(() => setLabel(null))}
+            >
               Run now
             </button>
+            {label === null ? (
+              <button type="button" className="button-ghost" disabled={busy || Boolean(activeJob)} onClick={() => setLabel('')}>
+                Add a label…
+              </button>
+            ) : (
+              <input
+                aria-label={`Label of the next run of ${plan.name}`}
+                placeholder={plan.description || 'e.g. before the v2 migration'}
+                maxLength={500}
+                value={label}
+                onChange={(e) => setLabel(e.target.value)}
+              />
+            )}
             <button type="button" onClick={onEdit}>
               Edit
             </button>

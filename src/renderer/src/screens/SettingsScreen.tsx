@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AuditEntry, Page } from '../../../shared/ipc-contract';
-import type { AlertEntry, AppSettings } from '../../../shared/notify';
+import type { AuditEntry, Page, UpdateStatus } from '../../../shared/ipc-contract';
+import { DEFAULT_CONCURRENT_JOBS, MAX_CONCURRENT_JOBS, MIN_CONCURRENT_JOBS, type AlertEntry, type AppSettings } from '../../../shared/notify';
 import { AlertList } from '../components/AlertList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { CheckboxField } from '../components/Field';
+import { CheckboxField, Field } from '../components/Field';
 import { NotificationChannels } from '../components/NotificationChannels';
 import { Pagination } from '../components/Pagination';
 import { call } from '../lib/api';
@@ -94,6 +94,38 @@ function useSettingSwitch(settings: AppSettings | null) {
   return { shown, error, saving: pending !== null, change, clearError: () => setError(null) };
 }
 
+/** How many jobs may run at once (1-8): the app and the lifeboat daemon on this data folder both honour it. */
+function JobsAtOnce({ settings: saved }: { settings: AppSettings | null }) {
+  const { shown: settings, error, saving, change, clearError } = useSettingSwitch(saved);
+  return (
+    <section className="card section" aria-labelledby="jobs-title">
+      <h2 id="jobs-title">Jobs at once</h2>
+      <ErrorBanner error={error} onDismiss={clearError} />
+      {settings ? (
+        <Field label="Jobs that may run at once" hint="Backups, verifications and restores beyond this wait their turn; a plan never runs twice at once. The lifeboat daemon on this data folder honours it too.">
+          {(p) => (
+            <select
+              {...p}
+              disabled={saving}
+              value={String(settings.maxConcurrentJobs)}
+              onChange={(e) => void change({ maxConcurrentJobs: Number(e.target.value) })}
+            >
+              {Array.from({ length: MAX_CONCURRENT_JOBS - MIN_CONCURRENT_JOBS + 1 }, (_, i) => MIN_CONCURRENT_JOBS + i).map((n) => (
+                <option key={n} value={String(n)}>
+                  {n}
+                  {n === DEFAULT_CONCURRENT_JOBS ? ' (default)' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      ) : (
+        <p className="muted">Loading…</p>
+      )}
+    </section>
+  );
+}
+
 function StartAtLogin({ settings: saved }: { settings: AppSettings | null }) {
   const { shown: settings, error, saving, change, clearError } = useSettingSwitch(saved);
   return (
@@ -139,6 +171,82 @@ function DesktopNotifications({ settings: saved }: { settings: AppSettings | nul
         </fieldset>
       )}
     </div>
+  );
+}
+
+/**
+ * Updates (the automatic check can be turned off; Check now always asks) and the logs folder.
+ * Both are the desktop app's: elsewhere (a browser test bridge) the section says so.
+ */
+function UpdatesAndLogs() {
+  const [status, setStatus] = useState<UpdateStatus | null>(null);
+  const [desktopOnly, setDesktopOnly] = useState(false);
+  const [busy, setBusy] = useState<'check' | 'auto' | 'logs' | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const [logsPath, setLogsPath] = useState<string | null>(null);
+
+  useEffect(() => {
+    call('updates/status').then(setStatus, () => setDesktopOnly(true));
+  }, []);
+
+  const run = async (what: 'check' | 'auto' | 'logs', action: () => Promise<void>) => {
+    setBusy(what);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(toUiError(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section className="card section" aria-labelledby="updates-title">
+      <h2 id="updates-title">Updates and logs</h2>
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      {desktopOnly && <p className="muted">Updates and the logs folder are handled by the Lifeboat desktop app.</p>}
+      {status && (
+        <>
+          {!status.configured && <p className="muted">{status.reason}</p>}
+          <fieldset className="plain-fieldset" disabled={busy === 'auto'}>
+            <CheckboxField
+              label="Check for updates automatically"
+              checked={status.autoCheck}
+              onChange={(enabled) => void run('auto', async () => setStatus(await call('updates/set-auto-check', { enabled })))}
+              hint="Off: Lifeboat never checks on its own. Check for updates below still asks when you click it."
+            />
+          </fieldset>
+          <div className="button-row">
+            <button
+              type="button"
+              disabled={busy === 'check'}
+              onClick={() => void run('check', async () => {
+                const lastCheck = await call('updates/check');
+                setStatus((s) => s && { ...s, lastCheck });
+              })}
+            >
+              {busy === 'check' ? 'Checking…' : 'Check for updates'}
+            </button>
+            <button
+              type="button"
+              disabled={busy === 'logs'}
+              onClick={() => void run('logs', async () => setLogsPath((await call('app/open-logs-folder')).path))}
+            >
+              Open logs folder
+            </button>
+          </div>
+          <p className="muted" role="status">
+            {status.lastCheck ? status.lastCheck.message : `This is Lifeboat ${status.currentVersion}.`}
+            {logsPath && (
+              <>
+                {' '}Logs: <span className="mono break">{logsPath}</span>
+              </>
+            )}
+          </p>
+        </>
+      )}
+    </section>
   );
 }
 
@@ -222,6 +330,7 @@ export function SettingsScreen() {
       </section>
 
       <StartAtLogin settings={settings} />
+      <JobsAtOnce settings={settings} />
 
       <section className="card section" aria-labelledby="notifications-title">
         <h2 id="notifications-title">Notifications</h2>
@@ -231,6 +340,8 @@ export function SettingsScreen() {
       </section>
 
       <AlertsLog />
+
+      <UpdatesAndLogs />
 
       <section className="card section" aria-labelledby="about-title">
         <h2 id="about-title">About</h2>

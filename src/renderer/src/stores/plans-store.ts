@@ -11,7 +11,8 @@ interface PlansState {
   /** Saves and reloads; throws so the editor can show the server's error next to the form. */
   save(plan: PlanInput, secrets: PlanSecrets): Promise<Plan>;
   remove(id: string): Promise<void>;
-  runNow(id: string): Promise<string>;
+  /** `description`: this run's label (default: the plan's) */
+  runNow(id: string, description?: string): Promise<string>;
 }
 
 let loadSeq = 0;
@@ -39,8 +40,8 @@ export const usePlansStore = create<PlansState>()((set, get) => ({
     await call('plans/delete', { id });
     await get().load();
   },
-  async runNow(id) {
-    const { jobId } = await call('plans/run-now', { id });
+  async runNow(id, description) {
+    const { jobId } = await call('plans/run-now', { id, ...(description?.trim() ? { description: description.trim() } : {}) });
     return jobId;
   },
 }));

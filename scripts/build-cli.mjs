@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds the `lifeboat` command: src/main/cli/main.ts and everything of ours it imports, bundled
- * by esbuild into one ESM file for Node 20.11+, out/cli/lifeboat.mjs. Every npm package stays an
+ * by esbuild into one ESM file for Node 20.15+, out/cli/lifeboat.mjs. Every npm package stays an
  * import (`packages: 'external'`): better-sqlite3 and @node-rs/argon2 are native, and the rest
  * are the same copies the app loads from node_modules (or from app.asar once packaged).
  *
@@ -49,7 +49,7 @@ const result = await esbuild.build({
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20.11',
+  target: 'node20.15',
   packages: 'external',
   define: { __LIFEBOAT_VERSION__: JSON.stringify(version) },
   banner: { js: '// The `lifeboat` command, built by scripts/build-cli.mjs from src/main/cli/main.ts: do not edit.' },

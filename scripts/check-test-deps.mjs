@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Preflight of `npm test`: checks that this machine has what the suites need (Node >= 20.11, the
+ * Preflight of `npm test`: checks that this machine has what the suites need (Node >= 20.15, the
  * PostgreSQL server and client tools, Chromium) before any of them starts, so a fresh machine gets
  * one message listing everything missing with the install commands, instead of a pile of cluster
  * errors or one browser-launch error per e2e test.

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const MIN_NODE = '20.11.0';
+export const MIN_NODE = '20.15.0';
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 /** pg-cluster.ts runs these from the server bin folder. */
 export const PG_SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];

@@ -88,13 +88,13 @@ describe('scripts/check-test-deps.mjs', () => {
 });
 
 describe('findMissingTestDeps / formatMissingTestDeps', () => {
-  it('wants Node 20.11 or newer', () => {
+  it('wants Node 20.15 or newer (zlib.crc32)', () => {
     const needs = [] as const;
-    expect(findMissingTestDeps({ needs, nodeVersion: '20.11.0' })).toEqual([]);
+    expect(findMissingTestDeps({ needs, nodeVersion: '20.15.0' })).toEqual([]);
     expect(findMissingTestDeps({ needs, nodeVersion: '22.1.0' })).toEqual([]);
-    const missing = findMissingTestDeps({ needs, nodeVersion: '20.10.0' });
-    expect(missing).toEqual([{ what: 'Node.js 20.11.0 or newer (this is 20.10.0)', fix: 'node' }]);
-    expect(formatMissingTestDeps(missing)).toContain('Node.js: install 20.11.0 or newer');
+    const missing = findMissingTestDeps({ needs, nodeVersion: '20.14.0' });
+    expect(missing).toEqual([{ what: 'Node.js 20.15.0 or newer (this is 20.14.0)', fix: 'node' }]);
+    expect(formatMissingTestDeps(missing)).toContain('Node.js: install 20.15.0 or newer');
   });
 
   it('finds pg_dump and pg_restore through LIFEBOAT_PG_BIN, PATH or the server folder, as the app does', () => {

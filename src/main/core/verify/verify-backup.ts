@@ -84,9 +84,9 @@ class EntryCheck implements EntrySink {
   readonly listing: Promise<number> | null;
   private readonly hash = crypto.createHash('sha256');
   /** a small compressed entry (deflate or zstd): its compressed bytes, decompressed at the end */
-  private readonly deflated: Buffer[] | null = null;
+  private deflated: Buffer[] | null = null;
   /** a large compressed entry (or a compressed dump): decompressed as it comes */
-  private readonly inflate: Transform | null = null;
+  private inflate: Transform | null = null;
   private readonly inflateFailed: Promise<never> | null = null;
   private listerOpen: boolean;
 
@@ -137,10 +137,14 @@ class EntryCheck implements EntrySink {
   async end(): Promise<void> {
     try {
       if (this.deflated) {
-        this.take(this.inflateAtOnce(Buffer.concat(this.deflated)));
+        const compressed = Buffer.concat(this.deflated);
+        // every entry's check stays in the map until the report: it must not keep the entry's data
+        this.deflated = null;
+        this.take(this.inflateAtOnce(compressed));
       } else if (this.inflate) {
         this.inflate.end();
         await Promise.race([finished(this.inflate), this.inflateFailed!]);
+        this.inflate = null;
       }
     } finally {
       await this.endLister();

@@ -145,8 +145,9 @@ export async function* walkFolder(
         continue;
       }
       const subdirs: Buffer[] = [];
-      for (const name of listed.names) {
+      for (let i = 0; i < listed.folder.count; i++) {
         if (options.signal?.aborted) throw options.signal.reason;
+        const name = listed.folder.name(i);
         const raw = joinRaw(relDir, name.name);
         const relPath = displayPath(raw);
         if (excluded(relPath)) continue;

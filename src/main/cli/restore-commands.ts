@@ -165,7 +165,8 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
       const passphrase = header.encrypted ? given : null;
       if (header.encrypted && !passphrase) throw new AppError('PASSPHRASE_REQUIRED');
       const safetyPassphrase = opts.safetyPassphraseFile ? readPassphrase(opts.safetyPassphraseFile, {}) : null;
-      const manifest = await openManifest(filePath, passphrase);
+      // its sources and tables: a folder's items are read by the restore itself
+      const manifest = await openManifest(filePath, passphrase, { items: false });
       if (opts.source) checkSourceId(manifest, opts.source, { database: Boolean(opts.toDb), files: Boolean(opts.toFolder || opts.toOriginal) });
 
       let database;
@@ -230,7 +231,7 @@ export async function runCliDrill(deps: CliDeps, filePath: string, passphrase: s
   const server = parseServerUrl(serverUrl, deps.io.env);
   const core = deps.openCore(passphrase);
   try {
-    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env, actor: 'cli' });
+    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env, actor: 'cli', valueSource: 'command-line' });
     return await deps.followJob(core, job, json);
   } finally {
     await core.close();

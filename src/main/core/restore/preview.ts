@@ -27,11 +27,11 @@ export interface PreviewTarget {
   files?: FilesTarget;
 }
 
-/** Opens a backup and returns its manifest (the whole file is not authenticated here; restore does that). */
-export async function openManifest(filePath: string, passphrase: string | null): Promise<BackupManifest> {
+/** Opens a backup and returns its manifest (the whole file is not authenticated here; restore does that); `items: false` as BackupReader.readManifest. */
+export async function openManifest(filePath: string, passphrase: string | null, options: { items?: boolean } = {}): Promise<BackupManifest> {
   const reader = await BackupReader.open(filePath, passphrase);
   try {
-    const manifest = await reader.readManifest();
+    const manifest = await reader.readManifest(options);
     if (manifest.backupId !== reader.container.header.backupId) {
       throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
     }

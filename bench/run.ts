@@ -7,8 +7,10 @@
  *            row check afterwards is timed apart; best of BENCH_ROUNDS (5) alternating rounds
  *   verify:  `sha256sum` of our file          vs  our full verification (throughput)
  * Ratios below 1.0 mean Lifeboat is faster. Scales can be set with BENCH_SCALES=5,20.
+ *
+ * Sections: BENCH_SECTIONS=db,folders (default both); the folder section (folders.ts: restic,
+ * borg and tar | zstd | openssl on generated trees) has its own knobs, described there.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,28 +21,14 @@ import { forgetDerivedKeys } from '../src/main/core/crypto/keys';
 import { restoreDatabase } from '../src/main/core/restore/restore-database';
 import { countRows, targetSource } from '../src/main/core/restore/target-db';
 import { verifyBackupFile } from '../src/main/core/verify/verify-backup';
+import { runFolderSection } from './folders';
+import { missingTools } from './peers';
+import { median, run } from './proc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scales = (process.env.BENCH_SCALES ?? '10,40,100').split(',').map(Number);
 const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const PASSPHRASE = 'bench passphrase, not a secret';
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, stdin?: NodeJS.ReadableStream): Promise<{ ms: number; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    child.stderr!.on('data', (d) => (stderr += d));
-    if (stdin && child.stdin) stdin.pipe(child.stdin);
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve({ ms: performance.now() - started, stdout }) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`)),
-    );
-  });
-}
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const s = (ms: number) => (ms / 1000).toFixed(2);
@@ -59,7 +47,7 @@ async function prepare(cluster: PgCluster, db: string, scale: number): Promise<n
   return Number((await cluster.psql(`SELECT pg_database_size('${db}')`, db)).trim());
 }
 
-async function main(): Promise<void> {
+async function databaseSection(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-'));
   const cluster = await startPgCluster();
   const conn = ['-h', cluster.host, '-p', String(cluster.port), '-U', cluster.user];
@@ -195,4 +183,20 @@ async function main(): Promise<void> {
   console.log('(count every restored table, compare with the manifest; on by default, can be turned off) is timed apart.');
 }
 
-await main();
+const SECTIONS = ['db', 'folders'];
+const sections = new Set((process.env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').map((v) => v.trim()).filter(Boolean));
+const unknown = [...sections].filter((v) => !SECTIONS.includes(v));
+if (unknown.length || sections.size === 0) {
+  console.error(`BENCH_SECTIONS takes a comma-separated subset of ${SECTIONS.join(',')}, not ${process.env.BENCH_SECTIONS}`);
+  process.exit(2);
+}
+if (sections.has('folders')) {
+  // checked first: a missing tool must not surface only after the database section's 15 minutes
+  const { missing, installLine } = missingTools();
+  if (missing.length) {
+    console.error(`The folder benchmark needs ${missing.join(', ')}, not found on PATH. Install (Debian/Ubuntu):\n  ${installLine}\n(or skip the section: BENCH_SECTIONS=db)`);
+    process.exit(1);
+  }
+}
+if (sections.has('db')) await databaseSection();
+if (sections.has('folders')) await runFolderSection();

@@ -40,6 +40,8 @@ const INVOKE_CHANNELS: Record<InvokeChannel, true> = {
   'scheduler/reinitialize': true,
   'plans/preview-schedule': true,
   'plans/presets': true,
+  'plans/test-connection': true,
+  'dialog/pick-path': true,
   'notify/list-channels': true,
   'notify/save-channel': true,
   'notify/delete-channel': true,

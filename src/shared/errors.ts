@@ -139,3 +139,24 @@ export function fromTransferable(error: TransferableError): AppError {
   rebuilt.message = error.message;
   return rebuilt;
 }
+
+/** Where the values of a failed connection came from: the messages above name the plan. */
+export type ValueSource = 'plan' | 'restore-form' | 'drill-form' | 'command-line';
+
+const SOURCE_WORDS: Record<Exclude<ValueSource, 'plan'>, string> = {
+  'restore-form': 'the restore form',
+  'drill-form': 'the restore drill form',
+  'command-line': "the command's options",
+};
+
+/**
+ * The same error, its message naming where the value really came from: a restore into a missing
+ * database says "check the database name in the restore form", not "in the plan". Anything
+ * else is returned as it is.
+ */
+export function fromValueSource(error: unknown, source: ValueSource): unknown {
+  if (source === 'plan' || !(error instanceof AppError) || !error.message.includes(' in the plan')) return error;
+  const restated = new AppError(error.code, { detail: error.detail, cause: error.cause ?? error });
+  restated.message = error.message.replace(/ in the plan\b/g, ` in ${SOURCE_WORDS[source]}`);
+  return restated;
+}

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { TransferableError } from './errors';
-import { JOB_KINDS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
+import { JOB_KINDS, JOB_SORTS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
 import type { DumpFilterField } from './dump-filter';
 import { databaseSourceSchema, MAX_DESCRIPTION_CHARS, planInputSchema, planSecretsSchema, scheduleSchema, type BackupType, type Plan, type PlanInput } from './plan';
 import { restoreInvokeSchemas, type RestoreInvokeResponses } from './restore';
@@ -28,6 +28,11 @@ export const jobsListRequest = z
     search: z.string().max(200).optional(),
     from: z.string().max(40).optional(),
     to: z.string().max(40).optional(),
+    /** only jobs whose file is still on disk (Verify lists those by default) */
+    onDisk: z.boolean().optional(),
+    /** the column History and Verify sort by (default: started, newest first) */
+    sort: z.enum(JOB_SORTS).optional(),
+    sortDir: z.enum(['asc', 'desc']).optional(),
   })
   .strict();
 
@@ -141,6 +146,19 @@ export interface AuditEntry {
   details: string | null;
 }
 
+/** What the OS open dialog picks (dialog/pick-path): a folder, or a .lifeboat backup file. */
+export const PICK_PATH_KINDS = ['folder', 'backup-file'] as const;
+export type PickPathKind = (typeof PICK_PATH_KINDS)[number];
+
+/** A database source's checks before a run, asked for from the plan editor (plans/test-connection). */
+export interface ConnectionTestResult {
+  /** the server's version, e.g. "15.14 (Debian 15.14-0+deb12u1)" */
+  serverVersion: string;
+  /** `pg_dump --version` of the pg_dump a run would use */
+  pgDumpVersion: string;
+  pgDumpPath: string;
+}
+
 /** What one check for updates found (`updates/check`, the Help menu). */
 export type UpdateOutcome = 'not-configured' | 'up-to-date' | 'available' | 'downloaded' | 'failed';
 
@@ -217,6 +235,17 @@ export const invokeSchemas = {
     .object({ schedule: scheduleSchema, timezone: z.string().min(1).max(64), count: z.number().int().min(1).max(20).default(5) })
     .strict(),
   'plans/presets': empty,
+  /**
+   * Runs a database source's checks before a backup (pg_dump found, the connection, the server's
+   * version against pg_dump's). `password`: typed in the editor; left out, the stored one.
+   */
+  'plans/test-connection': z
+    .object({ planId: z.string().min(1).max(64).optional(), source: databaseSourceSchema, password: z.string().max(1024).optional() })
+    .strict(),
+  /** opens the OS dialog to pick a folder or a backup file; `path` is null when the user cancelled */
+  'dialog/pick-path': z
+    .object({ kind: z.enum(PICK_PATH_KINDS), title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() })
+    .strict(),
   'notify/list-channels': empty,
   /** `secret`: kept in the keychain; '' removes the stored one; left out keeps it */
   'notify/save-channel': z.object({ channel: channelInputSchema, secret: z.string().max(4096).optional() }).strict(),
@@ -264,6 +293,8 @@ export interface InvokeResponses {
   /** the next runs, ISO-8601 UTC, strictly increasing; empty for a manual schedule */
   'plans/preview-schedule': { runs: string[] };
   'plans/presets': PlanPreset[];
+  'plans/test-connection': ConnectionTestResult;
+  'dialog/pick-path': { path: string | null };
   'notify/list-channels': NotificationChannel[];
   'notify/save-channel': NotificationChannel;
   'notify/delete-channel': { deleted: boolean };

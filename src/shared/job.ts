@@ -18,6 +18,10 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 /** Statuses after which a job never changes again. */
 export const FINAL_STATUSES: readonly JobStatus[] = ['success', 'failed', 'partial', 'cancelled', 'interrupted'];
 
+/** The columns a list of jobs sorts by: when it started, how long it took, how large its file is. */
+export const JOB_SORTS = ['started', 'duration', 'size'] as const;
+export type JobSort = (typeof JOB_SORTS)[number];
+
 export const JOB_TRIGGERS = ['manual', 'scheduled', 'catch-up'] as const;
 export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
@@ -95,6 +99,16 @@ export interface JobSummary {
   failedSources?: string[];
   /** backups: the free-text description of the run (its own, else its plan's); null: none */
   description?: string | null;
+  /** a running job that has made no progress for the stall threshold (jobs/stall-watch.ts); absent: not stalled */
+  stall?: JobStall | null;
+}
+
+/** What a job that has made no progress for a while is waiting on, where the server can tell. */
+export interface JobStall {
+  /** when the job last made progress (the stall started) */
+  since: string;
+  /** "a lock on table public.orders, held by process 4242 (psql, idle in transaction)"; null: not known */
+  waitingOn: string | null;
 }
 
 export interface JobDetail extends JobSummary {

@@ -107,7 +107,7 @@ export interface NotificationChannel extends z.output<typeof channelInputSchema>
   updatedAt: string;
 }
 
-export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue', 'storage-cap'] as const;
+export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue', 'storage-cap', 'stalled'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertEntry {
@@ -123,6 +123,10 @@ export interface AlertEntry {
 export const MIN_CONCURRENT_JOBS = 1;
 export const MAX_CONCURRENT_JOBS = 8;
 export const DEFAULT_CONCURRENT_JOBS = 2;
+
+/** A running job with no progress for this many minutes is shown (and alerted) as stalled. */
+export const DEFAULT_STALL_MINUTES = 10;
+export const MAX_STALL_MINUTES = 24 * 60;
 
 /** Engine settings the renderer can change. */
 export const settingsPatchSchema = z
@@ -140,13 +144,15 @@ export const settingsPatchSchema = z
       .min(MIN_CONCURRENT_JOBS, `Allow at least ${MIN_CONCURRENT_JOBS} job at a time`)
       .max(MAX_CONCURRENT_JOBS, `Allow at most ${MAX_CONCURRENT_JOBS} jobs at a time`)
       .optional(),
+    /** minutes without progress after which a running job is shown and alerted as stalled */
+    stallMinutes: z.number().int('Use a whole number of minutes').min(1, 'Use at least 1 minute').max(MAX_STALL_MINUTES).optional(),
   })
   .strict();
 export type AppSettings = Required<z.output<typeof settingsPatchSchema>>;
 /** The settings the notification service owns; the desktop ones belong to the shell. */
 export type NotifySettings = Pick<AppSettings, 'notifyOnSuccess'>;
 export type DesktopSettings = Pick<AppSettings, 'startAtLogin' | 'startMinimized'>;
-export type JobSettings = Pick<AppSettings, 'maxConcurrentJobs'>;
+export type JobSettings = Pick<AppSettings, 'maxConcurrentJobs' | 'stallMinutes'>;
 
 export const NOTIFY_EVENTS = ['job.failed', 'job.succeeded', 'alert', 'test'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

@@ -3,11 +3,13 @@ import type { JobContext } from '../../src/main/core/jobs/job-runner';
 import { expect, test } from './support/fixtures';
 import { seedJob, seedJobs, seedPlan } from './support/seed';
 
-const jobRows = (page: import('@playwright/test').Page) => page.getByRole('table', { name: 'Jobs' }).locator('tbody tr');
+// the rendered job rows, not the spacers standing for the rows a long list does not render
+const jobRows = (page: import('@playwright/test').Page) => page.getByRole('table', { name: 'Jobs' }).locator('tbody tr:not(.virtual-spacer)');
 
 test('a job in the catalog appears with its plan name and status', async ({ page, core }) => {
   const plan = seedPlan(core, { name: 'Nightly app server' });
-  seedJob(core, { plan, status: 'success', sizeBytes: 3 * 1024 * 1024, displayMessage: 'Backed up 2 sources' });
+  // sizes are decimal (src/shared/format.ts): 3 000 000 bytes are 3.0 MB
+  seedJob(core, { plan, status: 'success', sizeBytes: 3_000_000, displayMessage: 'Backed up 2 sources' });
 
   await page.goto('/#/history');
 
@@ -29,29 +31,33 @@ test('a fresh data dir shows the empty state', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Export CSV' })).toBeDisabled();
 });
 
-test('history pages by 25', async ({ page, core }) => {
+test('history pages by 100, rendering only the rows in view', async ({ page, core }) => {
   const plan = seedPlan(core, { name: 'Paged plan' });
-  seedJobs(core, plan, 30);
+  seedJobs(core, plan, 130);
 
   await page.goto('/#/history');
 
-  await expect(jobRows(page)).toHaveCount(25);
   await expect(page.getByText('Page 1 of 2')).toBeVisible();
-  await expect(page.getByText('30 jobs')).toBeVisible();
-  // newest first: run 30 leads page 1, run 05 is on page 2
-  await expect(jobRows(page).first()).toContainText('run 30');
+  await expect(page.getByText('130 jobs')).toBeVisible();
+  // newest first: run 130 leads page 1, run 31 ends it, run 30 is on page 2
+  await expect(jobRows(page).first()).toContainText('run 130');
   await expect(page.getByRole('button', { name: 'Previous' })).toBeDisabled();
+  // the list is virtualized: fewer rows than the page holds are in the document...
+  expect(await jobRows(page).count()).toBeLessThan(100);
+  // ...and scrolling its box to the end brings the page's last one
+  await page.locator('.table-scroll').evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(jobRows(page).last()).toContainText('run 31');
 
   await page.getByRole('button', { name: 'Next' }).click();
 
   await expect(page.getByText('Page 2 of 2')).toBeVisible();
-  await expect(jobRows(page)).toHaveCount(5);
-  await expect(jobRows(page).first()).toContainText('run 05');
+  await expect(jobRows(page)).toHaveCount(30);
+  await expect(jobRows(page).first()).toContainText('run 30');
   await expect(jobRows(page).last()).toContainText('run 01');
   await expect(page.getByRole('button', { name: 'Next' })).toBeDisabled();
 
   await page.getByRole('button', { name: 'Previous' }).click();
-  await expect(jobRows(page)).toHaveCount(25);
+  await expect(jobRows(page).first()).toContainText('run 130');
 });
 
 test('the status filter and the search narrow the list', async ({ page, core }) => {
@@ -133,13 +139,13 @@ test('a running job shows live progress and can be cancelled', async ({ page, co
   await expect(row).toContainText('dump 12%');
 
   // a pushed update (jobs/updated through the bridge) moves the row without a reload
-  ctx!.progress({ phase: 'files', percent: 64, bytesDone: 5_242_880, bytesTotal: 8_388_608, rate: 1_048_576, etaSeconds: 3, currentItem: '/srv/app/report.pdf' });
+  ctx!.progress({ phase: 'files', percent: 64, bytesDone: 5_000_000, bytesTotal: 8_000_000, rate: 1_000_000, etaSeconds: 3, currentItem: '/srv/app/report.pdf' });
   await expect(row).toContainText('files 64%');
 
   await row.click();
   const panel = page.getByRole('complementary', { name: 'Job details' });
   await expect(panel).toContainText('64%');
-  await expect(panel).toContainText('5.0 MB of 8.0 MB');
+  await expect(panel).toContainText('5.0 MB of 8.0 MB'); // decimal sizes
   await expect(panel).toContainText('1.0 MB/s');
   await expect(panel).toContainText('/srv/app/report.pdf');
 

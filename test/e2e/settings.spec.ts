@@ -31,3 +31,14 @@ test('a pause from elsewhere (tray, CLI) reaches the window through the pushed e
   await expect(toggle).toBeChecked();
   await expect(page.getByRole('status').filter({ hasText: 'Schedules paused' })).toBeVisible();
 });
+
+test('the stall threshold is a setting: shown with its default, saved when changed', async ({ page, core }) => {
+  await page.goto('/#/settings');
+  const stall = page.getByLabel('Call a job stalled after');
+  await expect(stall).toHaveValue('10');
+  await expect(stall.locator('option:checked')).toHaveText('10 min (default)');
+  await stall.selectOption('30');
+  await expect.poll(async () => (await core.handlers['settings/get']({})).stallMinutes).toBe(30);
+  await page.reload();
+  await expect(page.getByLabel('Call a job stalled after')).toHaveValue('30');
+});

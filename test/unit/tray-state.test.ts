@@ -45,6 +45,18 @@ describe('computeTrayState', () => {
     expect(state.taskbar.progress).toBeCloseTo(0.424);
   });
 
+  it('leads with a stalled job and says what it waits on', () => {
+    const stuck = running(5, 'dump', {
+      id: 'stuck',
+      planName: 'Shop DB',
+      stall: { since: '2025-01-01T02:00:00.000Z', waitingOn: 'a lock on table public.orders, held by process 42' },
+    });
+    const state = computeTrayState([running(10, 'files', { id: 'other', planId: 'plan-b', planName: 'Weekly' }), stuck], false);
+    expect(state.statusLine).toBe('Shop DB: stalled, waiting on a lock on table public.orders, held by process 42 (2 jobs)');
+    const unknown = computeTrayState([running(5, 'dump', { stall: { since: '2025-01-01T02:00:00.000Z', waitingOn: null } })], false);
+    expect(unknown.statusLine).toBe('Nightly: stalled at dump 5%');
+  });
+
   it('counts several jobs, leads with the one furthest from done and averages the progress', () => {
     const state = computeTrayState(
       [

@@ -86,6 +86,7 @@ const ALERT_LEVEL: Record<AlertKind, LogLevel> = {
   'size-anomaly': 'warn',
   'duration-anomaly': 'warn',
   'storage-cap': 'error',
+  stalled: 'warn',
 };
 
 /** Logs what happens to the jobs this process runs: started, each phase change, finished. */

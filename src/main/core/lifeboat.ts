@@ -23,7 +23,7 @@ import { readMaxConcurrentJobs } from './jobs/concurrency-setting';
 import { JobRunner } from './jobs/job-runner';
 import { ChannelAdmin } from './notify/channel-admin';
 import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
-import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegration, type Notifier, type SecretStore } from './ports';
+import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegration, type Notifier, type PathPicker, type SecretStore } from './ports';
 import { withPlanSecretRefs } from './plans/secret-refs';
 import { PauseSwitch } from './scheduler/pause-switch';
 import { Scheduler } from './scheduler/scheduler';
@@ -31,6 +31,9 @@ import { PlansWatcher } from './scheduler/plans-watcher';
 import { SchedulerLease, type SchedulerLeaseTimings } from './scheduler/scheduler-lease';
 import { startPlanBackup, type PlanRunOptions } from './tasks/plan-backup';
 import { recoverTempDatabases } from './tasks/recover-temp-databases';
+import { planStallProbe } from './tasks/stall-probe';
+import { StallWatcher, stallMessage } from './jobs/stall-watch';
+import { readStallMinutes } from './jobs/concurrency-setting';
 import type { InvokeHandlers } from '../../shared/ipc-contract';
 import type { JobSummary, JobTrigger } from '../../shared/job';
 import type { Plan } from '../../shared/plan';
@@ -45,6 +48,8 @@ export interface CoreOptions {
   nativeBinding?: string;
   /** at most this many jobs run at once; default: the catalog's setting (settings/set maxConcurrentJobs, default 2), read at each start */
   maxConcurrentJobs?: number;
+  /** tests only: the stall threshold and check period (default: the stallMinutes setting, every 30 s) */
+  stall?: { thresholdMs?: number; intervalMs?: number };
   /** who the audit log names for actions through the handler map (default 'user') */
   actor?: string;
   /** tests and benchmarks only: container chunk size and KDF cost */
@@ -58,6 +63,8 @@ export interface CoreOptions {
    * listened (command line, file manager, macOS open-file); only the desktop app has one.
    */
   pendingOpenFile?: () => string | null;
+  /** the OS open dialog behind the window's Browse buttons; only the desktop app has one */
+  pathPicker?: PathPicker;
   /**
    * Told what opening the catalog did that a user should hear of (created, a mode tightened);
    * the CLI prints it. Tightened modes are also written to the audit log.
@@ -175,6 +182,15 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
   // plans saved by another process (the app while the service runs the schedules, a CLI): plans/changed here too
   const plansWatcher = new PlansWatcher({ catalog: ctx.catalog, events: ctx.events });
   const notifications = new NotificationService(ctx, options.notifications);
+  // a running job without progress for the threshold is pushed as stalled, with what it waits on, and alerted
+  const stallWatch = new StallWatcher({
+    events: ctx.events,
+    clock: ctx.clock,
+    thresholdMs: () => options.stall?.thresholdMs ?? readStallMinutes(ctx.settings) * 60_000,
+    intervalMs: options.stall?.intervalMs,
+    probe: planStallProbe(ctx),
+    onStalled: (job) => void notifications.jobStalled(job, stallMessage(job, ctx.clock.now())),
+  });
   const channelAdmin = new ChannelAdmin({
     channels: notifications.channels,
     secrets: ctx.secrets,
@@ -190,6 +206,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     pause,
     desktop: options.desktop,
     pendingOpenFile: options.pendingOpenFile,
+    pathPicker: options.pathPicker,
   };
   let recovery: Promise<void> = Promise.resolve();
   const core: LifeboatCore = {
@@ -205,6 +222,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
       await ctx.runner.cancelAll('system');
       cancelRequests.stop();
       plansWatcher.stop();
+      stallWatch.stop();
       await notifications.close();
       // a CLI command that ends at once must not cut the drop of a left-behind database short
       await recovery;
@@ -229,5 +247,6 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
   notifications.start({ interruptedSince: recoveredFrom });
   cancelRequests.start();
   plansWatcher.start();
+  stallWatch.start();
   return core;
 }

@@ -2,7 +2,7 @@
  * The small interfaces core depends on. The shell passes real implementations (Electron's
  * safeStorage, Notification); the CLI and tests pass plain-Node ones. Core never imports electron.
  */
-import { PUSH_CHANNELS, type PushChannel, type PushEvents } from '../../shared/ipc-contract';
+import { PUSH_CHANNELS, type PickPathKind, type PushChannel, type PushEvents } from '../../shared/ipc-contract';
 
 export interface Clock {
   now(): Date;
@@ -33,6 +33,15 @@ export interface SecretStore {
 export interface DesktopIntegration {
   getStartAtLogin(): boolean;
   setStartAtLogin(on: boolean): void;
+}
+
+/**
+ * The OS open dialog, from the shell (Electron's dialog.showOpenDialog): the Browse buttons of
+ * the window pick a folder or a backup file with it. Resolves null when the user cancelled.
+ * Only the desktop app has one; the browser tests answer with a fixed path.
+ */
+export interface PathPicker {
+  pick(request: { kind: PickPathKind; title?: string; defaultPath?: string }): Promise<string | null>;
 }
 
 /** A desktop (or other channel) notification. */

@@ -159,9 +159,12 @@ export function computeTrayState(latestJobs: JobSummary[], paused: boolean): Tra
   const lastFailureJobId = failing[0]?.id ?? null;
 
   if (running.length > 0) {
-    const lead = running[0]!;
+    // a stalled job leads: it is the one that needs a look (jobs/stall-watch.ts)
+    const lead = running.find((j) => j.stall) ?? running[0]!;
     const phase = lead.progress?.phase ?? 'starting';
-    let news = `${jobLabel(lead)}: ${phase} ${Math.round(percentOf(lead))}%`;
+    let news = lead.stall
+      ? `${jobLabel(lead)}: stalled${lead.stall.waitingOn ? `, waiting on ${lead.stall.waitingOn}` : ` at ${phase} ${Math.round(percentOf(lead))}%`}`
+      : `${jobLabel(lead)}: ${phase} ${Math.round(percentOf(lead))}%`;
     const others = running.length - 1 + pending.length;
     if (others > 0) news += ` (${running.length + pending.length} jobs)`;
     const average = running.reduce((sum, j) => sum + percentOf(j), 0) / running.length / 100;

@@ -13,6 +13,7 @@ import { resolveDataDir } from '../core/paths';
 import { describeJob, type TrayState } from '../core/tray-state';
 import { buildAppMenuTemplate } from './app-menu';
 import { setupIpc } from './ipc';
+import { openDialogOptions, pickedPath, type PathPickRequest } from './path-options';
 import { loginItem, startedAtLogin } from './login-item';
 import { resolveElectronNativeBinding } from './native';
 import { ElectronNotifier } from './notifications';
@@ -82,7 +83,15 @@ function setupCore(): LifeboatCore {
     nativeBinding: resolveElectronNativeBinding(),
     desktop: loginItem(),
     pendingOpenFile: takePendingOpenFile,
+    pathPicker: { pick: pickPath },
   });
+}
+
+/** The Browse buttons' OS dialog, attached to the window when it is shown. */
+async function pickPath(request: PathPickRequest): Promise<string | null> {
+  const options = openDialogOptions(request);
+  const result = mainWindow && mainWindow.isVisible() ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+  return pickedPath(result);
 }
 
 /**

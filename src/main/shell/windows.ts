@@ -3,7 +3,7 @@
  * no pop-ups, no navigation away from our own page, no permissions.
  */
 import path from 'node:path';
-import { app, BrowserWindow, nativeTheme, screen, session, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, nativeTheme, screen, session, type WebContents } from 'electron';
 import { isTrustedSenderUrl, type TrustedOrigins } from '../core/ipc/trusted-sender';
 import type { TaskbarState } from '../core/tray-state';
 import { devServerUrl, preloadPath, rendererFileUrl, rendererHtmlPath, resourcesDir } from './paths';
@@ -93,6 +93,25 @@ function rememberWindowState(win: BrowserWindow, stateDir: string): void {
  * Creates the main window where it was last (see window-bounds.ts). It is shown when its first
  * paint is ready, unless `startHidden` (started at login, minimised to the tray).
  */
+/**
+ * The page refuses to unload while the plan editor holds unsaved changes (its beforeunload);
+ * Electron then cancels the close silently, so ask here: discarding lets the window go.
+ */
+function confirmUnsavedChanges(win: BrowserWindow): void {
+  win.webContents.on('will-prevent-unload', (event) => {
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'question',
+      buttons: ['Keep editing', 'Discard changes'],
+      defaultId: 0,
+      cancelId: 0,
+      title: 'Unsaved changes',
+      message: 'The plan you are editing has unsaved changes.',
+      detail: 'Discard them and close the window?',
+    });
+    if (choice === 1) event.preventDefault();
+  });
+}
+
 export function createMainWindow(options: { startHidden: boolean; stateDir: string }): BrowserWindow {
   const state = initialWindowState(options.stateDir);
   const win = new BrowserWindow({
@@ -119,6 +138,7 @@ export function createMainWindow(options: { startHidden: boolean; stateDir: stri
     },
   });
   lockNavigation(win.webContents);
+  confirmUnsavedChanges(win);
   rememberWindowState(win, options.stateDir);
   // maximize() shows the window on some platforms: only once it is to be seen
   let restoreMaximized = state.maximized;

@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { useHealth, useHealthLoader } from './stores/health-store';
 import { hrefFor, useRoute, type Screen } from './lib/route';
 import { connectLiveUpdates } from './stores/live-updates';
 import { connectOpenFile } from './stores/open-file';
@@ -6,6 +7,8 @@ import { connectOtherProcesses } from './stores/other-process';
 import { useSchedulerStore } from './stores/scheduler-store';
 import { schedulesRunByText } from './lib/other-process';
 import { DropZone } from './components/DropZone';
+import { UnsavedChangesDialog } from './components/UnsavedChangesDialog';
+import { guardInAppLinks } from './stores/leave-guard';
 import { useAppStore } from './stores/app-store';
 import { useJobsStore } from './stores/jobs-store';
 import { DashboardScreen } from './screens/DashboardScreen';
@@ -34,6 +37,23 @@ function Logo() {
   );
 }
 
+const COLLAPSED_KEY = 'lifeboat.sidebarCollapsed';
+
+/** Collapsed by choice (remembered), or by default in a narrow window. */
+function useSidebarCollapsed(): [boolean, (value: boolean) => void] {
+  const [collapsed, setCollapsed] = useState(() => {
+    const saved = window.localStorage.getItem(COLLAPSED_KEY);
+    return saved === null ? window.innerWidth < 1000 : saved === '1';
+  });
+  return [
+    collapsed,
+    (value) => {
+      window.localStorage.setItem(COLLAPSED_KEY, value ? '1' : '0');
+      setCollapsed(value);
+    },
+  ];
+}
+
 export function App() {
   const route = useRoute();
   const paused = useAppStore((s) => s.paused);
@@ -41,19 +61,51 @@ export function App() {
   // the `lifeboat daemon` service (or another app) may run the schedules of this catalog
   const runBy = useSchedulerStore((s) => s.status?.runBy);
   const runByOther = schedulesRunByText(runBy);
+  // the same health as the Dashboard's banner, as a dot beside Dashboard (src/shared/health.ts)
+  useHealthLoader();
+  const health = useHealth();
+  const [collapsed, setCollapsed] = useSidebarCollapsed();
 
   useEffect(() => connectLiveUpdates(), []);
   // a .lifeboat file opened from the file manager or the command line opens in Restore
   useEffect(() => connectOpenFile(), []);
   // jobs another process runs are read from the catalog, not pushed
   useEffect(() => connectOtherProcesses(), []);
+  // leaving the plan editor with unsaved changes asks first
+  useEffect(() => guardInAppLinks(), []);
+  // a new screen starts at its top (the content pane keeps its scroll otherwise)
+  useEffect(() => {
+    // a block body: newer Chromium returns a promise from scrollTo, which React would take for a cleanup
+    document.getElementById('main')?.scrollTo(0, 0);
+  }, [route.screen]);
 
   return (
-    <div className="app">
+    <div className={collapsed ? 'app app-collapsed' : 'app'}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          // not a hash change: the hash is the route
+          event.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <aside className="sidebar">
         <div className="brand">
           <Logo />
-          <span>Lifeboat</span>
+          <span className="brand-name">Lifeboat</span>
+          <button
+            type="button"
+            className="sidebar-toggle"
+            aria-expanded={!collapsed}
+            aria-label={collapsed ? 'Expand the sidebar' : 'Collapse the sidebar'}
+            title={collapsed ? 'Expand the sidebar' : 'Collapse the sidebar'}
+            onClick={() => setCollapsed(!collapsed)}
+          >
+            {collapsed ? '»' : '«'}
+          </button>
         </div>
         <nav aria-label="Main">
           <ul>
@@ -63,8 +115,15 @@ export function App() {
                   href={hrefFor(item.screen)}
                   className="nav-link"
                   aria-current={route.screen === item.screen ? 'page' : undefined}
+                  title={collapsed ? item.label : undefined}
                 >
-                  {item.label}
+                  <span className="nav-short" aria-hidden="true">
+                    {item.label.slice(0, 2)}
+                  </span>
+                  <span className="nav-label">{item.label}</span>
+                  {item.screen === 'dashboard' && health && health.level !== 'ok' && (
+                    <span className={`dot nav-dot dot-${health.level}`} role="img" aria-label={health.level === 'error' ? 'failing' : 'needs a look'} title={health.headline} />
+                  )}
                 </a>
               </li>
             ))}
@@ -76,7 +135,7 @@ export function App() {
           {runningCount > 0 && <span className="sidebar-running">{runningCount} running</span>}
         </div>
       </aside>
-      <main className="content">
+      <main className="content" id="main" tabIndex={-1}>
         {route.screen === 'dashboard' && <DashboardScreen />}
         {route.screen === 'plans' && <PlansScreen />}
         {route.screen === 'history' && <HistoryScreen jobId={route.params.get('job')} />}
@@ -85,6 +144,7 @@ export function App() {
         {route.screen === 'settings' && <SettingsScreen />}
       </main>
       <DropZone />
+      <UnsavedChangesDialog />
     </div>
   );
 }

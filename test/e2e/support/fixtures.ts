@@ -16,6 +16,9 @@ import { installBridge } from './bridge';
 import { startStaticServer } from './static-server';
 
 export type TestCore = ReturnType<typeof makeTestCore>;
+/** What the fake OS open dialog answers to a Browse button: a folder or a backup file. */
+export const PICKED_FOLDER = '/srv/picked/folder';
+export const PICKED_BACKUP_FILE = '/srv/picked/nightly.lifeboat';
 /** A desktop notification as core asked the OS to show it. */
 export type DesktopNotification = Parameters<Notifier['notify']>[0];
 
@@ -51,6 +54,8 @@ export const test = base.extend<
     const core = makeTestCore({
       notifier: { notify: (message) => void desktopNotifications.push(message) },
       pendingOpenFile: () => pendingOpenFiles.shift() ?? null,
+      // the OS open dialog: a browser has none, so Browse answers as if the user picked these
+      pathPicker: { pick: async ({ kind }) => (kind === 'folder' ? PICKED_FOLDER : PICKED_BACKUP_FILE) },
     });
     core.scheduler.start();
     await use(core);

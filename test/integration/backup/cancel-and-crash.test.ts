@@ -52,7 +52,7 @@ function bigPlan(name: string, destination: string) {
 }
 
 async function lifeboatSessions(): Promise<number> {
-  return Number((await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lifeboat'")).trim());
+  return Number((await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lifeboat%'")).trim());
 }
 
 describe('a backup stopped half-way', () => {

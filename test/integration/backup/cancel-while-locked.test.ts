@@ -44,7 +44,7 @@ describe('cancelling a backup that waits on a lock', () => {
       await waitFor(
         async () =>
           Number(
-            (await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lifeboat' AND wait_event_type = 'Lock'")).trim(),
+            (await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lifeboat%' AND wait_event_type = 'Lock'")).trim(),
           ) > 0 || null,
         15_000,
         'the backup to wait on the lock',
@@ -58,7 +58,7 @@ describe('cancelling a backup that waits on a lock', () => {
       expect(final.cancelledBy).toBe('user');
       expect(fs.existsSync(destination) ? fs.readdirSync(destination) : []).toEqual([]);
       await waitFor(
-        async () => Number((await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'lifeboat'")).trim()) === 0 || null,
+        async () => Number((await cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'lifeboat%'")).trim()) === 0 || null,
         5000,
         'Lifeboat sessions to close',
         100,

@@ -247,7 +247,7 @@ describe('a plan with a 50 MB storage cap', () => {
     const alerts = core.notifications.alerts.list(1, 50).items.filter((a) => a.kind === 'storage-cap');
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ planId: plan.id, jobId: big.id });
-    expect(alerts[0]!.message).toContain('storage cap of 50.0 MB');
+    expect(alerts[0]!.message).toContain('storage cap of 50 MB');
   });
 
   it('refuses a cap below 1 MB, naming the fix', async () => {

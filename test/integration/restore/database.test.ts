@@ -515,6 +515,15 @@ describe('restore drill', () => {
     expect(all.stats.failed).toBeGreaterThanOrEqual(1);
     expect((await databaseNames(cluster)).filter((d) => d.startsWith('lifeboat_drill_'))).toEqual([]);
   });
+
+  it('a wrong password names the drill form it was typed in, not the plan', async () => {
+    const { jobId } = await invoke(core, 'verify/drill', { backupJobId, server: { ...server, password: 'not the password' } });
+    const job = await finished(core, jobId);
+    expect(job.status).toBe('failed');
+    expect(job.errorCode).toBe('PG_AUTH_FAILED');
+    expect(job.displayMessage).toContain('in the restore drill form');
+    expect(job.displayMessage).not.toContain('in the plan');
+  });
 });
 
 describe('restore drill after every backup (plan option)', () => {

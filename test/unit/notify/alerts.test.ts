@@ -86,7 +86,7 @@ describe('backup size far from usual', () => {
     expect(big).toMatchObject({ kind: 'size-anomaly', planId: 'p1' });
     expect(big!.message).toContain('2.0x its usual size (median 1.0 MB over the last 10 full backups)');
     const small = sizeAnomalyAlert(plan, run({ sizeBytes: 499_999, ago: 0 }), usual(10));
-    expect(small!.message).toContain('0.5x its usual size');
+    expect(small!.message).toContain('only 50 % of its usual size');
     expect(small!.message).toContain('no source went missing');
   });
 

@@ -158,7 +158,7 @@ describe('settings', () => {
   it('reads and changes notifyOnSuccess (off by default), partially', async () => {
     const { core, call } = setup();
     // no desktop here: start at login reads as off, and the tray start is the default (and 2 jobs at once)
-    const desktopDefaults = { startAtLogin: false, startMinimized: true, maxConcurrentJobs: 2 };
+    const desktopDefaults = { startAtLogin: false, startMinimized: true, maxConcurrentJobs: 2, stallMinutes: 10 };
     expect(await call('settings/get')).toEqual({ notifyOnSuccess: false, ...desktopDefaults });
     expect(await call('settings/set', { notifyOnSuccess: true })).toEqual({ notifyOnSuccess: true, ...desktopDefaults });
     expect(await call('settings/set', {})).toEqual({ notifyOnSuccess: true, ...desktopDefaults });

@@ -12,7 +12,7 @@ describe('storageCapAlert', () => {
   it('names the plan, the sizes and the ways out when they do not', () => {
     const alert = storageCapAlert(plan, 60_000_000, 50_000_000, 'j1')!;
     expect(alert).toMatchObject({ kind: 'storage-cap', planId: 'p1', jobId: 'j1' });
-    expect(alert.message).toContain('"Nightly" take 60.0 MB, more than its storage cap of 50.0 MB');
+    expect(alert.message).toContain('"Nightly" take 60 MB, more than its storage cap of 50 MB');
     expect(alert.message).toContain('Raise the cap');
   });
 });

@@ -73,7 +73,8 @@ describe('toolEnv: the whole environment of a PostgreSQL tool', () => {
 
   it('is what pg_dump and pg_restore get', () => {
     const dump = buildPgDumpInvocation({ pgDumpPath: 'pg_dump', source, password: 'pw', compressionLevel: 1, env: parent });
-    expect(dump.env).toEqual(toolEnv(parent, { source, password: 'pw' }));
+    // pg_dump names itself apart, so that a stalled dump's backend can be found (wait-probe.ts)
+    expect(dump.env).toEqual({ ...toolEnv(parent, { source, password: 'pw' }), PGAPPNAME: 'lifeboat pg_dump' });
     const restore = buildPgRestoreInvocation({ pgRestorePath: 'pg_restore', target: source, password: null, env: parent });
     expect(restore.env).toEqual(toolEnv(parent, { source, password: null }));
   });

@@ -4,6 +4,7 @@ import type {
   JobDetail,
   JobKind,
   JobProgress,
+  JobSort,
   JobSourceResult,
   JobStatus,
   JobSummary,
@@ -118,6 +119,18 @@ export interface JobFilter {
   search?: string;
   from?: string;
   to?: string;
+  /** only jobs whose file is still on disk */
+  onDisk?: boolean;
+  sort?: JobSort;
+  sortDir?: 'asc' | 'desc';
+}
+
+/** ORDER BY for a sort column; unknown durations and sizes go last either way, ties newest first. */
+function orderBy(filter: Pick<JobFilter, 'sort' | 'sortDir'>): string {
+  const dir = filter.sortDir === 'asc' ? 'ASC' : 'DESC';
+  if (filter.sort === 'duration') return `duration_ms IS NULL, duration_ms ${dir}, started_at DESC, rowid DESC`;
+  if (filter.sort === 'size') return `size_bytes IS NULL, size_bytes ${dir}, started_at DESC, rowid DESC`;
+  return `started_at ${dir}, rowid ${dir}`;
 }
 
 /** Longest stderr tail kept per job: enough to see why a tool failed, never a whole log. */
@@ -186,6 +199,7 @@ function whereClause(filter: JobFilter): { sql: string; params: Record<string, u
     parts.push('started_at <= @to');
     params.to = filter.to;
   }
+  if (filter.onDisk) parts.push('file_path IS NOT NULL');
   if (filter.search) {
     parts.push(
       "(plan_name LIKE @search ESCAPE '\\' OR display_message LIKE @search ESCAPE '\\' OR file_path LIKE @search ESCAPE '\\' OR id LIKE @search ESCAPE '\\' OR description LIKE @search ESCAPE '\\')",
@@ -235,7 +249,7 @@ export class JobsRepo {
     const { sql, params } = whereClause(filter);
     const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM jobs ${sql}`).get(params) as { n: number }).n;
     const rows = this.db
-      .prepare(`${SELECT_JOBS} ${sql} ORDER BY started_at DESC, rowid DESC LIMIT @limit OFFSET @offset`)
+      .prepare(`${SELECT_JOBS} ${sql} ORDER BY ${orderBy(filter)} LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit: pageSize, offset: (page - 1) * pageSize }) as JobRow[];
     return { items: rows.map(toSummary), total, page, pageSize };
   }

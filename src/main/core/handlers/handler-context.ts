@@ -5,7 +5,7 @@
 import type { CoreContext } from '../context';
 import type { ChannelAdmin } from '../notify/channel-admin';
 import type { NotificationService } from '../notify/notification-service';
-import type { DesktopIntegration } from '../ports';
+import type { DesktopIntegration, PathPicker } from '../ports';
 import type { PauseSwitch } from '../scheduler/pause-switch';
 import type { Scheduler } from '../scheduler/scheduler';
 import type { SchedulerLease } from '../scheduler/scheduler-lease';
@@ -27,4 +27,6 @@ export interface HandlerContext extends CoreContext {
   readonly desktop?: DesktopIntegration;
   /** takes (once) the .lifeboat file the app was asked to open before its window listened */
   readonly pendingOpenFile?: () => string | null;
+  /** the OS open dialog, when running as the desktop app */
+  readonly pathPicker?: PathPicker;
 }

@@ -6,6 +6,7 @@
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { createAppHandlers } from './app';
 import { createChainHandlers } from './chains';
+import { createEditorToolHandlers } from './editor-tools';
 import type { HandlerContext } from './handler-context';
 import { createJobHandlers } from './jobs';
 import { createNotifyHandlers } from './notify';
@@ -27,5 +28,6 @@ export function createHandlers(ctx: HandlerContext, actor = 'user'): InvokeHandl
     ...createSchedulerHandlers(ctx, actor),
     ...createRestoreHandlers(ctx, actor),
     ...createStatsHandlers(ctx),
+    ...createEditorToolHandlers(ctx),
   };
 }

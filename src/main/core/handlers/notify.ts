@@ -4,7 +4,7 @@
  */
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { applyDesktopPatch, checkDesktopPatch, readDesktopSettings } from '../desktop-settings';
-import { readMaxConcurrentJobs, writeMaxConcurrentJobs } from '../jobs/concurrency-setting';
+import { readMaxConcurrentJobs, readStallMinutes, writeMaxConcurrentJobs, writeStallMinutes } from '../jobs/concurrency-setting';
 import type { HandlerContext } from './handler-context';
 
 type NotifyChannels =
@@ -48,6 +48,7 @@ export function createNotifyHandlers(
       ...ctx.notifications.getSettings(),
       ...readDesktopSettings(ctx.settings, ctx.desktop),
       maxConcurrentJobs: readMaxConcurrentJobs(ctx.settings),
+      stallMinutes: readStallMinutes(ctx.settings),
     }),
     'settings/set': (patch) => {
       checkDesktopPatch(patch, ctx.desktop);
@@ -56,6 +57,7 @@ export function createNotifyHandlers(
         ...applyDesktopPatch(patch, ctx.settings, ctx.desktop),
         maxConcurrentJobs:
           patch.maxConcurrentJobs !== undefined ? writeMaxConcurrentJobs(ctx.settings, patch.maxConcurrentJobs) : readMaxConcurrentJobs(ctx.settings),
+        stallMinutes: patch.stallMinutes !== undefined ? writeStallMinutes(ctx.settings, patch.stallMinutes) : readStallMinutes(ctx.settings),
       };
       // a higher cap starts waiting jobs now; a lower one lets running jobs finish
       if (patch.maxConcurrentJobs !== undefined) ctx.runner.capacityChanged();

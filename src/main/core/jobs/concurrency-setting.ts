@@ -3,7 +3,7 @@
  * that the app and the `lifeboat daemon` on one data folder honour the same number. The job
  * runner reads it each time it starts a job.
  */
-import { DEFAULT_CONCURRENT_JOBS, MAX_CONCURRENT_JOBS, MIN_CONCURRENT_JOBS } from '../../../shared/notify';
+import { DEFAULT_CONCURRENT_JOBS, DEFAULT_STALL_MINUTES, MAX_CONCURRENT_JOBS, MAX_STALL_MINUTES, MIN_CONCURRENT_JOBS } from '../../../shared/notify';
 import type { SettingsRepo } from '../catalog/settings-repo';
 
 /** Catalog settings key of the number of jobs that may run at once. */
@@ -27,5 +27,27 @@ export function readMaxConcurrentJobs(settings: SettingsRepo): number {
 export function writeMaxConcurrentJobs(settings: SettingsRepo, value: number): number {
   const clamped = clampConcurrentJobs(value);
   settings.set(MAX_CONCURRENT_JOBS_KEY, clamped);
+  return clamped;
+}
+
+/** Catalog settings key of the minutes without progress after which a running job is stalled. */
+export const STALL_MINUTES_KEY = 'jobs.stallMinutes';
+
+function clampStallMinutes(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return DEFAULT_STALL_MINUTES;
+  return Math.min(MAX_STALL_MINUTES, Math.max(1, Math.floor(value)));
+}
+
+export function readStallMinutes(settings: SettingsRepo): number {
+  try {
+    return clampStallMinutes(settings.get<unknown>(STALL_MINUTES_KEY, DEFAULT_STALL_MINUTES));
+  } catch {
+    return DEFAULT_STALL_MINUTES;
+  }
+}
+
+export function writeStallMinutes(settings: SettingsRepo, value: number): number {
+  const clamped = clampStallMinutes(value);
+  settings.set(STALL_MINUTES_KEY, clamped);
   return clamped;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_ALERT_RULES, type AlertRules } from '../../../shared/alert-rule
 import type { JobStatus } from '../../../shared/job';
 import type { AlertKind } from '../../../shared/notify';
 import type { BackupType, Plan, Schedule } from '../../../shared/plan';
+import { formatDateTime, formatFactor } from '../../../shared/format';
 import { formatBytes, formatDuration } from './format';
 
 /** One finished backup run of a plan, as the alerts need it. */
@@ -88,7 +89,7 @@ export function consecutiveFailuresAlert(
     kind: 'consecutive-failures',
     planId: plan.id,
     jobId: streak[0].jobId,
-    message: `"${plan.name}" has failed ${streak.length} runs in a row (since ${streak[streak.length - 1].startedAt}). Open its history to see why, fix the cause, then run it again.`,
+    message: `"${plan.name}" has failed ${streak.length} runs in a row (since ${formatDateTime(streak[streak.length - 1].startedAt)}). Open its history to see why, fix the cause, then run it again.`,
   };
 }
 
@@ -135,7 +136,7 @@ export function sizeAnomalyAlert(
     kind: 'size-anomaly',
     planId: plan.id,
     jobId: current.jobId,
-    message: `The backup of "${plan.name}" is ${formatBytes(current.sizeBytes)}, ${ratio.toFixed(1)}x its usual size (median ${formatBytes(usual.median)} over the last ${usual.count} ${type} backups). ${fix}`,
+    message: `The backup of "${plan.name}" is ${formatBytes(current.sizeBytes)}, ${ratio >= 1 ? `${formatFactor(ratio)} its usual size` : `only ${formatFactor(ratio)} of its usual size`} (median ${formatBytes(usual.median)} over the last ${usual.count} ${type} backups). ${fix}`,
   };
 }
 
@@ -168,7 +169,7 @@ export function durationAnomalyAlert(
     kind: 'duration-anomaly',
     planId: plan.id,
     jobId: current.jobId,
-    message: `The backup of "${plan.name}" took ${formatDuration(current.durationMs)}, ${(current.durationMs / usual.median).toFixed(1)}x its usual ${formatDuration(usual.median)}. Check the database server's load, the network and the destination disk.`,
+    message: `The backup of "${plan.name}" took ${formatDuration(current.durationMs)}, ${formatFactor(current.durationMs / usual.median)} its usual ${formatDuration(usual.median)}. Check the database server's load, the network and the destination disk.`,
   };
 }
 
@@ -270,7 +271,7 @@ export function overduePlans(
     const sinceMs = now.getTime() - reference.getTime();
     if (sinceMs <= windowMs) continue;
     const message = lastSuccess
-      ? `"${plan.name}" has not backed up successfully for ${formatDuration(sinceMs)} (last success ${lastSuccess.toISOString()}; expected at least every ${formatDuration(windowMs)}). Check that Lifeboat is running and not paused, and that the plan's runs succeed.`
+      ? `"${plan.name}" has not backed up successfully for ${formatDuration(sinceMs)} (last success ${formatDateTime(lastSuccess)}; expected at least every ${formatDuration(windowMs)}). Check that Lifeboat is running and not paused, and that the plan's runs succeed.`
       : `"${plan.name}" has never backed up successfully in the ${formatDuration(sinceMs)} since it was created (expected within ${formatDuration(windowMs)}). Check that Lifeboat is running and not paused, and that the plan's runs succeed.`;
     overdue.push({
       planId: plan.id,

@@ -5,30 +5,9 @@
 import type { JobKind, JobSummary } from '../../../shared/job';
 import type { NotificationPayload } from '../../../shared/notify';
 
-/** 1536 -> "1.5 KB" (decimal units, as file managers show them). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  if (unit === 0) return `${Math.round(value)} ${value === 1 ? 'byte' : 'bytes'}`;
-  return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
-}
-
-/** 95_000 -> "1 min 35 s"; 26 h -> "1 d 2 h". */
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
-  const d = Math.floor(h / 24);
-  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
-}
+// one size and duration formatter for the screens, the engine's messages and notifications
+export { formatBytes, formatDuration } from '../../../shared/format';
+import { formatBytes, formatDateTime, formatDuration } from '../../../shared/format';
 
 const KIND_NOUNS: Record<JobKind, string> = {
   backup: 'Backup',
@@ -70,7 +49,7 @@ export function payloadText(payload: NotificationPayload): { subject: string; te
   if (payload.job) {
     const job = payload.job;
     lines.push(`Job: ${job.id} (${job.kind}, ${job.status}, ${job.trigger})`);
-    lines.push(`Started: ${job.startedAt}`);
+    lines.push(`Started: ${formatDateTime(job.startedAt)}`);
     if (job.durationMs !== null) lines.push(`Duration: ${formatDuration(job.durationMs)}`);
     if (job.sizeBytes !== null) lines.push(`Size: ${formatBytes(job.sizeBytes)}`);
     if (job.errorCode) lines.push(`Error code: ${job.errorCode}`);

@@ -87,6 +87,7 @@ const ALERT_TITLES: Record<AlertKind, string> = {
   'low-disk': 'Low disk space',
   overdue: 'No recent backup',
   'storage-cap': 'Over its storage cap',
+  stalled: 'Job stalled',
 };
 const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   'consecutive-failures': 'error',
@@ -95,6 +96,7 @@ const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   'low-disk': 'error',
   overdue: 'error',
   'storage-cap': 'error',
+  stalled: 'error',
 };
 
 async function statfsUsage(dir: string): Promise<DiskUsage | null> {
@@ -297,6 +299,15 @@ export class NotificationService {
     } catch (error) {
       this.recordFailure(null, 'internal', null, error);
       return [];
+    }
+  }
+
+  /** A running job has made no progress for the stall threshold (jobs/stall-watch.ts): one alert per job. */
+  async jobStalled(job: JobSummary, message: string): Promise<void> {
+    try {
+      await this.raise({ kind: 'stalled', planId: job.planId, jobId: job.id, message }, job);
+    } catch (error) {
+      this.recordFailure(null, 'internal', null, error);
     }
   }
 

@@ -9,6 +9,7 @@ import { AppError } from '../../../shared/errors';
 import { dumpFilterArgs } from '../../../shared/dump-filter';
 import type { DatabaseSource } from '../../../shared/plan';
 import { toolEnv } from './libpq-env';
+import { PG_DUMP_APP_NAME } from './wait-probe';
 import { alreadyCancelled, superviseTool } from './tool-process';
 
 export interface PgDumpOptions {
@@ -73,6 +74,8 @@ export function buildPgDumpInvocation(options: PgDumpOptions): PgDumpInvocation 
   }
   const { source } = options;
   const env = toolEnv(options.env, { source, password: options.password });
+  // its own application_name, so that the stall watcher can find pg_dump's backend (wait-probe.ts)
+  env.PGAPPNAME = PG_DUMP_APP_NAME;
 
   const args = ['--format=custom', `--compress=${level}`, '--no-password'];
   if (options.snapshotId !== undefined) args.push(`--snapshot=${options.snapshotId}`);

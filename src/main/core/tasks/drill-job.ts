@@ -1,6 +1,7 @@
 /** The restore drill as a job of its own (on demand, from the Verify screen or `lifeboat verify --drill`). */
 import path from 'node:path';
 import type { JobSummary } from '../../../shared/job';
+import type { ValueSource } from '../../../shared/errors';
 import type { ServerTarget } from '../../../shared/restore';
 import type { CoreContext, JobEnvOptions } from '../context';
 import type { JobOutcome } from '../jobs/job-runner';
@@ -18,7 +19,7 @@ export type DrillJobContext = Pick<CoreContext, 'jobs' | 'plans' | 'secrets' | '
 export async function startDrillJob(
   ctx: DrillJobContext,
   ref: BackupRef & { server: ServerTarget; createRoles?: boolean },
-  options: JobEnvOptions & { actor?: string } = {},
+  options: JobEnvOptions & { actor?: string; valueSource?: ValueSource } = {},
 ): Promise<JobSummary> {
   const backup = await resolveBackup(ctx, ref);
   const password = await resolveServerPassword(ctx, ref.server);
@@ -32,6 +33,8 @@ export async function startDrillJob(
           passphrase: backup.passphrase,
           serverFor: () => ({ server, password }),
           createRoles: ref.createRoles,
+          // the server came from the Verify screen's drill form (or the command line), not a plan
+          valueSource: options.valueSource ?? 'drill-form',
           env: options.env,
           pgToolDirs: options.pgToolDirs,
         },

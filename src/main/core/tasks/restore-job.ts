@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { AppError, toTransferable } from '../../../shared/errors';
+import { AppError, fromValueSource, toTransferable } from '../../../shared/errors';
 import type { JobSourceResult, JobSummary } from '../../../shared/job';
 import type { DatabaseTarget, FilesTarget } from '../../../shared/restore';
 import type { CoreContext, JobEnvOptions } from '../context';
@@ -207,7 +207,9 @@ async function runRestore(
         throw db ? await undoDatabaseAfterFilesFailed(db, request.database!, password, error) : error;
       }
     }
-  } catch (error) {
+  } catch (thrown) {
+    // the target server, database and folder came from the restore form, not from a plan
+    const error = fromValueSource(thrown, 'restore-form');
     ctx.restores.finish(restoreId, job.signal.aborted ? 'cancelled' : 'failed', {
       error: job.signal.aborted ? { code: 'CANCELLED', message: 'Cancelled by the user.' } : toTransferable(error),
       safetyBackup: db?.safetyBackup ?? null,

@@ -11,7 +11,7 @@
  * was dropped, so that start-up recovery drops one a crash or a lost server left behind.
  */
 import crypto from 'node:crypto';
-import { AppError, toTransferable } from '../../../shared/errors';
+import { AppError, fromValueSource, toTransferable, type ValueSource } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { ServerTarget } from '../../../shared/restore';
 import { readManifest } from '../archive/reader';
@@ -48,6 +48,11 @@ export interface DrillSpec {
    * and drop them again afterwards. Without it, missing roles fail the drill, named.
    */
   createRoles?: boolean;
+  /**
+   * Where the drill server's values came from, for the wording of a failure: the plan (a drill
+   * after its backup, the default), the Verify screen's drill form, the command line.
+   */
+  valueSource?: ValueSource;
 }
 
 export interface DrillDatabaseResult {
@@ -148,7 +153,7 @@ export async function runDrill(spec: DrillSpec, ctx: RestoreContext): Promise<Dr
       }
     } catch (error) {
       if (ctx.signal.aborted) throw cancelledError(ctx.signal);
-      const t = toTransferable(error);
+      const t = toTransferable(fromValueSource(error, spec.valueSource ?? 'plan'));
       errorCode ??= t.code;
       result.reasons.push(`${source.label}: ${t.message}`);
     } finally {

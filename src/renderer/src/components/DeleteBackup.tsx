@@ -5,6 +5,7 @@ import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
 import { formatShortDateTime } from '../lib/format';
 import { ErrorBanner } from './ErrorBanner';
+import { InlineConfirm, useReturnFocus } from './InlineConfirm';
 
 /**
  * "Delete backup…" in the job panel, chain-aware: it first asks main what the deletion involves.
@@ -15,6 +16,7 @@ export function DeleteBackup({ job, onDeleted }: { job: JobSummary; onDeleted(de
   const [preview, setPreview] = useState<BackupDeletionPreview | null>(null);
   const [error, setError] = useState<UiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const askRef = useReturnFocus<HTMLButtonElement>(preview !== null);
 
   const run = async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
     setError(null);
@@ -42,11 +44,11 @@ export function DeleteBackup({ job, onDeleted }: { job: JobSummary; onDeleted(de
     <div className="delete-backup">
       <ErrorBanner error={error} onDismiss={() => setError(null)} />
       {!preview ? (
-        <button type="button" className="button-danger" disabled={busy} onClick={ask}>
+        <button type="button" ref={askRef} className="button-danger" disabled={busy} onClick={ask}>
           Delete backup…
         </button>
       ) : (
-        <div className="confirm-box" role="alertdialog" aria-label="Confirm delete">
+        <InlineConfirm label="Confirm delete" onCancel={() => setPreview(null)}>
           {dependents.length === 0 ? (
             <p>Delete this backup's file? This cannot be undone; the job stays in History.</p>
           ) : (
@@ -72,7 +74,7 @@ export function DeleteBackup({ job, onDeleted }: { job: JobSummary; onDeleted(de
               Keep
             </button>
           </div>
-        </div>
+        </InlineConfirm>
       )}
     </div>
   );

@@ -1,4 +1,12 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import type { JobDetail } from '../../../shared/job';
+import { failureLabel } from '../../../shared/health';
+import { fileNameOf } from '../../../shared/format';
+import { call } from '../lib/api';
+import { toUiError, type UiError } from '../lib/errors';
+import { hrefFor, navigate } from '../lib/route';
+import { usePlansStore } from '../stores/plans-store';
+import { FocusScope } from 'react-aria';
 import { DeleteBackup } from './DeleteBackup';
 import { ErrorBanner } from './ErrorBanner';
 import { JobProgressView } from './JobProgressView';
@@ -7,6 +15,87 @@ import { formatBytes, formatDateTime, formatDuration, humanize } from '../lib/fo
 import { isFinal, useJobsStore } from '../stores/jobs-store';
 import { ProvenMark } from './ProvenMark';
 import { UNENCRYPTED_NOTE } from './UnencryptedMark';
+
+/** Everything a bug report or a colleague needs, as plain text. */
+export function jobDetailsText(job: JobDetail): string {
+  const lines = [
+    `${failureLabel(job)}: ${job.planName ?? job.kind}`,
+    `Job: ${job.id} (${job.kind}, ${job.status}, ${job.trigger})`,
+    `Started: ${formatDateTime(job.startedAt)}`,
+    `Finished: ${formatDateTime(job.finishedAt)}`,
+  ];
+  if (job.errorCode) lines.push(`Error code: ${job.errorCode}`);
+  if (job.displayMessage) lines.push(`Message: ${job.displayMessage}`);
+  if (job.filePath) lines.push(`File: ${job.filePath}`);
+  for (const source of job.sources) {
+    lines.push(`Source ${source.kind} ${source.label}: ${source.status}${source.message ? ` — ${source.errorCode ? `${source.errorCode}: ` : ''}${source.message}` : ''}`);
+  }
+  if (job.stderrTail) lines.push('', 'Tool output (last lines):', job.stderrTail);
+  return lines.join('\n');
+}
+
+/**
+ * What to do about a job that did not succeed: run it again (the plan; the same verification;
+ * a restore or drill from its form, which holds its target), edit the plan, copy the details.
+ */
+function FailureActions({ job }: { job: JobDetail }) {
+  const runNow = usePlansStore((s) => s.runNow);
+  const [note, setNote] = useState<string | null>(null);
+  const [error, setError] = useState<UiError | null>(null);
+  const retry = async () => {
+    setError(null);
+    setNote(null);
+    try {
+      if (job.kind === 'backup' && job.planId) {
+        const jobId = await runNow(job.planId);
+        setNote('Started again.');
+        navigate('history', { job: jobId });
+      } else if (job.kind === 'verify' && job.filePath) {
+        const { jobId } = await call('verify/run', { filePath: job.filePath });
+        navigate('history', { job: jobId });
+      } else if (job.kind === 'drill') {
+        navigate('verify');
+      } else {
+        navigate('restore');
+      }
+    } catch (e) {
+      setError(toUiError(e));
+    }
+  };
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(jobDetailsText(job));
+      setNote('Details copied.');
+    } catch {
+      setNote('Copying was refused: select the text below instead.');
+    }
+  };
+  const retryLabel =
+    job.kind === 'backup' ? (job.planId ? 'Retry (run the plan now)' : null) : job.kind === 'verify' ? (job.filePath ? 'Verify again' : null) : job.kind === 'drill' ? 'New drill…' : 'Restore again…';
+  return (
+    <div className="detail-actions" role="group" aria-label="What to do">
+      {retryLabel && (
+        <button type="button" className="button-primary" onClick={() => void retry()}>
+          {retryLabel}
+        </button>
+      )}
+      {job.kind === 'backup' && job.planId && (
+        <a className="button" href={hrefFor('plans', job.errorCode ? { edit: job.planId, field: job.errorCode } : { edit: job.planId })}>
+          Edit plan
+        </a>
+      )}
+      <button type="button" onClick={() => void copy()}>
+        Copy details
+      </button>
+      {note && (
+        <span className="muted small" role="status">
+          {note}
+        </span>
+      )}
+      <ErrorBanner error={error} />
+    </div>
+  );
+}
 
 /**
  * The selected job: everything the catalog knows, live while it runs. A drawer over the right
@@ -27,6 +116,8 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
   }, [onClose]);
 
   return (
+    // focus moves into the panel when it opens and back to the row's button when it closes
+    <FocusScope autoFocus restoreFocus>
     <aside className="panel detail-panel" aria-label="Job details">
       <header className="panel-header">
         <h2>{detail ? (detail.planName ?? 'Job') : 'Job'}</h2>
@@ -52,6 +143,7 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
               {detail.displayMessage}
             </p>
           )}
+          {isFinal(detail.status) && detail.status !== 'success' && <FailureActions job={detail} />}
           {detail.kind === 'backup' && detail.status === 'partial' && detail.filePath && (
             <p className="detail-message" role="note">
               Partial backup: it holds every source but {detail.failedSources?.join(', ') || 'the failed ones'}, and restores like any other.
@@ -75,7 +167,11 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
             {detail.filePath && (
               <>
                 <dt>File</dt>
-                <dd className="mono break">{detail.filePath}</dd>
+                <dd className="mono break">
+                  <strong>{fileNameOf(detail.filePath)}</strong>
+                  <br />
+                  <span className="muted small">{detail.filePath}</span>
+                </dd>
               </>
             )}
             {detail.checksum && (
@@ -155,5 +251,6 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
         </>
       )}
     </aside>
+    </FocusScope>
   );
 }

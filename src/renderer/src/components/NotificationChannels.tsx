@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { InlineConfirm, useReturnFocus } from './InlineConfirm';
 import { CHANNEL_KINDS, CHANNEL_SECRET_LABELS, SMTP_SECURITY, type ChannelKind, type NotificationChannel } from '../../../shared/notify';
 import {
   CHANNEL_KIND_LABELS,
@@ -190,6 +191,7 @@ function ChannelItem({ channel, onEdit }: { channel: NotificationChannel; onEdit
   const { testChannel, deleteChannel } = useNotifyStore();
   const [test, setTest] = useState<TestResult | null>(null);
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const deleteRef = useReturnFocus<HTMLButtonElement>(confirmDelete);
   const [error, setError] = useState<UiError | null>(null);
 
   const sendTest = async () => {
@@ -224,7 +226,7 @@ function ChannelItem({ channel, onEdit }: { channel: NotificationChannel; onEdit
       </div>
       <div className="channel-actions">
         {confirmDelete ? (
-          <>
+          <InlineConfirm label={`Delete ${channel.name}?`} onCancel={() => setConfirmDelete(false)} className="confirm-inline">
             <span className="muted small">Delete “{channel.name}”?</span>
             <button type="button" className="button-danger" onClick={() => void remove()}>
               Confirm delete
@@ -232,7 +234,7 @@ function ChannelItem({ channel, onEdit }: { channel: NotificationChannel; onEdit
             <button type="button" onClick={() => setConfirmDelete(false)}>
               Keep
             </button>
-          </>
+          </InlineConfirm>
         ) : (
           <>
             <button type="button" disabled={test?.state === 'sending'} onClick={() => void sendTest()}>
@@ -241,7 +243,7 @@ function ChannelItem({ channel, onEdit }: { channel: NotificationChannel; onEdit
             <button type="button" onClick={onEdit}>
               Edit
             </button>
-            <button type="button" onClick={() => setConfirmDelete(true)}>
+            <button type="button" ref={deleteRef} onClick={() => setConfirmDelete(true)}>
               Delete
             </button>
           </>

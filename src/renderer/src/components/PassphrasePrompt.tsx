@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { UiError } from '../lib/errors';
+import { closeOnEscape } from './InlineConfirm';
 
 /**
  * Asks for the passphrase of an encrypted backup. The passphrase stays in memory for this one
@@ -26,7 +27,8 @@ export function PassphrasePrompt({
     if (passphrase) onUnlock(passphrase);
   };
   return (
-    <form className="card passphrase-prompt" aria-labelledby={`${id}-title`} onSubmit={submit}>
+    // Escape: the same as "Choose another backup"
+    <form className="card passphrase-prompt" aria-labelledby={`${id}-title`} onSubmit={submit} onKeyDown={closeOnEscape(onCancel)}>
       <h2 id={`${id}-title`}>This backup is encrypted</h2>
       <p className="muted">
         Enter the passphrase that was set when <span className="mono break">{fileName}</span> was made. It is used to read

@@ -134,10 +134,22 @@ export function DumpFilterFields({
   );
 }
 
-export function PlanExtrasFields({ extras, errors, onChange }: { extras: PlanExtrasDraft; errors: FieldErrors; onChange(patch: Partial<PlanExtrasDraft>): void }) {
+/** The plan editor's "Description and hooks" (`part` hooks) or "Alerts" section. */
+export function PlanExtrasFields({
+  part,
+  extras,
+  errors,
+  onChange,
+}: {
+  part: 'hooks' | 'alerts';
+  extras: PlanExtrasDraft;
+  errors: FieldErrors;
+  onChange(patch: Partial<PlanExtrasDraft>): void;
+}) {
   const err = (prefix: string) => Object.entries(errors).find(([k]) => k.startsWith(prefix))?.[1];
   return (
     <>
+      {part === 'hooks' && (
       <fieldset className="card">
         <legend>Description and hooks</legend>
         <Field label="Description" hint="A label of this plan's backups, shown in History and the CSV export and kept in each backup. Run now can give a run its own." error={errors.description}>
@@ -163,7 +175,9 @@ export function PlanExtrasFields({ extras, errors, onChange }: { extras: PlanExt
           </Field>
         </div>
       </fieldset>
+      )}
 
+      {part === 'alerts' && (
       <fieldset className="card">
         <legend>Alerts</legend>
         <div className="grid-2">
@@ -199,6 +213,7 @@ export function PlanExtrasFields({ extras, errors, onChange }: { extras: PlanExt
           </Field>
         </div>
       </fieldset>
+      )}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
 import { ErrorBanner } from './ErrorBanner';
 import { Field } from './Field';
+import { PathInput } from './PathInput';
 
 /**
  * "Rebuild the catalog from a folder": every .lifeboat file in a destination folder is read
@@ -38,7 +39,17 @@ export function RebuildCatalog({ onImported }: { onImported(): void }) {
     <form className="card rebuild-form" aria-label="Rebuild the catalog from a folder" onSubmit={(e) => void submit(e)}>
       <div className="grid-2">
         <Field label="Folder with .lifeboat files" hint="Files directly in this folder are read; backups already in the catalog are left as they are.">
-          {(p) => <input {...p} className="mono" value={folder} placeholder="/var/backups/lifeboat" onChange={(e) => setFolder(e.target.value)} />}
+          {(p) => (
+            <PathInput
+              input={p}
+              kind="folder"
+              value={folder}
+              onChange={setFolder}
+              browseLabel="Browse for the backups' folder"
+              dialogTitle="Choose a folder with .lifeboat files"
+              placeholder="/var/backups/lifeboat"
+            />
+          )}
         </Field>
         <Field label="Passphrase (encrypted backups)" hint="Used for this import only, never saved.">
           {(p) => <input {...p} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}

@@ -1,8 +1,10 @@
 import type { DatabasePreview, FileAction, FilesPreview, TableAction } from '../../../shared/restore';
+import { useRef } from 'react';
 import { formatBytes } from '../lib/format';
+import { Trunc } from './Trunc';
+import { SpacerRow, useVirtualRows } from './VirtualRows';
 
 /** Items listed per preview; the counts above always cover all of them. */
-const SHOWN_ITEMS = 200;
 
 const FILE_ACTION_LABEL: Record<FileAction, string> = {
   create: 'created',
@@ -85,7 +87,10 @@ export function DatabasePlanView({ plan }: { plan: DatabasePreview }) {
 
 export function FilesPlanView({ plan }: { plan: FilesPreview }) {
   const items = [...plan.items].sort((a, b) => FILE_ACTION_ORDER[a.action] - FILE_ACTION_ORDER[b.action] || a.path.localeCompare(b.path));
-  const shown = items.slice(0, SHOWN_ITEMS);
+  // every file, virtualized: only the rows in view are in the DOM
+  const shown = items;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = useVirtualRows(items.length, scrollRef, 40);
   const conflicts = plan.counts.replace + plan.counts['keep-both'] + plan.counts.skip;
   return (
     <section className="card plan-card-view" aria-label="Files restore preview">
@@ -111,35 +116,41 @@ export function FilesPlanView({ plan }: { plan: FilesPreview }) {
         </p>
       )}
       {shown.length > 0 && (
-        <div className="table-scroll">
-          <table className="table table-compact" aria-label="Files in the target">
+        <div className="table-wrap table-fit table-scroll" ref={scrollRef}>
+          <table className="table table-compact table-fixed" aria-label="Files in the target">
             <thead>
               <tr>
-                <th scope="col">File</th>
-                <th scope="col">What happens</th>
-                <th scope="col" className="num">
+                <th scope="col" className="col-file">File</th>
+                <th scope="col" className="col-proven">What happens</th>
+                <th scope="col" className="num col-num p2">
                   Size
                 </th>
-                <th scope="col">Written to</th>
+                <th scope="col" className="cell-message p3">Written to</th>
               </tr>
             </thead>
             <tbody>
-              {shown.map((item) => (
-                <tr key={`${item.sourceId}:${item.path}`} className={isConflict(item.action) ? 'row-conflict' : undefined}>
-                  <td className="mono break">{item.path}</td>
-                  <td>
-                    <span className={`badge ${fileBadge[item.action]}`}>{FILE_ACTION_LABEL[item.action]}</span>
-                    {item.reason && <div className="muted small">{item.reason}</div>}
-                  </td>
-                  <td className="num nowrap">{formatBytes(item.size)}</td>
-                  <td className="mono break small">{item.action === 'skip' || item.action === 'same' ? '—' : item.target}</td>
-                </tr>
-              ))}
+              <SpacerRow height={rows.before} />
+              {rows.items.map((row) => {
+                const item = shown[row.index]!;
+                return (
+                  <tr key={`${item.sourceId}:${item.path}`} ref={rows.measure} data-index={row.index} className={isConflict(item.action) ? 'row-conflict' : undefined}>
+                    <td className="col-file">
+                      <Trunc text={item.path} className="mono" />
+                    </td>
+                    <td>
+                      <span className={`badge ${fileBadge[item.action]}`}>{FILE_ACTION_LABEL[item.action]}</span>
+                      {item.reason && <Trunc text={item.reason} className="muted small" />}
+                    </td>
+                    <td className="num nowrap p2">{formatBytes(item.size)}</td>
+                    <td className="p3">{item.action === 'skip' || item.action === 'same' ? '—' : <Trunc text={item.target} className="mono small" />}</td>
+                  </tr>
+                );
+              })}
+              <SpacerRow height={rows.after} />
             </tbody>
           </table>
         </div>
       )}
-      {items.length > shown.length && <p className="muted small">and {items.length - shown.length} more files.</p>}
     </section>
   );
 }

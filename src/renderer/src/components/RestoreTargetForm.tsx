@@ -10,6 +10,7 @@ import {
   type RestoreDraft,
 } from '../lib/restore-draft';
 import { CheckboxField, Field } from './Field';
+import { PathInput } from './PathInput';
 import { FolderTree } from './FolderTree';
 import { Choice } from './Choice';
 import { ServerFields } from './ServerFields';
@@ -213,7 +214,15 @@ function FilesTargetFields({
       {draft.place === 'folder' && (
         <Field label="Folder to restore into" error={errors.folder} hint="Created when it does not exist.">
           {(p) => (
-            <input {...p} className="mono" value={draft.folder} autoComplete="off" placeholder="/home/me/restored" onChange={(e) => set({ folder: e.target.value })} />
+            <PathInput
+              input={p}
+              kind="folder"
+              value={draft.folder}
+              onChange={(folder) => set({ folder })}
+              browseLabel="Browse for where to restore"
+              dialogTitle="Choose a folder to restore into"
+              placeholder="/home/me/restored"
+            />
           )}
         </Field>
       )}

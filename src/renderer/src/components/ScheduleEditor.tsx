@@ -1,10 +1,11 @@
-import { useEffect, useId, useMemo, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { scheduleSchema, type Schedule } from '../../../shared/plan';
 import { call } from '../lib/api';
 import { toUiError } from '../lib/errors';
 import { WEEK_DAYS, scheduleFromDraft, type FieldErrors, type PlanDraft, type ScheduleKind } from '../lib/plan-form';
 import { browserTimeZone, formatInZone, formatLocalShort, formatRelative, validationDetail } from '../lib/schedule-format';
 import { CheckboxField, Field } from './Field';
+import { TimeZoneField } from './TimeZoneField';
 
 const SCHEDULE_KINDS: { value: ScheduleKind; label: string }[] = [
   { value: 'daily', label: 'Daily' },
@@ -33,15 +34,6 @@ const FIELD_PROBLEMS: Record<ScheduleProblem['field'], string> = {
   timezone: 'Not a time zone Lifeboat knows',
   'schedule.expression': 'Not a valid cron expression',
 };
-
-/** Timezone names for the datalist; older engines without supportedValuesOf get a free text field. */
-function timezoneNames(): string[] {
-  try {
-    return Intl.supportedValuesOf('timeZone');
-  } catch {
-    return [];
-  }
-}
 
 /** What the form itself can tell before asking main; null when the schedule is complete. */
 function localProblem(schedule: Schedule, timezone: string): string | null {
@@ -174,7 +166,6 @@ export function ScheduleEditor({
   /** main's verdict on the schedule, for the form to refuse saving a schedule that cannot run */
   onProblem(problem: ScheduleProblem | null): void;
 }) {
-  const timezones = useMemo(timezoneNames, []);
   const schedule = scheduleFromDraft(draft);
   const preview = useSchedulePreview(schedule, draft.timezone, onProblem);
   const previewProblem = preview.state === 'error' ? problemOf(preview.message) : null;
@@ -203,18 +194,12 @@ export function ScheduleEditor({
               )}
             </Field>
             {draft.scheduleKind !== 'manual' && (
-              <Field label="Timezone" error={fieldError('timezone')} hint="The schedule follows this zone's clock.">
-                {(p) => (
-                  <>
-                    <input {...p} list="timezones" value={draft.timezone} onChange={(e) => update({ timezone: e.target.value })} />
-                    <datalist id="timezones">
-                      {timezones.map((tz) => (
-                        <option key={tz} value={tz} />
-                      ))}
-                    </datalist>
-                  </>
-                )}
-              </Field>
+              <TimeZoneField
+                value={draft.timezone}
+                onChange={(timezone) => update({ timezone })}
+                error={fieldError('timezone')}
+                hint="The schedule follows this zone's clock."
+              />
             )}
             {atTime && (
               <Field label="At (HH:mm)" error={errors['schedule.time']}>

@@ -3,6 +3,7 @@
  * e2e static server, and lets a notification open a given job later by setting the hash.
  */
 import { useSyncExternalStore } from 'react';
+import { useLeaveGuard } from '../stores/leave-guard';
 
 export const SCREENS = ['dashboard', 'plans', 'history', 'verify', 'restore', 'settings'] as const;
 export type Screen = (typeof SCREENS)[number];
@@ -23,8 +24,11 @@ export function hrefFor(screen: Screen, params?: Record<string, string>): string
   return `#/${screen}${query ? `?${query}` : ''}`;
 }
 
+/** Goes to a screen, after asking whether to drop unsaved changes when the plan editor holds some. */
 export function navigate(screen: Screen, params?: Record<string, string>): void {
-  window.location.hash = hrefFor(screen, params);
+  useLeaveGuard.getState().leave(() => {
+    window.location.hash = hrefFor(screen, params);
+  });
 }
 
 function subscribeHash(onChange: () => void): () => void {

@@ -1,5 +1,6 @@
 /** How run times read on the plan editor and the dashboard: in a plan's zone, and relative to now. */
 import { ERROR_MESSAGES } from '../../../shared/errors';
+import { formatRelativeTime } from '../../../shared/format';
 import type { UiError } from './errors';
 
 const formatters = new Map<string, Intl.DateTimeFormat | null>();
@@ -48,19 +49,10 @@ export function formatLocalShort(iso: string): string {
   return localShort.format(new Date(iso));
 }
 
-const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
-
 /** "in 3 hours", "in 2 days", "5 minutes ago". */
 export function formatRelative(iso: string, now: Date = new Date()): string {
-  const diff = new Date(iso).getTime() - now.getTime();
-  const abs = Math.abs(diff);
-  const minute = 60_000;
-  const hour = 60 * minute;
-  const day = 24 * hour;
-  if (abs < minute) return relative.format(Math.round(diff / 1000), 'second');
-  if (abs < hour) return relative.format(Math.round(diff / minute), 'minute');
-  if (abs < 2 * day) return relative.format(Math.round(diff / hour), 'hour');
-  return relative.format(Math.round(diff / day), 'day');
+  // the app's one relative-time formatter (src/shared/format.ts)
+  return formatRelativeTime(iso, now);
 }
 
 /**

@@ -4,6 +4,11 @@ import type { JobSummary } from '../../../shared/job';
 import type { Plan } from '../../../shared/plan';
 import type { JobStats } from '../../../shared/stats';
 import { AlertList } from '../components/AlertList';
+import { HealthBanner } from '../components/HealthBanner';
+import { Trunc } from '../components/Trunc';
+import { failureLabel } from '../../../shared/health';
+import { fileNameOf } from '../../../shared/format';
+import { useHealth, useHealthStore } from '../stores/health-store';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
@@ -31,31 +36,21 @@ const STATUS_REFRESH_MS = 60_000;
 
 interface Summary {
   lastByPlan: Record<string, JobSummary | null>;
-  failures: JobSummary[];
   /** the figures main counted over the whole catalog, its days cut in this renderer's time zone */
   stats: JobStats;
 }
 
-/** Everything the dashboard shows of the catalog, read fresh: a few small requests, whatever the history's length. */
+/**
+ * What the dashboard shows of the catalog besides health, read fresh: a few small requests,
+ * whatever the history's length. The failures come with the health (stores/health-store.ts).
+ */
 async function loadSummary(planIds: string[]): Promise<Summary> {
   // a few recent backups per plan: the newest may still be running, the result is the newest finished
   const perPlan = Promise.all(planIds.map((planId) => call('jobs/list', { planId, kind: 'backup', page: 1, pageSize: 5 })));
-  const failures = Promise.all([
-    call('jobs/list', { status: 'failed', page: 1, pageSize: 5 }),
-    call('jobs/list', { status: 'partial', page: 1, pageSize: 5 }),
-  ]);
-  const [recentPerPlan, [failed, partial], stats] = await Promise.all([
-    perPlan,
-    failures,
-    call('jobs/stats', { timeZone: localTimeZone(), days: STATS_DAYS }),
-  ]);
+  const [recentPerPlan, stats] = await Promise.all([perPlan, call('jobs/stats', { timeZone: localTimeZone(), days: STATS_DAYS })]);
   const lastByPlan: Record<string, JobSummary | null> = {};
   planIds.forEach((id, i) => (lastByPlan[id] = recentPerPlan[i].items.find((job) => isFinal(job.status)) ?? null));
-  return {
-    lastByPlan,
-    failures: [...failed.items, ...partial.items].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 5),
-    stats,
-  };
+  return { lastByPlan, stats };
 }
 
 const STATE_TEXT: Record<SchedulerState, { label: string; className: string; hint: string }> = {
@@ -160,6 +155,40 @@ function NextRuns({ runs, plans, state }: { runs: PlanNextRun[]; plans: Plan[]; 
   );
 }
 
+/**
+ * The newest failures of every kind, each labelled by what failed: a failed restore or drill of
+ * a plan's backup is never shown as if the plan's backup had failed.
+ */
+function RecentFailures({ failures, loaded }: { failures: JobSummary[]; loaded: boolean }) {
+  return (
+    <section className="section" aria-labelledby="failures-title">
+      <h2 id="failures-title">Recent failures</h2>
+      {loaded && failures.length === 0 && <p className="muted">No failed, partial or interrupted jobs.</p>}
+      {failures.length > 0 && (
+        <ul className="failure-list">
+          {failures.slice(0, 5).map((job) => (
+            <li key={job.id} className="card failure">
+              <div className="failure-line">
+                <StatusBadge status={job.status} />
+                <span className="failure-kind">{failureLabel(job)}</span>
+                <a href={hrefFor('history', { job: job.id })} className="trunc" title={job.filePath ?? job.planName ?? job.kind}>
+                  {job.kind === 'backup' ? (job.planName ?? 'backup') : `${job.planName ?? 'a backup'}${job.filePath ? ` (${fileNameOf(job.filePath)})` : ''}`}
+                </a>
+                <span className="muted nowrap">{formatShortDateTime(job.startedAt)}</span>
+              </div>
+              {job.displayMessage && (
+                <p className="error-text" title={job.displayMessage}>
+                  {job.displayMessage}
+                </p>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 function RecentAlerts({ plans }: { plans: Plan[] }) {
   const { alerts, alertsLoaded, alertsError, alertsTotal, loadAlerts } = useNotifyStore();
   useEffect(() => {
@@ -208,6 +237,9 @@ export function DashboardScreen() {
   }, [loadScheduler]);
 
   const running = Object.values(active);
+  const health = useHealth();
+  const failures = useHealthStore((s) => s.failures);
+  const failuresLoaded = useHealthStore((s) => s.loaded);
   const rate = summary?.stats.successRate ?? null;
   const storage = summary?.stats.storageUsed ?? null;
   const series = summary ? labelDays(summary.stats.daily) : null;
@@ -219,6 +251,7 @@ export function DashboardScreen() {
       <header className="screen-header">
         <h1 id="dashboard-title">Dashboard</h1>
       </header>
+      <HealthBanner health={health} />
       <ErrorBanner error={error} />
       <ErrorBanner error={schedulerError} />
 
@@ -247,6 +280,8 @@ export function DashboardScreen() {
         </div>
       </div>
 
+      <RecentFailures failures={failures} loaded={failuresLoaded} />
+
       {running.length > 0 && (
         <section className="section" aria-labelledby="running-title">
           <h2 id="running-title">Running now</h2>
@@ -273,19 +308,19 @@ export function DashboardScreen() {
             <a href={hrefFor('plans')}>Create a plan</a> to start backing up.
           </EmptyState>
         ) : (
-          <div className="table-wrap">
-            <table className="table" aria-label="Last result per plan">
+          <div className="table-wrap table-fit">
+            <table className="table table-fixed table-last" aria-label="Last result per plan">
               <thead>
                 <tr>
-                  <th scope="col">Plan</th>
-                  <th scope="col">Schedule</th>
-                  <th scope="col">Last result</th>
-                  <th scope="col">Proven restorable</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Duration</th>
-                  <th scope="col">Size</th>
-                  <th scope="col">Message</th>
-                  <th scope="col">
+                  <th scope="col" className="cell-plan">Plan</th>
+                  <th scope="col" className="col-wide col-schedule">Schedule</th>
+                  <th scope="col" className="col-status">Last result</th>
+                  <th scope="col" className="col-proven">Proven restorable</th>
+                  <th scope="col" className="col-date">Started</th>
+                  <th scope="col" className="col-num col-duration">Duration</th>
+                  <th scope="col" className="col-num col-size">Size</th>
+                  <th scope="col" className="cell-message">Message</th>
+                  <th scope="col" className="col-run">
                     <span className="visually-hidden">Actions</span>
                   </th>
                 </tr>
@@ -295,9 +330,13 @@ export function DashboardScreen() {
                   const last = summary?.lastByPlan[plan.id];
                   return (
                     <tr key={plan.id}>
-                      <td>{plan.name}</td>
-                      <td className="muted">{plan.enabled ? describeSchedule(plan.schedule) : 'Disabled'}</td>
-                      <td>
+                      <td className="cell-plan">
+                        <Trunc text={plan.name} />
+                      </td>
+                      <td className="muted col-schedule">
+                        <Trunc text={plan.enabled ? describeSchedule(plan.schedule) : 'Disabled'} />
+                      </td>
+                      <td className="col-status">
                         {last ? (
                           <StatusBadge status={last.status} />
                         ) : (
@@ -305,13 +344,13 @@ export function DashboardScreen() {
                           <span className="muted">{last === null ? 'never run' : '…'}</span>
                         )}
                       </td>
-                      <td className="nowrap">
+                      <td className="nowrap col-proven">
                         <ProvenMark at={proven?.[plan.id] ?? null} none={plan.options.drillAfter ? 'not yet' : 'no drill'} />
                       </td>
                       <td className="nowrap">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>
-                      <td className="nowrap num">{formatDuration(last?.durationMs)}</td>
-                      <td className="nowrap num">{formatBytes(last?.sizeBytes)}</td>
-                      <td className="cell-message">{last?.displayMessage ?? ''}</td>
+                      <td className="nowrap num col-duration">{formatDuration(last?.durationMs)}</td>
+                      <td className="nowrap num col-size">{formatBytes(last?.sizeBytes)}</td>
+                      <td className="cell-message">{last?.displayMessage ? <Trunc text={last.displayMessage} /> : ''}</td>
                       <td className="nowrap">
                         <button
                           type="button"
@@ -340,23 +379,6 @@ export function DashboardScreen() {
         {series && !hasTrend && <p className="muted">No successful backups in the last {STATS_DAYS} days yet: the size and duration charts start with the first one.</p>}
       </section>
 
-      <section className="section" aria-labelledby="failures-title">
-        <h2 id="failures-title">Recent failures</h2>
-        {summary && summary.failures.length === 0 && <p className="muted">No failed or partial jobs. </p>}
-        {summary && summary.failures.length > 0 && (
-          <ul className="failure-list">
-            {summary.failures.map((job) => (
-              <li key={job.id} className="card failure">
-                <div>
-                  <StatusBadge status={job.status} /> <a href={hrefFor('history', { job: job.id })}>{job.planName ?? job.kind}</a>{' '}
-                  <span className="muted">{formatShortDateTime(job.startedAt)}</span>
-                </div>
-                {job.displayMessage && <p className="error-text">{job.displayMessage}</p>}
-              </li>
-            ))}
-          </ul>
-        )}
-      </section>
     </section>
   );
 }

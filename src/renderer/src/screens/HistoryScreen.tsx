@@ -1,4 +1,7 @@
-import { useEffect, useState } from 'react';
+import { forwardRef, useEffect, useRef, useState } from 'react';
+import { SortHeader, type SortState } from '../components/SortHeader';
+import { Trunc } from '../components/Trunc';
+import { SpacerRow, useVirtualRows } from '../components/VirtualRows';
 import { JOB_STATUSES, type JobStatus, type JobSummary } from '../../../shared/job';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -16,31 +19,76 @@ import { hrefFor, navigate } from '../lib/route';
 import { cleanFilter, HISTORY_PAGE_SIZE, isFinal, useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 
-function JobRow({ job, selected, onOpen }: { job: JobSummary; selected: boolean; onOpen(): void }) {
+const JobRow = forwardRef<HTMLTableRowElement, { job: JobSummary; selected: boolean; index: number; onOpen(): void }>(function JobRow(
+  { job, selected, index, onOpen },
+  ref,
+) {
+  const message = job.displayMessage ?? '';
   return (
-    <tr className={selected ? 'row-selected' : undefined} onClick={onOpen} aria-selected={selected}>
+    <tr ref={ref} data-index={index} className={selected ? 'row-selected' : undefined} onClick={onOpen} aria-selected={selected}>
       <td className="cell-plan">
         {/* the button makes the row reachable by keyboard and gives it an accessible name */}
-        <button type="button" className="link-button" onClick={(e) => (e.stopPropagation(), onOpen())}>
+        <button type="button" className="link-button trunc" title={job.planName ?? 'No plan'} onClick={(e) => (e.stopPropagation(), onOpen())}>
           {job.planName ?? 'No plan'}
         </button>
-        {job.description && <div className="muted small job-description">{job.description}</div>}
+        {job.description && <Trunc text={job.description} className="muted small job-description" />}
       </td>
-      <td>{job.kind}</td>
-      <td>
+      <td className="col-kind">{job.kind}</td>
+      <td className="col-status">
         <StatusBadge status={job.status} />
       </td>
-      <td className="nowrap">
-        {job.kind === 'backup' && <ProvenMark at={job.provenAt} />} {job.kind === 'backup' && <UnencryptedMark encrypted={job.encrypted} />}
+      <td className="col-proven">
+        {job.kind === 'backup' && (
+          <span className="cell-line">
+            <ProvenMark at={job.provenAt} />
+            <UnencryptedMark encrypted={job.encrypted} />
+          </span>
+        )}
       </td>
-      <td>{humanize(job.trigger)}</td>
-      <td className="nowrap">{formatShortDateTime(job.startedAt)}</td>
-      <td className="nowrap num">{formatDuration(job.durationMs)}</td>
-      <td className="nowrap num">{formatBytes(job.sizeBytes)}</td>
+      <td className="col-trigger">{humanize(job.trigger)}</td>
+      <td className="col-date nowrap">{formatShortDateTime(job.startedAt)}</td>
+      <td className="col-num col-duration nowrap num">{formatDuration(job.durationMs)}</td>
+      <td className="col-num col-size nowrap num">{formatBytes(job.sizeBytes)}</td>
       <td className="cell-message">
-        {isFinal(job.status) ? (job.displayMessage ?? '') : <JobProgressView job={job} compact />}
+        {isFinal(job.status) ? message && <Trunc text={message} /> : <JobProgressView job={job} compact />}
       </td>
     </tr>
+  );
+});
+
+function JobsTable({ items, loading, selectedId, onOpen }: { items: JobSummary[]; loading: boolean; selectedId: string | null; onOpen(id: string): void }) {
+  const filter = useJobsStore((s) => s.filter);
+  const setFilter = useJobsStore((s) => s.setFilter);
+  const sort: SortState = { sort: filter.sort ?? 'started', dir: filter.sortDir ?? 'desc' };
+  const onSort = (next: SortState) => setFilter({ sort: next.sort, sortDir: next.dir });
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const rows = useVirtualRows(items.length, scrollRef, 44);
+  return (
+    <div className="table-wrap table-fit table-scroll" ref={scrollRef}>
+      <table className="table table-clickable table-fixed table-jobs" aria-label="Jobs" aria-busy={loading} aria-rowcount={items.length + 1}>
+        <thead>
+          <tr>
+            <th scope="col" className="cell-plan">Plan</th>
+            <th scope="col" className="col-kind">Kind</th>
+            <th scope="col" className="col-status">Status</th>
+            <th scope="col" className="col-proven">Proven restorable</th>
+            <th scope="col" className="col-trigger">Trigger</th>
+            <SortHeader label="Started" column="started" state={sort} onSort={onSort} className="col-date" />
+            <SortHeader label="Duration" column="duration" state={sort} onSort={onSort} className="col-num col-duration" />
+            <SortHeader label="Size" column="size" state={sort} onSort={onSort} className="col-num col-size" />
+            <th scope="col" className="cell-message">Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          <SpacerRow height={rows.before} />
+          {rows.items.map((row) => {
+            const job = items[row.index]!;
+            return <JobRow key={job.id} ref={rows.measure} index={row.index} job={job} selected={job.id === selectedId} onOpen={() => onOpen(job.id)} />;
+          })}
+          <SpacerRow height={rows.after} />
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -144,28 +192,8 @@ export function HistoryScreen({ jobId }: { jobId: string | null }) {
           )}
           {total > 0 && (
             <>
-              <div className="table-wrap">
-                <table className="table table-clickable" aria-label="Jobs" aria-busy={loading}>
-                  <thead>
-                    <tr>
-                      <th scope="col">Plan</th>
-                      <th scope="col">Kind</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Proven restorable</th>
-                      <th scope="col">Trigger</th>
-                      <th scope="col">Started</th>
-                      <th scope="col">Duration</th>
-                      <th scope="col">Size</th>
-                      <th scope="col">Message</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((job) => (
-                      <JobRow key={job.id} job={job} selected={job.id === selectedId} onOpen={() => void select(job.id)} />
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              {/* a new page starts at its top, not where the last one was scrolled to */}
+              <JobsTable key={page} items={items} loading={loading} selectedId={selectedId} onOpen={(id) => void select(id)} />
               <Pagination page={page} pageSize={HISTORY_PAGE_SIZE} total={total} nouns={['job', 'jobs']} onPage={setPage} />
             </>
           )}

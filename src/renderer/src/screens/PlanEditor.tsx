@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { PlanPreset } from '../../../shared/ipc-contract';
 import { BACKUP_TYPES, SSL_MODES, type Plan } from '../../../shared/plan';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -8,6 +8,8 @@ import { DumpFilterFields, PlanExtrasFields } from '../components/PlanExtrasFiel
 import { CheckboxField, Field } from '../components/Field';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { ServerFields } from '../components/ServerFields';
+import { ConnectionTest } from '../components/ConnectionTest';
+import { PathInput } from '../components/PathInput';
 import { toUiError, type UiError } from '../lib/errors';
 import {
   draftFromPlan,
@@ -24,9 +26,77 @@ import {
   type SslMode,
 } from '../lib/plan-form';
 import { useAppStore } from '../stores/app-store';
+import { useLeaveGuard } from '../stores/leave-guard';
 import { usePlansStore } from '../stores/plans-store';
 
 const COMPRESSION_LABELS: Record<number, string> = { 0: '0 — store, no compression', 1: '1 — fastest', 6: '6 — balanced', 9: '9 — smallest' };
+
+/** The editor's sections, in order: the side navigation jumps to them and counts their errors. */
+const SECTIONS = [
+  { id: 'general', label: 'Plan' },
+  { id: 'sources', label: 'Sources' },
+  { id: 'destination', label: 'Destination' },
+  { id: 'schedule', label: 'Schedule' },
+  { id: 'retention', label: 'Retention & chains' },
+  { id: 'options', label: 'Options' },
+  { id: 'alerts', label: 'Alerts' },
+  { id: 'hooks', label: 'Description & hooks' },
+] as const;
+type SectionId = (typeof SECTIONS)[number]['id'];
+
+/** Which section holds the field of an error key (`databases.0.host`, `options.destination`...). */
+function sectionOf(key: string): SectionId {
+  if (key === 'name' || key === 'type') return 'general';
+  if (key.startsWith('databases') || key.startsWith('folders')) return 'sources';
+  if (key === 'options.destination') return 'destination';
+  if (key.startsWith('schedule') || key === 'timezone') return 'schedule';
+  if (key.startsWith('retention') || key.startsWith('options.fullEvery')) return 'retention';
+  if (key.startsWith('alerts')) return 'alerts';
+  if (key === 'description' || key.startsWith('hooks')) return 'hooks';
+  return 'options';
+}
+
+const sectionElementId = (id: SectionId) => `plan-section-${id}`;
+
+function EditorSection({ id, children }: { id: SectionId; children: ReactNode }) {
+  // focusable so that the side navigation can move focus there, not only scroll
+  return (
+    <div id={sectionElementId(id)} className="editor-section" tabIndex={-1}>
+      {children}
+    </div>
+  );
+}
+
+function SectionNav({ errors }: { errors: FieldErrors }) {
+  const counts = new Map<SectionId, number>();
+  for (const key of Object.keys(errors)) counts.set(sectionOf(key), (counts.get(sectionOf(key)) ?? 0) + 1);
+  const goTo = (id: SectionId) => {
+    const element = document.getElementById(sectionElementId(id));
+    element?.scrollIntoView({ block: 'start' });
+    element?.focus({ preventScroll: true });
+  };
+  return (
+    <nav className="editor-nav" aria-label="Plan sections">
+      <ul>
+        {SECTIONS.map((section) => {
+          const count = counts.get(section.id) ?? 0;
+          return (
+            <li key={section.id}>
+              <button type="button" className="editor-nav-link" onClick={() => goTo(section.id)}>
+                {section.label}
+                {count > 0 && (
+                  <span className="editor-nav-errors" aria-label={`${count} to fix`}>
+                    {count}
+                  </span>
+                )}
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}
 
 function defaultDestination(dataDir: string | undefined, platform: string | undefined): string {
   if (!dataDir) return '';
@@ -55,6 +125,13 @@ export function PlanEditor({
   const [serverError, setServerError] = useState<UiError | null>(null);
   const [saving, setSaving] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  // the draft as opened: what "unsaved changes" compares with
+  const [initial] = useState(() => JSON.stringify(draft));
+  const dirty = !saving && JSON.stringify(draft) !== initial;
+  const setDirty = useLeaveGuard((s) => s.setDirty);
+  const leave = useLeaveGuard((s) => s.leave);
+  useEffect(() => setDirty(dirty, () => onDone(null)), [dirty, setDirty, onDone]);
+  useEffect(() => () => setDirty(false, null), [setDirty]);
 
   // after a failed submit, take the user to the first field to fix
   useEffect(() => {
@@ -102,6 +179,8 @@ export function PlanEditor({
         <h1 id="editor-title">{plan ? `Edit “${plan.name}”` : 'New plan'}</h1>
       </header>
 
+      <div className="editor-layout">
+      <SectionNav errors={errors} />
       <form ref={formRef} className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Plan">
         {errorCount > 0 && (
           <div className="banner banner-error" role="alert">
@@ -121,6 +200,7 @@ export function PlanEditor({
           </div>
         )}
 
+        <EditorSection id="general">
         <fieldset className="card">
           <legend>Plan</legend>
           <div className="grid-2">
@@ -139,26 +219,11 @@ export function PlanEditor({
               )}
             </Field>
           </div>
-          {draft.type !== 'full' && (
-            <div className="grid-2" role="group" aria-label="New chain">
-              <Field
-                label="New full every N runs"
-                hint="A new chain starts with a full backup when the current one holds this many backups; blank: no run limit."
-                error={errors['options.fullEveryRuns']}
-              >
-                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryRuns} onChange={(e) => update({ fullEveryRuns: e.target.value })} />}
-              </Field>
-              <Field
-                label="New full every N days"
-                hint="…or when its full is this many days old (default 7); blank: no age limit. Retention can only remove whole chains."
-                error={errors['options.fullEveryDays']}
-              >
-                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryDays} onChange={(e) => update({ fullEveryDays: e.target.value })} />}
-              </Field>
-            </div>
-          )}
         </fieldset>
 
+        </EditorSection>
+
+        <EditorSection id="sources">
         <fieldset className="card">
           <legend>Sources</legend>
           {sourcesError && (
@@ -237,6 +302,7 @@ export function PlanEditor({
                   onChange={(removePassword) => updateDb(index, { removePassword, password: '' })}
                 />
               )}
+              <ConnectionTest db={db} planId={plan?.id} label={`database ${index + 1}`} />
               <DumpFilterFields db={db} index={index} planId={plan?.id} errors={errors} onChange={(filter) => updateDb(index, { filter })} />
             </div>
           ))}
@@ -254,12 +320,14 @@ export function PlanEditor({
               </div>
               <Field label="Folder path" error={errors[`folders.${index}.path`]}>
                 {(p) => (
-                  <input
-                    {...p}
-                    className="mono"
+                  <PathInput
+                    input={p}
+                    kind="folder"
                     value={folder.path}
+                    onChange={(path) => updateFolder(index, { path })}
+                    browseLabel={`Browse for folder ${index + 1}`}
+                    dialogTitle="Choose a folder to back up"
                     placeholder="/home/me/projects"
-                    onChange={(e) => updateFolder(index, { path: e.target.value })}
                   />
                 )}
               </Field>
@@ -280,10 +348,39 @@ export function PlanEditor({
           </div>
         </fieldset>
 
-        <ScheduleEditor draft={draft} errors={errors} update={update} onProblem={setScheduleProblem} />
+        </EditorSection>
+
+        <EditorSection id="destination">
+          <fieldset className="card">
+            <legend>Destination</legend>
+            <Field
+              label="Destination folder"
+              error={errors['options.destination']}
+              hint="Each backup is one .lifeboat file written here; created when it does not exist."
+            >
+              {(p) => (
+                <PathInput
+                  input={p}
+                  kind="folder"
+                  value={draft.destination}
+                  onChange={(destination) => update({ destination })}
+                  browseLabel="Browse for the destination"
+                  dialogTitle="Choose where backups are written"
+                  placeholder="/var/backups/lifeboat"
+                />
+              )}
+            </Field>
+          </fieldset>
+        </EditorSection>
+
+        <EditorSection id="schedule">
+          <ScheduleEditor draft={draft} errors={errors} update={update} onProblem={setScheduleProblem} />
+        </EditorSection>
+
+        <EditorSection id="retention">
 
         <fieldset className="card">
-          <legend>Retention</legend>
+          <legend>Retention &amp; chains</legend>
           <div className="grid-3">
             <Field label="Keep for days" hint="1–365; blank keeps regardless of age." error={errors['retention.days']}>
               {(p) => <input {...p} inputMode="numeric" value={draft.retentionDays} onChange={(e) => update({ retentionDays: e.target.value })} />}
@@ -318,22 +415,32 @@ export function PlanEditor({
             The newest backup, the newest verified one and the newest verified full, and any backup a kept incremental or differential depends on,
             are never deleted; you are alerted when they alone exceed the storage cap.
           </p>
+          {draft.type !== 'full' && (
+            <div className="grid-2" role="group" aria-label="New chain">
+              <Field
+                label="New full every N runs"
+                hint="A new chain starts with a full backup when the current one holds this many backups; blank: no run limit."
+                error={errors['options.fullEveryRuns']}
+              >
+                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryRuns} onChange={(e) => update({ fullEveryRuns: e.target.value })} />}
+              </Field>
+              <Field
+                label="New full every N days"
+                hint="…or when its full is this many days old (default 7); blank: no age limit. Retention can only remove whole chains."
+                error={errors['options.fullEveryDays']}
+              >
+                {(p) => <input {...p} inputMode="numeric" value={draft.fullEveryDays} onChange={(e) => update({ fullEveryDays: e.target.value })} />}
+              </Field>
+            </div>
+          )}
         </fieldset>
 
+        </EditorSection>
+
+        <EditorSection id="options">
         <fieldset className="card">
           <legend>Options</legend>
           <div className="grid-2">
-            <Field label="Destination folder" error={errors['options.destination']}>
-              {(p) => (
-                <input
-                  {...p}
-                  className="mono"
-                  value={draft.destination}
-                  placeholder="/var/backups/lifeboat"
-                  onChange={(e) => update({ destination: e.target.value })}
-                />
-              )}
-            </Field>
             <Field label="Compression level" error={errors['options.compressionLevel']}>
               {(p) => (
                 <select {...p} value={draft.compressionLevel} onChange={(e) => update({ compressionLevel: e.target.value })}>
@@ -439,17 +546,29 @@ export function PlanEditor({
           </div>
         </fieldset>
 
-        <PlanExtrasFields extras={draft.extras} errors={errors} onChange={(patch) => update({ extras: { ...draft.extras, ...patch } })} />
+        </EditorSection>
 
-        <div className="form-actions">
+        <EditorSection id="alerts">
+          <PlanExtrasFields part="alerts" extras={draft.extras} errors={errors} onChange={(patch) => update({ extras: { ...draft.extras, ...patch } })} />
+        </EditorSection>
+
+        <EditorSection id="hooks">
+          <PlanExtrasFields part="hooks" extras={draft.extras} errors={errors} onChange={(patch) => update({ extras: { ...draft.extras, ...patch } })} />
+        </EditorSection>
+
+        <div className="editor-actions" role="group" aria-label="Save or cancel">
+          <span className="editor-dirty" role="status">
+            {dirty ? 'Unsaved changes' : ''}
+          </span>
           <button type="submit" className="button-primary" disabled={saving}>
             {saving ? 'Saving…' : plan ? 'Save changes' : 'Create plan'}
           </button>
-          <button type="button" onClick={() => onDone(null)} disabled={saving}>
+          <button type="button" onClick={() => leave(() => onDone(null))} disabled={saving}>
             Cancel
           </button>
         </div>
       </form>
+      </div>
     </section>
   );
 }

@@ -1,14 +1,22 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { PlanPreset } from '../../../shared/ipc-contract';
+import type { JobSummary } from '../../../shared/job';
 import type { Plan } from '../../../shared/plan';
+import { InlineConfirm, useReturnFocus } from '../components/InlineConfirm';
+import { ProvenMark } from '../components/ProvenMark';
+import { StatusBadge } from '../components/StatusBadge';
+import { call } from '../lib/api';
+import { formatDateTime, formatShortDateTime } from '../lib/format';
+import { formatRelative } from '../lib/schedule-format';
+import { useSchedulerStore } from '../stores/scheduler-store';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { JobProgressView } from '../components/JobProgressView';
 import { NextBackupLine } from '../components/NextBackupLine';
 import { PlanPresetPicker } from '../components/PlanPresetPicker';
 import { toUiError, type UiError } from '../lib/errors';
 import { describeRetention, describeSchedule } from '../lib/plan-form';
-import { hrefFor } from '../lib/route';
-import { activeJobOfPlan, useJobsStore } from '../stores/jobs-store';
+import { hrefFor, useRoute } from '../lib/route';
+import { activeJobOfPlan, isFinal, useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 import { PlanEditor } from './PlanEditor';
 
@@ -21,10 +29,94 @@ function sourcesLine(plan: Plan): string {
   return parts.join(', ');
 }
 
-function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onError(error: UiError | null): void }) {
+/** What a plan card says about the plan's backups: its last result, next run and newest proof. */
+interface PlanFacts {
+  /** undefined: loading; null: no finished backup yet */
+  last: JobSummary | null | undefined;
+  provenAt: string | null;
+}
+
+/** The newest finished backup of each plan and when a drill last proved one, reloaded as jobs end. */
+function usePlanFacts(plans: Plan[]): Record<string, PlanFacts> {
+  const [facts, setFacts] = useState<Record<string, PlanFacts>>({});
+  const activeCount = useJobsStore((s) => Object.keys(s.active).length);
+  const ids = plans.map((p) => p.id).join(',');
+  useEffect(() => {
+    let live = true;
+    const planIds = ids ? ids.split(',') : [];
+    void Promise.all([
+      Promise.all(planIds.map((planId) => call('jobs/list', { planId, kind: 'backup', page: 1, pageSize: 5 }))),
+      call('jobs/stats', { timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, days: 1 }),
+    ])
+      .then(([pages, stats]) => {
+        if (!live) return;
+        const next: Record<string, PlanFacts> = {};
+        planIds.forEach((id, i) => {
+          next[id] = { last: pages[i]!.items.find((job) => isFinal(job.status)) ?? null, provenAt: stats.lastProvenByPlan[id] ?? null };
+        });
+        setFacts(next);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [ids, activeCount]);
+  return facts;
+}
+
+function PlanFactsLine({ plan, facts }: { plan: Plan; facts: PlanFacts | undefined }) {
+  const nextAt = useSchedulerStore((s) => s.status?.nextRuns.find((r) => r.planId === plan.id)?.at ?? null);
+  const last = facts?.last;
+  return (
+    <dl className="plan-facts">
+      <div>
+        <dt>Last result</dt>
+        <dd>
+          {last ? (
+            <>
+              <StatusBadge status={last.status} />{' '}
+              <a href={hrefFor('history', { job: last.id })} title={formatDateTime(last.startedAt)}>
+                {formatRelative(last.startedAt)}
+              </a>
+            </>
+          ) : (
+            <span className="muted">{last === null ? 'never run' : '…'}</span>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Next run</dt>
+        <dd>
+          {nextAt ? (
+            <span title={formatDateTime(nextAt)}>{formatShortDateTime(nextAt)}</span>
+          ) : (
+            <span className="muted">{!plan.enabled ? 'disabled' : plan.schedule.kind === 'manual' ? 'manual only' : 'not armed'}</span>
+          )}
+        </dd>
+      </div>
+      <div>
+        <dt>Proven restorable</dt>
+        <dd>
+          <ProvenMark at={facts?.provenAt ?? null} none={plan.options.drillAfter ? 'not yet' : 'no drill'} />
+        </dd>
+      </div>
+      {last && (last.status === 'failed' || last.status === 'partial') && last.displayMessage && (
+        <div className="plan-facts-message">
+          <dt className="visually-hidden">Last message</dt>
+          <dd className="error-text" title={last.displayMessage}>
+            {last.displayMessage}
+          </dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+function PlanCard({ plan, facts, onEdit, onError }: { plan: Plan; facts: PlanFacts | undefined; onEdit(): void; onError(error: UiError | null): void }) {
   const { runNow, remove } = usePlansStore();
   const activeJob = useJobsStore((s) => activeJobOfPlan(s.active, plan.id));
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const deleteRef = useReturnFocus<HTMLButtonElement>(confirmDelete);
   const [busy, setBusy] = useState(false);
   // "Run with a label": the run's own description (History, the CSV export, the manifest)
   const [label, setLabel] = useState<string | null>(null);
@@ -42,7 +134,7 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
   };
 
   return (
-    <li className="card plan-card" aria-label={plan.name}>
+    <li className={`card plan-card${facts?.last?.status === 'failed' ? ' plan-card-failing' : ''}`} aria-label={plan.name}>
       <div className="plan-card-main">
         <div className="plan-card-title">
           <h2>{plan.name}</h2>
@@ -54,11 +146,12 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
           {sourcesLine(plan)} · {describeSchedule(plan.schedule)} ({plan.timezone}) · {describeRetention(plan.retention)}
         </p>
         <p className="muted mono small break">→ {plan.options.destination}</p>
+        <PlanFactsLine plan={plan} facts={facts} />
         {plan.type !== 'full' && <NextBackupLine plan={plan} onError={onError} />}
       </div>
       <div className="plan-card-actions">
         {confirmDelete ? (
-          <>
+          <InlineConfirm label={`Delete ${plan.name}?`} onCancel={() => setConfirmDelete(false)} className="confirm-inline">
             <span className="muted">Delete “{plan.name}”? Its backups stay on disk.</span>
             <button type="button" className="button-danger" disabled={busy} onClick={() => void act(() => remove(plan.id))}>
               Confirm delete
@@ -66,7 +159,7 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
             <button type="button" onClick={() => setConfirmDelete(false)}>
               Keep
             </button>
-          </>
+          </InlineConfirm>
         ) : (
           <>
             <button
@@ -93,7 +186,7 @@ function PlanCard({ plan, onEdit, onError }: { plan: Plan; onEdit(): void; onErr
             <button type="button" onClick={onEdit}>
               Edit
             </button>
-            <button type="button" disabled={Boolean(activeJob)} onClick={() => setConfirmDelete(true)}>
+            <button type="button" ref={deleteRef} disabled={Boolean(activeJob)} onClick={() => setConfirmDelete(true)}>
               Delete
             </button>
           </>
@@ -113,6 +206,15 @@ export function PlansScreen() {
   const [editing, setEditing] = useState<Editing>(null);
   const [actionError, setActionError] = useState<UiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const facts = usePlanFacts(plans);
+  // #/plans?edit=<id> (the Dashboard's and a failed job's Edit plan) opens that plan's editor once
+  const editId = useRoute().params.get('edit');
+  useEffect(() => {
+    const plan = editId ? plans.find((p) => p.id === editId) : undefined;
+    if (!plan) return;
+    window.history.replaceState(null, '', hrefFor('plans'));
+    setEditing({ mode: 'edit', plan });
+  }, [editId, plans]);
 
   if (editing) {
     return (
@@ -151,7 +253,7 @@ export function PlansScreen() {
       {plans.length > 0 && (
         <ul className="plan-list" aria-label="Plans">
           {plans.map((plan) => (
-            <PlanCard key={plan.id} plan={plan} onEdit={() => setEditing({ mode: 'edit', plan })} onError={setActionError} />
+            <PlanCard key={plan.id} plan={plan} facts={facts[plan.id]} onEdit={() => setEditing({ mode: 'edit', plan })} onError={setActionError} />
           ))}
         </ul>
       )}

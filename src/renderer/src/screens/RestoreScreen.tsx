@@ -4,6 +4,7 @@ import type { BackupSummary } from '../../../shared/restore';
 import { BackupList } from '../components/BackupList';
 import { BackupPreview } from '../components/BackupPreview';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { PathInput } from '../components/PathInput';
 import { Field } from '../components/Field';
 import { JobProgressView } from '../components/JobProgressView';
 import { PassphrasePrompt } from '../components/PassphrasePrompt';
@@ -44,7 +45,16 @@ function ChooseBackup() {
           <div className="open-file-row">
             <Field label="Backup file" className="toolbar-grow">
               {(p) => (
-                <input {...p} className="mono" value={path} placeholder="/var/backups/lifeboat/nightly.lifeboat" onChange={(e) => setPath(e.target.value)} />
+                <PathInput
+                  input={p}
+                  kind="backup-file"
+                  value={path}
+                  onChange={setPath}
+                  onPicked={(picked) => void openFile(picked)}
+                  browseLabel="Browse for a backup to open"
+                  dialogTitle="Open a Lifeboat backup"
+                  placeholder="/var/backups/lifeboat/nightly.lifeboat"
+                />
               )}
             </Field>
             <button type="submit" className="button-primary" disabled={!path.trim()}>
@@ -57,10 +67,11 @@ function ChooseBackup() {
         <h2 id="catalog-title">Backups in the catalog</h2>
         <BackupList
           refreshKey={refreshKey}
+          tableClassName="table-backups-restore"
           columns={[
             {
               header: 'Action',
-              className: 'nowrap',
+              className: 'nowrap col-open',
               cell: (job) =>
                 job.filePath ? (
                   <button type="button" onClick={() => void openFile(job.filePath!)} aria-label={`Open backup ${fileName(job.filePath)}`}>

@@ -1,6 +1,13 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry, Page, UpdateStatus } from '../../../shared/ipc-contract';
-import { DEFAULT_CONCURRENT_JOBS, MAX_CONCURRENT_JOBS, MIN_CONCURRENT_JOBS, type AlertEntry, type AppSettings } from '../../../shared/notify';
+import {
+  DEFAULT_CONCURRENT_JOBS,
+  DEFAULT_STALL_MINUTES,
+  MAX_CONCURRENT_JOBS,
+  MIN_CONCURRENT_JOBS,
+  type AlertEntry,
+  type AppSettings,
+} from '../../../shared/notify';
 import { AlertList } from '../components/AlertList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -9,7 +16,7 @@ import { NotificationChannels } from '../components/NotificationChannels';
 import { Pagination } from '../components/Pagination';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
-import { formatShortDateTime } from '../lib/format';
+import { formatDuration, formatShortDateTime } from '../lib/format';
 import { useAppStore } from '../stores/app-store';
 import { useNotifyStore } from '../stores/notify-store';
 import { planName, usePlansStore } from '../stores/plans-store';
@@ -99,7 +106,7 @@ function JobsAtOnce({ settings: saved }: { settings: AppSettings | null }) {
   const { shown: settings, error, saving, change, clearError } = useSettingSwitch(saved);
   return (
     <section className="card section" aria-labelledby="jobs-title">
-      <h2 id="jobs-title">Jobs at once</h2>
+      <h2 id="jobs-title">Jobs</h2>
       <ErrorBanner error={error} onDismiss={clearError} />
       {settings ? (
         <Field label="Jobs that may run at once" hint="Backups, verifications and restores beyond this wait their turn; a plan never runs twice at once. The lifeboat daemon on this data folder honours it too.">
@@ -122,8 +129,32 @@ function JobsAtOnce({ settings: saved }: { settings: AppSettings | null }) {
       ) : (
         <p className="muted">Loading…</p>
       )}
+      {settings && (
+        <Field
+          label="Call a job stalled after"
+          hint="A running job whose progress has not moved for this long is shown as stalled, with what the server says it waits on (a lock, for instance), in the window and the tray, and raises an alert."
+        >
+          {(p) => (
+            <select {...p} disabled={saving} value={String(settings.stallMinutes)} onChange={(e) => void change({ stallMinutes: Number(e.target.value) })}>
+              {stallChoices(settings.stallMinutes).map((n) => (
+                <option key={n} value={String(n)}>
+                  {formatDuration(n * 60_000)}
+                  {n === DEFAULT_STALL_MINUTES ? ' (default)' : ''}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+      )}
     </section>
   );
+}
+
+const STALL_CHOICES = [2, 5, 10, 15, 20, 30, 45, 60, 120, 240];
+
+/** The offered stall thresholds, with the saved one among them even when the CLI set another. */
+function stallChoices(current: number): number[] {
+  return STALL_CHOICES.includes(current) ? STALL_CHOICES : [...STALL_CHOICES, current].sort((a, b) => a - b);
 }
 
 function StartAtLogin({ settings: saved }: { settings: AppSettings | null }) {

@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { FocusScope } from 'react-aria';
 import type { JobSummary } from '../../../shared/job';
 import type { VerificationSummary } from '../../../shared/restore';
 import { BackupList } from '../components/BackupList';
 import { EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { Field } from '../components/Field';
+import { closeOnEscape } from '../components/InlineConfirm';
+import { PathInput } from '../components/PathInput';
 import { JobProgressView } from '../components/JobProgressView';
 import { Pagination } from '../components/Pagination';
 import { ServerFields } from '../components/ServerFields';
@@ -18,6 +21,7 @@ import { useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 import { RESULTS_PAGE_SIZE, loadBackupVerification, useVerifyStore, type BackupVerification } from '../stores/verify';
 import { ProvenMark } from '../components/ProvenMark';
+import { FileName, Trunc } from '../components/Trunc';
 
 const fileName = (p: string) => p.slice(Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\')) + 1);
 
@@ -83,7 +87,7 @@ function ProvenCell({ job }: { job: JobSummary }) {
   if (!v) return <span className="muted">…</span>;
   return (
     <div className="verification-cell">
-      <ProvenMark at={v.lastProvenAt} none="no drill yet" />
+      <ProvenMark at={v.lastProvenAt} none={v.latestDrill ? 'not proven' : 'no drill yet'} />
       {v.latestDrill && v.latestDrill.status === 'failed' && (
         <>
           <div className="verification-line">
@@ -200,7 +204,9 @@ function DrillForm({ job, onClose }: { job: JobSummary; onClose(): void }) {
   };
 
   return (
-    <form ref={formRef} className="card drill-form" aria-label="Restore drill" onSubmit={(e) => void submit(e)}>
+    // focus moves into the form and back to its row's button when it closes; Escape closes it
+    <FocusScope autoFocus restoreFocus>
+    <form ref={formRef} className="card drill-form" aria-label="Restore drill" onSubmit={(e) => void submit(e)} onKeyDown={closeOnEscape(onClose)}>
       <div className="panel-header">
         <h2>Restore drill of {job.planName ?? 'a backup'} ({formatShortDateTime(job.finishedAt ?? job.startedAt)})</h2>
         <button type="button" className="button-ghost" onClick={onClose}>
@@ -219,6 +225,7 @@ function DrillForm({ job, onClose }: { job: JobSummary; onClose(): void }) {
         </button>
       </div>
     </form>
+    </FocusScope>
   );
 }
 
@@ -246,7 +253,17 @@ function VerifyFileForm() {
     <form className="card" aria-label="Verify a backup file" onSubmit={(e) => void submit(e)}>
       <div className="open-file-row">
         <Field label="Backup file" className="toolbar-grow">
-          {(p) => <input {...p} className="mono" value={path} placeholder="/mnt/usb/nightly.lifeboat" onChange={(e) => setPath(e.target.value)} />}
+          {(p) => (
+            <PathInput
+              input={p}
+              kind="backup-file"
+              value={path}
+              onChange={setPath}
+              browseLabel="Browse for a backup to verify"
+              dialogTitle="Choose a Lifeboat backup to verify"
+              placeholder="/mnt/usb/nightly.lifeboat"
+            />
+          )}
         </Field>
         <Field label="Passphrase" hint="When the file is encrypted and its plan is not here.">
           {(p) => <input {...p} type="password" autoComplete="off" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} />}
@@ -275,27 +292,29 @@ function Results() {
   }
   return (
     <>
-      <div className="table-wrap">
-        <table className="table" aria-label="Verification results">
+      <div className="table-wrap table-fit">
+        <table className="table table-fixed" aria-label="Verification results">
           <thead>
             <tr>
-              <th scope="col">When</th>
-              <th scope="col">Check</th>
-              <th scope="col">Result</th>
-              <th scope="col">Backup file</th>
-              <th scope="col">Reasons</th>
+              <th scope="col" className="col-date">When</th>
+              <th scope="col" className="col-trigger p2">Check</th>
+              <th scope="col" className="col-status">Result</th>
+              <th scope="col" className="col-file">Backup file</th>
+              <th scope="col" className="cell-message">Reasons</th>
             </tr>
           </thead>
           <tbody>
             {items.map((v) => (
               <tr key={v.id} className={v.status === 'failed' ? 'row-failed' : undefined}>
                 <td className="nowrap">{formatShortDateTime(v.createdAt)}</td>
-                <td className="nowrap">{v.drill ? 'restore drill' : 'verification'}</td>
+                <td className="nowrap p2">{v.drill ? 'drill' : 'verify'}</td>
                 <td>
                   <VerificationBadge status={v.status} />
                 </td>
-                <td className="mono break small">{v.filePath}</td>
-                <td>{v.reasons.length ? <Reasons verification={v} limit={5} /> : <span className="muted">all checks passed</span>}</td>
+                <td className="col-file">
+                  <FileName path={v.filePath} />
+                </td>
+                <td className="cell-message">{v.reasons.length ? <Trunc text={v.reasons.join('; ')} /> : <span className="muted">all checks passed</span>}</td>
               </tr>
             ))}
           </tbody>
@@ -350,10 +369,11 @@ export function VerifyScreen() {
       <section className="section" aria-labelledby="verify-backups-title">
         <h2 id="verify-backups-title">Backups in the catalog</h2>
         <BackupList
+          tableClassName="table-backups-verify"
           columns={[
             { header: 'Last verification', cell: (job) => <LastVerificationCell job={job} />, className: 'cell-verification' },
-            { header: 'Proven restorable', cell: (job) => <ProvenCell job={job} /> },
-            { header: 'Actions', cell: (job) => <ActionsCell job={job} onDrill={setDrillFor} />, className: 'cell-actions' },
+            { header: 'Proven restorable', cell: (job) => <ProvenCell job={job} />, className: 'col-proven' },
+            { header: 'Actions', cell: (job) => <ActionsCell job={job} onDrill={setDrillFor} />, className: 'cell-actions col-actions' },
           ]}
         />
       </section>

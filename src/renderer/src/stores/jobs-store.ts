@@ -5,16 +5,19 @@
  * job makes progress.
  */
 import { create } from 'zustand';
-import { FINAL_STATUSES, type JobDetail, type JobStatus, type JobSummary } from '../../../shared/job';
+import { FINAL_STATUSES, type JobDetail, type JobSort, type JobStatus, type JobSummary } from '../../../shared/job';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
 
-export const HISTORY_PAGE_SIZE = 25;
+/** The table is virtualized (only the rows in view are in the DOM), so a page can be long. */
+export const HISTORY_PAGE_SIZE = 100;
 
 export interface JobsFilter {
   planId?: string;
   status?: JobStatus;
   search?: string;
+  sort?: JobSort;
+  sortDir?: 'asc' | 'desc';
 }
 
 interface JobsState {
@@ -61,6 +64,10 @@ export function cleanFilter(filter: JobsFilter): JobsFilter {
   if (filter.planId) clean.planId = filter.planId;
   if (filter.status) clean.status = filter.status;
   if (filter.search?.trim()) clean.search = filter.search.trim();
+  if (filter.sort && (filter.sort !== 'started' || filter.sortDir === 'asc')) {
+    clean.sort = filter.sort;
+    clean.sortDir = filter.sortDir ?? 'desc';
+  }
   return clean;
 }
 

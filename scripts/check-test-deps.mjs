@@ -6,7 +6,7 @@
  * errors or one browser-launch error per e2e test.
  *
  *   node scripts/check-test-deps.mjs                  everything (npm test)
- *   node scripts/check-test-deps.mjs --need pg        the integration suite
+ *   node scripts/check-test-deps.mjs --need pg        the integration suite (zstd: the unit suite)
  *   node scripts/check-test-deps.mjs --need pg,chromium
  *
  * Honours LIFEBOAT_CHROMIUM, LIFEBOAT_TEST_PG_BIN and LIFEBOAT_PG_BIN with the same rules as the

@@ -17,7 +17,7 @@ export const PG_SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 /** The app runs these (found in LIFEBOAT_PG_BIN when set, else on PATH, then the install folders). */
 export const PG_CLIENT_TOOLS = ['pg_dump', 'pg_restore'];
 /** The suites each prerequisite is for. */
-export const NEEDS = ['pg', 'chromium'];
+export const NEEDS = ['pg', 'chromium', 'zstd'];
 
 /** The browser the e2e tests launch: LIFEBOAT_CHROMIUM, else Debian's chromium. */
 export function chromiumPath(env = process.env) {
@@ -118,6 +118,12 @@ export function findMissingTestDeps(options = {}) {
     }
   }
 
+  // the unit suite writes zstd entries with Debian's zstd tool (Node 20's zlib has no zstd encoder)
+  const pathDirs = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0);
+  if (needs.includes('zstd') && !pathDirs.some((dir) => isExecutableFile(path.join(dir, 'zstd')))) {
+    missing.push({ what: 'zstd (the zstd command) not on PATH', fix: 'zstd' });
+  }
+
   if (needs.includes('chromium')) {
     const browser = chromiumPath(env);
     if (!isExecutableFile(browser)) {
@@ -139,7 +145,7 @@ export function formatMissingTestDeps(missing, options = {}) {
   const fixes = new Set(missing.map((item) => item.fix));
   const lines = ["Lifeboat's tests cannot run: this machine is missing", ...missing.map((item) => `  - ${item.what}`), ''];
 
-  const aptPackages = [...(fixes.has('pg') ? ['postgresql'] : []), ...(fixes.has('chromium') ? ['chromium'] : [])];
+  const aptPackages = [...(fixes.has('pg') ? ['postgresql'] : []), ...(fixes.has('chromium') ? ['chromium'] : []), ...(fixes.has('zstd') ? ['zstd'] : [])];
   if (aptPackages.length > 0) {
     lines.push('Install on Debian/Ubuntu:', `  ${isRoot ? '' : 'sudo '}apt-get install -y ${aptPackages.join(' ')}`);
     lines.push('Install on macOS (Homebrew):');
@@ -150,6 +156,7 @@ export function formatMissingTestDeps(missing, options = {}) {
         '  export LIFEBOAT_TEST_PG_BIN="$(brew --prefix postgresql@15)/bin"',
       );
     }
+    if (fixes.has('zstd')) lines.push('  brew install zstd');
     if (fixes.has('chromium')) {
       lines.push(
         '  brew install --cask chromium',

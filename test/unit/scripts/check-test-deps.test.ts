@@ -118,6 +118,15 @@ describe('findMissingTestDeps / formatMissingTestDeps', () => {
     ]);
   });
 
+  it('wants the zstd command (the unit suite writes zstd entries with it) and names its package', () => {
+    const bin = tempDir();
+    const missing = findMissingTestDeps({ needs: ['zstd'], env: { PATH: bin }, isRoot: false });
+    expect(missing).toEqual([{ what: 'zstd (the zstd command) not on PATH', fix: 'zstd' }]);
+    expect(formatMissingTestDeps(missing, { isRoot: true })).toContain('  apt-get install -y zstd\n');
+    fs.writeFileSync(path.join(bin, 'zstd'), '', { mode: 0o755 });
+    expect(findMissingTestDeps({ needs: ['zstd'], env: { PATH: bin }, isRoot: false })).toEqual([]);
+  });
+
   it('prints sudo only when not root', () => {
     const missing = [{ what: 'Chromium', fix: 'chromium' as const }];
     expect(formatMissingTestDeps(missing, { isRoot: false })).toContain('  sudo apt-get install -y chromium\n');

@@ -3,6 +3,7 @@
  * through others). Pure functions of a plan's backups, no I/O: retention keeps and removes whole
  * chains, and a run of an incremental or differential plan asks here whether to start a new one.
  */
+import { formatShortDateTime } from '../../../shared/format';
 import type { BackupType } from '../../../shared/plan';
 
 /** A backup as chains see it. */
@@ -112,7 +113,7 @@ export function decideNextBackupType(policy: ChainPolicy, backups: readonly Chai
   const limit = policy.fullEveryRuns !== null ? ` of ${policy.fullEveryRuns}` : '';
   return {
     type: policy.type,
-    reason: `builds on the chain started ${current.root.startedAt} (backup ${length + 1}${limit})`,
+    reason: `builds on the chain started ${formatShortDateTime(current.root.startedAt, now)} (backup ${length + 1}${limit})`,
     chain: { rootId: current.root.id, length, startedAt: current.root.startedAt },
   };
 }

@@ -1,12 +1,12 @@
 /** Types of test-deps.mjs (plain JS so that scripts/check-test-deps.mjs runs without a build step). */
 
-export type TestNeed = 'pg' | 'chromium';
+export type TestNeed = 'pg' | 'chromium' | 'zstd';
 
 export interface MissingTestDep {
   /** what is missing, for the message */
   what: string;
   /** which install fixes it */
-  fix: 'node' | 'pg' | 'chromium';
+  fix: 'node' | 'pg' | 'chromium' | 'zstd';
 }
 
 export const MIN_NODE: string;

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ConnectionTestResult } from '../../../shared/ipc-contract';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
-import type { DatabaseDraft } from '../lib/plan-form';
+import { databaseSourceOf, type DatabaseDraft } from '../lib/plan-form';
 
 type TestState = { state: 'idle' } | { state: 'testing' } | { state: 'ok'; result: ConnectionTestResult } | { state: 'failed'; error: UiError };
 
@@ -16,16 +16,7 @@ export function ConnectionTest({ db, planId, label }: { db: DatabaseDraft; planI
   const run = async () => {
     setTest({ state: 'testing' });
     try {
-      const source = {
-        id: db.id,
-        host: db.host.trim(),
-        port: Number(db.port),
-        user: db.user.trim(),
-        database: db.database.trim(),
-        sslMode: db.sslMode,
-        hasPassword: db.hasPassword && !db.removePassword,
-        ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
-      };
+      const source = databaseSourceOf(db);
       const result = await call('plans/test-connection', { ...(planId ? { planId } : {}), source, ...(db.password ? { password: db.password } : {}) });
       setTest({ state: 'ok', result });
     } catch (e) {

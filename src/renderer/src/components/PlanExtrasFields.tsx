@@ -7,8 +7,8 @@ import { DUMP_FILTER_FIELDS, DUMP_FILTER_FLAGS, dumpPatternProblem, type DumpFil
 import type { DumpFilterCheck } from '../../../shared/ipc-contract';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
-import { filterToInput, patternLines, type DumpFilterDraft, type PlanExtrasDraft } from '../lib/plan-extras-form';
-import type { DatabaseDraft, FieldErrors } from '../lib/plan-form';
+import { patternLines, type DumpFilterDraft, type PlanExtrasDraft } from '../lib/plan-extras-form';
+import { databaseSourceOf, type DatabaseDraft, type FieldErrors } from '../lib/plan-form';
 import { ErrorBanner } from './ErrorBanner';
 import { CheckboxField, Field } from './Field';
 
@@ -52,17 +52,7 @@ export function DumpFilterFields({
     setError(null);
     setChecking(true);
     try {
-      const source = {
-        id: db.id,
-        host: db.host.trim(),
-        port: Number(db.port),
-        user: db.user.trim(),
-        database: db.database.trim(),
-        sslMode: db.sslMode,
-        hasPassword: db.hasPassword && !db.removePassword,
-        ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
-        ...filterToInput(db.filter),
-      };
+      const source = databaseSourceOf(db);
       setCheck(await call('plans/check-dump-filter', { ...(planId ? { planId } : {}), source, ...(db.password ? { password: db.password } : {}) }));
     } catch (e) {
       setError(toUiError(e));
@@ -83,7 +73,7 @@ export function DumpFilterFields({
     <div className="dump-filter" role="group" aria-label={`Dump options of database ${index + 1}`}>
       <div className="grid-2">
         {DUMP_FILTER_FIELDS.map((f) => (
-          <Field key={f} label={FILTER_LABELS[f].label} hint={`${FILTER_LABELS[f].hint} (pg_dump ${DUMP_FILTER_FLAGS[f]})`} error={fieldError(f)}>
+          <Field key={f} name={`databases.${index}.${f}`} label={FILTER_LABELS[f].label} hint={`${FILTER_LABELS[f].hint} (pg_dump ${DUMP_FILTER_FLAGS[f]})`} error={fieldError(f)}>
             {(p) => (
               <textarea
                 {...p}
@@ -158,6 +148,7 @@ export function PlanExtrasFields({
         <div className="grid-2">
           <Field
             label="Before each backup run"
+            name="hooks.pre"
             hint="A program and its arguments, run without a shell. If it fails, the run fails before anything is written."
             error={err('hooks.pre')}
           >
@@ -165,12 +156,13 @@ export function PlanExtrasFields({
           </Field>
           <Field
             label="After each backup run"
+            name="hooks.post"
             hint="Gets LIFEBOAT_BACKUP_PATH, LIFEBOAT_BACKUP_STATUS, LIFEBOAT_PLAN_NAME… in its environment."
             error={err('hooks.post')}
           >
             {(p) => <input {...p} className="mono" placeholder="/usr/local/bin/after-backup.sh" value={extras.postHook} onChange={(e) => onChange({ postHook: e.target.value })} />}
           </Field>
-          <Field label="Hook timeout (seconds)" hint="A hook still running then is stopped, and fails." error={err('hooks.pre.timeoutSeconds') ?? err('hooks.post.timeoutSeconds')}>
+          <Field label="Hook timeout (seconds)" name="hooks.timeoutSeconds" hint="A hook still running then is stopped, and fails." error={err('hooks.pre.timeoutSeconds') ?? err('hooks.post.timeoutSeconds')}>
             {(p) => <input {...p} inputMode="numeric" value={extras.hookTimeout} onChange={(e) => onChange({ hookTimeout: e.target.value })} />}
           </Field>
         </div>

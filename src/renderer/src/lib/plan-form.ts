@@ -346,24 +346,32 @@ export function scheduleFromDraft(d: PlanDraft): Schedule {
   }
 }
 
+/**
+ * A database row of the editor as the source main checks (Save, Test connection, the pattern
+ * check): trimmed, with its dump options. `hasPassword`: main recomputes it from the keychain; it
+ * is sent for completeness of the shape.
+ */
+export function databaseSourceOf(db: DatabaseDraft) {
+  return {
+    id: db.id,
+    host: db.host.trim(),
+    port: Number(db.port),
+    user: db.user.trim(),
+    database: db.database.trim(),
+    sslMode: db.sslMode,
+    hasPassword: db.hasPassword && !db.removePassword,
+    ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
+    ...filterToInput(db.filter),
+  };
+}
+
 export function draftToInput(d: PlanDraft): PlanInput {
   return {
     ...(d.id ? { id: d.id } : {}),
     name: d.name,
     enabled: d.enabled,
     type: d.type,
-    databases: d.databases.map((db) => ({
-      id: db.id,
-      host: db.host.trim(),
-      port: num(db.port),
-      user: db.user.trim(),
-      database: db.database.trim(),
-      sslMode: db.sslMode,
-      // main recomputes it from the keychain; sent for completeness of the shape
-      hasPassword: db.hasPassword && !db.removePassword,
-      ...(db.passwordFrom ? { passwordFrom: db.passwordFrom } : {}),
-      ...filterToInput(db.filter),
-    })),
+    databases: d.databases.map((db) => ({ ...databaseSourceOf(db), port: num(db.port) })),
     folders: d.folders.map((f) => ({ id: f.id, path: f.path.trim(), excludes: excludePatterns(f.excludes) })),
     schedule: scheduleFromDraft(d),
     timezone: d.timezone.trim(),

@@ -191,5 +191,10 @@ export interface NotificationPayload {
     displayMessage: string | null;
   } | null;
   alert: { kind: AlertKind } | null;
+  /**
+   * A failure's next steps in words: the fix, the plan field to correct, where to open the job
+   * (its id) and how to run it again. Absent or empty for successes and tests.
+   */
+  whatToDo?: string[];
   source: { app: 'Lifeboat'; version: string; host: string };
 }

@@ -6,6 +6,7 @@
  * of each screen in light and dark go to test-results/screens/.
  */
 import { randomUUID } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { EMPTY_PROGRESS, type JobSummary } from '../../src/shared/job';
 import { expect, test, type TestCore } from './support/fixtures';
@@ -236,4 +237,116 @@ test('a failed backup offers Retry, Edit plan and Copy details', async ({ page, 
   await expect(panel.getByRole('button', { name: 'Copy details' })).toBeVisible();
   await panel.getByRole('link', { name: 'Edit plan' }).click();
   await expect(page.getByRole('textbox', { name: /name/i }).first()).toHaveValue(failing.name);
+});
+
+/**
+ * Reflow at 200 % zoom (WCAG 1.4.10): a 1280x800 window at 200 % is a 640x400 CSS px viewport at
+ * device scale 2. On every screen nothing scrolls sideways (the page and the content pane), each
+ * table stays inside its wrapper and no box sticks out past the content pane's right edge.
+ */
+async function checkReflow(page: Page, where: string): Promise<void> {
+  const report = await page.evaluate(() => {
+    type El = {
+      scrollWidth: number;
+      clientWidth: number;
+      className: string;
+      tagName: string;
+      textContent: string | null;
+      closest(s: string): El | null;
+      getBoundingClientRect(): { left: number; right: number; width: number; height: number };
+    };
+    const win = globalThis as unknown as {
+      document: { documentElement: El; getElementById(id: string): El | null; querySelectorAll(s: string): ArrayLike<El> };
+      getComputedStyle(e: El): { display: string; visibility: string; position: string };
+    };
+    const doc = win.document;
+    const main = doc.getElementById('main')!;
+    const mainRight = main.getBoundingClientRect().left + main.clientWidth;
+    const out: string[] = [];
+    const root = doc.documentElement;
+    if (root.scrollWidth > root.clientWidth) out.push(`the page scrolls sideways (${root.scrollWidth} > ${root.clientWidth})`);
+    if (main.scrollWidth > main.clientWidth + 1) out.push(`the content pane scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+    for (const wrap of Array.from(doc.querySelectorAll('.table-wrap, .table-scroll'))) {
+      if (wrap.getBoundingClientRect().width === 0) continue;
+      if (wrap.scrollWidth > wrap.clientWidth + 1) out.push(`${wrap.className} overflows its wrapper (${wrap.scrollWidth} > ${wrap.clientWidth})`);
+    }
+    // the reason stays readable: a Message column keeps about a quarter of a narrow table
+    for (const th of Array.from(doc.querySelectorAll('#main th.cell-message'))) {
+      const width = th.getBoundingClientRect().width;
+      if (width > 0 && width < 140) out.push(`a Message column is ${Math.round(width)} px wide`);
+    }
+    for (const el of Array.from(doc.querySelectorAll('#main *'))) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0 || el.closest('.visually-hidden, .table-wrap, .table-scroll')) continue;
+      if (r.right > mainRight + 1) out.push(`${el.tagName.toLowerCase()}.${String(el.className).replace(/\s+/g, '.')} "${(el.textContent ?? '').trim().slice(0, 30)}" ends at ${Math.round(r.right)}, past ${Math.round(mainRight)}`);
+    }
+    return [...new Set(out)].slice(0, 15);
+  });
+  expect.soft(report, `${where} at 200 %`).toEqual([]);
+}
+
+test.describe('at 200 % zoom', () => {
+  test.use({ viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
+
+  test('every screen reflows: nothing scrolls sideways, tables stay in their wrappers', async ({ page, core }) => {
+    const { failing } = seedRealistic(core);
+    const failed = core.jobs.list({ planId: failing.id, status: 'failed' }, 1, 1).items[0]!;
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [hash, heading] of [
+        ['dashboard', 'Dashboard'],
+        ['plans', 'Plans'],
+        ['history', 'History'],
+        ['verify', 'Verify'],
+        ['restore', 'Restore'],
+        ['settings', 'Settings'],
+      ] as const) {
+        await page.goto(`/#/${hash}`);
+        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+        await page.waitForLoadState('networkidle');
+        await checkReflow(page, hash);
+        await page.screenshot({ path: `test-results/screens/zoom200-${hash}-${scheme}.png` });
+      }
+      // the job panel and the plan editor
+      await page.goto(`/#/history?job=${failed.id}`);
+      await expect(page.getByRole('complementary', { name: 'Job details' })).toContainText(failed.id);
+      await checkReflow(page, 'job panel');
+      await page.screenshot({ path: `test-results/screens/zoom200-job-panel-${scheme}.png` });
+      await page.getByRole('complementary', { name: 'Job details' }).getByRole('link', { name: 'Edit plan' }).click();
+      await expect(page.getByRole('heading', { level: 1, name: /^Edit/ })).toBeVisible();
+      await expect(page.getByLabel('Host', { exact: true })).toBeFocused();
+      await checkReflow(page, 'plan editor');
+      await page.screenshot({ path: `test-results/screens/zoom200-plan-editor-${scheme}.png` });
+    }
+  });
+
+  test('the collapsed sidebar: icons named by their labels, a tooltip on hover and focus, no axe violations', async ({ page, core }) => {
+    seedRealistic(core);
+    await page.goto('/#/history');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await expect(page.getByRole('button', { name: 'Expand the sidebar' })).toBeVisible();
+    for (const name of ['Dashboard', 'Plans', 'History', 'Verify', 'Restore', 'Settings']) {
+      await expect(nav.getByRole('link', { name: new RegExp(`^${name}`) })).toBeVisible();
+    }
+    // no cut-off text: the label is hidden from sight, an icon shows
+    await expect(nav.locator('.nav-label').first()).toHaveCSS('clip-path', 'inset(50%)');
+    await expect(nav.locator('.nav-icon')).toHaveCount(6);
+    // react-aria opens a tooltip on hover once the pointer is in use (a click), not on a mouse that merely passes by
+    await page.getByRole('heading', { level: 1, name: 'History' }).click();
+    await nav.getByRole('link', { name: 'Plans' }).hover();
+    await expect(page.getByRole('tooltip')).toHaveText('Plans');
+    await page.getByRole('heading', { level: 1, name: 'History' }).hover();
+    await expect(page.getByRole('tooltip')).toHaveCount(0);
+    // keyboard focus shows it too
+    await nav.getByRole('link', { name: 'Plans' }).focus();
+    await page.keyboard.press('Tab');
+    await expect(nav.getByRole('link', { name: 'History' })).toBeFocused();
+    await expect(page.getByRole('tooltip')).toHaveText('History');
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: `test-results/screens/zoom200-sidebar-tooltip-${scheme}.png` });
+      const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']).analyze();
+      expect(result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`), `collapsed sidebar (${scheme})`).toEqual([]);
+    }
+  });
 });

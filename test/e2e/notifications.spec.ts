@@ -69,6 +69,12 @@ test('a failing plan shows on the dashboard, on the desktop and at the webhook; 
     plan: { id: plan.id, name: 'Broken share' },
     job: { id: job.id, kind: 'backup', status: 'failed', errorCode: 'FOLDER_MISSING' },
     source: { app: 'Lifeboat' },
+    // what to do, with the plan field to correct and the job to open
+    whatToDo: expect.arrayContaining([
+      'Check the path in the plan and its permissions.',
+      expect.stringContaining('Correct the path of folder 1 in the plan'),
+      expect.stringContaining(`job ${job.id}`),
+    ]),
   });
 
   // a second failure in a row raises an alert, which appears at once (pushed)

@@ -6,7 +6,9 @@ import { connectOpenFile } from './stores/open-file';
 import { connectOtherProcesses } from './stores/other-process';
 import { useSchedulerStore } from './stores/scheduler-store';
 import { schedulesRunByText } from './lib/other-process';
+import { Focusable, Tooltip, TooltipTrigger } from 'react-aria-components';
 import { DropZone } from './components/DropZone';
+import { NavIcon } from './components/NavIcon';
 import { UnsavedChangesDialog } from './components/UnsavedChangesDialog';
 import { guardInAppLinks } from './stores/leave-guard';
 import { useAppStore } from './stores/app-store';
@@ -109,24 +111,33 @@ export function App() {
         </div>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
-              <li key={item.screen}>
-                <a
-                  href={hrefFor(item.screen)}
-                  className="nav-link"
-                  aria-current={route.screen === item.screen ? 'page' : undefined}
-                  title={collapsed ? item.label : undefined}
-                >
-                  <span className="nav-short" aria-hidden="true">
-                    {item.label.slice(0, 2)}
-                  </span>
+            {NAV.map((item) => {
+              const link = (
+                <a href={hrefFor(item.screen)} className="nav-link" aria-current={route.screen === item.screen ? 'page' : undefined}>
+                  <NavIcon screen={item.screen} />
+                  {/* the link's name; collapsed, it is hidden from sight only and the tooltip shows it */}
                   <span className="nav-label">{item.label}</span>
                   {item.screen === 'dashboard' && health && health.level !== 'ok' && (
                     <span className={`dot nav-dot dot-${health.level}`} role="img" aria-label={health.level === 'error' ? 'failing' : 'needs a look'} title={health.headline} />
                   )}
                 </a>
-              </li>
-            ))}
+              );
+              return (
+                <li key={item.screen}>
+                  {collapsed ? (
+                    // on hover and on keyboard focus, Escape hides it (react-aria)
+                    <TooltipTrigger delay={300} closeDelay={0}>
+                      <Focusable>{link}</Focusable>
+                      <Tooltip className="nav-tooltip" placement="end" offset={10}>
+                        {item.label}
+                      </Tooltip>
+                    </TooltipTrigger>
+                  ) : (
+                    link
+                  )}
+                </li>
+              );
+            })}
           </ul>
         </nav>
         <div className="sidebar-status" role="status">

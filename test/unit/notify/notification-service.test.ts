@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dispatch } from '../../../src/main/core/ipc/dispatch';
 import { secretKeys } from '../../../src/main/core/paths';
 import { payloadText } from '../../../src/main/core/notify/format';
@@ -190,6 +192,36 @@ describe('settings', () => {
       message: expect.stringContaining('desktop app'),
     });
     expect(core.settings.get('notify.onSuccess', false)).toBe(false);
+  });
+});
+
+describe('channel messages of a failed job', () => {
+  it('carry what to do and the job id to a webhook', async () => {
+    const bodies: NotificationPayload[] = [];
+    const server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        bodies.push(JSON.parse(body) as NotificationPayload);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { call, finishJob } = setup();
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      await call('notify/save-channel', { channel: { name: 'Ops hook', config: { kind: 'webhook', url } } });
+      const job = await finishJob('failed');
+      expect(bodies).toHaveLength(1);
+      expect(bodies[0]).toMatchObject({ event: 'job.failed', job: { id: job.id, errorCode: 'FOLDER_MISSING' } });
+      expect(bodies[0].whatToDo).toEqual([
+        'Check the path in the plan and its permissions.',
+        `Open the job in Lifeboat (History, job ${job.id}) for its details and tool output.`,
+        `Run it again with Retry in the job's panel, or from a terminal: lifeboat run "Nightly"`,
+      ]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

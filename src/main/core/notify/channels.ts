@@ -140,6 +140,9 @@ export function slackMessage(payload: NotificationPayload): { text: string; bloc
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: payload.title.slice(0, 150), emoji: false } },
       { type: 'section', text: { type: 'mrkdwn', text: slackEscape(payload.message).slice(0, 3000) } },
+      ...(payload.whatToDo?.length
+        ? [{ type: 'section', text: { type: 'mrkdwn', text: `*What to do*\n${payload.whatToDo.map((step) => `• ${slackEscape(step)}`).join('\n')}`.slice(0, 3000) } }]
+        : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: context.join('  ·  ') }] },
     ],
   };

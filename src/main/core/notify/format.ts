@@ -2,6 +2,8 @@
  * The human-readable side of notifications: titles, sizes and durations, and the plain text that
  * Slack, Telegram and e-mail show. Pure.
  */
+import { editorFieldWords } from '../../../shared/error-field';
+import { ERROR_MESSAGES, isErrorCode } from '../../../shared/errors';
 import type { JobKind, JobSummary } from '../../../shared/job';
 import type { NotificationPayload } from '../../../shared/notify';
 
@@ -42,9 +44,42 @@ export function jobMessage(job: JobSummary): string {
   return parts.join(' ');
 }
 
+/**
+ * The fix an error code's message names: its sentences after the first, which says what went
+ * wrong ("Cannot reach the server. Check that it is running..." -> "Check that it is running...").
+ */
+export function fixOf(code: string | null): string | null {
+  if (!code || !isErrorCode(code)) return null;
+  const message: string = ERROR_MESSAGES[code];
+  const cut = message.search(/\.\s+[A-Z(]/);
+  return cut > 0 ? message.slice(cut + 1).trim() : message;
+}
+
+/**
+ * What to do about a job that did not succeed, in lines a person reads in an e-mail or a chat:
+ * the fix, the plan field to correct (`field`, from editorFieldForError), where to open the job
+ * by its id, and how to run it again. Empty for a success.
+ */
+export function failureSteps(job: Pick<JobSummary, 'id' | 'kind' | 'status' | 'planId' | 'planName' | 'errorCode'>, field: string | null = null): string[] {
+  if (job.status === 'success' || job.status === 'cancelled') return [];
+  const steps: string[] = [];
+  const fix = fixOf(job.errorCode);
+  if (fix) steps.push(fix);
+  if (field && job.planId) {
+    steps.push(`Correct ${editorFieldWords(field)} in the plan: the job's Edit plan button in Lifeboat opens the plan editor on it.`);
+  }
+  steps.push(`Open the job in Lifeboat (History, job ${job.id}) for its details and tool output.`);
+  if (job.kind === 'backup' && job.planId) {
+    const plan = job.planName ?? job.planId;
+    steps.push(`Run it again with Retry in the job's panel, or from a terminal: lifeboat run ${JSON.stringify(plan)}`);
+  }
+  return steps;
+}
+
 /** The plain text of a payload for Slack, Telegram and e-mail: title, message, then the facts. */
 export function payloadText(payload: NotificationPayload): { subject: string; text: string } {
   const lines = [payload.title, '', payload.message, ''];
+  if (payload.whatToDo?.length) lines.push('What to do:', ...payload.whatToDo.map((step) => `- ${step}`), '');
   if (payload.plan) lines.push(`Plan: ${payload.plan.name}`);
   if (payload.job) {
     const job = payload.job;

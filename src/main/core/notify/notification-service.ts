@@ -42,7 +42,8 @@ import {
 } from './alerts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, deliver } from './channels';
 import { storageCapAlert } from './storage-cap-alert';
-import { jobMessage, jobTitle } from './format';
+import { failureSteps, jobMessage, jobTitle } from './format';
+import { editorFieldForError, failureOfJob } from '../../../shared/error-field';
 
 /** What the service needs from the core (the core itself fits). */
 export interface NotificationDeps {
@@ -227,6 +228,7 @@ export class NotificationService {
       this.desktop({ title: jobTitle(job), body: jobMessage(job), jobId: job.id, level: failed ? 'error' : 'info' });
     }
     const payload = this.payload(failed ? 'job.failed' : 'job.succeeded', jobTitle(job), jobMessage(job), job, null);
+    if (failed) payload.whatToDo = failureSteps(job, this.failedField(job));
     const work: Promise<unknown>[] = [this.broadcast(payload, failed ? 'all' : 'on-success', job.id)];
     if (job.kind === 'backup' && job.planId) {
       for (const draft of this.jobAlerts(job)) work.push(this.raise(draft, job));
@@ -235,6 +237,14 @@ export class NotificationService {
       if (capDraft) work.push(this.raise(capDraft, job));
     }
     await Promise.all(work);
+  }
+
+  /** The plan editor field a failed backup's error names (src/shared/error-field.ts), if any. */
+  private failedField(job: JobSummary): string | null {
+    if (job.kind !== 'backup' || !job.planId || !job.errorCode) return null;
+    const plan = this.deps.plans.get(job.planId);
+    const failure = failureOfJob(this.deps.jobs.detail(job.id) ?? job);
+    return plan && failure ? editorFieldForError(failure.code, plan, failure) : null;
   }
 
   /** Run alerts of a finished backup; a failure streak is alerted once. */
@@ -319,6 +329,7 @@ export class NotificationService {
     const title = planName ? `${ALERT_TITLES[draft.kind]}: ${planName}` : ALERT_TITLES[draft.kind];
     this.desktop({ title, body: draft.message, jobId: draft.jobId ?? undefined, level: ALERT_LEVELS[draft.kind] });
     const payload = this.payload('alert', title, draft.message, job, { kind: draft.kind }, draft.planId);
+    if (draft.jobId) payload.whatToDo = [`Open the job in Lifeboat (History, job ${draft.jobId}).`];
     await this.broadcast(payload, 'all', draft.jobId);
     return entry;
   }

@@ -1,4 +1,10 @@
-import { useId, type ReactNode } from 'react';
+import { createContext, useContext, useId, type ReactNode } from 'react';
+
+/**
+ * The field a failed run points at (`databases.0.host`...): the editor opened from a job's Edit
+ * plan provides it, and the Field of that name is highlighted and says why.
+ */
+export const FlaggedField = createContext<{ name: string; note: string } | null>(null);
 
 export interface FieldInputProps {
   id: string;
@@ -15,22 +21,36 @@ export function Field({
   error,
   hint,
   className,
+  name,
   children,
 }: {
   label: string;
   error?: string;
   hint?: ReactNode;
   className?: string;
+  /** the field's key (its error key, `databases.0.host`): what a failed run's Edit plan looks for */
+  name?: string;
   children(props: FieldInputProps): ReactNode;
 }) {
   const id = useId();
+  const flag = useContext(FlaggedField);
+  const flagged = Boolean(name && flag && flag.name === name);
   const hintId = hint ? `${id}-hint` : undefined;
   const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
+  const flagId = flagged ? `${id}-flag` : undefined;
+  const describedBy = [flagId, hintId, errorId].filter(Boolean).join(' ') || undefined;
   return (
-    <div className={`field${error ? ' field-invalid' : ''}${className ? ` ${className}` : ''}`}>
+    <div
+      className={`field${error ? ' field-invalid' : ''}${flagged ? ' field-flagged' : ''}${className ? ` ${className}` : ''}`}
+      data-field={name}
+    >
       <label htmlFor={id}>{label}</label>
       {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
+      {flagged && (
+        <div className="field-flag" id={flagId}>
+          {flag!.note}
+        </div>
+      )}
       {hint && (
         <div className="field-hint" id={hintId}>
           {hint}

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { JobDetail } from '../../../shared/job';
 import { failureLabel } from '../../../shared/health';
+import { failureOfJob } from '../../../shared/error-field';
 import { fileNameOf } from '../../../shared/format';
 import { call } from '../lib/api';
 import { toUiError, type UiError } from '../lib/errors';
@@ -32,6 +33,20 @@ export function jobDetailsText(job: JobDetail): string {
   }
   if (job.stderrTail) lines.push('', 'Tool output (last lines):', job.stderrTail);
   return lines.join('\n');
+}
+
+/**
+ * The Edit plan link's query: the plan, the error code, and the source or hook that failed, so
+ * that the editor opens on the field to fix (src/shared/error-field.ts).
+ */
+export function editPlanParams(job: Pick<JobDetail, 'planId' | 'errorCode' | 'sources' | 'hooks'>): Record<string, string> {
+  const params: Record<string, string> = { edit: job.planId ?? '' };
+  const failure = failureOfJob(job);
+  if (!failure) return params;
+  params.field = failure.code;
+  if (failure.sourceLabel) params.source = failure.sourceLabel;
+  if (failure.hookPhase) params.hook = failure.hookPhase;
+  return params;
 }
 
 /**
@@ -80,7 +95,7 @@ function FailureActions({ job }: { job: JobDetail }) {
         </button>
       )}
       {job.kind === 'backup' && job.planId && (
-        <a className="button" href={hrefFor('plans', job.errorCode ? { edit: job.planId, field: job.errorCode } : { edit: job.planId })}>
+        <a className="button" href={hrefFor('plans', editPlanParams(job))}>
           Edit plan
         </a>
       )}

@@ -347,7 +347,7 @@ export function DashboardScreen() {
                       <td className="nowrap col-proven">
                         <ProvenMark at={proven?.[plan.id] ?? null} none={plan.options.drillAfter ? 'not yet' : 'no drill'} />
                       </td>
-                      <td className="nowrap">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>
+                      <td className="nowrap col-date">{last ? <a href={hrefFor('history', { job: last.id })}>{formatShortDateTime(last.startedAt)}</a> : '—'}</td>
                       <td className="nowrap num col-duration">{formatDuration(last?.durationMs)}</td>
                       <td className="nowrap num col-size">{formatBytes(last?.sizeBytes)}</td>
                       <td className="cell-message">{last?.displayMessage ? <Trunc text={last.displayMessage} /> : ''}</td>

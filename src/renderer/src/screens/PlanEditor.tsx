@@ -5,7 +5,9 @@ import { ErrorBanner } from '../components/ErrorBanner';
 import { Choice } from '../components/Choice';
 import { ExcludeChips } from '../components/ExcludeChips';
 import { DumpFilterFields, PlanExtrasFields } from '../components/PlanExtrasFields';
-import { CheckboxField, Field } from '../components/Field';
+import { CheckboxField, Field, FlaggedField } from '../components/Field';
+import { editorFieldForError, editorFieldWords } from '../../../shared/error-field';
+import type { HookPhase } from '../../../shared/hooks';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { ServerFields } from '../components/ServerFields';
 import { ConnectionTest } from '../components/ConnectionTest';
@@ -58,6 +60,27 @@ function sectionOf(key: string): SectionId {
 
 const sectionElementId = (id: SectionId) => `plan-section-${id}`;
 
+/** A failed run's error, from its Edit plan: the editor opens on the field it names. */
+export interface PlanFailure {
+  code: string;
+  sourceLabel?: string | null;
+  hookPhase?: HookPhase | null;
+}
+
+/**
+ * Scrolls to the field a failed run points at and focuses its input; a field that is not shown
+ * (a closed section of options) falls back to its source, then to its section.
+ */
+function revealField(form: HTMLFormElement, name: string): void {
+  const byName = (key: string) => form.querySelector<HTMLElement>(`[data-field="${CSS.escape(key)}"]`);
+  const source = /^(databases|folders)\.\d+/.exec(name)?.[0];
+  const target = byName(name) ?? (source ? byName(source) : null) ?? document.getElementById(sectionElementId(sectionOf(name)));
+  if (!target) return;
+  target.scrollIntoView({ block: 'center' });
+  const input = target.querySelector<HTMLElement>('input:not([type="hidden"]), select, textarea') ?? target;
+  input.focus({ preventScroll: true });
+}
+
 function EditorSection({ id, children }: { id: SectionId; children: ReactNode }) {
   // focusable so that the side navigation can move focus there, not only scroll
   return (
@@ -106,11 +129,14 @@ function defaultDestination(dataDir: string | undefined, platform: string | unde
 export function PlanEditor({
   plan,
   preset = null,
+  failure = null,
   onDone,
 }: {
   plan: Plan | null;
   /** a new plan prefilled from a first-run preset */
   preset?: PlanPreset | null;
+  /** opened from a failed run: the field its error names is shown, focused and highlighted */
+  failure?: PlanFailure | null;
   onDone(saved: Plan | null): void;
 }) {
   const info = useAppStore((s) => s.info);
@@ -125,6 +151,16 @@ export function PlanEditor({
   const [serverError, setServerError] = useState<UiError | null>(null);
   const [saving, setSaving] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
+  const [flagged] = useState(() => {
+    const name = plan && failure ? editorFieldForError(failure.code, plan, failure) : null;
+    return name && failure ? { name, code: failure.code, note: `The failed run points here (${failure.code}).` } : null;
+  });
+  useEffect(() => {
+    if (!flagged) return;
+    // after the App has scrolled the new screen to its top, and after focus left the closed job panel
+    const frame = requestAnimationFrame(() => formRef.current && revealField(formRef.current, flagged.name));
+    return () => cancelAnimationFrame(frame);
+  }, [flagged]);
   // the draft as opened: what "unsaved changes" compares with
   const [initial] = useState(() => JSON.stringify(draft));
   const dirty = !saving && JSON.stringify(draft) !== initial;
@@ -182,6 +218,7 @@ export function PlanEditor({
       <div className="editor-layout">
       <SectionNav errors={errors} />
       <form ref={formRef} className="form" onSubmit={(e) => void submit(e)} noValidate aria-label="Plan">
+        <FlaggedField.Provider value={flagged}>
         {errorCount > 0 && (
           <div className="banner banner-error" role="alert">
             <div>
@@ -191,6 +228,14 @@ export function PlanEditor({
           </div>
         )}
         <ErrorBanner error={serverError} onDismiss={() => setServerError(null)} />
+        {flagged && (
+          <div className="banner banner-info" role="status">
+            <div>
+              <strong className="banner-code">{flagged.code}</strong>
+              The last run failed on {editorFieldWords(flagged.name)}: correct it here and save, then retry the plan.
+            </div>
+          </div>
+        )}
         {preset && !plan && (
           <div className="banner banner-info" role="status">
             <div>
@@ -232,7 +277,7 @@ export function PlanEditor({
             </div>
           )}
           {draft.databases.map((db, index) => (
-            <div className="source" key={db.id} aria-label={`Database ${index + 1}`} role="group">
+            <div className="source" key={db.id} aria-label={`Database ${index + 1}`} role="group" data-field={`databases.${index}`}>
               <div className="source-header">
                 <h3>Database {index + 1}</h3>
                 <button
@@ -244,10 +289,10 @@ export function PlanEditor({
                 </button>
               </div>
               <div className="grid-3">
-                <Field label="Host" error={errors[`databases.${index}.host`]}>
+                <Field label="Host" name={`databases.${index}.host`} error={errors[`databases.${index}.host`]}>
                   {(p) => <input {...p} value={db.host} onChange={(e) => updateDb(index, { host: e.target.value })} />}
                 </Field>
-                <Field label="Port" error={errors[`databases.${index}.port`]}>
+                <Field label="Port" name={`databases.${index}.port`} error={errors[`databases.${index}.port`]}>
                   {(p) => <input {...p} inputMode="numeric" value={db.port} onChange={(e) => updateDb(index, { port: e.target.value })} />}
                 </Field>
                 <Field label="SSL mode">
@@ -261,19 +306,20 @@ export function PlanEditor({
                     </select>
                   )}
                 </Field>
-                <Field label="User" error={errors[`databases.${index}.user`]}>
+                <Field label="User" name={`databases.${index}.user`} error={errors[`databases.${index}.user`]}>
                   {(p) => <input {...p} value={db.user} onChange={(e) => updateDb(index, { user: e.target.value })} autoComplete="off" />}
                 </Field>
-                <Field label="Database" error={errors[`databases.${index}.database`]}>
+                <Field label="Database" name={`databases.${index}.database`} error={errors[`databases.${index}.database`]}>
                   {(p) => <input {...p} value={db.database} onChange={(e) => updateDb(index, { database: e.target.value })} />}
                 </Field>
                 {db.passwordFrom ? (
-                  <Field label="Password" hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
+                  <Field label="Password" name={`databases.${index}.password`} hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
                     {(p) => <input {...p} className="mono" value={`from ${db.passwordFrom}`} readOnly />}
                   </Field>
                 ) : (
                 <Field
                   label="Password"
+                  name={`databases.${index}.password`}
                   hint={
                     db.hasPassword
                       ? db.removePassword
@@ -307,7 +353,7 @@ export function PlanEditor({
             </div>
           ))}
           {draft.folders.map((folder, index) => (
-            <div className="source" key={folder.id} aria-label={`Folder ${index + 1}`} role="group">
+            <div className="source" key={folder.id} aria-label={`Folder ${index + 1}`} role="group" data-field={`folders.${index}`}>
               <div className="source-header">
                 <h3>Folder {index + 1}</h3>
                 <button
@@ -318,7 +364,7 @@ export function PlanEditor({
                   Remove folder
                 </button>
               </div>
-              <Field label="Folder path" error={errors[`folders.${index}.path`]}>
+              <Field label="Folder path" name={`folders.${index}.path`} error={errors[`folders.${index}.path`]}>
                 {(p) => (
                   <PathInput
                     input={p}
@@ -355,6 +401,7 @@ export function PlanEditor({
             <legend>Destination</legend>
             <Field
               label="Destination folder"
+              name="options.destination"
               error={errors['options.destination']}
               hint="Each backup is one .lifeboat file written here; created when it does not exist."
             >
@@ -455,7 +502,7 @@ export function PlanEditor({
           </div>
           <CheckboxField label="Encrypt backups (AES-256-GCM)" checked={draft.encrypt} onChange={(encrypt) => update({ encrypt })} />
           {draft.encrypt && draft.passphraseFrom && (
-            <Field label="Passphrase" hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
+            <Field label="Passphrase" name="passphrase" hint="Named with the lifeboat command (lifeboat plan edit changes it); read where the plan runs, never kept here.">
               {(p) => <input {...p} className="mono" value={`from ${draft.passphraseFrom}`} readOnly />}
             </Field>
           )}
@@ -463,6 +510,7 @@ export function PlanEditor({
             <div className="grid-2">
               <Field
                 label="Passphrase"
+                name="passphrase"
                 error={errors.passphrase}
                 hint={
                   draft.hadEncryption
@@ -506,7 +554,7 @@ export function PlanEditor({
             </p>
           )}
           {draft.drillAfter && (
-            <div className="drill-options" role="group" aria-label="Restore drill server">
+            <div className="drill-options" data-field="options.drillAfter" role="group" aria-label="Restore drill server">
               <Choice
                 legend="Where the drill runs"
                 value={draft.drillOn}
@@ -567,6 +615,7 @@ export function PlanEditor({
             Cancel
           </button>
         </div>
+        </FlaggedField.Provider>
       </form>
       </div>
     </section>

@@ -18,9 +18,9 @@ import { describeRetention, describeSchedule } from '../lib/plan-form';
 import { hrefFor, useRoute } from '../lib/route';
 import { activeJobOfPlan, isFinal, useJobsStore } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
-import { PlanEditor } from './PlanEditor';
+import { PlanEditor, type PlanFailure } from './PlanEditor';
 
-type Editing = { mode: 'new'; preset?: PlanPreset } | { mode: 'edit'; plan: Plan } | null;
+type Editing = { mode: 'new'; preset?: PlanPreset } | { mode: 'edit'; plan: Plan; failure?: PlanFailure | null } | null;
 
 function sourcesLine(plan: Plan): string {
   const parts: string[] = [];
@@ -208,19 +208,28 @@ export function PlansScreen() {
   const [notice, setNotice] = useState<string | null>(null);
   const facts = usePlanFacts(plans);
   // #/plans?edit=<id> (the Dashboard's and a failed job's Edit plan) opens that plan's editor once
-  const editId = useRoute().params.get('edit');
+  // …on the field its error code names (&field=<code>&source=<label>&hook=<phase>)
+  const params = useRoute().params;
+  const editId = params.get('edit');
+  const failureCode = params.get('field');
+  const failureSource = params.get('source');
+  const failureHook = params.get('hook');
   useEffect(() => {
     const plan = editId ? plans.find((p) => p.id === editId) : undefined;
     if (!plan) return;
     window.history.replaceState(null, '', hrefFor('plans'));
-    setEditing({ mode: 'edit', plan });
-  }, [editId, plans]);
+    const failure: PlanFailure | null = failureCode
+      ? { code: failureCode, sourceLabel: failureSource, hookPhase: failureHook === 'post' ? 'post' : failureHook === 'pre' ? 'pre' : null }
+      : null;
+    setEditing({ mode: 'edit', plan, failure });
+  }, [editId, plans, failureCode, failureSource, failureHook]);
 
   if (editing) {
     return (
       <PlanEditor
         plan={editing.mode === 'edit' ? editing.plan : null}
         preset={editing.mode === 'new' ? editing.preset : null}
+        failure={editing.mode === 'edit' ? editing.failure : null}
         onDone={(saved) => {
           setEditing(null);
           setNotice(saved ? `Saved “${saved.name}”.` : null);

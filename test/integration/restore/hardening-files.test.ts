@@ -7,19 +7,14 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArchiveWriter } from '../../../src/main/core/archive/writer';
-import { makeBackupLocator } from '../../../src/main/core/restore/locate';
-import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
+import { restoreFiles } from '../../../src/main/core/restore/restore-files';
 import { PATH_MAX } from '../../../src/main/core/restore/safe-paths';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import { runCli } from '../../../src/main/cli/index';
-import type { ManifestEntry } from '../../../src/shared/manifest';
-import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { mountTmpfs, unmount } from '../../support/backup-fixtures';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
-import { FAST_CONTAINER, PASSPHRASE, appError, handMadeManifest, backupNow, finished, invoke, planInput, savePlan, snapshotTree, testContext } from './support';
+import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, craftBackup, filesSpec, finished, invoke, planInput, savePlan, snapshotTree, testContext, writeAt } from './support';
 
 let work: string;
 let source: string;
@@ -27,48 +22,9 @@ let core: ReturnType<typeof makeTestCore>;
 let backupFile: string;
 let backupJobId: string;
 
-function write(root: string, rel: string, content: string | Buffer): void {
-  const abs = path.join(root, ...rel.split('/'));
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
-  fs.writeFileSync(abs, content);
-}
 
-function spec(filePath: string, target: FilesTargetInput, overrides: Partial<FilesRestoreSpec> = {}): FilesRestoreSpec {
-  return {
-    filePath,
-    passphrase: PASSPHRASE,
-    target: filesTargetSchema.parse(target),
-    locate: makeBackupLocator(filePath, () => null),
-    ...overrides,
-  };
-}
 
-const manifestFor = (backupId: string, root: string, encrypted: boolean) => handMadeManifest(backupId, root, { encrypted });
 
-/**
- * Writes a backup by hand: `files` as entries of folder f1 (a `sha256` override makes the
- * manifest lie about one), with the given backup id and passphrase (null: unencrypted).
- */
-async function craft(
-  file: string,
-  options: { backupId?: string; passphrase: string | null; root: string; files: { rel: string; content: Buffer; sha256?: string; mode?: number }[]; unchanged?: { path: string }[] },
-): Promise<string> {
-  const backupId = options.backupId ?? crypto.randomUUID();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: options.passphrase, compressionLevel: 1, ...FAST_CONTAINER });
-  const manifest = manifestFor(backupId, options.root, options.passphrase !== null);
-  for (const f of options.files) {
-    const added = await writer.addStream(`folders/f1/${f.rel}`, Readable.from([f.content]));
-    const entry: ManifestEntry = { name: `folders/f1/${f.rel}`, kind: 'file', sourceId: 'f1', ...added, mode: f.mode ?? 0o644, mtimeMs: Date.now() };
-    if (f.sha256) entry.sha256 = f.sha256;
-    manifest.entries.push(entry);
-  }
-  const folder = manifest.sources[0] as { files: number; unchanged: unknown[] };
-  folder.files = options.files.length;
-  for (const u of options.unchanged ?? []) folder.unchanged.push({ path: u.path, size: 1, mtimeMs: Date.now(), mode: 0o644, sha256: '0'.repeat(64), storedIn: backupId });
-  await writer.finish(manifest);
-  return file;
-}
 
 function cliIo() {
   const out: string[] = [];
@@ -79,9 +35,9 @@ function cliIo() {
 beforeAll(async () => {
   work = makeTempDir('lifeboat-hardening-files-');
   source = path.join(work, 'source');
-  write(source, 'README.md', '# Project\n');
-  write(source, 'a/b/data.csv', '1,2,3\n'.repeat(1000));
-  write(source, 'z-last.txt', 'the last file\n');
+  writeAt(source, 'README.md', '# Project\n');
+  writeAt(source, 'a/b/data.csv', '1,2,3\n'.repeat(1000));
+  writeAt(source, 'z-last.txt', 'the last file\n');
   core = makeTestCore({ containerOptions: FAST_CONTAINER });
   const plan = await savePlan(core, planInput({ name: 'Files', folders: [{ id: 'f1', path: source }], destination: path.join(work, 'backups') }), { passphrase: PASSPHRASE });
   const job = await backupNow(core, plan);
@@ -104,9 +60,9 @@ describe('a forged unencrypted stand-in for an encrypted backup', () => {
     // id, unencrypted, and a manifest that sends the files where the attacker wants them
     original = fs.readFileSync(backupFile);
     victim = path.join(work, 'victim');
-    write(victim, 'keep.txt', 'mine\n');
+    writeAt(victim, 'keep.txt', 'mine\n');
     forged = path.join(work, 'forged.lifeboat');
-    await craft(forged, { backupId: backupJobId, passphrase: null, root: victim, files: [{ rel: 'keep.txt', content: Buffer.from('owned\n') }] });
+    await craftBackup(forged, { backupId: backupJobId, passphrase: null, root: victim, files: [{ rel: 'keep.txt', content: Buffer.from('owned\n') }] });
     fs.copyFileSync(forged, backupFile);
   });
 
@@ -167,9 +123,9 @@ describe('a forged unencrypted stand-in for an encrypted backup', () => {
 describe('a folder restore is all or nothing', () => {
   it('a bad hash at the last entry leaves nothing of the restore: not the files before it, not the folders it made', async () => {
     const target = path.join(work, 'last-bad');
-    write(target, 'README.md', 'local version\n');
+    writeAt(target, 'README.md', 'local version\n');
     const before = snapshotTree(target);
-    const file = await craft(path.join(work, 'crafted', 'last-bad.lifeboat'), {
+    const file = (await craftBackup(path.join(work, 'crafted', 'last-bad.lifeboat'), {
       passphrase: PASSPHRASE,
       root: source,
       files: [
@@ -177,8 +133,8 @@ describe('a folder restore is all or nothing', () => {
         { rel: 'new/dir/a.txt', content: Buffer.from('a\n') },
         { rel: 'z.txt', content: Buffer.from('zzz\n'), sha256: 'f'.repeat(64) },
       ],
-    });
-    const error = await appError(restoreFiles(spec(file, { folder: target, conflict: 'overwrite' }), testContext()));
+    })).file;
+    const error = await appError(restoreFiles(filesSpec(file, { folder: target, conflict: 'overwrite' }), testContext()));
     expect(error.code).toBe('FILE_CORRUPT');
     expect(error.message).toContain('z.txt');
     expect(snapshotTree(target)).toEqual(before);
@@ -189,7 +145,7 @@ describe('a folder restore is all or nothing', () => {
     const deep = path.join(work, 'deep', ...Array.from({ length: 25 }, () => 'd'.repeat(200)));
     // the target itself fits; "/a/b/data.csv" below it does not
     const target = deep.slice(0, PATH_MAX - 8);
-    const error = await appError(restoreFiles(spec(backupFile, { folder: target }), testContext()));
+    const error = await appError(restoreFiles(filesSpec(backupFile, { folder: target }), testContext()));
     expect(error.code).toBe('RESTORE_PATH_INVALID');
     expect(error.message).toMatch(/longer|over the/);
     expect(fs.existsSync(path.join(work, 'deep'))).toBe(false);
@@ -200,17 +156,17 @@ describe('a folder restore is all or nothing', () => {
     const skip = await mountTmpfs(mountPoint, '1m');
     if (skip) throw new Error(skip);
     try {
-      const big = await craft(path.join(work, 'crafted', 'big.lifeboat'), {
+      const big = (await craftBackup(path.join(work, 'crafted', 'big.lifeboat'), {
         passphrase: PASSPHRASE,
         root: source,
         files: [
           { rel: 'one.bin', content: crypto.randomBytes(600_000) },
           { rel: 'two.bin', content: crypto.randomBytes(600_000) },
         ],
-      });
-      write(mountPoint, 'existing.txt', 'already here\n');
+      })).file;
+      writeAt(mountPoint, 'existing.txt', 'already here\n');
       const before = snapshotTree(mountPoint);
-      const error = await appError(restoreFiles(spec(big, { folder: mountPoint }), testContext()));
+      const error = await appError(restoreFiles(filesSpec(big, { folder: mountPoint }), testContext()));
       expect(error.code).toBe('RESTORE_NO_SPACE');
       expect(snapshotTree(mountPoint)).toEqual(before);
       expect(fs.readdirSync(mountPoint)).toEqual(['existing.txt']);
@@ -221,8 +177,8 @@ describe('a folder restore is all or nothing', () => {
 
   it('a restore that overwrites files and succeeds leaves no staging folder or moved-aside file behind', async () => {
     const target = path.join(work, 'overwrite-ok');
-    write(target, 'README.md', 'local\n');
-    const result = await restoreFiles(spec(backupFile, { folder: target, conflict: 'overwrite' }), testContext());
+    writeAt(target, 'README.md', 'local\n');
+    const result = await restoreFiles(filesSpec(backupFile, { folder: target, conflict: 'overwrite' }), testContext());
     expect(result.counts).toMatchObject({ replace: 1, create: 2 });
     expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('# Project\n');
     expect(fs.readdirSync(target).sort()).toEqual(['README.md', 'a', 'z-last.txt']);
@@ -238,18 +194,18 @@ describe('verify fails every archive a restore would refuse (one rule)', () => {
   ];
   for (const [i, c] of cases.entries()) {
     it(`${c.name}: verify fails UNSAFE_PATH, and restore refuses it with nothing written`, async () => {
-      const file = await craft(path.join(work, 'crafted', `unrestorable-${i}.lifeboat`), {
+      const file = (await craftBackup(path.join(work, 'crafted', `unrestorable-${i}.lifeboat`), {
         passphrase: PASSPHRASE,
         root: source,
         files: [{ rel: 'ok.txt', content: Buffer.from('fine\n') }, ...(c.files ?? [])],
         unchanged: c.unchanged,
-      });
+      })).file;
       const report = await verifyBackupFile(file, PASSPHRASE);
       expect(report.status).toBe('failed');
       expect(report.errorCode).toBe('UNSAFE_PATH');
       expect(report.reasons.join('\n')).toMatch(c.reason);
       const target = path.join(work, `unrestorable-target-${i}`);
-      const error = await appError(restoreFiles(spec(file, { folder: target }), testContext()));
+      const error = await appError(restoreFiles(filesSpec(file, { folder: target }), testContext()));
       expect(error.code).toBe('UNSAFE_PATH');
       expect(fs.existsSync(target)).toBe(false);
     });

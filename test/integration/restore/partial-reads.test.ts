@@ -10,17 +10,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BackupReader } from '../../../src/main/core/archive/reader';
-import { ArchiveWriter } from '../../../src/main/core/archive/writer';
-import { makeBackupLocator } from '../../../src/main/core/restore/locate';
-import { prepareFileRestore, restoreFiles, writePreparedFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
+import { prepareFileRestore, restoreFiles, writePreparedFiles } from '../../../src/main/core/restore/restore-files';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
-import type { ManifestEntry } from '../../../src/shared/manifest';
-import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
-import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, handMadeManifest, headerBytes, planInput, savePlan, sha256, snapshotTree, testContext, truncatedCopy } from './support';
+import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, craftBackup, filesSpec, headerBytes, planInput, savePlan, sha256, snapshotTree, testContext, truncatedCopy, writeAt } from './support';
 
 let work: string;
 let source: string;
@@ -33,21 +28,7 @@ let damagedFile: string;
 
 const TAG = 16;
 
-function write(root: string, rel: string, content: string | Buffer): void {
-  const abs = path.join(root, ...rel.split('/'));
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
-  fs.writeFileSync(abs, content);
-}
 
-function spec(filePath: string, target: FilesTargetInput, overrides: Partial<FilesRestoreSpec> = {}): FilesRestoreSpec {
-  return {
-    filePath,
-    passphrase: PASSPHRASE,
-    target: filesTargetSchema.parse(target),
-    locate: makeBackupLocator(filePath, () => null),
-    ...overrides,
-  };
-}
 
 /** The payload chunks [first, last] an entry's local header and data lie in (from the zip's directory). */
 async function chunksOf(file: string, name: string): Promise<{ first: number; last: number; chunkSize: number }> {
@@ -85,30 +66,14 @@ async function entryNameOf(file: string, rel: string): Promise<string> {
   }
 }
 
-/** Writes a backup by hand (ArchiveWriter): `files` as entries of folder f1; a `sha256` override makes the manifest lie about one. */
-async function craft(file: string, options: { backupId?: string; passphrase: string | null; files: { rel: string; content: Buffer; sha256?: string }[] }): Promise<{ file: string; backupId: string }> {
-  const backupId = options.backupId ?? crypto.randomUUID();
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: options.passphrase, compressionLevel: 1, ...FAST_CONTAINER });
-  const manifest = handMadeManifest(backupId, source, { encrypted: options.passphrase !== null });
-  for (const f of options.files) {
-    const added = await writer.addStream(`folders/f1/${f.rel}`, Readable.from([f.content]));
-    const entry: ManifestEntry = { name: `folders/f1/${f.rel}`, kind: 'file', sourceId: 'f1', ...added, mode: 0o644, mtimeMs: Date.now() };
-    if (f.sha256) entry.sha256 = f.sha256;
-    manifest.entries.push(entry);
-  }
-  (manifest.sources[0] as { files: number }).files = options.files.length;
-  await writer.finish(manifest);
-  return { file, backupId };
-}
 
 beforeAll(async () => {
   work = makeTempDir('lifeboat-partial-reads-');
   source = path.join(work, 'source');
-  write(source, 'a-small.txt', 'a small file\n');
+  writeAt(source, 'a-small.txt', 'a small file\n');
   // random, so it is stored about as large: it fills several 64 KiB chunks of its own
-  write(source, 'big.bin', crypto.randomBytes(400_000));
-  for (let i = 0; i < 40; i++) write(source, `many/f${String(i).padStart(3, '0')}.txt`, `file ${i}\n`.repeat(50 + i));
+  writeAt(source, 'big.bin', crypto.randomBytes(400_000));
+  for (let i = 0; i < 40; i++) writeAt(source, `many/f${String(i).padStart(3, '0')}.txt`, `file ${i}\n`.repeat(50 + i));
   core = makeTestCore({ containerOptions: FAST_CONTAINER });
   const plan = await savePlan(core, planInput({ name: 'Partial', folders: [{ id: 'f1', path: source }], destination: path.join(work, 'backups') }), { passphrase: PASSPHRASE });
   const job = await backupNow(core, plan);
@@ -133,7 +98,7 @@ afterAll(async () => {
 describe('a restore of a few files reads only what it needs', () => {
   it('the intact backup restores the whole tree byte for byte, modes and mtimes included (files staged several at once)', async () => {
     const target = path.join(work, 'whole');
-    const result = await restoreFiles(spec(backupFile, { folder: target }), testContext());
+    const result = await restoreFiles(filesSpec(backupFile, { folder: target }), testContext());
     expect(result.counts.create).toBe(42);
     expect(snapshotTree(target)).toEqual(snapshotTree(source));
     expect(fs.readdirSync(target).sort()).toEqual(['a-small.txt', 'big.bin', 'many']);
@@ -142,7 +107,7 @@ describe('a restore of a few files reads only what it needs', () => {
   it('damage in a chunk no restored file uses: the chosen file is restored intact (verify still fails the backup)', async () => {
     expect((await verifyBackupFile(damagedFile, PASSPHRASE)).errorCode).toBe('FILE_CORRUPT');
     const target = path.join(work, 'other-chunk');
-    const result = await restoreFiles(spec(damagedFile, { folder: target, paths: ['a-small.txt', 'many'] }), testContext());
+    const result = await restoreFiles(filesSpec(damagedFile, { folder: target, paths: ['a-small.txt', 'many'] }), testContext());
     expect(result.counts.create).toBe(41);
     const tree = snapshotTree(target);
     const expected = snapshotTree(source);
@@ -153,10 +118,10 @@ describe('a restore of a few files reads only what it needs', () => {
   it('damage in a chunk a restored file uses: FILE_CORRUPT, and the target is as it was', async () => {
     for (const [i, paths] of [['big.bin'], undefined].entries()) {
       const target = path.join(work, `same-chunk-${i}`);
-      write(target, 'big.bin', 'local version\n');
-      write(target, 'many/f000.txt', 'local too\n');
+      writeAt(target, 'big.bin', 'local version\n');
+      writeAt(target, 'many/f000.txt', 'local too\n');
       const before = snapshotTree(target);
-      const error = await appError(restoreFiles(spec(damagedFile, { folder: target, conflict: 'overwrite', ...(paths ? { paths } : {}) }), testContext()));
+      const error = await appError(restoreFiles(filesSpec(damagedFile, { folder: target, conflict: 'overwrite', ...(paths ? { paths } : {}) }), testContext()));
       expect(error.code).toBe('FILE_CORRUPT');
       expect(error.message).toContain(`chunk ${damagedChunk}`);
       expect(snapshotTree(target)).toEqual(before);
@@ -166,11 +131,11 @@ describe('a restore of a few files reads only what it needs', () => {
 
   it('checkContentsFirst (a combined restore) finds that damage while preparing; without it, preparing reads no file content', async () => {
     const target = path.join(work, 'contents-first');
-    const early = await appError(prepareFileRestore(spec(damagedFile, { folder: target, paths: ['big.bin'] }, { checkContentsFirst: true }), testContext()));
+    const early = await appError(prepareFileRestore(filesSpec(damagedFile, { folder: target, paths: ['big.bin'] }, { checkContentsFirst: true }), testContext()));
     expect(early.code).toBe('FILE_CORRUPT');
     expect(fs.existsSync(target)).toBe(false);
 
-    const prepared = await prepareFileRestore(spec(damagedFile, { folder: target, paths: ['big.bin'] }), testContext());
+    const prepared = await prepareFileRestore(filesSpec(damagedFile, { folder: target, paths: ['big.bin'] }), testContext());
     try {
       const late = await appError(writePreparedFiles(prepared, testContext()));
       expect(late.code).toBe('FILE_CORRUPT');
@@ -191,7 +156,7 @@ describe('a restore of a few files reads only what it needs', () => {
       const bad = path.join(work, `one-file-bad-${i}.lifeboat`);
       c.make(bad);
       const target = path.join(work, `one-file-bad-target-${i}`);
-      const error = await appError(restoreFiles(spec(bad, { folder: target, paths: ['a-small.txt'] }, { passphrase: c.passphrase }), testContext()));
+      const error = await appError(restoreFiles(filesSpec(bad, { folder: target, paths: ['a-small.txt'] }, { passphrase: c.passphrase }), testContext()));
       expect(error.code, `case ${i}`).toBe(c.code);
       expect(fs.existsSync(target)).toBe(false);
     }
@@ -202,14 +167,14 @@ describe('a file the catalog knows', () => {
   it('encrypted: identified by the backup id in its header, not by reading it whole', async () => {
     const target = path.join(work, 'by-id');
     const wrong = await appError(
-      restoreFiles(spec(backupFile, { folder: target, paths: ['a-small.txt'] }, { expected: { backupId: crypto.randomUUID(), encrypted: true } }), testContext()),
+      restoreFiles(filesSpec(backupFile, { folder: target, paths: ['a-small.txt'] }, { expected: { backupId: crypto.randomUUID(), encrypted: true } }), testContext()),
     );
     expect(wrong.code).toBe('CHECKSUM_MISMATCH');
     expect(wrong.message).toContain(backupJobId);
     expect(fs.existsSync(target)).toBe(false);
     // the catalog's whole-file hash is not what identifies an encrypted file (its backup id is)
     const result = await restoreFiles(
-      spec(backupFile, { folder: target, paths: ['a-small.txt'] }, { expected: { backupId: backupJobId, encrypted: true, sha256: 'f'.repeat(64) } }),
+      filesSpec(backupFile, { folder: target, paths: ['a-small.txt'] }, { expected: { backupId: backupJobId, encrypted: true, sha256: 'f'.repeat(64) } }),
       testContext(),
     );
     expect(result.counts.create).toBe(1);
@@ -217,14 +182,14 @@ describe('a file the catalog knows', () => {
   });
 
   it('unencrypted: its backup id proves nothing (anyone can write one), so its whole-file SHA-256 must match', async () => {
-    const { file, backupId } = await craft(path.join(work, 'crafted', 'plain.lifeboat'), { passphrase: null, files: [{ rel: 'a-small.txt', content: Buffer.from('forged\n') }] });
+    const { file, backupId } = await craftBackup(path.join(work, 'crafted', 'plain.lifeboat'), { passphrase: null, root: source, files: [{ rel: 'a-small.txt', content: Buffer.from('forged\n') }] });
     const target = path.join(work, 'plain-target');
     const error = await appError(
-      restoreFiles(spec(file, { folder: target }, { passphrase: null, expected: { backupId, sha256: 'f'.repeat(64) } }), testContext()),
+      restoreFiles(filesSpec(file, { folder: target }, { passphrase: null, expected: { backupId, sha256: 'f'.repeat(64) } }), testContext()),
     );
     expect(error.code).toBe('CHECKSUM_MISMATCH');
     expect(fs.existsSync(target)).toBe(false);
-    const result = await restoreFiles(spec(file, { folder: target }, { passphrase: null, expected: { backupId, sha256: sha256(fs.readFileSync(file)) } }), testContext());
+    const result = await restoreFiles(filesSpec(file, { folder: target }, { passphrase: null, expected: { backupId, sha256: sha256(fs.readFileSync(file)) } }), testContext());
     expect(result.counts.create).toBe(1);
   });
 });
@@ -236,11 +201,11 @@ describe('staging several files at once is still all or nothing', () => {
       content: Buffer.from(`content ${i}\n`.repeat(200)),
     }));
     files[31] = { ...files[31]!, sha256: 'f'.repeat(64) };
-    const { file } = await craft(path.join(work, 'crafted', 'many.lifeboat'), { passphrase: PASSPHRASE, files });
+    const { file } = await craftBackup(path.join(work, 'crafted', 'many.lifeboat'), { passphrase: PASSPHRASE, root: source, files });
     const target = path.join(work, 'many-target');
-    write(target, 'keep.txt', 'mine\n');
+    writeAt(target, 'keep.txt', 'mine\n');
     const before = snapshotTree(target);
-    const error = await appError(restoreFiles(spec(file, { folder: target }), testContext()));
+    const error = await appError(restoreFiles(filesSpec(file, { folder: target }), testContext()));
     expect(error.code).toBe('FILE_CORRUPT');
     expect(error.message).toContain(files[31]!.rel);
     expect(snapshotTree(target)).toEqual(before);
@@ -255,7 +220,7 @@ describe('staging several files at once is still all or nothing', () => {
       if (update.filesDone !== undefined) files = update.filesDone;
       if (files >= 5) controller.abort();
     });
-    const error = await appError(restoreFiles(spec(backupFile, { folder: target }), ctx));
+    const error = await appError(restoreFiles(filesSpec(backupFile, { folder: target }), ctx));
     expect(error.code).toBe('CANCELLED');
     expect(files).toBeGreaterThanOrEqual(5);
     expect(fs.existsSync(target)).toBe(false);

@@ -6,14 +6,19 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { expect } from 'vitest';
+import { ArchiveWriter } from '../../../src/main/core/archive/writer';
 import { dispatch } from '../../../src/main/core/ipc/dispatch';
 import type { JobContext } from '../../../src/main/core/jobs/job-runner';
+import { makeBackupLocator } from '../../../src/main/core/restore/locate';
+import type { FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
 import type { LifeboatCore } from '../../../src/main/core/lifeboat';
 import { AppError } from '../../../src/shared/errors';
 import type { InvokeChannel, InvokeRequest, InvokeResponses } from '../../../src/shared/ipc-contract';
 import type { JobDetail } from '../../../src/shared/job';
-import type { BackupManifest } from '../../../src/shared/manifest';
+import type { BackupManifest, ManifestEntry } from '../../../src/shared/manifest';
+import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import type { Plan, PlanInput, PlanSecrets } from '../../../src/shared/plan';
 import { quoteIdent, type PgCluster } from '../../support/pg-cluster';
 
@@ -200,4 +205,48 @@ export function handMadeManifest(backupId: string, root: string, options: { form
     ],
     entries: [],
   };
+}
+
+/** Writes `content` at `rel` ('/' between names) below `root`, making the folders on the way. */
+export function writeAt(root: string, rel: string, content: string | Buffer): void {
+  const abs = path.join(root, ...rel.split('/'));
+  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  fs.writeFileSync(abs, content);
+}
+
+/** A file restore of `filePath` with the suites' passphrase, finding earlier backups next to it only. */
+export function filesSpec(filePath: string, target: FilesTargetInput, overrides: Partial<FilesRestoreSpec> = {}): FilesRestoreSpec {
+  return {
+    filePath,
+    passphrase: PASSPHRASE,
+    target: filesTargetSchema.parse(target),
+    locate: makeBackupLocator(filePath, () => null),
+    ...overrides,
+  };
+}
+
+/**
+ * Writes a format 1 backup by hand: `files` as entries of folder f1 named by path (a `sha256`
+ * override makes the manifest disagree with the content), `unchanged` records pointing at
+ * itself. For archives the app would never write.
+ */
+export async function craftBackup(
+  file: string,
+  options: { backupId?: string; passphrase: string | null; root: string; files: { rel: string; content: Buffer; sha256?: string; mode?: number }[]; unchanged?: { path: string }[] },
+): Promise<{ file: string; backupId: string }> {
+  const backupId = options.backupId ?? crypto.randomUUID();
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: options.passphrase, compressionLevel: 1, ...FAST_CONTAINER });
+  const manifest = handMadeManifest(backupId, options.root, { encrypted: options.passphrase !== null });
+  for (const f of options.files) {
+    const added = await writer.addStream(`folders/f1/${f.rel}`, Readable.from([f.content]));
+    const entry: ManifestEntry = { name: `folders/f1/${f.rel}`, kind: 'file', sourceId: 'f1', ...added, mode: f.mode ?? 0o644, mtimeMs: Date.now() };
+    if (f.sha256) entry.sha256 = f.sha256;
+    manifest.entries.push(entry);
+  }
+  const folder = manifest.sources[0] as { files: number; unchanged: unknown[] };
+  folder.files = options.files.length;
+  for (const u of options.unchanged ?? []) folder.unchanged.push({ path: u.path, size: 1, mtimeMs: Date.now(), mode: 0o644, sha256: '0'.repeat(64), storedIn: backupId });
+  await writer.finish(manifest);
+  return { file, backupId };
 }

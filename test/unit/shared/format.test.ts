@@ -12,7 +12,8 @@ import {
 } from '../../../src/shared/format';
 import { formatBytes as cliBytes } from '../../../src/main/cli/format';
 import { formatBytes as notifyBytes, jobMessage } from '../../../src/main/core/notify/format';
-import { EMPTY_PROGRESS, type JobSummary } from '../../../src/shared/job';
+import { EMPTY_PROGRESS } from '../../../src/shared/job';
+import { jobSummary } from '../../support/job-summary';
 
 describe('formatBytes', () => {
   it('writes decimal units with one decimal below 10', () => {
@@ -58,12 +59,9 @@ describe('formatDuration', () => {
     expect(formatDuration(null)).toBe('—');
   });
   it('a notification of a quick job says how quick, not "(in 0 s)"', () => {
-    const job: JobSummary = {
-      id: 'j',
-      kind: 'backup',
+    const job = jobSummary({
       planId: 'p',
       planName: 'Shop',
-      status: 'success',
       trigger: 'manual',
       startedAt: '2025-06-03T02:00:00.000Z',
       finishedAt: '2025-06-03T02:00:00.200Z',
@@ -72,13 +70,8 @@ describe('formatDuration', () => {
       compressionRatio: null,
       checksum: null,
       filePath: null,
-      displayMessage: null,
-      errorCode: null,
-      cancelledBy: null,
       progress: EMPTY_PROGRESS,
-      provenAt: null,
-      encrypted: true,
-    };
+    });
     expect(jobMessage(job)).toBe('Finished without errors. (304 KB in 200 ms)');
   });
 });

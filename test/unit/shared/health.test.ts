@@ -1,34 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { computeHealth, failureLabel, type HealthInput } from '../../../src/shared/health';
 import { EMPTY_PROGRESS, type JobSummary } from '../../../src/shared/job';
+import { jobSummary } from '../../support/job-summary';
 
 const now = new Date(2025, 5, 5, 12, 0, 0); // a Thursday
-let seq = 0;
-
+/** A job row of plan p1 that started `startedAt` (default: now) and took a second. */
 function job(patch: Partial<JobSummary>): JobSummary {
   const startedAt = patch.startedAt ?? now.toISOString();
-  return {
-    id: `job-${++seq}`,
-    kind: 'backup',
+  return jobSummary({
     planId: 'p1',
     planName: 'Shop DB nightly',
-    status: 'success',
-    trigger: 'scheduled',
     startedAt,
     finishedAt: startedAt,
     durationMs: 1000,
-    sizeBytes: 1000,
     compressionRatio: null,
     checksum: null,
     filePath: null,
-    displayMessage: null,
-    errorCode: null,
-    cancelledBy: null,
     progress: EMPTY_PROGRESS,
-    provenAt: null,
-    encrypted: true,
     ...patch,
-  };
+  });
 }
 
 const at = (day: number, hour = 2) => new Date(2025, 5, day, hour, 0).toISOString();

@@ -12,6 +12,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, PICKED_BACKUP_FILE, PICKED_FOLDER, test } from './support/fixtures';
+import { SCREENS, openScreen } from './support/screens';
 import { seedJob, seedPlan, seedRealistic } from './support/seed';
 
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -24,24 +25,13 @@ async function expectNoViolations(page: Page, what: string): Promise<void> {
   expect(summary, `${what}: axe violations`).toEqual([]);
 }
 
-async function openScreen(page: Page, hash: string, heading: string | RegExp): Promise<void> {
-  await page.goto(`/#/${hash}`);
-  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
-}
 
 for (const scheme of SCHEMES) {
   test(`every screen passes axe at WCAG 2.2 AA (${scheme})`, async ({ page, core }) => {
     const { failing } = seedRealistic(core);
     await page.emulateMedia({ colorScheme: scheme });
 
-    for (const [hash, heading] of [
-      ['dashboard', 'Dashboard'],
-      ['plans', 'Plans'],
-      ['history', 'History'],
-      ['verify', 'Verify'],
-      ['restore', 'Restore'],
-      ['settings', 'Settings'],
-    ] as const) {
+    for (const [hash, heading] of SCREENS) {
       await openScreen(page, hash, heading);
       // let the screen's data arrive (lists, charts) before looking
       await page.waitForLoadState('networkidle');

@@ -10,6 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { EMPTY_PROGRESS, type JobSummary } from '../../src/shared/job';
 import { expect, test, type TestCore } from './support/fixtures';
+import { SCREENS, openScreen } from './support/screens';
 import { seedJob, seedRealistic } from './support/seed';
 
 const SIZES = [
@@ -293,16 +294,8 @@ test.describe('at 200 % zoom', () => {
     const failed = core.jobs.list({ planId: failing.id, status: 'failed' }, 1, 1).items[0]!;
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
-      for (const [hash, heading] of [
-        ['dashboard', 'Dashboard'],
-        ['plans', 'Plans'],
-        ['history', 'History'],
-        ['verify', 'Verify'],
-        ['restore', 'Restore'],
-        ['settings', 'Settings'],
-      ] as const) {
-        await page.goto(`/#/${hash}`);
-        await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+      for (const [hash, heading] of SCREENS) {
+        await openScreen(page, hash, heading);
         await page.waitForLoadState('networkidle');
         await checkReflow(page, hash);
         await page.screenshot({ path: `test-results/screens/zoom200-${hash}-${scheme}.png` });

@@ -61,9 +61,13 @@ function compareFolders(a: Buffer | null, b: Buffer | null): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
   let i = 0;
   let j = 0;
+  const endOf = (path: Buffer, from: number) => {
+    const slash = path.indexOf(0x2f, from);
+    return slash < 0 ? path.length : slash;
+  };
   for (;;) {
-    const aEnd = a.indexOf(0x2f, i) < 0 ? a.length : a.indexOf(0x2f, i);
-    const bEnd = b.indexOf(0x2f, j) < 0 ? b.length : b.indexOf(0x2f, j);
+    const aEnd = endOf(a, i);
+    const bEnd = endOf(b, j);
     const byName = Buffer.compare(a.subarray(i, aEnd), b.subarray(j, bEnd));
     if (byName !== 0) return byName;
     const aDone = aEnd >= a.length;

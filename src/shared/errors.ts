@@ -37,6 +37,20 @@ export const ERROR_MESSAGES = {
     'The destination folder cannot be written. Choose another folder or give this user write permission on it.',
   DEST_NO_SPACE:
     'There is not enough free space at the destination. Free some space, lower the retention, or choose another destination.',
+  DEST_UNREACHABLE:
+    'Cannot reach the off-site destination (the server did not answer, or the connection stalled past its timeout). Check the endpoint or host and port in the plan, the network and any firewall, then use Test on the destination.',
+  DEST_AUTH_FAILED:
+    'The off-site destination refused the credentials. Enter the right access key and secret (S3), account key or SAS token (Azure), or user and password or key (SFTP) for this destination, then use Test.',
+  DEST_MISSING:
+    'The bucket, container or remote folder of the off-site destination does not exist. Create it, or correct its name in the plan, then use Test.',
+  DEST_FULL:
+    'The off-site destination is full or over its quota, and the upload was abandoned (nothing partial was left there). Free space or raise the quota, or lower the retention.',
+  DEST_FAILED:
+    'The off-site destination failed the request. See the reason below; then use Test on the destination.',
+  HOST_KEY_UNKNOWN:
+    "The SFTP server's host key is not known yet, so the connection was refused. Check its SHA-256 fingerprint (below) with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then accept it: Test in the plan editor, or --accept-host-key SHA256:... with the lifeboat command.",
+  HOST_KEY_CHANGED:
+    "The SFTP server's host key is not the one pinned for it, and the connection was refused: the server was reinstalled, or someone is in between. Ask the server's administrator whether the key changed; only then remove the pinned key (the plan editor's destination, or the line in known_hosts) and accept the new one.",
   PASSPHRASE_REQUIRED:
     'This backup is encrypted and needs its passphrase. Enter the passphrase (or pass --passphrase-file / LIFEBOAT_PASSPHRASE).',
   WRONG_PASSPHRASE: 'The passphrase is wrong for this backup. Enter the passphrase that was set when the backup was made.',

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { alertRulesSchema } from './alert-rules';
+import { destinationSchema } from './destination';
 import { dumpFilterShape } from './dump-filter';
 import { hooksSchema } from './hooks';
+import { secretRefSchema, type SecretRef } from './secret-ref';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 
@@ -17,18 +19,7 @@ const id = z.string().min(1).max(64);
 export const MAX_DESCRIPTION_CHARS = 500;
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Use HH:mm, for example 02:00');
 
-/**
- * Where a secret of a plan comes from when the app's keychain does not hold it: `env:NAME` (a
- * variable of the environment of the process that runs the plan), `file:/absolute/path` (the
- * first line of a file only its owner can read), or `keychain` (the app's keychain, as when the
- * field is absent). The plan keeps the reference, never the value; the `lifeboat` command
- * resolves env: and file: each time it runs the plan, the app shows them read-only.
- */
-export const secretRefSchema = z
-  .string()
-  .max(4096)
-  .regex(/^(keychain|env:[A-Za-z_][A-Za-z0-9_]*|file:(\/|[A-Za-z]:[\\/]|\\\\).*)$/, 'Use keychain, env:NAME or file:/absolute/path');
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export { secretRefSchema, type SecretRef } from './secret-ref';
 
 /** Whether a secret named by `ref` (absent = the default) is the app keychain's to keep. */
 export function isKeychainRef(ref: SecretRef | undefined): boolean {
@@ -137,7 +128,14 @@ export const planOptionsSchema = z.object({
       backoffSeconds: z.number().int().min(1).max(3600).default(30),
     })
     .default({ count: 2, backoffSeconds: 30 }),
+  /** the primary destination: the local folder each backup is written to */
   destination: z.string().min(1).max(4096),
+  /**
+   * Copies of each backup at other destinations (3-2-1: S3, Azure, SFTP, another folder),
+   * uploaded from the finished primary file; shared/destination.ts. A failed copy makes the run
+   * partial and is retried on the next run.
+   */
+  copies: z.array(destinationSchema).max(8).default([]),
 });
 export type PlanOptions = z.infer<typeof planOptionsSchema>;
 

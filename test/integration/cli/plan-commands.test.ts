@@ -354,6 +354,7 @@ function planOptions(destination: string) {
     fullEveryDays: 7,
     retries: { count: 0, backoffSeconds: 1 },
     destination,
+    copies: [],
   };
 }
 

@@ -150,3 +150,44 @@ export interface BackupCopy {
   error: string | null;
   attempts: number;
 }
+
+/** One step of a destination's Test (destinations/test): connect, write a small object, read it back, delete it. */
+export interface DestinationTestStep {
+  step: 'connect' | 'write' | 'read' | 'delete';
+  ok: boolean;
+  ms: number;
+  /** what went wrong (an AppError's message, secret-free), null when the step passed */
+  message: string | null;
+}
+
+export interface DestinationTestResult {
+  url: string;
+  ok: boolean;
+  /** the steps run, in order; the first failure ends the test */
+  steps: DestinationTestStep[];
+  /**
+   * SFTP: the server's host key. `unknown`: no key is pinned yet — the editor shows the
+   * fingerprint and pins it (the destination's hostKey) once the user accepts it; `changed`: it
+   * differs from the pinned one and was refused.
+   */
+  hostKey: { fingerprint: string; status: 'pinned' | 'unknown' | 'changed' } | null;
+}
+
+/** Whether a plan's newest backup has a verified copy off the machine (the Dashboard, the off-site alert). */
+export interface PlanOffsiteStatus {
+  planId: string;
+  planName: string;
+  /** the plan names at least one off-site destination among its copies */
+  configured: boolean;
+  newestBackupId: string | null;
+  newestBackupAt: string | null;
+  /**
+   * 'verified': at least one off-site copy of the newest backup was uploaded and checked;
+   * 'uploaded': uploaded, not checked yet; 'pending': no copy yet (the upload runs or will be retried);
+   * 'failed': every off-site copy of it failed; 'not-configured': the plan has no off-site copy; 'no-backup'
+   */
+  state: 'verified' | 'uploaded' | 'pending' | 'failed' | 'not-configured' | 'no-backup';
+  /** since when the plan has had no verified off-site copy of its newest backup (null when it has one) */
+  unprotectedSince: string | null;
+  copies: BackupCopy[];
+}

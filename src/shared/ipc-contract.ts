@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import type { TransferableError } from './errors';
 import { JOB_KINDS, JOB_SORTS, JOB_STATUSES, type JobDetail, type JobSummary } from './job';
+import { destinationSchema, type BackupCopy, type DestinationTestResult, type PlanOffsiteStatus } from './destination';
 import type { DumpFilterField } from './dump-filter';
 import { databaseSourceSchema, MAX_DESCRIPTION_CHARS, planInputSchema, planSecretsSchema, scheduleSchema, type BackupType, type Plan, type PlanInput } from './plan';
 import { restoreInvokeSchemas, type RestoreInvokeResponses } from './restore';
@@ -246,6 +247,17 @@ export const invokeSchemas = {
   'dialog/pick-path': z
     .object({ kind: z.enum(PICK_PATH_KINDS), title: z.string().max(200).optional(), defaultPath: z.string().max(4096).optional() })
     .strict(),
+  /**
+   * Tests a destination: connects, writes a small object, reads it back and deletes it. `secret`:
+   * typed in the editor; left out, the one stored for the plan's destination (planId).
+   */
+  'destinations/test': z
+    .object({ planId: z.string().min(1).max(64).optional(), destination: destinationSchema, secret: z.string().max(8192).optional() })
+    .strict(),
+  /** every copy the catalog records of one backup (History, the Restore screen) */
+  'backups/copies': byId,
+  /** per plan: whether its newest backup has a verified off-site copy (the Dashboard) */
+  'plans/offsite-status': empty,
   'notify/list-channels': empty,
   /** `secret`: kept in the keychain; '' removes the stored one; left out keeps it */
   'notify/save-channel': z.object({ channel: channelInputSchema, secret: z.string().max(4096).optional() }).strict(),
@@ -295,6 +307,9 @@ export interface InvokeResponses {
   'plans/presets': PlanPreset[];
   'plans/test-connection': ConnectionTestResult;
   'dialog/pick-path': { path: string | null };
+  'destinations/test': DestinationTestResult;
+  'backups/copies': BackupCopy[];
+  'plans/offsite-status': PlanOffsiteStatus[];
   'notify/list-channels': NotificationChannel[];
   'notify/save-channel': NotificationChannel;
   'notify/delete-channel': { deleted: boolean };

@@ -191,6 +191,8 @@ export const planSecretsSchema = z
     passphrase: z.string().min(8, 'Use at least 8 characters for the passphrase').max(1024).optional(),
     /** the drill server's password; an empty string removes the stored one, left out keeps it */
     drillPassword: z.string().max(1024).optional(),
+    /** keyed by destination id (options.copies): its secret; an empty string removes the stored one, left out keeps it */
+    destSecrets: z.record(z.string(), z.string().max(8192)).optional(),
   })
   .default({ dbPasswords: {} });
 export type PlanSecrets = z.input<typeof planSecretsSchema>;

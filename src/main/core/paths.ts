@@ -31,6 +31,8 @@ export const secretKeys = {
   dbPassword: (planId: string, sourceId: string) => `db:${planId}:${sourceId}`,
   passphrase: (planId: string) => `passphrase:${planId}`,
   drillPassword: (planId: string) => `drill:${planId}`,
+  /** an off-site destination's secret: S3 secret key, Azure key or SAS, SFTP password or key passphrase */
+  destSecret: (planId: string, destinationId: string) => `dest:${planId}:${destinationId}`,
   /** the generated passphrase of a safety backup taken before restoring an unencrypted backup over a database */
   safetyPassphrase: (backupId: string) => `safety:${backupId}`,
   /** a notification channel's webhook URL, token, header or SMTP password */

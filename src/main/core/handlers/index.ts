@@ -6,6 +6,7 @@
 import type { InvokeHandlers } from '../../../shared/ipc-contract';
 import { createAppHandlers } from './app';
 import { createChainHandlers } from './chains';
+import { createDestinationHandlers } from './destinations';
 import { createEditorToolHandlers } from './editor-tools';
 import type { HandlerContext } from './handler-context';
 import { createJobHandlers } from './jobs';
@@ -29,5 +30,6 @@ export function createHandlers(ctx: HandlerContext, actor = 'user'): InvokeHandl
     ...createRestoreHandlers(ctx, actor),
     ...createStatsHandlers(ctx),
     ...createEditorToolHandlers(ctx),
+    ...createDestinationHandlers(ctx, actor),
   };
 }

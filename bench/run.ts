@@ -8,8 +8,9 @@
  *   verify:  `sha256sum` of our file          vs  our full verification (throughput)
  * Ratios below 1.0 mean Lifeboat is faster. Scales can be set with BENCH_SCALES=5,20.
  *
- * Sections: BENCH_SECTIONS=db,folders (default both); the folder section (folders.ts: restic,
- * borg and tar | zstd | openssl on generated trees) has its own knobs, described there.
+ * Sections: BENCH_SECTIONS=db,folders,remote (default all); the folder section (folders.ts: restic,
+ * borg and tar | zstd | openssl on generated trees) and the remote one (remote.ts: off-site copies
+ * to s3rver and sshd on loopback) have their own knobs, described there.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { restoreDatabase } from '../src/main/core/restore/restore-database';
 import { countRows, targetSource } from '../src/main/core/restore/target-db';
 import { verifyBackupFile } from '../src/main/core/verify/verify-backup';
 import { runFolderSection } from './folders';
+import { runRemoteSection } from './remote';
 import { missingTools } from './peers';
 import { median, run } from './proc';
 
@@ -183,7 +185,7 @@ async function databaseSection(): Promise<void> {
   console.log('(count every restored table, compare with the manifest; on by default, can be turned off) is timed apart.');
 }
 
-const SECTIONS = ['db', 'folders'];
+const SECTIONS = ['db', 'folders', 'remote'];
 const sections = new Set((process.env.BENCH_SECTIONS ?? SECTIONS.join(',')).split(',').map((v) => v.trim()).filter(Boolean));
 const unknown = [...sections].filter((v) => !SECTIONS.includes(v));
 if (unknown.length || sections.size === 0) {
@@ -200,3 +202,4 @@ if (sections.has('folders')) {
 }
 if (sections.has('db')) await databaseSection();
 if (sections.has('folders')) await runFolderSection();
+if (sections.has('remote')) await runRemoteSection();

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * Preflight of `npm test`: checks that this machine has what the suites need (Node >= 20.15, the
- * PostgreSQL server and client tools, Chromium) before any of them starts, so a fresh machine gets
+ * PostgreSQL server and client tools, Chromium, zstd, OpenSSH's sshd) before any of them starts, so a fresh machine gets
  * one message listing everything missing with the install commands, instead of a pile of cluster
  * errors or one browser-launch error per e2e test.
  *
  *   node scripts/check-test-deps.mjs                  everything (npm test)
- *   node scripts/check-test-deps.mjs --need pg        the integration suite (zstd: the unit suite)
+ *   node scripts/check-test-deps.mjs --need pg,sshd   the integration suite (zstd: the unit suite)
  *   node scripts/check-test-deps.mjs --need pg,chromium
  *
  * Honours LIFEBOAT_CHROMIUM, LIFEBOAT_TEST_PG_BIN and LIFEBOAT_PG_BIN with the same rules as the

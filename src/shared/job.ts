@@ -28,7 +28,8 @@ export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 /** Who cancelled: the user (button, CLI) or the system (quit, shutdown). */
 export type CancelledBy = 'user' | 'system';
 
-export const BACKUP_PHASES = ['preflight', 'dump', 'files', 'finalize', 'verify', 'drill', 'retention'] as const;
+/** `copies`: uploading the finished file to the plan's other destinations (and retrying earlier failed copies) */
+export const BACKUP_PHASES = ['preflight', 'dump', 'files', 'finalize', 'verify', 'drill', 'copies', 'retention'] as const;
 export type JobPhase = (typeof BACKUP_PHASES)[number] | 'restore' | 'queued';
 
 export interface JobProgress {

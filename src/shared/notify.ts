@@ -107,7 +107,8 @@ export interface NotificationChannel extends z.output<typeof channelInputSchema>
   updatedAt: string;
 }
 
-export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue', 'storage-cap', 'stalled'] as const;
+/** `offsite`: a plan's newest backup has had no off-site copy for longer than its schedule's period (notify/offsite-alert.ts) */
+export const ALERT_KINDS = ['consecutive-failures', 'size-anomaly', 'duration-anomaly', 'low-disk', 'overdue', 'storage-cap', 'stalled', 'offsite'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertEntry {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SSL_MODES } from './plan';
+import { destinationSchema } from './destination';
 import type { BackupType } from './plan';
 
 export const CONFLICT_POLICIES = ['skip', 'overwrite', 'keep-both'] as const;
@@ -304,8 +305,15 @@ export const restoreInvokeSchemas = {
   /** header and manifest summary; without a passphrase an encrypted file answers needsPassphrase */
   'backups/inspect': z.object({ filePath, passphrase }).strict(),
   'backups/import': z.object({ filePath, passphrase }).strict(),
-  /** imports every .lifeboat file in the folder */
-  'backups/rebuild-catalog': z.object({ folder: filePath, passphrase }).strict(),
+  /**
+   * imports every .lifeboat file in the folder; or, with `destination` instead (and its `secret`,
+   * used for this request only, never stored), every one below that remote destination's root,
+   * at any depth (a plan's copies lie in `<plan slug>/` below it)
+   */
+  'backups/rebuild-catalog': z
+    .object({ folder: filePath.optional(), passphrase, destination: destinationSchema.optional(), secret: z.string().max(8192).optional() })
+    .strict()
+    .refine((r) => Boolean(r.folder) !== Boolean(r.destination), { message: 'Give either a folder or a destination', path: ['folder'] }),
   'verify/run': z.union([z.object({ jobId }).strict(), z.object({ filePath, passphrase }).strict()]),
   'verify/run-all': z.undefined().or(z.object({}).strict()).optional(),
   'verify/drill': z

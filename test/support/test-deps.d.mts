@@ -1,12 +1,12 @@
 /** Types of test-deps.mjs (plain JS so that scripts/check-test-deps.mjs runs without a build step). */
 
-export type TestNeed = 'pg' | 'chromium' | 'zstd';
+export type TestNeed = 'pg' | 'chromium' | 'zstd' | 'sshd';
 
 export interface MissingTestDep {
   /** what is missing, for the message */
   what: string;
   /** which install fixes it */
-  fix: 'node' | 'pg' | 'chromium' | 'zstd';
+  fix: 'node' | 'pg' | 'chromium' | 'zstd' | 'sshd';
 }
 
 export const MIN_NODE: string;
@@ -14,6 +14,8 @@ export const DEFAULT_CHROMIUM: string;
 export const PG_SERVER_TOOLS: readonly string[];
 export const PG_CLIENT_TOOLS: readonly string[];
 export const NEEDS: readonly TestNeed[];
+/** OpenSSH's server binary the SFTP tests start. */
+export const SSHD: string;
 
 /** The browser the e2e tests launch: LIFEBOAT_CHROMIUM, else Debian's chromium. */
 export function chromiumPath(env?: NodeJS.ProcessEnv): string;

@@ -17,7 +17,9 @@ export const PG_SERVER_TOOLS = ['initdb', 'pg_ctl', 'postgres', 'psql'];
 /** The app runs these (found in LIFEBOAT_PG_BIN when set, else on PATH, then the install folders). */
 export const PG_CLIENT_TOOLS = ['pg_dump', 'pg_restore'];
 /** The suites each prerequisite is for. */
-export const NEEDS = ['pg', 'chromium', 'zstd'];
+export const NEEDS = ['pg', 'chromium', 'zstd', 'sshd'];
+/** OpenSSH's server, which the SFTP destination's integration tests start (test/support/sftp-server.ts). */
+export const SSHD = '/usr/sbin/sshd';
 
 /** The browser the e2e tests launch: LIFEBOAT_CHROMIUM, else Debian's chromium. */
 export function chromiumPath(env = process.env) {
@@ -124,6 +126,10 @@ export function findMissingTestDeps(options = {}) {
     missing.push({ what: 'zstd (the zstd command) not on PATH', fix: 'zstd' });
   }
 
+  if (needs.includes('sshd') && !isExecutableFile(SSHD)) {
+    missing.push({ what: `OpenSSH's server: ${SSHD} is not an executable file (the SFTP destination's tests run it)`, fix: 'sshd' });
+  }
+
   if (needs.includes('chromium')) {
     const browser = chromiumPath(env);
     if (!isExecutableFile(browser)) {
@@ -145,7 +151,12 @@ export function formatMissingTestDeps(missing, options = {}) {
   const fixes = new Set(missing.map((item) => item.fix));
   const lines = ["Lifeboat's tests cannot run: this machine is missing", ...missing.map((item) => `  - ${item.what}`), ''];
 
-  const aptPackages = [...(fixes.has('pg') ? ['postgresql'] : []), ...(fixes.has('chromium') ? ['chromium'] : []), ...(fixes.has('zstd') ? ['zstd'] : [])];
+  const aptPackages = [
+    ...(fixes.has('pg') ? ['postgresql'] : []),
+    ...(fixes.has('chromium') ? ['chromium'] : []),
+    ...(fixes.has('zstd') ? ['zstd'] : []),
+    ...(fixes.has('sshd') ? ['openssh-server'] : []),
+  ];
   if (aptPackages.length > 0) {
     lines.push('Install on Debian/Ubuntu:', `  ${isRoot ? '' : 'sudo '}apt-get install -y ${aptPackages.join(' ')}`);
     lines.push('Install on macOS (Homebrew):');
@@ -157,6 +168,7 @@ export function formatMissingTestDeps(missing, options = {}) {
       );
     }
     if (fixes.has('zstd')) lines.push('  brew install zstd');
+    if (fixes.has('sshd')) lines.push('  (macOS ships /usr/sbin/sshd: nothing to install for it)');
     if (fixes.has('chromium')) {
       lines.push(
         '  brew install --cask chromium',

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { DatabaseSource } from '../../shared/plan';
 import { readContainerHeader } from '../core/crypto/container';
+import { isRemoteLocation, resolveBackupLocation } from '../core/destinations/remote-open';
 import { redactUrl } from '../core/postgres/redact';
 
 /**
@@ -104,12 +105,30 @@ function assertPrivateFile(file: string): void {
 }
 
 /**
- * The absolute path of a backup file named on the command line, checked before any work:
- * NOT_FOUND naming it when nothing is there, NOT_A_BACKUP naming it when it is a folder or a
- * file that is not a Lifeboat backup. Other problems (truncated, damaged) are left to the command
- * that reads it, which reports them in its own way.
+ * A backup named on the command line: an s3://, azure:// or sftp:// URL as it is (read through
+ * the remote opener remote-options.ts installs), a path made absolute.
+ */
+export function backupLocation(file: string): string {
+  return resolveBackupLocation(file);
+}
+
+/**
+ * The absolute path (or the URL) of a backup file named on the command line, checked before any
+ * work: NOT_FOUND naming it when nothing is there, NOT_A_BACKUP naming it when it is a folder or
+ * a file that is not a Lifeboat backup; for a URL also VALIDATION (not a backup's URL, no
+ * credentials) and the destination's errors (DEST_*, HOST_KEY_*). Other problems (truncated,
+ * damaged) are left to the command that reads it, which reports them in its own way.
  */
 export async function checkBackupFile(file: string): Promise<string> {
+  if (isRemoteLocation(file)) {
+    try {
+      await readContainerHeader(file);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NOT_A_BACKUP') throw new AppError('NOT_A_BACKUP', { detail: file, cause: error });
+      if (!(error instanceof AppError) || !['FILE_TRUNCATED', 'FILE_CORRUPT', 'UNSUPPORTED_VERSION'].includes(error.code)) throw error;
+    }
+    return file;
+  }
   const filePath = path.resolve(file);
   let stat: fs.Stats;
   try {

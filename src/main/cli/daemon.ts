@@ -87,6 +87,7 @@ const ALERT_LEVEL: Record<AlertKind, LogLevel> = {
   'duration-anomaly': 'warn',
   'storage-cap': 'error',
   stalled: 'warn',
+  offsite: 'error',
 };
 
 /** Logs what happens to the jobs this process runs: started, each phase change, finished. */

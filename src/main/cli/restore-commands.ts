@@ -3,19 +3,24 @@
  * Secrets as everywhere in the CLI: the passphrase from --passphrase-file or LIFEBOAT_PASSPHRASE,
  * server passwords from PGPASSWORD or ~/.pgpass, never from an argument.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { AppError } from '../../shared/errors';
+import { AppError, toTransferable } from '../../shared/errors';
 import type { JobDetail, JobSummary } from '../../shared/job';
 import type { BackupManifest, ManifestDatabaseSource } from '../../shared/manifest';
-import { CONFLICT_POLICIES, databaseTargetSchema, tableRefSchema, type ConflictPolicy, type ServerTarget, type TableRef } from '../../shared/restore';
+import { CONFLICT_POLICIES, databaseTargetSchema, tableRefSchema, type ConflictPolicy, type RebuildCatalogResult, type ServerTarget, type TableRef } from '../../shared/restore';
 import type { LifeboatCore } from '../core/lifeboat';
 import { readHeaderInfo } from '../core/restore/backup-index';
 import { openManifest, previewDatabaseRestore } from '../core/restore/preview';
 import { tableLabel } from '../core/restore/table-selection';
 import { startDrillJob } from '../core/tasks/drill-job';
 import { startRestoreJob } from '../core/tasks/restore-job';
-import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
+import { importBackupFile, rebuildCatalogFromFolder } from '../core/tasks/import-backup';
+import { backupFolderOf, isRemoteLocation, listRemoteBackups } from '../core/destinations/remote-open';
+import { parseDestinationUrl } from '../core/destinations/url';
+import { backupLocation, checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
+import { acceptHostKeyOption, sshKeyOption } from './remote-options';
 
 export interface CliDeps {
   io: { out: (text: string) => void; err: (text: string) => void; env: NodeJS.ProcessEnv };
@@ -121,7 +126,7 @@ export function checkSourceId(manifest: BackupManifest, id: string, restores: { 
 export function registerRestoreCommand(program: Command, deps: CliDeps): void {
   program
     .command('restore')
-    .argument('<file>', 'a .lifeboat file')
+    .argument('<file>', 'a .lifeboat file, or its s3://, azure:// or sftp:// URL (reads only the parts it restores)')
     .description('restore a backup: databases into a new (or, with --over-existing, an existing) database; files into a folder')
     .option('--to-db <url>', 'postgres://user@host:port/dbname to restore the database into (password from PGPASSWORD or ~/.pgpass)')
     .option('--tables <list>', 'only these tables, comma-separated (schema.table, or a name unique in the backup)')
@@ -139,10 +144,12 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
     .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
     .option('--safety-passphrase-file <file>', 'with --over-existing and an unencrypted backup: the passphrase of the (always encrypted) safety backup')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
     .option('--json', 'print the result as JSON')
     .action(async (file: string, opts) => {
       const { io } = deps;
-      const filePath = path.resolve(file);
+      const filePath = backupLocation(file);
       if (!opts.toDb && !opts.toFolder && !opts.toOriginal) {
         throw new AppError('VALIDATION', { detail: 'say where to restore: --to-db <url>, --to-folder <dir> or --to-original' });
       }
@@ -226,12 +233,72 @@ export function registerRestoreCommand(program: Command, deps: CliDeps): void {
     });
 }
 
+/**
+ * `lifeboat import <file-or-url-or-folder>`: brings backups into the catalog (a new machine, a
+ * lost catalog): one .lifeboat file or its s3://, azure://, sftp:// URL; every .lifeboat file in a
+ * folder; or every backup below a remote prefix (any depth: a plan's copies lie in a folder of
+ * their own). Each is read whole once (every chunk authenticated, its SHA-256 recorded), as the
+ * app's Import and Rebuild catalog do. Exit 1 when nothing could be imported and something
+ * failed, 3 when some failed.
+ */
+export function registerImportCommand(program: Command, deps: CliDeps & { setExit(code: number): void }): void {
+  program
+    .command('import')
+    .argument('<location>', 'a .lifeboat file or folder, or an s3://, azure://, sftp:// URL of a backup or of a prefix holding backups')
+    .description('add backups to the catalog: one file or URL, every .lifeboat file in a folder, or every backup below a remote prefix')
+    .option('--passphrase-file <file>', 'file whose first line is the passphrase of the backups (or set LIFEBOAT_PASSPHRASE)')
+    .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
+    .option('--json', 'print the result as JSON')
+    .action(async (location: string, opts) => {
+      const { io } = deps;
+      const passphrase = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
+      const remote = isRemoteLocation(location);
+      const oneBackup = remote ? parseDestinationUrl(location).key !== null : !fs.statSync(location, { throwIfNoEntry: false })?.isDirectory();
+      const core = deps.openCore(passphrase);
+      try {
+        let result: RebuildCatalogResult;
+        if (oneBackup) {
+          const where = await checkBackupFile(location);
+          const imported = await importBackupFile(core, where, passphrase);
+          result = { folder: backupFolderOf(where), imported: imported.imported ? [imported] : [], alreadyKnown: imported.imported ? [] : [imported], failed: [] };
+        } else if (remote) {
+          result = { folder: location, imported: [], alreadyKnown: [], failed: [] };
+          for (const object of await listRemoteBackups(location)) {
+            try {
+              const imported = await importBackupFile(core, object.url, passphrase);
+              (imported.imported ? result.imported : result.alreadyKnown).push(imported);
+            } catch (error) {
+              const { code, message } = toTransferable(error);
+              result.failed.push({ filePath: object.url, code, message });
+            }
+          }
+        } else {
+          result = await rebuildCatalogFromFolder(core, location, passphrase);
+        }
+        core.audit.record('cli', 'catalog.import', null, { location: result.folder, imported: result.imported.length, alreadyKnown: result.alreadyKnown.length, failed: result.failed.length });
+        if (opts.json) io.out(JSON.stringify(result, null, 2));
+        else {
+          for (const r of result.imported) io.out(`imported  ${r.backupId}  ${r.filePath}`);
+          for (const r of result.alreadyKnown) io.out(`known     ${r.backupId}  ${r.filePath}`);
+          for (const f of result.failed) io.out(`FAILED    ${f.filePath}: ${f.message}`);
+          io.out(`${result.imported.length} imported, ${result.alreadyKnown.length} already in the catalog, ${result.failed.length} failed (${result.folder})`);
+        }
+        const anyOk = result.imported.length + result.alreadyKnown.length > 0;
+        deps.setExit(result.failed.length === 0 ? 0 : anyOk ? 3 : 1);
+      } finally {
+        await core.close();
+      }
+    });
+}
+
 /** `verify <file> --drill --server <url>`: runs the drill job to its end (the caller prints it). */
 export async function runCliDrill(deps: CliDeps, filePath: string, passphrase: string | null, serverUrl: string, json: boolean): Promise<JobDetail> {
   const server = parseServerUrl(serverUrl, deps.io.env);
   const core = deps.openCore(passphrase);
   try {
-    const job = await startDrillJob(core, { filePath: path.resolve(filePath), passphrase, server }, { env: deps.io.env, actor: 'cli', valueSource: 'command-line' });
+    const job = await startDrillJob(core, { filePath: backupLocation(filePath), passphrase, server }, { env: deps.io.env, actor: 'cli', valueSource: 'command-line' });
     return await deps.followJob(core, job, json);
   } finally {
     await core.close();

@@ -25,6 +25,7 @@ import { ChannelAdmin } from './notify/channel-admin';
 import { NotificationService, type NotificationServiceOptions } from './notify/notification-service';
 import { EventBus, silentNotifier, systemClock, type Clock, type DesktopIntegration, type Notifier, type PathPicker, type SecretStore } from './ports';
 import { withPlanSecretRefs } from './plans/secret-refs';
+import { installPlanCopyOpener } from './destinations/copy-locations';
 import { PauseSwitch } from './scheduler/pause-switch';
 import { Scheduler } from './scheduler/scheduler';
 import { PlansWatcher } from './scheduler/plans-watcher';
@@ -191,6 +192,9 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
     probe: planStallProbe(ctx),
     onStalled: (job) => void notifications.jobStalled(job, stallMessage(job, ctx.clock.now())),
   });
+  // a plan's off-site copies are read (restore, verify, preview from the nearest healthy copy) with
+  // its destinations' settings and keychain secrets; other URLs go to the opener installed before
+  const copyOpener = installPlanCopyOpener(ctx);
   const channelAdmin = new ChannelAdmin({
     channels: notifications.channels,
     secrets: ctx.secrets,
@@ -224,6 +228,7 @@ export function createLifeboatCore(options: CoreOptions): LifeboatCore {
       plansWatcher.stop();
       stallWatch.stop();
       await notifications.close();
+      await copyOpener.uninstall();
       // a CLI command that ends at once must not cut the drop of a left-behind database short
       await recovery;
       ctx.catalog.close();

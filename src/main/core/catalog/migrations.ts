@@ -178,4 +178,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN description TEXT;
   ALTER TABLE jobs ADD COLUMN hooks TEXT;
   `,
+  // 11: the copies of each backup at a plan's other destinations (3-2-1): where (the destination's
+  // id, kind and URL, the object's key and full URL, never a secret), what became of it
+  // (uploaded | verified | failed | deleted), its size and SHA-256 as checked, when it was uploaded
+  // and checked, the last failure (secret-free) and how many uploads or deletes were tried
+  `
+  CREATE TABLE backup_copies (
+    backup_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    destination_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    destination_url TEXT NOT NULL,
+    key TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    size_bytes INTEGER,
+    sha256 TEXT,
+    uploaded_at TEXT,
+    verified_at TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (backup_id, destination_id)
+  );
+  CREATE INDEX backup_copies_status ON backup_copies(status);
+  `,
 ];

@@ -9,9 +9,10 @@
  * any key is derived. See docs/FORMAT.md.
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../../../shared/errors';
+import type { RandomAccessFile } from '../archive/random-access';
+import { openBackupFile } from '../destinations/remote-open';
 import { cachedKeys, deriveKeys, rememberKeys, type KdfParams, type KdfSetting, type Keys } from './keys';
 
 export type { KdfParams, KdfSetting } from './keys';
@@ -299,21 +300,24 @@ export class SealStream extends Transform {
 
 /**
  * Reads a container's header without a passphrase; `headerBytes` is where the first chunk starts.
- * Throws NOT_A_BACKUP, UNSUPPORTED_VERSION, FILE_TRUNCATED or FILE_CORRUPT (a damaged header).
+ * `file`: a path or an s3://, azure://, sftp:// URL (destinations/remote-open.ts; a remote one is
+ * read with a ranged read), or a file already open (left open). Throws NOT_A_BACKUP,
+ * UNSUPPORTED_VERSION, FILE_TRUNCATED or FILE_CORRUPT (a damaged header), and for a path or URL
+ * what opening it throws.
  */
-export async function readContainerHeader(filePath: string): Promise<{ header: ContainerHeader; headerBytes: number }> {
-  const fh = await fs.promises.open(filePath, 'r');
+export async function readContainerHeader(file: string | RandomAccessFile): Promise<{ header: ContainerHeader; headerBytes: number; fileSize: number }> {
+  const fh = typeof file === 'string' ? await openBackupFile(file) : file;
   try {
     const { header, headerBytes } = await readHeaderFrom(fh);
-    return { header, headerBytes };
+    return { header, headerBytes, fileSize: fh.size };
   } finally {
-    await fh.close();
+    if (typeof file === 'string') await fh.close();
   }
 }
 
 /** Whether the file ends with a trailer's magic: a Lifeboat file, however damaged its header. */
-async function endsWithTrailerMagic(fh: fs.promises.FileHandle): Promise<boolean> {
-  const { size } = await fh.stat();
+async function endsWithTrailerMagic(fh: RandomAccessFile): Promise<boolean> {
+  const { size } = fh;
   if (size < TRAILER_BYTES) return false;
   const magic = Buffer.alloc(TRAILER_MAGIC.length);
   await fh.read(magic, 0, magic.length, size - TRAILER_BYTES);
@@ -335,7 +339,7 @@ function knownFormatIn(json: Buffer): number | null {
  * anything in it is used, so any damage to it is FILE_CORRUPT, never a wrong passphrase. Format 1
  * and 2 headers have no hash: only the chunks (and the key check) notice damage to them.
  */
-async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: ContainerHeader; headerBytes: number; headerHash: Buffer }> {
+async function readHeaderFrom(fh: RandomAccessFile): Promise<{ header: ContainerHeader; headerBytes: number; headerHash: Buffer }> {
   const pre = Buffer.alloc(PREAMBLE_BYTES);
   const { bytesRead } = await fh.read(pre, 0, PREAMBLE_BYTES, 0);
   if (bytesRead < PREAMBLE_BYTES) throw new AppError('NOT_A_BACKUP');
@@ -394,7 +398,7 @@ async function readHeaderFrom(fh: fs.promises.FileHandle): Promise<{ header: Con
  * after the end of the backup) or the one at the end disagrees with the file length, and
  * FILE_TRUNCATED when there is no trailer at all.
  */
-async function readPayloadLength(fh: fs.promises.FileHandle, headerBytes: number, chunkSize: number, fileSize: number): Promise<number> {
+async function readPayloadLength(fh: RandomAccessFile, headerBytes: number, chunkSize: number, fileSize: number): Promise<number> {
   /** whether `trailer`, read at offset `at`, states the payload length that puts a trailer there */
   const endsAt = (trailer: Buffer, at: number): boolean => {
     if (!trailer.subarray(0, 8).equals(TRAILER_MAGIC)) return false;
@@ -431,7 +435,7 @@ export class OpenContainer {
   private readonly sealedBuffers: Buffer[] = [];
 
   private constructor(
-    private readonly fh: fs.promises.FileHandle,
+    private readonly fh: RandomAccessFile,
     readonly header: ContainerHeader,
     private readonly headerBytes: number,
     /** payload length in bytes */
@@ -440,16 +444,22 @@ export class OpenContainer {
     private readonly codec: ChunkCodec,
   ) {}
 
+  /**
+   * `filePath`: a path, or an s3://, azure://, sftp:// URL read with ranged reads through the
+   * process's remote opener (destinations/remote-open.ts), which throws its own errors
+   * (NOT_FOUND, DEST_*, HOST_KEY_*, VALIDATION).
+   */
   static async open(filePath: string, passphrase: string | null, options: OpenOptions = {}): Promise<OpenContainer> {
-    let fh: fs.promises.FileHandle;
+    let fh: RandomAccessFile;
     try {
-      fh = await fs.promises.open(filePath, 'r');
+      fh = await openBackupFile(filePath);
     } catch (cause) {
+      if (cause instanceof AppError) throw cause;
       throw new AppError('NOT_FOUND', { detail: filePath, cause });
     }
     try {
       const { header, headerBytes, headerHash } = await readHeaderFrom(fh);
-      const fileSize = (await fh.stat()).size;
+      const fileSize = fh.size;
       if (fileSize < headerBytes + TAG_BYTES + TRAILER_BYTES) throw new AppError('FILE_TRUNCATED');
       const size = await readPayloadLength(fh, headerBytes, header.chunkSize, fileSize);
       let key: Buffer | null = null;

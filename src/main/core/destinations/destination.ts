@@ -15,6 +15,9 @@
 import type { Readable } from 'node:stream';
 import type { DestinationKind } from '../../../shared/destination';
 
+/** how long a request may stall (no byte moving) before it fails with DEST_UNREACHABLE, unless OpenDestinationOptions.timeoutMs says otherwise */
+export const DEFAULT_DESTINATION_TIMEOUT_MS = 30_000;
+
 export interface ObjectInfo {
   key: string;
   size: number;

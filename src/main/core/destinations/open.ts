@@ -27,7 +27,8 @@ export interface OpenDestinationOptions {
   agentSocket?: string;
 }
 
-export const DEFAULT_DESTINATION_TIMEOUT_MS = 30_000;
+// kept in destination.ts so the implementations can use it without an import circle through this file
+export { DEFAULT_DESTINATION_TIMEOUT_MS } from './destination';
 
 export async function openDestination(config: DestinationConfig, options: OpenDestinationOptions = {}): Promise<Destination> {
   switch (config.kind) {

@@ -11,6 +11,7 @@ import { readHeaderInfo, summarizeManifest } from '../restore/backup-index';
 import { openManifest, previewBackup } from '../restore/preview';
 import { startDrillJob, type DrillJobContext } from '../tasks/drill-job';
 import { importBackupFile, rebuildCatalogFromFolder, type ImportContext } from '../tasks/import-backup';
+import { rebuildCatalogFromDestination } from '../tasks/remote-rebuild';
 import { resolveBackup, resolveServerPassword } from '../tasks/resolve-backup';
 import { startRestoreJob, type RestoreJobContext } from '../tasks/restore-job';
 import { startVerifyAll, startVerifyJob, type VerifyJobContext } from '../tasks/verify-job';
@@ -50,8 +51,11 @@ export function createRestoreHandlers(
       ctx.audit.record(actor, 'backup.import', result.backupId, { filePath: result.filePath, imported: result.imported });
       return result;
     },
-    'backups/rebuild-catalog': async ({ folder, passphrase }) => {
-      const result = await rebuildCatalogFromFolder(ctx, folder, passphrase ?? null);
+    'backups/rebuild-catalog': async ({ folder, passphrase, destination, secret }) => {
+      // a remote destination (its secret for this request only: tasks/remote-rebuild.ts), else a folder
+      const result = destination
+        ? await rebuildCatalogFromDestination(ctx, destination, secret || null, passphrase ?? null)
+        : await rebuildCatalogFromFolder(ctx, folder!, passphrase ?? null);
       ctx.audit.record(actor, 'catalog.rebuild', null, {
         folder: result.folder,
         imported: result.imported.length,

@@ -35,6 +35,7 @@ import {
   failureStreak,
   lowDiskAlert,
   overduePlans,
+  scheduleIntervalMs,
   runAlerts,
   type AlertDraft,
   type BackupRun,
@@ -42,6 +43,7 @@ import {
 } from './alerts';
 import { DEFAULT_DELIVERY_TIMEOUT_MS, deliver } from './channels';
 import { storageCapAlert } from './storage-cap-alert';
+import { offsiteAlert, readOffsiteStatus } from './offsite-alert';
 import { failureSteps, jobMessage, jobTitle } from './format';
 import { editorFieldForError, failureOfJob } from '../../../shared/error-field';
 
@@ -89,6 +91,7 @@ const ALERT_TITLES: Record<AlertKind, string> = {
   overdue: 'No recent backup',
   'storage-cap': 'Over its storage cap',
   stalled: 'Job stalled',
+  offsite: 'No off-site copy',
 };
 const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   'consecutive-failures': 'error',
@@ -98,6 +101,7 @@ const ALERT_LEVELS: Record<AlertKind, 'info' | 'error'> = {
   overdue: 'error',
   'storage-cap': 'error',
   stalled: 'error',
+  offsite: 'error',
 };
 
 async function statfsUsage(dir: string): Promise<DiskUsage | null> {
@@ -149,9 +153,13 @@ export class NotificationService {
     }
     if (this.options.watchOverdue === false) return;
     this.track(this.checkOverdue());
+    this.track(this.checkOffsite());
     const every = this.options.overdueCheckIntervalMs ?? 3_600_000;
     if (every > 0) {
-      this.timer = setInterval(() => this.track(this.checkOverdue()), every);
+      this.timer = setInterval(() => {
+        this.track(this.checkOverdue());
+        this.track(this.checkOffsite());
+      }, every);
       this.timer.unref();
     }
   }
@@ -235,6 +243,7 @@ export class NotificationService {
       work.push(this.checkDisk(job));
       const capDraft = this.storageCap(job);
       if (capDraft) work.push(this.raise(capDraft, job));
+      work.push(this.checkOffsite(this.deps.clock.now(), job.planId));
     }
     await Promise.all(work);
   }
@@ -304,6 +313,33 @@ export class NotificationService {
         const previous = this.alerts.latest(plan.planId, 'overdue');
         if (previous && now.getTime() - Date.parse(previous.at) < plan.windowMs) continue;
         raised.push(this.raise({ kind: 'overdue', planId: plan.planId, jobId: null, message: plan.message }, null));
+      }
+      return await Promise.all(raised);
+    } catch (error) {
+      this.recordFailure(null, 'internal', null, error);
+      return [];
+    }
+  }
+
+  /**
+   * Raises the off-site alert (notify/offsite-alert.ts) of every plan, or of `planId`, whose
+   * newest backup has had no verified or uploaded off-site copy for longer than its schedule's
+   * period; the same plan again only after another period while it stays unprotected. Once a
+   * copy lands the plan is protected and nothing is raised. Never rejects.
+   */
+  async checkOffsite(now: Date = this.deps.clock.now(), planId?: string): Promise<AlertEntry[]> {
+    if (this.closed) return [];
+    try {
+      const raised: Promise<AlertEntry>[] = [];
+      for (const plan of this.deps.plans.list()) {
+        if (planId && plan.id !== planId) continue;
+        const status = readOffsiteStatus(this.deps, plan);
+        const draft = offsiteAlert(plan, status, now);
+        if (!draft) continue;
+        const previous = this.alerts.latest(plan.id, 'offsite');
+        const period = scheduleIntervalMs(plan.schedule) ?? 0;
+        if (previous && previous.at >= status.unprotectedSince! && now.getTime() - Date.parse(previous.at) < period) continue;
+        raised.push(this.raise(draft, null));
       }
       return await Promise.all(raised);
     } catch (error) {

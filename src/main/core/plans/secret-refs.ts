@@ -1,7 +1,7 @@
 /**
  * Secrets a plan names by reference (passwordFrom / passphraseFrom: env:NAME, file:/path) instead
  * of keeping them in the app's keychain. Tasks ask the secret store by key
- * (paths.ts secretKeys: `db:<plan>:<source>`, `passphrase:<plan>`, `drill:<plan>`), as for the
+ * (paths.ts secretKeys: `db:<plan>:<source>`, `passphrase:<plan>`, `drill:<plan>`, `dest:<plan>:<destination>`), as for the
  * keychain; withPlanSecretRefs maps such a key to its plan's reference and lets the store read it
  * (SecretStore.resolveReference: the command line's reads the environment and files). A store
  * without resolveReference (the app's keychain) is used as it is.
@@ -16,14 +16,18 @@ export interface PlanSecretRef {
   what: string;
 }
 
-/** The plan secret a key names (`db:<plan>:<source>`, `passphrase:<plan>`, `drill:<plan>`), if that plan and source exist. */
+/** The plan secret a key names (`db:<plan>:<source>`, `passphrase:<plan>`, `drill:<plan>`, `dest:<plan>:<destination>`), if that plan and source exist. */
 export function planSecretRefOf(plans: { get(id: string): Plan | undefined }, key: string): PlanSecretRef | null {
-  const match = /^(db|passphrase|drill):([^:]+)(?::(.*))?$/.exec(key);
+  const match = /^(db|passphrase|drill|dest):([^:]+)(?::(.*))?$/.exec(key);
   if (!match) return null;
   const plan = plans.get(match[2]!);
   if (!plan) return null;
   if (match[1] === 'passphrase') return { plan, ref: plan.options.passphraseFrom, what: 'its passphrase' };
   if (match[1] === 'drill') return { plan, ref: plan.options.drillServer?.passwordFrom, what: 'the password of its drill server' };
+  if (match[1] === 'dest') {
+    const dest = plan.options.copies.find((d) => d.id === match[3]);
+    return dest ? { plan, ref: dest.secretFrom, what: `the secret of its destination ${dest.label ?? dest.id}` } : null;
+  }
   const db = plan.databases.find((d) => d.id === match[3]);
   return db ? { plan, ref: db.passwordFrom, what: `the password of database ${db.id} (${db.database} on ${db.host})` } : null;
 }

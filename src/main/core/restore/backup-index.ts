@@ -3,7 +3,6 @@
  * list of each folder (for incrementals: stored entries plus unchanged files kept in earlier
  * backups), and the pieces a restore selects.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest, ManifestDatabaseSource, ManifestFolderSource } from '../../../shared/manifest';
@@ -13,13 +12,12 @@ import { folderItems, type FolderFileRef } from './folder-items';
 
 export type { FolderFileRef } from './folder-items';
 
-/** The header of a .lifeboat file, without the passphrase. */
+/** The header of a .lifeboat file (a path or an s3://, azure://, sftp:// URL), without the passphrase. */
 export async function readHeaderInfo(filePath: string): Promise<BackupHeaderInfo> {
-  const { header } = await readContainerHeader(filePath).catch((error: unknown) => {
+  const { header, fileSize } = await readContainerHeader(filePath).catch((error: unknown) => {
     if (error instanceof AppError) throw error;
     throw new AppError('NOT_FOUND', { detail: filePath, cause: error });
   });
-  const fileSize = (await fs.promises.stat(filePath)).size;
   return {
     backupId: header.backupId,
     createdAt: header.createdAt,

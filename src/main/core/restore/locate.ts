@@ -4,32 +4,37 @@
  * from elsewhere usually sits next to the rest of its chain, so the folder is searched too.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { readContainerHeader } from '../crypto/container';
+import { backupFolderOf, isRemoteLocation, listBackupFiles, openListedBackup } from '../destinations/remote-open';
 
-/** Resolves a backup id to the path of its .lifeboat file, or null when it cannot be found. */
+/** Resolves a backup id to the path (or URL) of its .lifeboat file, or null when it cannot be found. */
 export type BackupLocator = (backupId: string) => Promise<string | null>;
 
 /**
  * A locator that asks the catalog first (`fromCatalog`), then reads the headers of the
- * `*.lifeboat` files in the folder of `nearFile` (once, on first need).
+ * `*.lifeboat` files in the folder of `nearFile` (once, on first need). For a remote backup (an
+ * s3://, azure://, sftp:// URL) that folder is its prefix: the objects there are listed and each
+ * header is read with a ranged read.
  */
 export function makeBackupLocator(nearFile: string, fromCatalog?: (backupId: string) => string | null): BackupLocator {
   let folderIndex: Promise<Map<string, string>> | null = null;
   const indexFolder = async (): Promise<Map<string, string>> => {
-    const dir = path.dirname(path.resolve(nearFile));
     const index = new Map<string, string>();
-    let names: string[] = [];
+    let files: { location: string; size: number }[] = [];
     try {
-      names = await fs.promises.readdir(dir);
+      files = await listBackupFiles(backupFolderOf(nearFile));
     } catch {
       return index;
     }
-    for (const name of names.filter((n) => n.endsWith('.lifeboat')).sort()) {
-      const file = path.join(dir, name);
+    for (const { location, size } of files) {
       try {
-        const { header } = await readContainerHeader(file);
-        if (!index.has(header.backupId)) index.set(header.backupId, file);
+        const file = await openListedBackup(location, size);
+        try {
+          const { header } = await readContainerHeader(file);
+          if (!index.has(header.backupId)) index.set(header.backupId, location);
+        } finally {
+          await file.close();
+        }
       } catch {
         // not a backup, or unreadable: it cannot be the one we look for
       }
@@ -38,7 +43,7 @@ export function makeBackupLocator(nearFile: string, fromCatalog?: (backupId: str
   };
   return async (backupId) => {
     const known = fromCatalog?.(backupId);
-    if (known && fs.existsSync(known)) {
+    if (known && (isRemoteLocation(known) || fs.existsSync(known))) {
       const { header } = await readContainerHeader(known).catch(() => ({ header: null }));
       if (header?.backupId === backupId) return known;
     }

@@ -4,7 +4,8 @@
  * - every byte pg_restore gets has been decrypted and authenticated (AES-GCM, chunk by chunk),
  *   and the dump's size and SHA-256 must match the manifest before its last piece is handed
  *   over, so pg_restore (one transaction, --single-transaction) cannot commit a dump that does
- *   not match; the rest of the file is authenticated alongside;
+ *   not match; the rest of the file is authenticated alongside (not for a remote copy, which is
+ *   read with ranged requests only where the dump is);
  * - into a new database (the default), the file is read once: the database is created, fed, and
  *   dropped again on any failure or cancel, so a damaged file leaves nothing behind (recorded on
  *   the job and marked as its own from before it exists, so that the next start drops what a crash
@@ -25,6 +26,7 @@ import { AppError } from '../../../shared/errors';
 import type { ManifestDatabaseSource } from '../../../shared/manifest';
 import type { DatabaseTarget, RolesPreview, TableRef } from '../../../shared/restore';
 import { BackupReader, zipError } from '../archive/reader';
+import { isRemoteLocation } from '../destinations/remote-open';
 import { createDatabaseOptions } from '../postgres/database-state';
 import {
   applyDatabaseState,
@@ -223,6 +225,9 @@ export async function readToc(
  * pg_restore cannot reach its COMMIT with a dump that does not match. pg_restore may stop
  * reading early (a table selection needs only part of the dump): the dump is still read to the
  * end and checked. Any failure kills pg_restore (its transaction rolls back) and is thrown.
+ * `outside: false` leaves the chunks outside the dump unread (a remote copy: a restore of one table
+ * must not fetch the whole file; what is restored is still proven by the dump's own chunks and its
+ * SHA-256).
  */
 export async function feedDump(
   reader: BackupReader,
@@ -230,7 +235,7 @@ export async function feedDump(
   label: string,
   restore: PgRestoreProcess,
   stop: AbortController,
-  options: { verify: boolean; signal: AbortSignal; onBytes: (fed: number) => void },
+  options: { verify: boolean; outside?: boolean; signal: AbortSignal; onBytes: (fed: number) => void },
 ): Promise<{ stderrTail: string; fed: number }> {
   const { signal } = options;
   let exited: 'ok' | 'failed' | null = null;
@@ -253,7 +258,7 @@ export async function feedDump(
   try {
     // every step that can fail, from locating the dump's chunks on, is inside this try: on any
     // failure pg_restore is killed and awaited, so no orphan keeps the process alive
-    if (options.verify) {
+    if (options.verify && options.outside !== false) {
       const { first, last } = await reader.entryChunks(entry.name);
       outside = reader.container.authenticateChunks((i) => i < first || i > last, { signal: stop.signal }).catch((error: unknown) => {
         outsideFailure = error;
@@ -400,6 +405,8 @@ async function runPgRestore(
     const share = sliceProgress(ctx, options.from, 97);
     return await feedDump(reader, dump.entry, dump.source.label, restore, stop, {
       verify: options.verify,
+      // a remote copy (s3://, azure://, sftp://) is read only where the dump is: ranged reads
+      outside: !isRemoteLocation(spec.filePath),
       signal,
       onBytes: (n) => share.progress({ bytesDone: n, percent: (100 * n) / Math.max(1, dump.entry.size) }),
     });

@@ -48,6 +48,7 @@ import { assertBackupIdAsExpected, assertEncryptionAsExpected, assertSha256AsExp
 import { sliceProgress } from '../jobs/slice-progress';
 import { cancelledError } from './cancel';
 import type { BackupLocator } from './locate';
+import { backupFolderOf } from '../destinations/remote-open';
 import { rawKey } from '../folders/raw-path';
 import { folderItems } from './folder-items';
 import { applyToHandle, applyToLink, applyToNewHandle, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
@@ -187,7 +188,7 @@ async function openBases(spec: FilesRestoreSpec, mainId: string, toWrite: Planne
     const found = await spec.locate(backupId);
     if (!found) {
       throw new AppError('BASE_BACKUP_MISSING', {
-        detail: `backup ${backupId} holds ${items.length} of the files (for example ${items[0]!.path}); it is neither in the catalog nor in ${path.dirname(path.resolve(spec.filePath))}`,
+        detail: `backup ${backupId} holds ${items.length} of the files (for example ${items[0]!.path}); it is neither in the catalog nor in ${backupFolderOf(spec.filePath)}`,
       });
     }
     const passphrase = spec.passphraseFor ? await spec.passphraseFor(backupId) : spec.passphrase;

@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/errors';
 import type { BackupType, Plan } from '../../../shared/plan';
 import type { CoreContext } from '../context';
 import { planRetention, type RetentionCandidate, type StorageUse } from '../retention/retention';
+import { deleteCopiesOf } from './upload-copies';
 
 /** A backup as a retention decision names it. */
 export interface RetentionEntry {
@@ -29,13 +30,14 @@ export interface RetentionOptions {
 
 /**
  * Applies the plan's retention: deletes the files of backups no rule keeps (never the newest
- * verified one, never a base a kept backup needs), marks their jobs and records each in the
+ * verified one, never a base a kept backup needs) and their copies at the plan's other
+ * destinations (tasks/upload-copies.ts deleteCopiesOf), marks their jobs and records each in the
  * audit log. `current` is the run that just finished (it counts as the newest backup and is
  * never removed), or null when retention is applied on its own (`lifeboat prune`). With
  * `dryRun` it only returns the decision.
  */
 export async function applyRetention(
-  ctx: Pick<CoreContext, 'jobs' | 'verifications' | 'audit' | 'clock'>,
+  ctx: Pick<CoreContext, 'jobs' | 'verifications' | 'audit' | 'clock' | 'catalog' | 'secrets'>,
   plan: Plan,
   current: { jobId: string; baseId: string | null; type: BackupType; verified: boolean; sizeBytes?: number | null } | null,
   options: RetentionOptions = {},
@@ -80,6 +82,8 @@ export async function applyRetention(
       await fs.promises.rm(job.filePath, { force: true });
       ctx.jobs.markPruned(id, `Removed by retention: ${reason}.`);
       ctx.audit.record(options.actor ?? 'system', 'backup.prune', id, { plan: plan.name, file: job.filePath, reason });
+      // its copies at the plan's other destinations go with it (a failed delete is retried on the next run)
+      await deleteCopiesOf(ctx, plan, id, options.actor ?? 'system');
     }
     result.pruned.push({ ...entry(id), reason });
   }
@@ -92,7 +96,7 @@ export async function applyRetention(
  * remove).
  */
 export async function pruneNow(
-  ctx: Pick<CoreContext, 'jobs' | 'verifications' | 'audit' | 'clock' | 'runner'>,
+  ctx: Pick<CoreContext, 'jobs' | 'verifications' | 'audit' | 'clock' | 'runner' | 'catalog' | 'secrets'>,
   plan: Plan,
   options: RetentionOptions = {},
 ): Promise<RetentionResult> {

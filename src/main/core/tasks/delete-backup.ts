@@ -9,8 +9,9 @@ import path from 'node:path';
 import { AppError } from '../../../shared/errors';
 import type { JobSummary } from '../../../shared/job';
 import type { CoreContext } from '../context';
+import { deleteCopiesOf } from './upload-copies';
 
-export type DeleteBackupContext = Pick<CoreContext, 'jobs' | 'audit' | 'runner'>;
+export type DeleteBackupContext = Pick<CoreContext, 'jobs' | 'audit' | 'runner' | 'plans' | 'catalog' | 'secrets'>;
 
 /** A backup to delete and the backups that build on it (directly or through others), newest first. */
 export interface BackupDeletion {
@@ -91,8 +92,9 @@ export function assertDeletable(ctx: Pick<CoreContext, 'jobs' | 'runner'>, delet
 }
 
 /**
- * Deletes the backup's file, and with `withDependents` first those of the backups that build on
- * it (newest first, so that a chain never has a missing middle); refuses as assertDeletable.
+ * Deletes the backup's file and its copies at other destinations, and with `withDependents`
+ * first those of the backups that build on it (newest first, so that a chain never has a missing
+ * middle); refuses as assertDeletable.
  * Returns the deleted backups in the order deleted.
  */
 export async function deleteBackup(
@@ -113,6 +115,8 @@ export async function deleteBackup(
       file: job.filePath,
       reason: dependent ? `builds on ${backup.id}` : 'deleted by hand',
     });
+    // and its copies at the plan's other destinations (a failed delete is retried on the plan's next run)
+    await deleteCopiesOf(ctx, job.planId ? ctx.plans.get(job.planId) : undefined, job.id, options.actor);
     deleted.push(job);
   }
   return deleted;

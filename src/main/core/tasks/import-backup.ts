@@ -3,14 +3,13 @@
  * the window, or a whole destination folder after the catalog was lost. The file is read whole
  * once (every chunk authenticated, whole-file SHA-256 computed); its manifest says the rest.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { JobSourceResult } from '../../../shared/job';
 import type { ImportResult, RebuildCatalogResult } from '../../../shared/restore';
 import { BackupReader } from '../archive/reader';
 import type { CoreContext } from '../context';
 import { readHeaderInfo } from '../restore/backup-index';
+import { listBackupFiles, resolveBackupLocation } from '../destinations/remote-open';
 
 /** What importing uses of the ctx. */
 export type ImportContext = Pick<CoreContext, 'jobs' | 'plans' | 'importedBackups' | 'clock' | 'events'>;
@@ -21,7 +20,8 @@ export type ImportContext = Pick<CoreContext, 'jobs' | 'plans' | 'importedBackup
  * authenticating the file throws (WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, FILE_CORRUPT...).
  */
 export async function importBackupFile(ctx: ImportContext, filePath: string, passphrase: string | null): Promise<ImportResult> {
-  const absolute = path.resolve(filePath);
+  // a path, or an s3://, azure://, sftp:// URL (destinations/remote-open.ts)
+  const absolute = resolveBackupLocation(filePath);
   const header = await readHeaderInfo(absolute);
   if (ctx.jobs.get(header.backupId)) {
     return { filePath: absolute, backupId: header.backupId, imported: false, reason: 'This backup is already in the catalog.', jobId: header.backupId };
@@ -82,20 +82,22 @@ export async function importBackupFile(ctx: ImportContext, filePath: string, pas
 }
 
 /**
- * Imports every .lifeboat file in `folder` (not below it). A file that cannot be read (damaged,
+ * Imports every .lifeboat file in `folder` (not below it), or at a remote prefix (an s3://,
+ * azure://, sftp:// URL: the objects directly there). A file that cannot be read (damaged,
  * another passphrase, not a backup) is reported in `failed` and the rest go on.
  */
 export async function rebuildCatalogFromFolder(ctx: ImportContext, folder: string, passphrase: string | null): Promise<RebuildCatalogResult> {
-  const dir = path.resolve(folder);
-  let names: string[];
+  const dir = resolveBackupLocation(folder);
+  let files: string[];
   try {
-    names = await fs.promises.readdir(dir);
+    files = (await listBackupFiles(dir)).map((f) => f.location);
   } catch (cause) {
+    // a remote prefix's own error (unreachable, refused credentials, no such bucket) says more
+    if (cause instanceof AppError) throw cause;
     throw new AppError('FOLDER_MISSING', { detail: dir, cause });
   }
   const result: RebuildCatalogResult = { folder: dir, imported: [], alreadyKnown: [], failed: [] };
-  for (const name of names.filter((n) => n.endsWith('.lifeboat')).sort()) {
-    const file = path.join(dir, name);
+  for (const file of files) {
     try {
       const imported = await importBackupFile(ctx, file, passphrase);
       (imported.imported ? result.imported : result.alreadyKnown).push(imported);

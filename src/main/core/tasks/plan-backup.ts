@@ -1,6 +1,7 @@
 /**
  * A plan's backup run as a job: its secrets from the keychain, the base of an incremental or
- * differential, the streaming backup, verify and drill after it (as the plan asks), retention.
+ * differential, the streaming backup, verify and drill after it (as the plan asks), the copies
+ * at the plan's other destinations, retention.
  */
 import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
@@ -18,6 +19,7 @@ import { applyRetention } from './apply-retention';
 import { nextBackupOf } from './chain-state';
 import { drillAfterBackup } from './drill-after';
 import { withPlanHooks } from './plan-hooks';
+import { uploadPlanCopies } from './upload-copies';
 import { verifyAfterBackup } from './verify-after';
 
 /** What a plan's run uses of the core. */
@@ -89,8 +91,9 @@ export function startPlanBackup(
 /**
  * Runs one backup of a plan inside a job: reads its secrets from the keychain, decides whether
  * an incremental/differential plan starts a new chain (chain rules, "Next run: full", `full`)
- * or finds its base, streams the backup, verifies it and drills it (as the plan asks), then
- * applies the plan's retention and storage cap.
+ * or finds its base, streams the backup, verifies it and drills it (as the plan asks), uploads
+ * it to the plan's copies (and earlier failed copies again), then applies the plan's retention
+ * and storage cap (to the copies too).
  */
 export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, options: PlanRunOptions = {}): Promise<JobOutcome> {
   const runStartedAt = ctx.clock.now().toISOString();
@@ -140,18 +143,32 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
   }
 
   let verified = false;
-  // with a drill, verification takes less of the bar: a drill restores the databases, which takes longer
+  // with a drill, verification takes less of the bar: a drill restores the databases, which takes longer;
+  // uploading the copies takes the end of the bar
   const drill = plan.options.drillAfter;
+  const checksEnd = plan.options.copies.length > 0 ? 96 : 99;
+  const verifyEnd = drill ? checksEnd - (checksEnd === 99 ? 4 : 2) : checksEnd;
   if (plan.options.verifyAfter) {
-    const result = await verifyAfterBackup(ctx, job, checked, passphrase, undefined, drill ? [93, 95] : [93, 99]);
+    const result = await verifyAfterBackup(ctx, job, checked, passphrase, undefined, [93, verifyEnd]);
     if (result.outcome.status === 'failed') return result.outcome;
     checked = result.outcome;
     verified = result.passed;
   }
   if (drill) {
-    checked = await drillAfterBackup(ctx, plan, job, checked, passphrase, undefined, [95, 99]);
+    checked = await drillAfterBackup(ctx, plan, job, checked, passphrase, undefined, [verifyEnd, checksEnd]);
     if (checked.status === 'failed') return checked;
   }
+  // the copies (tasks/upload-copies.ts): this backup to each of the plan's other destinations,
+  // then earlier failed ones again; a failed copy makes the run partial, the primary is kept
+  const copies = await uploadPlanCopies(
+    ctx,
+    plan,
+    job,
+    { backupId: job.jobId, filePath: checked.filePath!, sizeBytes: checked.sizeBytes ?? null, sha256: checked.checksum ?? null },
+    [checksEnd, 99],
+  );
+  if (copies.message) checked = { ...checked, displayMessage: `${checked.displayMessage ?? ''} ${copies.message}`.trim() };
+  if (copies.failed.length > 0) checked = { ...checked, status: 'partial', errorCode: checked.errorCode ?? copies.errorCode };
   job.progress({ phase: 'retention', percent: 99 });
   const retention = await applyRetention(ctx, plan, {
     jobId: job.jobId,

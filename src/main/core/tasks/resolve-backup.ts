@@ -12,6 +12,9 @@ import type { ServerTarget } from '../../../shared/restore';
 import type { CoreContext } from '../context';
 import { secretKeys } from '../paths';
 import { readHeaderInfo } from '../restore/backup-index';
+import { resolveBackupLocation } from '../destinations/remote-open';
+import { readableLocation } from '../destinations/copy-locations';
+import type { BackupCopy } from '../../../shared/destination';
 
 /** A backup named by catalog job or by path, with the passphrase to read it. */
 export interface BackupRef {
@@ -29,23 +32,35 @@ export interface ResolvedBackup {
   /** the caller gave a passphrase: the file must be encrypted (checked again when it is read) */
   expectEncrypted: boolean;
   planName: string | null;
+  /** the copy read instead of the primary file (missing, truncated or failed its verification); null: the primary */
+  copy?: BackupCopy | null;
 }
 
 /**
- * Finds the file and passphrase of a backup. The passphrase: the request's, else (for a backup
- * in the catalog) its plan's from the keychain. PASSPHRASE_REQUIRED when the file is encrypted
+ * Finds the file and passphrase of a backup. A catalog backup whose primary file is missing,
+ * truncated or failed its newest verification is read from its nearest healthy copy (with a
+ * catalog in `ctx`; destinations/copy-locations.ts). The passphrase: the request's, else (for a
+ * backup in the catalog) its plan's from the keychain. PASSPHRASE_REQUIRED when the file is encrypted
  * and neither has one, so that a missing passphrase never runs as a failed job.
  */
-export async function resolveBackup(ctx: Pick<CoreContext, 'jobs' | 'secrets'>, ref: BackupRef): Promise<ResolvedBackup> {
+export async function resolveBackup(
+  ctx: Pick<CoreContext, 'jobs' | 'secrets'> & Partial<Pick<CoreContext, 'catalog'>>,
+  ref: BackupRef,
+): Promise<ResolvedBackup> {
   let filePath: string;
   let job: JobSummary | undefined;
+  let copy: BackupCopy | null = null;
   if (ref.backupJobId) {
     job = ctx.jobs.get(ref.backupJobId);
     if (!job || job.kind !== 'backup') throw new AppError('NOT_FOUND', { detail: `backup ${ref.backupJobId}` });
     if (!job.filePath) throw new AppError('NOT_FOUND', { detail: `backup ${ref.backupJobId} has no file (removed by retention?)` });
-    filePath = job.filePath;
+    // a primary that is missing, truncated or failed its newest verification: its nearest healthy copy
+    const readable = readableLocation(ctx.catalog, job);
+    filePath = readable?.location ?? job.filePath;
+    copy = readable?.copy ?? null;
   } else if (ref.filePath) {
-    filePath = path.resolve(ref.filePath);
+    // a path, or an s3://, azure://, sftp:// URL read through the process's remote opener
+    filePath = resolveBackupLocation(ref.filePath);
   } else {
     throw new AppError('VALIDATION', { detail: 'name the backup: a file path or a backup job id' });
   }
@@ -70,6 +85,7 @@ export async function resolveBackup(ctx: Pick<CoreContext, 'jobs' | 'secrets'>, 
     expectedSha256: job?.checksum ?? null,
     expectEncrypted: Boolean(ref.passphrase || job?.encrypted),
     planName: job?.planName ?? null,
+    copy,
   };
 }
 

@@ -17,6 +17,7 @@ import { prepareFileRestore, writePreparedFiles, type FilesRestoreResult, type P
 import { dropDatabaseQuietly } from '../restore/target-db';
 import { resolveBackup, resolveServerPassword, withoutPassword, type BackupRef, type ResolvedBackup } from './resolve-backup';
 import { catalogSafetyBackup } from './safety-backup';
+import { readableLocation } from '../destinations/copy-locations';
 
 export interface RestoreRequest extends BackupRef {
   database?: DatabaseTarget;
@@ -33,7 +34,9 @@ export interface RestoreRequest extends BackupRef {
 export type RestoreJobContext = Pick<
   CoreContext,
   'jobs' | 'plans' | 'secrets' | 'runner' | 'restores' | 'audit' | 'clock' | 'events' | 'dataDir' | 'appVersion' | 'containerOptions'
->;
+> &
+  // with the catalog, a backup (or a base of its chain) whose primary is gone is read from its nearest healthy copy
+  Partial<Pick<CoreContext, 'catalog'>>;
 
 /** The target as the restores table keeps it: no password. */
 function describeTarget(database: DatabaseTarget | undefined, files: FilesTarget | undefined): Record<string, unknown> {
@@ -176,7 +179,10 @@ async function runRestore(
           filePath: backup.filePath,
           passphrase: backup.passphrase,
           target: request.files,
-          locate: makeBackupLocator(backup.filePath, (id) => ctx.jobs.get(id)?.filePath ?? null),
+          locate: makeBackupLocator(backup.filePath, (id) => {
+            const base = ctx.jobs.get(id);
+            return base ? (readableLocation(ctx.catalog, base)?.location ?? null) : null;
+          }),
           now: ctx.clock.now(),
           expected,
           // the files are read once before the database is touched: damage found later would leave it restored
@@ -227,7 +233,7 @@ async function runRestore(
   });
   return {
     status,
-    displayMessage: restoreMessage(db, files ? sources.at(-1)! : null),
+    displayMessage: `${restoreMessage(db, files ? sources.at(-1)! : null)}${backup.copy ? ` Read from the copy at ${backup.copy.url} (the primary file was missing or damaged).` : ''}`,
     errorCode: mismatched ? 'FILE_CORRUPT' : null,
     filePath: backup.filePath,
     stderrTail: db?.stderrTail ?? null,

@@ -8,9 +8,12 @@ import type { JobOutcome } from '../jobs/job-runner';
 import { verifyBackupFile } from '../verify/verify-backup';
 import { recordVerification } from './record-verification';
 import { resolveBackup, type BackupRef } from './resolve-backup';
+import { readableLocation } from '../destinations/copy-locations';
 
 /** What a verification job uses of the core. */
-export type VerifyJobContext = Pick<CoreContext, 'jobs' | 'secrets' | 'runner' | 'verifications' | 'clock'>;
+export type VerifyJobContext = Pick<CoreContext, 'jobs' | 'secrets' | 'runner' | 'verifications' | 'clock'> &
+  // with the catalog, a backup whose primary is missing or damaged is verified from its nearest healthy copy
+  Partial<Pick<CoreContext, 'catalog'>>;
 
 /** Starts a verification job of a backup and records its result in `verifications`. */
 export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, options: JobEnvOptions = {}): Promise<JobSummary> {
@@ -30,6 +33,7 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
         { jobId: job.jobId, backupJobId: backup.backupJobId, filePath: backup.filePath },
         { status: report.status, drill: false, reasons: report.reasons },
       );
+      const fromCopy = backup.copy ? ` (the copy at ${backup.copy.url}: the primary file was missing or damaged)` : '';
       return {
         status: report.status === 'failed' ? 'failed' : 'success',
         errorCode: report.errorCode,
@@ -37,10 +41,10 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
         checksum: report.fileSha256,
         displayMessage:
           report.status === 'passed'
-            ? `Verified: ${report.checks.length} checks passed.`
+            ? `Verified${fromCopy}: ${report.checks.length} checks passed.`
             : report.status === 'warnings'
-              ? `Verified with warnings: ${report.reasons[0]}`
-              : `Verification failed: ${report.reasons[0]}`,
+              ? `Verified with warnings${fromCopy}: ${report.reasons[0]}`
+              : `Verification failed${fromCopy}: ${report.reasons[0]}`,
       };
     },
   );
@@ -66,7 +70,7 @@ export async function startVerifyAll(
   const skipped: { backupJobId: string; reason: string }[] = [];
   for (const backup of ctx.jobs.all({ kind: 'backup', planId, from: since })) {
     if (!backup.filePath || !['success', 'partial'].includes(backup.status)) continue;
-    if (!fs.existsSync(backup.filePath)) {
+    if (!fs.existsSync(backup.filePath) && !readableLocation(ctx.catalog, backup)?.copy) {
       skipped.push({ backupJobId: backup.id, reason: `the file is missing: ${backup.filePath}` });
       continue;
     }

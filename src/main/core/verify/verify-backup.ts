@@ -7,7 +7,6 @@
  * authenticated (only the zip directory and the manifest, at the end, are read ahead of that).
  */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import type { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type yauzl from 'yauzl';
@@ -16,8 +15,8 @@ import type { BackupManifest } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { decompressAtOnce, decompressorFor } from '../archive/codecs';
 import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
-import { hashFile } from '../archive/hash-stream';
 import { BackupReader } from '../archive/reader';
+import { backupFileSize, hashBackupFile } from '../destinations/remote-open';
 import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
@@ -217,10 +216,12 @@ export async function verifyBackupFile(
   });
 
   try {
-    await fs.promises.stat(filePath);
+    await backupFileSize(filePath);
     checks.push('file present');
-  } catch {
-    fail('NOT_FOUND', `The file is missing: ${filePath}`);
+  } catch (error) {
+    // a remote file: its destination's own error (unreachable, refused credentials, ...) when it is not simply missing
+    if (error instanceof AppError && error.code !== 'NOT_FOUND') fail(error.code, error.message);
+    else fail('NOT_FOUND', `The file is missing: ${filePath}`);
     return report();
   }
 
@@ -233,14 +234,14 @@ export async function verifyBackupFile(
     const t = toTransferable(error);
     fail(t.code, t.message);
     // still report the whole-file hash of what is there, for comparison with the catalog
-    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashBackupFile(filePath, options.signal).catch(() => null);
     return report();
   }
   encrypted = reader.container.header.encryption !== null;
   if (!encrypted && (options.expectEncrypted || passphrase)) {
     await reader.close();
     fail('BACKUP_NOT_ENCRYPTED', new AppError('BACKUP_NOT_ENCRYPTED').message);
-    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashBackupFile(filePath, options.signal).catch(() => null);
     return report();
   }
   checks.push(
@@ -313,7 +314,7 @@ export async function verifyBackupFile(
     if (options.signal?.aborted) throw options.signal.reason;
     const t = toTransferable(error);
     fail(t.code, t.message);
-    fileSha256 = await hashFile(filePath, options.signal).catch(() => null);
+    fileSha256 = await hashBackupFile(filePath, options.signal).catch(() => null);
   } finally {
     await reader.close();
   }

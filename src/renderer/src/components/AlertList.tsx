@@ -10,10 +10,11 @@ export const ALERT_LABELS: Record<AlertKind, string> = {
   overdue: 'No recent backup',
   'storage-cap': 'Over storage cap',
   stalled: 'Job stalled',
+  offsite: 'No off-site copy',
 };
 
 /** Alerts that need the admin to act; the others are worth a look. */
-const SERIOUS: readonly AlertKind[] = ['consecutive-failures', 'low-disk', 'overdue', 'storage-cap', 'stalled'];
+const SERIOUS: readonly AlertKind[] = ['consecutive-failures', 'low-disk', 'overdue', 'storage-cap', 'stalled', 'offsite'];
 
 /** Alerts, newest first: what, about which plan, when, and the job it is about. */
 export function AlertList({ alerts, planName, label }: { alerts: AlertEntry[]; planName(id: string | null): string | null; label: string }) {

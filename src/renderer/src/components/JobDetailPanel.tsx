@@ -8,6 +8,7 @@ import { toUiError, type UiError } from '../lib/errors';
 import { hrefFor, navigate } from '../lib/route';
 import { usePlansStore } from '../stores/plans-store';
 import { FocusScope } from 'react-aria';
+import { BackupCopies } from './BackupCopies';
 import { DeleteBackup } from './DeleteBackup';
 import { ErrorBanner } from './ErrorBanner';
 import { JobProgressView } from './JobProgressView';
@@ -212,6 +213,10 @@ export function JobDetailPanel({ onClose }: { onClose(): void }) {
             <dt>Job id</dt>
             <dd className="mono break">{detail.id}</dd>
           </dl>
+
+          {detail.kind === 'backup' && detail.filePath && isFinal(detail.status) && (
+            <BackupCopies backupId={detail.id} planId={detail.planId} refreshKey={`${detail.status}:${detail.finishedAt ?? ''}`} />
+          )}
 
           {detail.sources.length > 0 && (
             <>

@@ -19,6 +19,14 @@ import {
   SSL_MODES,
 } from '../../../shared/plan';
 import { formatByteSize, parseByteSize, SIZE_FORMS } from '../../../shared/size';
+import {
+  destinationFormErrors,
+  destinationFromDraft,
+  destinationIssueMessage,
+  destinationSecrets,
+  draftFromDestination,
+  type DestinationDraft,
+} from './destination-form';
 import { newId } from './ids';
 import {
   emptyExtras,
@@ -109,6 +117,8 @@ export interface PlanDraft {
   retriesCount: string;
   backoffSeconds: string;
   destination: string;
+  /** the copies at other destinations (options.copies; destination-form.ts), their secrets typed here */
+  copies: DestinationDraft[];
   /** description, alert rules and hooks (plan-extras-form.ts) */
   extras: PlanExtrasDraft;
 }
@@ -223,6 +233,7 @@ export function emptyDraft(defaults: { destination: string; timezone?: string })
     retriesCount: '2',
     backoffSeconds: '30',
     destination: defaults.destination,
+    copies: [],
     extras: emptyExtras(),
   };
 }
@@ -282,6 +293,8 @@ export function draftFromPlan(plan: Plan): PlanDraft {
     hadDrillPassword: plan.options.drillServer?.hasPassword ?? false,
     retriesCount: String(plan.options.retries.count),
     backoffSeconds: String(plan.options.retries.backoffSeconds),
+    // a plan stored before copies existed has none
+    copies: (plan.options.copies ?? []).map(draftFromDestination),
     extras: extrasFromPlan(plan),
   };
 }
@@ -407,6 +420,8 @@ export function draftToInput(d: PlanDraft): PlanInput {
       fullEveryDays: numOrNull(d.fullEveryDays),
       retries: { count: num(d.retriesCount), backoffSeconds: num(d.backoffSeconds) },
       destination: d.destination.trim(),
+      // none: left out, which the schema reads as [] (a plan without copies reads as before)
+      ...(d.copies.length > 0 ? { copies: d.copies.map(destinationFromDraft) } : {}),
     },
     ...extrasToInput(d.extras),
   };
@@ -419,8 +434,10 @@ export function draftSecrets(d: PlanDraft): PlanSecrets {
     // an empty string tells main to remove the stored password
     else if (db.removePassword && db.hasPassword) dbPasswords[db.id] = '';
   }
+  const destSecrets = destinationSecrets(d.copies);
   return {
     dbPasswords,
+    ...(Object.keys(destSecrets).length > 0 ? { destSecrets } : {}),
     ...(d.encrypt && d.passphrase !== '' ? { passphrase: d.passphrase } : {}),
     ...(d.drillOn === 'other' && d.drillServer.password !== '' ? { drillPassword: d.drillServer.password } : {}),
   };
@@ -468,7 +485,12 @@ export type DraftValidation =
 export function validateDraft(d: PlanDraft): DraftValidation {
   const errors: FieldErrors = {};
   const plan = draftToInput(d);
-  const parsed = planInputSchema.safeParse(plan, { error: friendly });
+  // a copy's field: its own words ("Enter the bucket name"), which depend on its kind
+  const copyIssue = (issue: z.core.$ZodRawIssue) => {
+    const [, index, field] = /^options\.copies\.(\d+)\.(\w+)$/.exec((issue.path ?? []).join('.')) ?? [];
+    return field ? destinationIssueMessage(field, d.copies[Number(index)]?.kind, issue) : undefined;
+  };
+  const parsed = planInputSchema.safeParse(plan, { error: (issue) => copyIssue(issue) ?? friendly(issue) });
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       // the first issue of a field is the one to fix first
@@ -487,6 +509,9 @@ export function validateDraft(d: PlanDraft): DraftValidation {
   if (d.cap.trim() !== '' && parseByteSize(d.cap) === null) {
     errors['retention.capBytes'] = `Enter ${SIZE_FORMS}, or leave it blank for no cap`;
   }
+  d.copies.forEach((copy, index) => {
+    for (const [field, message] of Object.entries(destinationFormErrors(copy))) errors[`options.copies.${index}.${field}`] ??= message;
+  });
   if (d.drillAfter && d.databases.length === 0) {
     errors['options.drillAfter'] = 'A restore drill restores databases: add a database, or turn the drill off';
   }
@@ -536,8 +561,31 @@ const FIELD_LABELS: Record<string, string> = {
   passphraseConfirm: 'Confirm passphrase',
 };
 
+/** A copy's fields as the error summary names them: "Copy 2 bucket". */
+const COPY_FIELD_LABELS: Record<string, string> = {
+  path: 'folder',
+  endpoint: 'endpoint',
+  region: 'region',
+  bucket: 'bucket',
+  prefix: 'prefix',
+  storageClass: 'storage class',
+  accessKeyId: 'access key id',
+  profile: 'AWS profile',
+  account: 'storage account',
+  container: 'container',
+  host: 'host',
+  port: 'port',
+  user: 'user',
+  keyFile: 'private key file',
+  hostKey: 'host key',
+  label: 'name',
+  secret: 'secret',
+};
+
 /** The name a user sees for an error key, for the summary above the form: "Folder 1 path". */
 export function fieldLabel(key: string): string {
+  const copy = /^options\.copies\.(\d+)\.(\w+)/.exec(key);
+  if (copy) return `Copy ${Number(copy[1]) + 1} ${COPY_FIELD_LABELS[copy[2]!] ?? copy[2]}`;
   const source = /^(databases|folders)\.(\d+)\.(\w+)/.exec(key);
   if (source) {
     const [, list, index, field] = source;

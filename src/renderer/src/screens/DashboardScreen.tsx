@@ -26,6 +26,7 @@ import { useNotifyStore } from '../stores/notify-store';
 import { planName, usePlansStore } from '../stores/plans-store';
 import { useSchedulerStore } from '../stores/scheduler-store';
 import { ProvenMark } from '../components/ProvenMark';
+import { OffsiteStatus } from '../components/OffsiteStatus';
 import { schedulesRunByText } from '../lib/other-process';
 
 // recharts is most of the bundle's weight and only this screen draws charts: load it with them
@@ -368,6 +369,8 @@ export function DashboardScreen() {
           </div>
         )}
       </section>
+
+      <OffsiteStatus plans={plans} refreshKey={finishedCount} />
 
       <section className="section" aria-labelledby="trends-title">
         <h2 id="trends-title">Backups over the last {STATS_DAYS} days</h2>

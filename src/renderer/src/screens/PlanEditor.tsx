@@ -11,6 +11,7 @@ import type { HookPhase } from '../../../shared/hooks';
 import { ScheduleEditor, type ScheduleProblem } from '../components/ScheduleEditor';
 import { ServerFields } from '../components/ServerFields';
 import { ConnectionTest } from '../components/ConnectionTest';
+import { DestinationsSection } from '../components/DestinationsSection';
 import { PathInput } from '../components/PathInput';
 import { toUiError, type UiError } from '../lib/errors';
 import {
@@ -37,7 +38,7 @@ const COMPRESSION_LABELS: Record<number, string> = { 0: '0 — store, no compres
 const SECTIONS = [
   { id: 'general', label: 'Plan' },
   { id: 'sources', label: 'Sources' },
-  { id: 'destination', label: 'Destination' },
+  { id: 'destination', label: 'Destinations' },
   { id: 'schedule', label: 'Schedule' },
   { id: 'retention', label: 'Retention & chains' },
   { id: 'options', label: 'Options' },
@@ -50,7 +51,7 @@ type SectionId = (typeof SECTIONS)[number]['id'];
 function sectionOf(key: string): SectionId {
   if (key === 'name' || key === 'type') return 'general';
   if (key.startsWith('databases') || key.startsWith('folders')) return 'sources';
-  if (key === 'options.destination') return 'destination';
+  if (key === 'options.destination' || key.startsWith('options.copies')) return 'destination';
   if (key.startsWith('schedule') || key === 'timezone') return 'schedule';
   if (key.startsWith('retention') || key.startsWith('options.fullEvery')) return 'retention';
   if (key.startsWith('alerts')) return 'alerts';
@@ -398,7 +399,7 @@ export function PlanEditor({
 
         <EditorSection id="destination">
           <fieldset className="card">
-            <legend>Destination</legend>
+            <legend>Destinations</legend>
             <Field
               label="Destination folder"
               name="options.destination"
@@ -417,6 +418,7 @@ export function PlanEditor({
                 />
               )}
             </Field>
+            <DestinationsSection copies={draft.copies} errors={errors} planId={plan?.id} onChange={(copies) => update({ copies })} />
           </fieldset>
         </EditorSection>
 

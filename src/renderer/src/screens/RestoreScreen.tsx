@@ -2,6 +2,7 @@ import { UNENCRYPTED_NOTE } from '../components/UnencryptedMark';
 import { useMemo, useState, type FormEvent } from 'react';
 import type { BackupSummary } from '../../../shared/restore';
 import { BackupList } from '../components/BackupList';
+import { BackupCopies } from '../components/BackupCopies';
 import { BackupPreview } from '../components/BackupPreview';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { PathInput } from '../components/PathInput';
@@ -148,6 +149,7 @@ function BackupHeader({ backup }: { backup: OpenBackup }) {
           )}
         </dd>
       </dl>
+      {inspection.catalogJobId && <BackupCopies backupId={inspection.catalogJobId} planId={summary?.plan?.id} variant="restore" />}
       {importResult && (
         <p className="ok-text" role="status">
           {importResult.imported ? 'Imported into the catalog: it now shows in History, Verify and Restore.' : importResult.reason}

@@ -13,11 +13,12 @@ import { readManifest } from '../core/archive/reader';
 import { readContainerHeader, setExpensiveKdfAllowed } from '../core/crypto/container';
 import { createLifeboatCore, type LifeboatCore } from '../core/lifeboat';
 import { cliCoreOptions } from './core-options';
-import { startOneOffBackup } from '../core/tasks/one-off-backup';
+import { oneOffCopies, parseBackupOutputs, startOneOffBackup } from '../core/tasks/one-off-backup';
 import type { SecretStore } from '../core/ports';
 import { verifyBackupFile } from '../core/verify/verify-backup';
-import { checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
-import { registerRestoreCommand, runCliDrill, type CliDeps } from './restore-commands';
+import { backupLocation, checkBackupFile, parseDatabaseUrl, readPassphrase } from './args';
+import { acceptHostKeyOption, closeRemoteOpener, installRemoteOpener, printRemoteList, sshKeyOption } from './remote-options';
+import { registerImportCommand, registerRestoreCommand, runCliDrill, type CliDeps } from './restore-commands';
 import { registerDaemonCommand } from './daemon';
 import { readMonitoringSnapshot } from '../core/metrics/monitoring-snapshot';
 import { registerServiceCommand } from './service';
@@ -214,6 +215,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   program.hook('preAction', (_program, command) => {
     commandName = command.name();
     setExpensiveKdfAllowed(Boolean(command.opts().allowExpensiveKdf));
+    // s3://, azure://, sftp:// URLs where a backup file is taken: credentials from the environment (and --ssh-key, --accept-host-key)
+    installRemoteOpener(io.env, command.opts());
   });
 
   program
@@ -223,7 +226,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--folder <dir>', 'a folder to back up (repeatable)', collect, [])
     .option('--exclude <pattern>', `exclude pattern for the folders, added to the defaults (repeatable; the defaults: ${DEFAULT_EXCLUDES.join(' ')})`, collect, [])
     .option('--no-default-excludes', 'do not exclude the default patterns; only the --exclude ones')
-    .requiredOption('--out <dir>', 'destination folder')
+    .option(
+      '--out <dir-or-url>',
+      'where the backup goes: a folder, s3://bucket/prefix, azure://account/container/prefix or sftp://user@host[:port]/path (repeatable: the first is the primary, the others get copies); credentials from the environment (AWS_*, AZURE_STORAGE_*, --ssh-key / LIFEBOAT_SSH_KEY)',
+      collect,
+      [],
+    )
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
     .option('--no-encrypt', 'write an unencrypted (still checksummed) backup')
     .addOption(new Option('--compression <level>', 'compression level 0-9').default('1').argParser((v) => {
@@ -233,8 +241,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     }))
     .option('--no-verify', 'skip verification after the backup')
     .option('--description <text>', 'a label of this backup, shown in History, lifeboat list and the CSV export, and kept in the file')
-    .option('--json', 'print the result as JSON')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
+    .option('--json', 'print the result as JSON (with the copies)')
     .action(async (opts) => {
+      const outputs = parseBackupOutputs(opts.out as string[], io.env, { sshKey: opts.sshKey, acceptHostKey: opts.acceptHostKey });
       const databases = (opts.db as string[]).map((url, i) => parseDatabaseUrl(url, `db${i + 1}`));
       const description = descriptionArg(opts.description);
       const excludes = [...new Set([...(opts.defaultExcludes ? DEFAULT_EXCLUDES : []), ...(opts.exclude as string[])])];
@@ -261,7 +272,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           {
             databases: databases.map((source) => ({ source, password: io.env.PGPASSWORD || null })),
             folders,
-            destination: path.resolve(opts.out),
+            outputs,
             compressionLevel: Number(opts.compression),
             passphrase,
             verify: Boolean(opts.verify),
@@ -270,7 +281,16 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           },
           'cli',
         );
-        await completeJob(core, job, Boolean(opts.json));
+        // the job's outcome with its copies (url, status, size, SHA-256, the failure's reason)
+        const json = Boolean(opts.json);
+        const detail = await followJob(core, job, io, json, progressOption());
+        const copies = oneOffCopies(core, job.id).map(({ backupId: _backupId, ...copy }) => copy);
+        if (json) io.out(JSON.stringify({ ...cliJobDetail(detail, commandName), copies }, null, 2));
+        else {
+          printJob(detail, io, false, commandName);
+          for (const copy of copies) io.out(`copy:     [${copy.status}] ${copy.url}`);
+        }
+        setExit(exitFor(detail.status));
       } finally {
         await core.close();
       }
@@ -299,12 +319,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('list')
-    .description('list jobs and backups from the catalog, newest first')
+    .description('list jobs and backups from the catalog, newest first; or, with --remote, the backups at a remote prefix')
     .option('--plan <name>', 'only this plan (name or id)')
     .option('--status <status>', `only jobs with this status: ${JOB_STATUSES.join(', ')}`)
     .option('--limit <n>', `how many (1-${MAX_LIST_LIMIT})`, '20')
+    .option('--remote <url-prefix>', 'list the .lifeboat backups at s3://bucket/prefix, azure://account/container/prefix or sftp://user@host[:port]/path, with their full URLs (read from their headers; no passphrase needed)')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
     .option('--json', 'print as JSON')
     .action(async (opts) => {
+      if (opts.remote !== undefined) {
+        if (opts.plan !== undefined || opts.status !== undefined) throw new AppError('VALIDATION', { detail: '--plan and --status list the catalog; --remote lists a remote prefix: give one or the other' });
+        await printRemoteList(opts.remote as string, Boolean(opts.json), io.out);
+        return;
+      }
       if (opts.status !== undefined && !(JOB_STATUSES as readonly string[]).includes(opts.status)) {
         throw new AppError('VALIDATION', { detail: `--status takes one of ${JOB_STATUSES.join(', ')}; not "${opts.status}"` });
       }
@@ -382,7 +410,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('verify')
-    .argument('[file]', 'a .lifeboat file (or --all)')
+    .argument('[file]', 'a .lifeboat file, or its s3://, azure:// or sftp:// URL (or --all)')
     .description('verify a backup: checksums, authentication of every chunk, archive, entries, pg_restore --list')
     .option('--all', "verify every backup in the catalog that still has its file, one line each; exit 1 if any failed")
     .option('--plan <plan>', "with --all: only this plan's backups")
@@ -391,6 +419,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
     .option('--drill', 'also restore every database into a throwaway database on --server, compare row counts, drop it')
     .option('--server <url>', 'postgres://user@host:port[/maintenance-db] for --drill (password from PGPASSWORD or ~/.pgpass)')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
     .option('--json', 'print the report as JSON')
     .action(async (file: string | undefined, opts) => {
       if (opts.all || opts.plan || opts.since) return runVerifyAll(headlessDeps, file, opts);
@@ -399,8 +429,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       await checkBackupFile(file);
       const passphrase = readPassphrase(opts.passphraseFile, io.env, 'decrypt');
       // a backup the catalog knows must be the file it recorded (its SHA-256, encrypted or not)
-      const recorded = await catalogRecord(io, path.resolve(file));
-      const report = await verifyBackupFile(path.resolve(file), passphrase, {
+      const recorded = await catalogRecord(io, backupLocation(file));
+      const report = await verifyBackupFile(backupLocation(file), passphrase, {
         env: io.env,
         expectedSha256: recorded.sha256,
         expectEncrypted: passphrase !== null || recorded.encrypted,
@@ -427,15 +457,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program
     .command('inspect')
-    .argument('<file>', 'a .lifeboat file')
+    .argument('<file>', 'a .lifeboat file, or its s3://, azure:// or sftp:// URL (reads only its header, directory and manifest)')
     .description('show what a backup holds: databases with tables and row counts, folders and files')
     .option('--passphrase-file <file>', 'file whose first line is the passphrase (or set LIFEBOAT_PASSPHRASE)')
     .option('--allow-expensive-kdf', 'open a file whose header asks for a costlier key derivation than Lifeboat writes (still at most 1 GiB)')
+    .addOption(sshKeyOption())
+    .addOption(acceptHostKeyOption())
     .option('--json', 'print the manifest as JSON')
     .action(async (file: string, opts) => {
       await checkBackupFile(file);
-      const { header } = await readContainerHeader(path.resolve(file));
-      const manifest = await readManifest(path.resolve(file), header.encryption ? readPassphrase(opts.passphraseFile, io.env, 'decrypt') : null);
+      const { header } = await readContainerHeader(backupLocation(file));
+      const manifest = await readManifest(backupLocation(file), header.encryption ? readPassphrase(opts.passphraseFile, io.env, 'decrypt') : null);
       if (opts.json) {
         io.out(JSON.stringify(manifest, null, 2));
         return;
@@ -457,6 +489,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   registerRestoreCommand(program, restoreDeps);
+  registerImportCommand(program, { ...restoreDeps, setExit });
   registerDaemonCommand(program, { io, appVersion: APP_VERSION, secrets: (passphrase) => new CliSecretStore(passphrase, io.env) });
   registerServiceCommand(program, io, setExit);
   registerPlanCommands(program, headlessDeps);
@@ -483,5 +516,8 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     if (argv.includes('--json')) io.out(JSON.stringify({ error: { ...t, message } }, null, 2));
     else io.err(`lifeboat: ${message}`);
     return exitCodeForError(error);
+  } finally {
+    // the connections of the remote backups the command read (an open SFTP session keeps the process alive)
+    await closeRemoteOpener().catch(() => undefined);
   }
 }

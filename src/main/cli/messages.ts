@@ -39,6 +39,19 @@ export const CLI_MESSAGES: Partial<Record<ErrorCode, CliWording>> = {
     `The destination folder cannot be written. ${command === 'backup' ? 'Give another --out folder' : command === 'run' ? `Choose another destination in ${PLAN}` : 'Use another folder'} or give this user write permission on it.`,
   DEST_NO_SPACE: (command) =>
     `There is not enough free space at the destination. Free some space${command === 'run' ? `, or lower the retention or choose another destination in ${PLAN}` : command === 'backup' ? ', or give another --out folder' : ''}.`,
+  DEST_UNREACHABLE: (command) =>
+    `Cannot reach the off-site destination (the server did not answer, or the connection stalled past its timeout). Check the endpoint or host and port ${command === 'run' ? `in ${PLAN}` : 'in the URL (and AWS_ENDPOINT_URL or AZURE_STORAGE_CONNECTION_STRING)'}, the network and any firewall.`,
+  DEST_AUTH_FAILED: (command) =>
+    command === 'run'
+      ? `The off-site destination refused the credentials. Enter the right ones for this destination in ${PLAN}.`
+      : 'The off-site destination refused the credentials. Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_PROFILE (S3), AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_KEY / AZURE_STORAGE_SAS_TOKEN (Azure), or the user in the URL and --ssh-key / LIFEBOAT_SSH_KEY / LIFEBOAT_SSH_PASSWORD (SFTP).',
+  DEST_MISSING: (command) =>
+    `The bucket, container or remote folder of the off-site destination does not exist. Create it, or correct its name ${command === 'run' ? `in ${PLAN}` : 'in the URL'}.`,
+  DEST_FAILED: 'The off-site destination failed the request. See the reason below.',
+  HOST_KEY_UNKNOWN:
+    "The SFTP server's host key is not known yet, so the connection was refused. Check its SHA-256 fingerprint (below) with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then add it to ~/.ssh/known_hosts (or LIFEBOAT_SSH_KNOWN_HOSTS), or accept it with --accept-host-key SHA256:....",
+  HOST_KEY_CHANGED:
+    "The SFTP server's host key is not the one known for it, and the connection was refused: the server was reinstalled, or someone is in between. Ask the server's administrator whether the key changed; only then remove its line from known_hosts (ssh-keygen -R host) and accept the new one.",
   PASSPHRASE_REQUIRED: (command) =>
     command === 'backup'
       ? `An encrypted backup needs a passphrase. Give ${PASSPHRASE_OPTIONS}.`

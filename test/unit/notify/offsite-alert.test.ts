@@ -87,6 +87,15 @@ describe('offsiteAlert', () => {
     expect(offsiteAlert(plan([S3]), landed, late)).toBeNull();
   });
 
+  it('counts from the first of a run of backups without a copy: a copy failing every night still alerts', () => {
+    // the newest backup is 1 h old, but the nights before it had no off-site copy either
+    const streak = planOffsiteStatus(plan([S3]), NEWEST, [copy('s3', 's3', 'failed', 'down')], '2026-01-07T02:05:00.000Z');
+    expect(streak.unprotectedSince).toBe('2026-01-07T02:05:00.000Z');
+    const draft = offsiteAlert(plan([S3]), streak, new Date('2026-01-10T03:05:00.000Z'));
+    expect(draft?.message).toContain('for 3 d 1 h (since');
+    expect(offsiteAlert(plan([S3]), failed, new Date('2026-01-10T03:05:00.000Z'))).toBeNull();
+  });
+
   it('uses a weekly schedule\'s 7 days', () => {
     const weekly = plan([S3], { schedule: { kind: 'weekly', days: [1], time: '02:00' } } as Partial<Plan>);
     expect(offsiteAlert(weekly, failed, new Date('2026-01-16T02:00:00.000Z'))).toBeNull();

@@ -29,6 +29,8 @@ export function planOffsiteStatus(
   plan: Pick<Plan, 'id' | 'name' | 'options' | 'updatedAt'>,
   newest: Pick<JobSummary, 'id' | 'startedAt' | 'finishedAt'> | null,
   copies: readonly BackupCopy[],
+  /** when the plan's newest backups started to lack an off-site copy: the oldest of that run of backups (default: the newest's time) */
+  unprotectedFrom: string | null = null,
 ): PlanOffsiteStatus {
   const offsiteIds = new Set(plan.options.copies.filter((d) => isOffSite(d.kind)).map((d) => d.id));
   const base = {
@@ -45,7 +47,8 @@ export function planOffsiteStatus(
   if (offsite.some((c) => c.status === 'verified')) return { ...base, state: 'verified', unprotectedSince: null };
   if (offsite.some((c) => c.status === 'uploaded')) return { ...base, state: 'uploaded', unprotectedSince: null };
   // no copy recorded at all: the plan had no off-site destination when this backup was made
-  const since = copies.length > 0 || plan.updatedAt < base.newestBackupAt! ? base.newestBackupAt! : plan.updatedAt;
+  const streak = unprotectedFrom ?? base.newestBackupAt!;
+  const since = copies.length > 0 || plan.updatedAt < streak ? streak : plan.updatedAt;
   const missing = [...offsiteIds].some((id) => !offsite.some((c) => c.destinationId === id));
   return { ...base, state: missing || offsite.length === 0 ? 'pending' : 'failed', unprotectedSince: since };
 }
@@ -69,13 +72,35 @@ export function offsiteAlert(plan: Pick<Plan, 'id' | 'name' | 'enabled' | 'sched
     kind: 'offsite',
     planId: plan.id,
     jobId: status.newestBackupId,
-    message: `The newest backup of "${plan.name}" (${formatDateTime(status.newestBackupAt!)}) has had no off-site copy for ${formatDuration(sinceMs)}, longer than its schedule's ${formatDuration(period)}.${why} Fix the destination (Test it in the plan editor), then run the plan: failed copies are uploaded again.`,
+    message: `"${plan.name}" has had no off-site copy of its newest backup for ${formatDuration(sinceMs)} (since ${formatDateTime(status.unprotectedSince)}; newest backup ${formatDateTime(status.newestBackupAt!)}), longer than its schedule's ${formatDuration(period)}.${why} Fix the destination (Test it in the plan editor), then run the plan: failed copies are uploaded again.`,
   };
 }
 
 /** The off-site status of a plan as the catalog has it now (its newest backup still kept and that backup's copies). */
-export function readOffsiteStatus(deps: { catalog: CatalogDb; jobs: Pick<JobsRepo, 'get'> }, plan: Pick<Plan, 'id' | 'name' | 'options' | 'updatedAt'>): PlanOffsiteStatus {
-  const newest = new CopiesRepo(deps.catalog).forNewestBackup(plan.id);
+export function readOffsiteStatus(
+  deps: { catalog: CatalogDb; jobs: Pick<JobsRepo, 'get' | 'backupsOfPlan'> },
+  plan: Pick<Plan, 'id' | 'name' | 'options' | 'updatedAt'>,
+): PlanOffsiteStatus {
+  const repo = new CopiesRepo(deps.catalog);
+  const newest = repo.forNewestBackup(plan.id);
   const job = newest ? (deps.jobs.get(newest.backupId) ?? null) : null;
-  return planOffsiteStatus(plan, job, newest?.copies ?? []);
+  return planOffsiteStatus(plan, job, newest?.copies ?? [], unprotectedFrom(repo, deps.jobs.backupsOfPlan(plan.id)));
+}
+
+/** How many of a plan's newest backups are looked at to find when it last had an off-site copy. */
+const UNPROTECTED_LOOKBACK = 500;
+
+/**
+ * The time of the oldest backup in the run of newest backups without a healthy (verified or
+ * uploaded) off-site copy: a plan whose every nightly copy fails has been unprotected since the
+ * first of those nights, not since last night. Null when the newest backup has one.
+ */
+function unprotectedFrom(repo: CopiesRepo, backupsNewestFirst: readonly Pick<JobSummary, 'id' | 'startedAt' | 'finishedAt'>[]): string | null {
+  let from: string | null = null;
+  for (const backup of backupsNewestFirst.slice(0, UNPROTECTED_LOOKBACK)) {
+    const healthy = repo.forBackup(backup.id).some((c) => isOffSite(c.kind) && (c.status === 'verified' || c.status === 'uploaded'));
+    if (healthy) break;
+    from = backup.finishedAt ?? backup.startedAt;
+  }
+  return from;
 }

@@ -120,7 +120,14 @@ export async function runRemoteSection(): Promise<void> {
     const rawMs = median(rawTimes);
     const server = { host: cluster.host, port: cluster.port, user: cluster.user, sslMode: 'disable' as const };
     for (const remote of remotes) {
-      const opener = makeDestinationOpener(() => openDestination(remote.config, { secret: remote.secret, ...remote.extra }));
+      // the opener gets the location parsed from the URL (bucket + prefix, remote folder); the
+      // endpoint and credentials are this remote's, as the CLI takes them from its environment
+      const opener = makeDestinationOpener((parsed) =>
+        openDestination(
+          { ...remote.config, ...(parsed.kind === 's3' ? { bucket: parsed.bucket, prefix: parsed.prefix } : parsed.kind === 'sftp' ? { path: parsed.path } : {}) } as DestinationConfig,
+          { secret: remote.secret, ...remote.extra },
+        ),
+      );
       setRemoteOpener(opener);
       const key = `round-${rounds - 1}/${path.basename(lastFile)}`;
       const dest = await openDestination(remote.config, { secret: remote.secret, ...remote.extra });

@@ -16,6 +16,11 @@ function streamWriter(stream: NodeJS.WriteStream): (text: string) => void {
   };
 }
 
+// The AWS SDK warns once on Node < 22 that its releases after January 2027 will need Node 22. The
+// CLI supports Node >= 20.15 with the SDK version the lockfile pins, so the warning would only
+// clutter every s3:// command's stderr with something the user cannot act on.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const writeOut = streamWriter(process.stdout);
 const writeErr = streamWriter(process.stderr);
 

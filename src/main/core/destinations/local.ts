@@ -2,13 +2,13 @@
  * A local folder as a Destination (today's behaviour): `<key>.part`, fsync, rename; a mounted
  * share is a local folder too.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LocalDestinationConfig } from '../../../shared/destination';
 import { AppError } from '../../../shared/errors';
+import { HashStream } from '../archive/hash-stream';
 import type { Destination, ObjectInfo, WriteOptions, WriteResult } from './destination';
 import { checkKey } from './keys';
 
@@ -41,21 +41,12 @@ export class LocalDestination implements Destination {
   async write(key: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
     const final = this.urlOf(key);
     const part = `${final}.part`;
-    const hash = crypto.createHash('sha256');
-    let size = 0;
+    const count = new HashStream(() => options.onProgress?.(count.bytes));
     try {
       await fs.promises.mkdir(path.dirname(final), { recursive: true });
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(size);
-          done(null, chunk);
-        },
-      });
       await pipeline(source, count, fs.createWriteStream(part, { mode: 0o600 }), { signal: options.signal });
-      if (options.size !== undefined && options.size !== size) {
-        throw new AppError('DEST_FAILED', { detail: `${final}: wrote ${size} of ${options.size} bytes` });
+      if (options.size !== undefined && options.size !== count.bytes) {
+        throw new AppError('DEST_FAILED', { detail: `${final}: wrote ${count.bytes} of ${options.size} bytes` });
       }
       const fh = await fs.promises.open(part, 'r');
       try {
@@ -68,7 +59,7 @@ export class LocalDestination implements Destination {
       await fs.promises.rm(part, { force: true }).catch(() => undefined);
       throw options.signal?.aborted ? new AppError('CANCELLED', { cause: error }) : fsError(error, final);
     }
-    return { size, sha256: hash.digest('hex') };
+    return { size: count.bytes, sha256: count.digest() };
   }
 
   async list(prefix = ''): Promise<ObjectInfo[]> {

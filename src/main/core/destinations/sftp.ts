@@ -8,14 +8,14 @@
  * Requests are pipelined (several SFTP writes or reads in flight), as OpenSSH's own sftp does:
  * one request at a time would cap the upload at one round trip per piece.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import ssh2, { type Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
 import { destinationUrl, type SftpDestinationConfig } from '../../../shared/destination';
 import { AppError } from '../../../shared/errors';
+import { HashStream } from '../archive/hash-stream';
 import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult } from './destination';
 import { checkKnownHosts, hostKeyFingerprint, hostKeyType, knownHostKeyTypes, parseKnownHosts, type KnownHostEntry } from './host-keys';
 import { checkKey } from './keys';
@@ -579,9 +579,8 @@ export class SftpDestination implements Destination {
   async write(key: string, source: Readable, options: WriteOptions = {}): Promise<WriteResult> {
     const final = this.remote(key);
     const part = `${final}.part`;
-    const hash = crypto.createHash('sha256');
+    const count = new HashStream(() => options.onProgress?.(count.bytes));
     let sha256 = '';
-    let size = 0;
     let session: SftpSession | null = null;
     let handle: Buffer | null = null;
     let created = false;
@@ -601,19 +600,11 @@ export class SftpDestination implements Destination {
         handle = await open();
       }
       created = true;
-      const count = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          options.onProgress?.(size);
-          done(null, chunk);
-        },
-      });
       await pipeline(source, count, new SftpFileWriter(live, handle), { signal: options.signal });
-      if (options.size !== undefined && options.size !== size) {
-        throw new AppError('DEST_FAILED', { detail: `${this.urlOf(key)}: wrote ${size} of ${options.size} bytes` });
+      if (options.size !== undefined && options.size !== count.bytes) {
+        throw new AppError('DEST_FAILED', { detail: `${this.urlOf(key)}: wrote ${count.bytes} of ${options.size} bytes` });
       }
-      sha256 = hash.digest('hex');
+      sha256 = count.digest();
       // SFTP has no server-side checksum: check the one the caller knows before the key becomes visible
       if (options.sha256 !== undefined && options.sha256.toLowerCase() !== sha256) {
         throw new AppError('DEST_FAILED', { detail: `${this.urlOf(key)}: the bytes sent have SHA-256 ${sha256}, not the expected ${options.sha256}` });
@@ -635,7 +626,7 @@ export class SftpDestination implements Destination {
       }
       throw failure;
     }
-    return { size, sha256 };
+    return { size: count.bytes, sha256 };
   }
 
   async list(prefix = ''): Promise<ObjectInfo[]> {

@@ -48,7 +48,7 @@ export const ERROR_MESSAGES = {
   DEST_FAILED:
     'The off-site destination failed the request. See the reason below; then use Test on the destination.',
   HOST_KEY_UNKNOWN:
-    "The SFTP server's host key is not known yet, so the connection was refused. Check its SHA-256 fingerprint (below) with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then accept it: Test in the plan editor, or --accept-host-key SHA256:... with the lifeboat command.",
+    "The SFTP server's host key is not known yet, so the connection was refused. Check its SHA-256 fingerprint (below) with the server's administrator (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on the server), then accept it: Test on the destination in the app (a plan's copy, or Rebuild catalog) shows it with Accept, or --accept-host-key SHA256:... with the lifeboat command.",
   HOST_KEY_CHANGED:
     "The SFTP server's host key is not the one pinned for it, and the connection was refused: the server was reinstalled, or someone is in between. Ask the server's administrator whether the key changed; only then remove the pinned key (the plan editor's destination, or the line in known_hosts) and accept the new one.",
   PASSPHRASE_REQUIRED:

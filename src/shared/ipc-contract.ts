@@ -147,8 +147,8 @@ export interface AuditEntry {
   details: string | null;
 }
 
-/** What the OS open dialog picks (dialog/pick-path): a folder, or a .lifeboat backup file. */
-export const PICK_PATH_KINDS = ['folder', 'backup-file'] as const;
+/** What the OS open dialog picks (dialog/pick-path): a folder, a .lifeboat backup file, or any file (an SSH private key, from ~/.ssh). */
+export const PICK_PATH_KINDS = ['folder', 'backup-file', 'key-file'] as const;
 export type PickPathKind = (typeof PICK_PATH_KINDS)[number];
 
 /** A database source's checks before a run, asked for from the plan editor (plans/test-connection). */

@@ -37,7 +37,7 @@ export interface DesktopIntegration {
 
 /**
  * The OS open dialog, from the shell (Electron's dialog.showOpenDialog): the Browse buttons of
- * the window pick a folder or a backup file with it. Resolves null when the user cancelled.
+ * the window pick a folder, a backup file or a key file with it. Resolves null when the user cancelled.
  * Only the desktop app has one; the browser tests answer with a fixed path.
  */
 export interface PathPicker {

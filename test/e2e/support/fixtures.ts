@@ -11,14 +11,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
 import type { Notifier } from '../../../src/main/core/ports';
+import type { PickPathKind } from '../../../src/shared/ipc-contract';
 import { makeTestCore } from '../../support/temp-core';
 import { installBridge } from './bridge';
 import { startStaticServer } from './static-server';
 
 export type TestCore = ReturnType<typeof makeTestCore>;
-/** What the fake OS open dialog answers to a Browse button: a folder or a backup file. */
+/** What the fake OS open dialog answers to a Browse button: a folder, a backup file or a key file. */
 export const PICKED_FOLDER = '/srv/picked/folder';
 export const PICKED_BACKUP_FILE = '/srv/picked/nightly.lifeboat';
+export const PICKED_KEY_FILE = '/srv/picked/.ssh/id_ed25519';
+const PICKED: Record<PickPathKind, string> = { folder: PICKED_FOLDER, 'backup-file': PICKED_BACKUP_FILE, 'key-file': PICKED_KEY_FILE };
 /** A desktop notification as core asked the OS to show it. */
 export type DesktopNotification = Parameters<Notifier['notify']>[0];
 
@@ -55,7 +58,7 @@ export const test = base.extend<
       notifier: { notify: (message) => void desktopNotifications.push(message) },
       pendingOpenFile: () => pendingOpenFiles.shift() ?? null,
       // the OS open dialog: a browser has none, so Browse answers as if the user picked these
-      pathPicker: { pick: async ({ kind }) => (kind === 'folder' ? PICKED_FOLDER : PICKED_BACKUP_FILE) },
+      pathPicker: { pick: async ({ kind }) => PICKED[kind] },
     });
     core.scheduler.start();
     await use(core);

@@ -17,6 +17,15 @@ describe('the Browse buttons’ OS dialog', () => {
     expect(options.defaultPath).toBeUndefined();
   });
 
+  it('picks any file for a private key, showing hidden files, starting in ~/.ssh unless a path was typed', () => {
+    const options = openDialogOptions({ kind: 'key-file' }, '/home/ada');
+    expect(options.properties).toEqual(expect.arrayContaining(['openFile', 'showHiddenFiles']));
+    expect(options.properties).not.toContain('openDirectory');
+    expect(options.filters).toBeUndefined();
+    expect(options.defaultPath).toBe('/home/ada/.ssh');
+    expect(openDialogOptions({ kind: 'key-file', defaultPath: '/etc/lifeboat/id_ed25519' }, '/home/ada').defaultPath).toBe('/etc/lifeboat/id_ed25519');
+  });
+
   it('answers null when the dialog was cancelled', () => {
     expect(pickedPath({ canceled: true, filePaths: [] })).toBeNull();
     expect(pickedPath({ canceled: false, filePaths: ['/a', '/b'] })).toBe('/a');

@@ -27,12 +27,18 @@ export function DestinationTest({
   planId,
   label,
   onAcceptHostKey,
+  noun = 'copy',
+  acceptNote = 'Accepted, it is pinned into this copy when you save the plan, and a different key is refused from then on.',
 }: {
   draft: DestinationDraft;
   planId: string | undefined;
   /** "copy 1": names the button and the steps for a screen reader */
   label: string;
   onAcceptHostKey(fingerprint: string): void;
+  /** what is tested, in the hints: "copy" (the plan editor), "destination" (the catalog rebuild) */
+  noun?: string;
+  /** what becomes of an accepted host key, under the fingerprint */
+  acceptNote?: string;
 }) {
   const [test, setTest] = useState<TestState>({ state: 'idle' });
   const validation = validateDestinationDraft(draft);
@@ -87,11 +93,11 @@ export function DestinationTest({
           {test.state === 'testing' ? 'Testing…' : 'Test'}
         </button>
         <span className="muted small">
-          {incomplete ? 'Fill in the fields above to test this copy.' : 'Writes a small object, reads it back and deletes it.'}
+          {incomplete ? `Fill in the fields above to test this ${noun}.` : 'Writes a small object, reads it back and deletes it.'}
         </span>
       </div>
       <div className="dest-test-result" role="status" aria-live="polite" aria-label={`Test result of ${label}`}>
-        {stale && <p className="muted small">The copy changed since this test: test it again.</p>}
+        {stale && <p className="muted small">The {noun} changed since this test: test it again.</p>}
         {test.state === 'failed' && (
           <p className="error-text">
             <span aria-hidden="true">✗ </span>
@@ -127,7 +133,7 @@ export function DestinationTest({
                 );
               })}
             </ol>
-            {result.hostKey && <HostKeyOutcome hostKey={result.hostKey} pinned={draft.hostKey} onAccept={accept} />}
+            {result.hostKey && <HostKeyOutcome hostKey={result.hostKey} pinned={draft.hostKey} acceptNote={acceptNote} onAccept={accept} />}
           </>
         )}
       </div>
@@ -146,10 +152,12 @@ function stepMessage(step: DestinationTestStep, result: DestinationTestResult): 
 function HostKeyOutcome({
   hostKey,
   pinned,
+  acceptNote,
   onAccept,
 }: {
   hostKey: NonNullable<DestinationTestResult['hostKey']>;
   pinned: string;
+  acceptNote: string;
   onAccept(fingerprint: string): void;
 }) {
   if (hostKey.status === 'pinned') {
@@ -180,8 +188,8 @@ function HostKeyOutcome({
         </p>
         <p className="mono host-key-fingerprint">{hostKey.fingerprint}</p>
         <p className="small">
-          Compare it with what the server's administrator reads on the server (<span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</span>).
-          Accepted, it is pinned into this copy when you save the plan, and a different key is refused from then on.
+          Compare it with what the server's administrator reads on the server (<span className="mono">ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub</span>).{' '}
+          {acceptNote}
         </p>
         <div className="button-row">
           <button type="button" className="button-primary" onClick={() => onAccept(hostKey.fingerprint)}>

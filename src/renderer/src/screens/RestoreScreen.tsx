@@ -84,7 +84,7 @@ function ChooseBackup() {
         />
       </section>
       <section className="section" aria-labelledby="rebuild-title">
-        <h2 id="rebuild-title">Rebuild the catalog from a folder</h2>
+        <h2 id="rebuild-title">Rebuild the catalog</h2>
         <RebuildCatalog onImported={() => setRefreshKey((k) => k + 1)} />
       </section>
     </>

@@ -1,9 +1,12 @@
 /**
  * The remote section of `npm run bench` (BENCH_SECTIONS=remote): off-site copies on loopback
  * servers started here, S3 (s3rver) and SFTP (Debian's sshd), on the same pgbench database.
- *   backup + copy:  our backup to a local folder, then the copy uploaded to the remote (what a
- *                   plan with a copy does)  vs  the same backup to the local folder alone
- *                   (target: ratio <= 1.3)
+ *   backup + copy:  `lifeboat backup --db ... --out DIR --out <remote>` (the copy uploads while
+ *                   the backup is written, following the file: tasks/follow-upload.ts, as a plan's
+ *                   copies do)  vs  `lifeboat backup --db ... --out DIR` alone; both timed as the
+ *                   job's own duration (started -> finished, so the process start is not in it),
+ *                   without verification (target: ratio <= 1.3). For reference, the old way: the
+ *                   backup alone plus the finished file uploaded after it.
  *   restore one table from the remote copy (ranged reads: header, index, manifest and the chunks
  *                   of that table's data)  vs  `createdb` + `pg_restore` of the whole plain
  *                   `pg_dump -Fc` file on local disk; and the share of the file the restore read.
@@ -26,6 +29,7 @@ import { startSftpServer } from '../test/support/sftp-server';
 import { median, run } from './proc';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..');
 const PASSPHRASE = 'bench passphrase, not a secret';
 const s = (ms: number) => (ms / 1000).toFixed(2);
 
@@ -33,12 +37,15 @@ interface Remote {
   name: string;
   config: DestinationConfig;
   secret: string | null;
+  /** counts the bytes the restore reads (the backups themselves go to the server directly) */
   proxy: CountingProxy;
+  /** the same destination without the proxy: the backup + copy runs and the old-way upload */
+  direct: DestinationConfig;
   extra?: { acceptHostKey?: string; privateKeyFile?: string };
 }
 
 async function upload(remote: Remote, file: string, key: string): Promise<number> {
-  const dest: Destination = await openDestination(remote.config, { secret: remote.secret, ...remote.extra });
+  const dest: Destination = await openDestination(remote.direct, { secret: remote.secret, ...remote.extra });
   try {
     const started = performance.now();
     const size = fs.statSync(file).size;
@@ -66,17 +73,20 @@ export async function runRemoteSection(): Promise<void> {
       config: { kind: 's3', id: 's3', endpoint: s3proxy.url, region: s3.region, bucket: 'bench', prefix: 'lifeboat', forcePathStyle: true, credentials: 'keychain', accessKeyId: s3.accessKeyId, readBack: false, hasSecret: true },
       secret: s3.secretAccessKey,
       proxy: s3proxy,
+      direct: { kind: 's3', id: 's3', endpoint: s3.endpoint, region: s3.region, bucket: 'bench', prefix: 'lifeboat', forcePathStyle: true, credentials: 'keychain', accessKeyId: s3.accessKeyId, readBack: false, hasSecret: true },
     },
     {
       name: 'SFTP (sshd)',
       config: { kind: 'sftp', id: 'sftp', host: '127.0.0.1', port: sftpProxy.port, user: sftp.user, path: sftp.root, auth: 'key', keyFile: sftp.userKeyFile, hostKey: sftp.hostKeyFingerprint, readBack: false, hasSecret: false },
       secret: null,
       proxy: sftpProxy,
+      direct: { kind: 'sftp', id: 'sftp', host: '127.0.0.1', port: sftp.port, user: sftp.user, path: sftp.root, auth: 'key', keyFile: sftp.userKeyFile, hostKey: sftp.hostKeyFingerprint, readBack: false, hasSecret: false },
     },
   ];
   const env = { PGPASSWORD: cluster.password };
   const conn = ['-h', cluster.host, '-p', String(cluster.port), '-U', cluster.user];
   const rows: string[][] = [];
+  let cliDir = '';
   try {
     const db = 'bench_remote';
     console.error(`remote: preparing pgbench scale ${scale} ...`);
@@ -86,26 +96,66 @@ export async function runRemoteSection(): Promise<void> {
     const rawFile = path.join(work, 'raw.dump');
     await run(path.join(cluster.binDir, 'pg_dump'), [...conn, '-Fc', '-f', rawFile, db], env);
 
+    // the lifeboat command, built once as `npm install` builds it, run by plain node
+    fs.mkdirSync(path.join(repo, 'out'), { recursive: true });
+    cliDir = fs.mkdtempSync(path.join(repo, 'out', '.bench-cli-'));
+    await run(process.execPath, [path.join(repo, 'scripts/build-cli.mjs'), '--outdir', cliDir]);
+    const cli = path.join(cliDir, 'lifeboat.mjs');
+    const knownHosts = path.join(work, 'known_hosts');
+    fs.writeFileSync(knownHosts, '');
+    const cliEnv = {
+      ...env,
+      LIFEBOAT_HOME: path.join(work, 'home'),
+      LIFEBOAT_PASSPHRASE: PASSPHRASE,
+      // straight to the servers: the counting proxies (JavaScript on the same two cores) are for the restore's byte counts
+      AWS_ENDPOINT_URL: s3.endpoint,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      AWS_REGION: s3.region,
+      LIFEBOAT_SSH_KNOWN_HOSTS: knownHosts,
+    };
+    const dbUrl = `postgres://${cluster.user}@${cluster.host}:${cluster.port}/${db}`;
+    /** `lifeboat backup` of the database to `outs`; the job's own duration and its file */
+    const cliBackup = async (outs: string[], extra: string[] = []): Promise<{ ms: number; filePath: string }> => {
+      const child = await run(process.execPath, [cli, 'backup', '--db', dbUrl, ...outs.flatMap((o) => ['--out', o]), '--no-verify', '--json', ...extra], cliEnv);
+      const result = JSON.parse(child.stdout) as { status: string; startedAt: string; finishedAt: string; filePath: string; displayMessage: string; copies: { status: string }[] };
+      if (result.status !== 'success' || result.copies.length !== outs.length - 1 || result.copies.some((c) => c.status !== 'uploaded')) {
+        throw new Error(`remote: lifeboat backup ${outs.join(' ')}: ${result.status}: ${result.displayMessage}`);
+      }
+      return { ms: Date.parse(result.finishedAt) - Date.parse(result.startedAt), filePath: result.filePath };
+    };
+    const remoteOut = (remote: Remote, round: number): { url: string; extra: string[] } =>
+      remote.config.kind === 's3'
+        ? { url: `s3://bench/lifeboat/round-${round}`, extra: [] }
+        : { url: `sftp://${sftp.user}@127.0.0.1:${sftp.port}${sftp.root}/round-${round}`, extra: ['--ssh-key', sftp.userKeyFile, '--accept-host-key', sftp.hostKeyFingerprint] };
+
     const localTimes: number[] = [];
     const copyTimes = new Map<string, number[]>(remotes.map((r) => [r.name, []]));
-    let lastFile = '';
+    const uploadTimes = new Map<string, number[]>(remotes.map((r) => [r.name, []]));
+    /** each remote's copy of the last round: the restore below reads it */
+    const lastCopies = new Map<string, { key: string; bytes: number }>();
     for (let round = 0; round < rounds; round++) {
-      const out = path.join(work, `out-${round}`);
-      fs.mkdirSync(out);
-      const child = await run(
-        process.execPath,
-        ['--import', 'tsx', path.join(here, 'backup-child.ts'), cluster.host, String(cluster.port), cluster.user, db, out],
-        { ...env, LIFEBOAT_PASSPHRASE: PASSPHRASE },
-      );
-      const ours = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; filePath: string };
-      localTimes.push(ours.ms);
-      for (const remote of round % 2 === 0 ? remotes : [...remotes].reverse()) {
-        copyTimes.get(remote.name)!.push(await upload(remote, ours.filePath, `round-${round}/${path.basename(ours.filePath)}`));
+      const roundDir = path.join(work, `round-${round}`);
+      const order: (Remote | null)[] = round % 2 === 0 ? [null, ...remotes] : [...[...remotes].reverse(), null];
+      let localFile = '';
+      for (const remote of order) {
+        const out = path.join(roundDir, remote ? remote.config.kind : 'local');
+        fs.mkdirSync(out, { recursive: true });
+        if (!remote) {
+          const ours = await cliBackup([out]);
+          localTimes.push(ours.ms);
+          localFile = ours.filePath;
+          continue;
+        }
+        const target = remoteOut(remote, round);
+        const ours = await cliBackup([out, target.url], target.extra);
+        copyTimes.get(remote.name)!.push(ours.ms);
+        lastCopies.set(remote.name, { key: `round-${round}/${path.basename(ours.filePath)}`, bytes: fs.statSync(ours.filePath).size });
       }
-      if (lastFile) fs.rmSync(path.dirname(lastFile), { recursive: true, force: true });
-      lastFile = ours.filePath;
+      // the old way for reference: the finished file uploaded after the backup
+      for (const remote of remotes) uploadTimes.get(remote.name)!.push(await upload(remote, localFile, `after-${round}/${path.basename(localFile)}`));
+      if (round > 0) fs.rmSync(path.join(work, `round-${round - 1}`), { recursive: true, force: true });
     }
-    const fileBytes = fs.statSync(lastFile).size;
     const localMs = median(localTimes);
 
     // restore one table from each remote copy: the restore engine reads it through ranged reads
@@ -129,7 +179,7 @@ export async function runRemoteSection(): Promise<void> {
         ),
       );
       setRemoteOpener(opener);
-      const key = `round-${rounds - 1}/${path.basename(lastFile)}`;
+      const { key, bytes: fileBytes } = lastCopies.get(remote.name)!;
       const dest = await openDestination(remote.config, { secret: remote.secret, ...remote.extra });
       const url = dest.urlOf(key);
       await dest.close();
@@ -159,13 +209,15 @@ export async function runRemoteSection(): Promise<void> {
         await opener.close();
       }
       const copyMs = median(copyTimes.get(remote.name)!);
+      const uploadMs = median(uploadTimes.get(remote.name)!);
       rows.push([
         remote.name,
         `${(fileBytes / 1e6).toFixed(1)} MB`,
         `${s(localMs)} s`,
         `${s(copyMs)} s`,
-        `${s(localMs + copyMs)} s`,
-        ((localMs + copyMs) / localMs).toFixed(2),
+        (copyMs / localMs).toFixed(2),
+        `${s(localMs + uploadMs)} s`,
+        ((localMs + uploadMs) / localMs).toFixed(2),
         `${s(median(times))} s`,
         `${s(rawMs)} s`,
         (median(times) / rawMs).toFixed(2),
@@ -173,15 +225,17 @@ export async function runRemoteSection(): Promise<void> {
       ]);
     }
   } finally {
+    if (cliDir) fs.rmSync(cliDir, { recursive: true, force: true });
     await Promise.allSettled([s3proxy.close(), sftpProxy.close()]);
     await Promise.allSettled([s3.close(), sftp.stop(), cluster.stop()]);
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const header = ['remote', 'file', 'backup local', '+ copy upload', 'backup + copy', 'ratio', 'restore 1 table (remote)', 'createdb+pg_restore (local)', 'ratio', 'file read'];
+  const header = ['remote', 'file', 'backup local', 'backup + copy', 'ratio', 'old: + upload after', 'old ratio', 'restore 1 table (remote)', 'createdb+pg_restore (local)', 'ratio', 'file read'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ');
   console.log(line(header));
   for (const r of rows) console.log(line(r));
-  console.log(`medians of ${rounds} rounds, pgbench scale ${scale}; ratio = (backup + copy) / backup to the local folder alone (target <= 1.3);`);
+  console.log(`medians of ${rounds} rounds, pgbench scale ${scale}; ratio = lifeboat backup with the copy (uploaded while the backup is written) / the same backup to the local folder alone (target <= 1.3), both without verification;`);
+  console.log('old: the backup alone plus the finished file uploaded after it (how copies were made before they followed the file).');
   console.log('restore 1 table: pgbench_branches from the remote copy with ranged reads (rows checked) vs a full pg_restore of the local pg_dump -Fc file; "file read": bytes the server sent / file size.');
 }

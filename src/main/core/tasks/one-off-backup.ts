@@ -9,17 +9,19 @@
  * - a local folder: the backup is written there, as always;
  * - a URL: the name is chosen so that no object at the destination is replaced (which also checks,
  *   before any work, that the destination answers and takes the credentials); the backup is
- *   written to a private staging folder in the data folder (`staging/<job id>`, owner-only),
- *   verified, uploaded, checked (size, SHA-256 of the bytes sent against the file's), and the
- *   staged file removed; the job's file path is the object's URL, which verify, inspect and
- *   restore read through the process's remote opener. An upload that fails fails the job with
- *   the destination's error and keeps the staged file, named in the message, so nothing is lost.
- * Every further `--out` is a copy of the finished file (the local primary, or the staged file
- * before it goes), checked the same way and recorded in the catalog (backup_copies, destination
+ *   written to a private staging folder in the data folder (`staging/<job id>`, owner-only) and
+ *   uploaded while it is written (following the staged file as it grows: tasks/follow-upload.ts),
+ *   verified, checked (size, SHA-256 of the bytes sent against the file's), and the staged file
+ *   removed; the job's file path is the object's URL, which verify, inspect and restore read
+ *   through the process's remote opener. An upload that fails fails the job with the
+ *   destination's error and keeps the staged file, named in the message, so nothing is lost.
+ * Every further `--out` is a copy, uploaded the same way while the file is written (the local
+ * primary, or the staged file), checked and recorded in the catalog (backup_copies, destination
  * ids `out2`, `out3`, ...); a failed copy makes the job `partial`, the primary is kept.
  *
- * Cancelled after the file was written, the job keeps nothing: the staged or local file, the
- * uploaded primary object and the copies made so far are removed again.
+ * A backup that fails, or fails its verification, leaves nothing at the destinations (an upload
+ * in flight is aborted, one already made is deleted again). Cancelled, the job keeps nothing: the
+ * staged or local file, the uploaded primary object and the copies made so far are removed again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -35,7 +37,8 @@ import type { Destination } from '../destinations/destination';
 import { openDestination, type OpenDestinationOptions } from '../destinations/open';
 import { destinationFromEnv, isDestinationUrl, parseDestinationUrl, type UrlCredentialOptions } from '../destinations/url';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
-import { secretFreeMessage, uploadCopyTo, uploadFileChecked, type CopySource } from './upload-copies';
+import { FollowingUploads, recordFollowedCopy, type FollowTarget } from './follow-upload';
+import { secretFreeMessage } from './upload-copies';
 import { verifyAfterBackup } from './verify-after';
 
 /** The forms `--out` takes, for messages. */
@@ -177,6 +180,29 @@ async function makeStagingFolder(dataDir: string, jobId: string): Promise<string
   return dir;
 }
 
+/** The uploads of a one-off backup, each following its file as it is written: the remote primary first (if any), then the copies. */
+function followOutputs(job: JobContext, primary: BackupOutput, copies: BackupOutput[], outputs: BackupOutput[]): FollowingUploads {
+  return new FollowingUploads(job, (finalPath) => {
+    const key = path.basename(finalPath);
+    const targets: FollowTarget[] = [];
+    const target = (config: DestinationConfig, openOptions: OpenDestinationOptions): FollowTarget => ({
+      config,
+      key,
+      open: async () => ({ dest: await openDestination(config, openOptions), secret: openOptions.secret ?? null }),
+    });
+    // the primary is checked as uploadFileChecked checks it (no read-back); the copies as uploadCopyTo does
+    if (primary.remote) targets.push(target({ ...primary.remote.config, readBack: false }, primary.remote.openOptions));
+    for (const copy of copies) {
+      const { config, openOptions } = copy.remote ?? {
+        config: { id: `out${outputs.indexOf(copy) + 1}`, kind: 'local' as const, path: copy.location, readBack: false, hasSecret: false },
+        openOptions: {},
+      };
+      targets.push(target(config, openOptions));
+    }
+    return targets;
+  });
+}
+
 async function runOneOffBackup(ctx: OneOffContext, spec: OneOffBackup, description: string | null, job: JobContext): Promise<JobOutcome> {
   const [primary, ...copies] = spec.outputs as [BackupOutput, ...BackupOutput[]];
   let stem = `lifeboat-${fileStamp(ctx.clock.now())}-full`;
@@ -188,99 +214,109 @@ async function runOneOffBackup(ctx: OneOffContext, spec: OneOffBackup, descripti
   }
   const uploads = (primary.remote ? 1 : 0) + copies.length;
   const verifyEnd = uploads > 0 ? 95 : 99;
+  // the uploads follow the file while it is written (tasks/follow-upload.ts)
+  const following = uploads > 0 ? followOutputs(job, primary, copies, spec.outputs) : null;
   let outcome: JobOutcome;
   try {
-    const { manifest: _manifest, ...written } = await runBackup(
-      {
-        backupId: job.jobId,
-        plan: null,
-        description,
-        type: 'full',
-        base: null,
-        destination: staging ?? primary.location,
-        fileStem: stem,
-        compressionLevel: spec.compressionLevel,
-        passphrase: spec.passphrase,
-        databases: spec.databases,
-        folders: spec.folders,
-        appVersion: ctx.appVersion,
-        retries: { count: 0, backoffSeconds: 1 },
-        env: spec.env,
-        containerOptions: ctx.containerOptions,
-      },
-      job,
-    );
-    outcome = written;
-    if (spec.verify) outcome = (await verifyAfterBackup(ctx, job, outcome, spec.passphrase, spec.env, [93, verifyEnd])).outcome;
-  } catch (error) {
-    // a preflight failure or a cancel: the staged file (if any) goes with its folder
-    if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    throw error;
-  }
-  if (!outcome.filePath) {
-    // every source failed: runBackup kept no file
-    if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    return outcome;
-  }
-  if (outcome.status === 'failed') {
-    // failed verification: the file stays for inspection (as with a local --out), nothing is uploaded
-    return staging ? appendMessage(outcome, `It was not uploaded; the file is kept at ${outcome.filePath} for inspection.`) : outcome;
-  }
-  if (uploads === 0) return outcome;
-
-  const source: CopySource = { backupId: job.jobId, filePath: outcome.filePath, sizeBytes: outcome.sizeBytes ?? null, sha256: outcome.checksum ?? null };
-  const key = path.basename(outcome.filePath);
-  let step = 0;
-  const report = (item: string, sent: number) => {
-    const fraction = (step + (source.sizeBytes ? Math.min(1, sent / source.sizeBytes) : 0)) / uploads;
-    job.progress({ phase: 'copies', percent: Math.round((verifyEnd + (99 - verifyEnd) * fraction) * 10) / 10, bytesDone: sent, bytesTotal: source.sizeBytes, currentItem: item });
-  };
-  let primaryUrl: string | null = null;
-  const made: BackupCopy[] = [];
-  try {
-    if (primary.remote) {
-      report(primary.location, 0);
-      try {
-        primaryUrl = await withDestination(primary, job.signal, async (dest) => {
-          await uploadFileChecked(dest, key, source, { signal: job.signal, onProgress: (sent) => report(primary.location, sent) });
-          return dest.urlOf(key);
-        });
-      } catch (error) {
-        if (job.signal.aborted) throw error;
-        return primaryUploadFailed(outcome, primary, key, staging!, copies, error, spec.verify);
+    try {
+      const { manifest: _manifest, ...written } = await runBackup(
+        {
+          backupId: job.jobId,
+          plan: null,
+          description,
+          type: 'full',
+          base: null,
+          destination: staging ?? primary.location,
+          fileStem: stem,
+          compressionLevel: spec.compressionLevel,
+          passphrase: spec.passphrase,
+          databases: spec.databases,
+          folders: spec.folders,
+          appVersion: ctx.appVersion,
+          retries: { count: 0, backoffSeconds: 1 },
+          env: spec.env,
+          containerOptions: ctx.containerOptions,
+        },
+        following?.job ?? job,
+      );
+      outcome = written;
+      if (outcome.filePath && outcome.status !== 'failed') {
+        following?.finish({ size: outcome.sizeBytes ?? 0, sha256: outcome.checksum ?? null, finalPath: outcome.filePath });
       }
-      step++;
+      if (spec.verify) outcome = (await verifyAfterBackup(ctx, job, outcome, spec.passphrase, spec.env, [93, verifyEnd])).outcome;
+    } catch (error) {
+      // a preflight failure or a cancel: no upload is kept, and the staged file (if any) goes with its folder
+      await following?.abandon(error);
+      if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
     }
-    let errorCode: ErrorCode | null = null;
-    for (const copy of copies) {
-      job.signal.throwIfAborted();
-      report(copy.location, 0);
-      const { config, openOptions } = copy.remote ?? { config: { id: `out${spec.outputs.indexOf(copy) + 1}`, kind: 'local' as const, path: copy.location, readBack: false, hasSecret: false }, openOptions: {} };
-      const attempt = await uploadCopyTo(ctx, config, key, openOptions, source, { signal: job.signal, onProgress: (sent) => report(copy.location, sent) });
-      made.push(attempt.copy);
-      errorCode ??= attempt.errorCode;
-      step++;
+    if (!outcome.filePath) {
+      // every source failed: runBackup kept no file
+      await following?.abandon(new AppError('DEST_FAILED', { detail: 'the backup failed, so it was not uploaded' }));
+      if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+      return outcome;
     }
-    if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
-    const failed = made.filter((c) => c.status === 'failed');
-    const kept = primaryUrl ?? outcome.filePath;
-    const notes: string[] = [];
-    if (primaryUrl) notes.push(`Uploaded to ${primaryUrl} (size and SHA-256 checked).`);
-    const good = made.filter((c) => c.status !== 'failed');
-    if (good.length > 0) notes.push(`Copied to ${good.map((c) => c.destinationUrl).join(', ')}.`);
-    for (const copy of failed) notes.push(`The copy to ${copy.destinationUrl} failed: ${copy.error}`);
-    if (failed.length > 0) {
-      notes.push(`The backup is kept at ${kept}; run the backup again to make the failed ${failed.length > 1 ? 'copies' : 'copy'}.`);
+    if (outcome.status === 'failed') {
+      // failed verification: the file stays for inspection (as with a local --out), nothing is kept at the destinations
+      await following?.abandon(new AppError('FILE_CORRUPT', { detail: 'the backup failed its verification, so it was not uploaded' }));
+      return staging ? appendMessage(outcome, `It was not uploaded; the file is kept at ${outcome.filePath} for inspection.`) : outcome;
     }
-    const done = appendMessage({ ...outcome, filePath: kept }, notes.join(' '));
-    return failed.length > 0 ? { ...done, status: 'partial', errorCode: done.errorCode ?? errorCode } : done;
-  } catch (error) {
-    if (!job.signal.aborted) throw error;
-    // a cancelled run keeps nothing: what was uploaded goes again, then the file
-    await removeUploads(ctx, job, primary, primaryUrl ? key : null, copies, made);
-    await fs.promises.rm(staging ?? outcome.filePath, { recursive: true, force: true }).catch(() => undefined);
-    throw new AppError('CANCELLED', { cause: error });
+    if (!following) return outcome;
+    return await settleOutputs(ctx, job, { primary, copies, staging, verified: spec.verify }, outcome, following, [verifyEnd, 99]);
+  } finally {
+    await following?.close();
   }
+}
+
+/** Waits for the uploads of a one-off backup, checks and records them, and says what became of them. */
+async function settleOutputs(
+  ctx: Pick<CoreContext, 'catalog' | 'clock'>,
+  job: JobContext,
+  run: { primary: BackupOutput; copies: BackupOutput[]; staging: string | null; verified: boolean },
+  outcome: JobOutcome,
+  following: FollowingUploads,
+  range: readonly [number, number],
+): Promise<JobOutcome> {
+  const { primary, copies, staging } = run;
+  const settled = await following.settle(range);
+  if (job.signal.aborted) {
+    // a cancelled run keeps nothing: what was uploaded goes again, then the file
+    await following.abandon(job.signal.reason);
+    await fs.promises.rm(staging ?? outcome.filePath!, { recursive: true, force: true }).catch(() => undefined);
+    throw new AppError('CANCELLED', { cause: job.signal.reason });
+  }
+  const key = path.basename(outcome.filePath!);
+  let primaryUrl: string | null = null;
+  if (primary.remote) {
+    const { upload, result } = settled.shift()!;
+    if (!result.ok) {
+      // the copies of a backup that did not reach its primary are not kept either
+      await following.abandon(result.error);
+      return primaryUploadFailed(outcome, primary, key, staging!, copies, result.error, run.verified);
+    }
+    upload.keep();
+    primaryUrl = upload.copyTarget(job.jobId).url;
+  }
+  let errorCode: ErrorCode | null = null;
+  const made: BackupCopy[] = [];
+  for (const { upload, result } of settled) {
+    const attempt = await recordFollowedCopy(ctx, job.jobId, upload, result);
+    made.push(attempt.copy);
+    errorCode ??= attempt.errorCode;
+  }
+  if (staging) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
+  const failed = made.filter((c) => c.status === 'failed');
+  const kept = primaryUrl ?? outcome.filePath!;
+  const notes: string[] = [];
+  if (primaryUrl) notes.push(`Uploaded to ${primaryUrl} (size and SHA-256 checked).`);
+  const good = made.filter((c) => c.status !== 'failed');
+  if (good.length > 0) notes.push(`Copied to ${good.map((c) => c.destinationUrl).join(', ')}.`);
+  for (const copy of failed) notes.push(`The copy to ${copy.destinationUrl} failed: ${copy.error}`);
+  if (failed.length > 0) {
+    notes.push(`The backup is kept at ${kept}; run the backup again to make the failed ${failed.length > 1 ? 'copies' : 'copy'}.`);
+  }
+  const done = appendMessage({ ...outcome, filePath: kept }, notes.join(' '));
+  return failed.length > 0 ? { ...done, status: 'partial', errorCode: done.errorCode ?? errorCode } : done;
 }
 
 function appendMessage(outcome: JobOutcome, text: string): JobOutcome {
@@ -306,29 +342,4 @@ function primaryUploadFailed(
   ];
   if (copies.length > 0) parts.push(`The copies (${copies.map((c) => c.location).join(', ')}) were not made.`);
   return { ...outcome, status: 'failed', errorCode: failure.code, displayMessage: parts.join(' ') };
-}
-
-/** After a cancel: deletes the uploaded primary object and the copies made (best effort), and marks those copies deleted. */
-async function removeUploads(
-  ctx: Pick<CoreContext, 'catalog'>,
-  job: JobContext,
-  primary: BackupOutput,
-  primaryKey: string | null,
-  copies: BackupOutput[],
-  made: BackupCopy[],
-): Promise<void> {
-  const never = new AbortController().signal;
-  if (primaryKey) await withDestination(primary, never, (dest) => dest.delete(primaryKey)).catch(() => undefined);
-  const repo = new CopiesRepo(ctx.catalog);
-  for (const copy of made) {
-    if (copy.status === 'failed') continue;
-    const output = copies.find((o) => (o.remote?.config.id ?? '') === copy.destinationId || (!o.remote && o.location === copy.destinationUrl));
-    try {
-      if (output?.remote) await withDestination(output, never, (dest) => dest.delete(copy.key));
-      else if (copy.kind === 'local') await fs.promises.rm(copy.url, { force: true });
-      repo.markDeleted(job.jobId, copy.destinationId);
-    } catch {
-      // left as recorded: the copy is still there (History shows it)
-    }
-  }
 }

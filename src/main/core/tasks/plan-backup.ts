@@ -1,12 +1,12 @@
 /**
  * A plan's backup run as a job: its secrets from the keychain, the base of an incremental or
- * differential, the streaming backup, verify and drill after it (as the plan asks), the copies
- * at the plan's other destinations, retention.
+ * differential, the streaming backup with the copies at the plan's other destinations uploading
+ * alongside it, verify and drill after it (as the plan asks), retention.
  */
 import fs from 'node:fs';
 import { AppError } from '../../../shared/errors';
 import type { JobSummary, JobTrigger } from '../../../shared/job';
-import { asksForPassword, isKeychainRef, type Plan } from '../../../shared/plan';
+import { asksForPassword, isKeychainRef, type BackupType, type Plan } from '../../../shared/plan';
 import { openBaseBackup, type OpenedBase } from '../backup/base-index';
 import { fileStamp, planSlug } from '../backup/file-names';
 import { runBackup } from '../backup/run-backup';
@@ -19,6 +19,7 @@ import { applyRetention } from './apply-retention';
 import { nextBackupOf } from './chain-state';
 import { drillAfterBackup } from './drill-after';
 import { withPlanHooks } from './plan-hooks';
+import { followPlanCopies, rejectPlanCopies, settlePlanCopies, type FollowingUploads } from './follow-upload';
 import { uploadPlanCopies } from './upload-copies';
 import { verifyAfterBackup } from './verify-after';
 
@@ -91,9 +92,10 @@ export function startPlanBackup(
 /**
  * Runs one backup of a plan inside a job: reads its secrets from the keychain, decides whether
  * an incremental/differential plan starts a new chain (chain rules, "Next run: full", `full`)
- * or finds its base, streams the backup, verifies it and drills it (as the plan asks), uploads
- * it to the plan's copies (and earlier failed copies again), then applies the plan's retention
- * and storage cap (to the copies too).
+ * or finds its base, streams the backup while its copies upload the file as it grows (a backup
+ * that fails leaves no copy), verifies it and drills it (as the plan asks; a backup that fails
+ * them has its copies deleted again), checks and records the copies (and uploads earlier failed
+ * copies again), then applies the plan's retention and storage cap (to the copies too).
  */
 export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, options: PlanRunOptions = {}): Promise<JobOutcome> {
   const runStartedAt = ctx.clock.now().toISOString();
@@ -115,27 +117,66 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
   const next = nextBackupOf(ctx, plan, options.full);
   const base = next.type === 'full' ? null : await findBase(ctx, plan, passphrase);
   const backupType = base ? plan.type : 'full';
-  const { manifest: _manifest, ...outcome } = await runBackup(
-    {
-      backupId: job.jobId,
-      plan: { id: plan.id, name: plan.name },
-      description: runDescription(plan, options),
-      type: backupType,
-      base,
-      destination: plan.options.destination,
-      fileStem: `${planSlug(plan.name)}-${fileStamp(ctx.clock.now())}-${backupType}`,
-      compressionLevel: plan.options.compressionLevel,
-      passphrase,
-      databases,
-      folders: plan.folders,
-      appVersion: ctx.appVersion,
-      retries: plan.options.retries,
-      containerOptions: ctx.containerOptions,
-    },
-    job,
-  );
-  let checked: JobOutcome = { ...outcome, backupType, baseJobId: base?.backupId ?? null };
-  if (checked.status === 'failed' || !checked.filePath) return checked;
+  // the copies upload while the backup is written: each follows the file as it grows (tasks/follow-upload.ts)
+  const following = plan.options.copies.length > 0 ? followPlanCopies(ctx, plan, job) : null;
+  let written: Awaited<ReturnType<typeof runBackup>>;
+  try {
+    written = await runBackup(
+      {
+        backupId: job.jobId,
+        plan: { id: plan.id, name: plan.name },
+        description: runDescription(plan, options),
+        type: backupType,
+        base,
+        destination: plan.options.destination,
+        fileStem: `${planSlug(plan.name)}-${fileStamp(ctx.clock.now())}-${backupType}`,
+        compressionLevel: plan.options.compressionLevel,
+        passphrase,
+        databases,
+        folders: plan.folders,
+        appVersion: ctx.appVersion,
+        retries: plan.options.retries,
+        containerOptions: ctx.containerOptions,
+      },
+      following?.job ?? job,
+    );
+  } catch (error) {
+    await following?.abandon(error);
+    throw error;
+  }
+  const { manifest: _manifest, ...outcome } = written;
+  const checked: JobOutcome = { ...outcome, backupType, baseJobId: base?.backupId ?? null };
+  if (checked.status === 'failed' || !checked.filePath) {
+    await following?.abandon(new AppError('DEST_FAILED', { detail: 'the backup failed, so it was not copied' }));
+    return checked;
+  }
+  following?.finish({ size: checked.sizeBytes ?? 0, sha256: checked.checksum ?? null, finalPath: checked.filePath });
+  try {
+    return await afterBackup(ctx, plan, job, { passphrase, runStartedAt, next, base, backupType, following }, checked);
+  } catch (error) {
+    // cancelled (or an error) after the backup: the copies in flight are aborted, a copy made and not recorded is deleted again
+    await following?.abandon(error);
+    throw error;
+  } finally {
+    await following?.close();
+  }
+}
+
+/** What runPlanBackup hands on to the steps after the backup. */
+interface RunSoFar {
+  passphrase: string | null;
+  runStartedAt: string;
+  next: ReturnType<typeof nextBackupOf>;
+  base: OpenedBase | null;
+  backupType: BackupType;
+  /** the copies uploading while the backup was written; null when the plan has none */
+  following: FollowingUploads | null;
+}
+
+/** The steps after the backup was written: verify, drill, the copies, retention. */
+async function afterBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, run: RunSoFar, written: JobOutcome): Promise<JobOutcome> {
+  const { passphrase, runStartedAt, next, base, backupType, following } = run;
+  let checked = written;
   if (backupType === 'full') {
     // the request is honoured; one made while this run ran waits for the next
     if (next.fullRequest) new FullRequestsRepo(ctx.catalog).clear(plan.id, runStartedAt);
@@ -150,22 +191,31 @@ export async function runPlanBackup(ctx: PlanBackupContext, plan: Plan, job: Job
   const verifyEnd = drill ? checksEnd - (checksEnd === 99 ? 4 : 2) : checksEnd;
   if (plan.options.verifyAfter) {
     const result = await verifyAfterBackup(ctx, job, checked, passphrase, undefined, [93, verifyEnd]);
-    if (result.outcome.status === 'failed') return result.outcome;
+    if (result.outcome.status === 'failed') {
+      if (following) await rejectPlanCopies(ctx, job.jobId, following, 'the backup failed its verification');
+      return result.outcome;
+    }
     checked = result.outcome;
     verified = result.passed;
   }
   if (drill) {
     checked = await drillAfterBackup(ctx, plan, job, checked, passphrase, undefined, [verifyEnd, checksEnd]);
-    if (checked.status === 'failed') return checked;
+    if (checked.status === 'failed') {
+      if (following) await rejectPlanCopies(ctx, job.jobId, following, 'the backup failed its restore drill');
+      return checked;
+    }
   }
-  // the copies (tasks/upload-copies.ts): this backup to each of the plan's other destinations,
-  // then earlier failed ones again; a failed copy makes the run partial, the primary is kept
+  // this backup's copies, made while it was written: their uploads end, then the checks
+  const made = following ? await settlePlanCopies(ctx, job, following, checked.filePath!, [checksEnd, 99]) : undefined;
+  // the copies (tasks/upload-copies.ts): those made, then earlier failed ones again; a failed
+  // copy makes the run partial, the primary is kept
   const copies = await uploadPlanCopies(
     ctx,
     plan,
     job,
     { backupId: job.jobId, filePath: checked.filePath!, sizeBytes: checked.sizeBytes ?? null, sha256: checked.checksum ?? null },
     [checksEnd, 99],
+    made,
   );
   if (copies.message) checked = { ...checked, displayMessage: `${checked.displayMessage ?? ''} ${copies.message}`.trim() };
   if (copies.failed.length > 0) checked = { ...checked, status: 'partial', errorCode: checked.errorCode ?? copies.errorCode };

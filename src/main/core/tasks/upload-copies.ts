@@ -1,6 +1,7 @@
 /**
- * A plan's copies (3-2-1): after a backup was written and checked, its finished primary file is
- * uploaded to each destination of `plan.options.copies`, checked, and recorded in the catalog
+ * A plan's copies (3-2-1): a backup is uploaded to each destination of `plan.options.copies`
+ * while it is written (tasks/follow-upload.ts), or here from its finished primary file (uploadCopy:
+ * earlier copies that failed, uploaded again), checked, and recorded in the catalog
  * (catalog/copies-repo.ts); copies that failed on earlier runs are uploaded again; copies are
  * deleted with their backup (retention, a delete by hand).
  *
@@ -193,7 +194,6 @@ export async function uploadFileChecked(
   source: CopySource,
   options: UploadOptions & { readBack?: boolean } = {},
 ): Promise<{ sizeBytes: number; sha256: string; readBack: boolean }> {
-  const url = dest.urlOf(key);
   const stat = await fs.promises.stat(source.filePath).catch((error: unknown) => {
     throw new AppError('NOT_FOUND', { detail: `the backup file ${source.filePath} is missing, so it cannot be copied`, cause: error });
   });
@@ -206,21 +206,39 @@ export async function uploadFileChecked(
     signal: options.signal,
     onProgress: options.onProgress,
   });
-  const problem = await checkUpload(dest, key, stat.size, source, written, options.signal);
+  return checkUploadedCopy(dest, key, stat.size, source, written, options);
+}
+
+/**
+ * The checks after a copy was written to `key` (by uploadFileChecked, or while the backup was
+ * being written: tasks/follow-upload.ts): the bytes sent against the file's size and the SHA-256
+ * recorded for the backup, the object's size at the destination, and with `readBack` the object
+ * streamed back. A failed check deletes the object again and throws DEST_FAILED naming its URL.
+ */
+export async function checkUploadedCopy(
+  dest: Destination,
+  key: string,
+  fileSize: number,
+  source: Pick<CopySource, 'filePath' | 'sha256'>,
+  written: { size: number; sha256: string },
+  options: { signal?: AbortSignal; readBack?: boolean } = {},
+): Promise<{ sizeBytes: number; sha256: string; readBack: boolean }> {
+  const url = dest.urlOf(key);
+  const problem = await checkUpload(dest, key, fileSize, source, written, options.signal);
   if (problem) {
     await dest.delete(key).catch(() => undefined);
     throw new AppError('DEST_FAILED', { detail: `${url}: ${problem}` });
   }
   if (options.readBack) {
     const back = await hashStream(dest.readStream(key, 0, undefined, options.signal), options.signal);
-    if (back.size !== stat.size || back.sha256 !== written.sha256) {
+    if (back.size !== fileSize || back.sha256 !== written.sha256) {
       await dest.delete(key).catch(() => undefined);
       throw new AppError('DEST_FAILED', {
         detail: `${url}: the object read back (${back.size} bytes, SHA-256 ${back.sha256.slice(0, 12)}...) differs from what was uploaded`,
       });
     }
   }
-  return { sizeBytes: stat.size, sha256: written.sha256, readBack: Boolean(options.readBack) };
+  return { sizeBytes: fileSize, sha256: written.sha256, readBack: Boolean(options.readBack) };
 }
 
 /** What is wrong with an upload, or null: the object's size, the bytes sent and their SHA-256 against the catalog's. */
@@ -228,7 +246,7 @@ async function checkUpload(
   dest: Destination,
   key: string,
   fileSize: number,
-  source: CopySource,
+  source: Pick<CopySource, 'filePath' | 'sha256'>,
   written: { size: number; sha256: string },
   signal?: AbortSignal,
 ): Promise<string | null> {
@@ -260,8 +278,9 @@ export interface CopiesOutcome {
 
 /**
  * The copies phase of a plan's run: uploads this run's backup to each destination of the plan's
- * copies, then uploads again the failed or missing copies of its COPY_RETRY_BACKUPS newest
- * backups still kept (newest first), then deletes again the copies whose delete failed before.
+ * copies (unless they were `made` while it was written: tasks/follow-upload.ts), then uploads
+ * again the failed or missing copies of its COPY_RETRY_BACKUPS newest backups still kept (newest
+ * first), then deletes again the copies whose delete failed before.
  * Progress goes to the job (phase 'copies', `range` of its percent). Only a failed copy of this
  * run's backup makes the run partial; a retry that fails again is told in the message and stays
  * failed for the next run.
@@ -276,6 +295,8 @@ export async function uploadPlanCopies(
   job: JobContext,
   current: CopySource,
   range: [number, number] = [96, 99],
+  /** this backup's copies, already made while it was written (tasks/follow-upload.ts): only the retries are left */
+  made?: CopyAttempt[],
 ): Promise<CopiesOutcome> {
   const configs = plan.options.copies;
   const repo = new CopiesRepo(ctx.catalog);
@@ -286,16 +307,16 @@ export async function uploadPlanCopies(
       COPY_RETRY_BACKUPS,
     )
     .filter((r) => r.backupId !== current.backupId);
-  const steps = configs.length + retries.length;
+  const steps = (made ? 0 : configs.length) + retries.length;
   let step = 0;
   const report = (item: string, sent: number, total: number | null) => {
     const fraction = steps === 0 ? 1 : (step + (total ? Math.min(1, sent / total) : 0)) / steps;
     job.progress({ phase: 'copies', percent: Math.round((range[0] + (range[1] - range[0]) * fraction) * 10) / 10, bytesDone: sent, bytesTotal: total, currentItem: item });
   };
-  const copies: BackupCopy[] = [];
-  let errorCode: ErrorCode | null = null;
+  const copies: BackupCopy[] = made?.map((a) => a.copy) ?? [];
+  let errorCode: ErrorCode | null = made?.find((a) => a.errorCode)?.errorCode ?? null;
   try {
-    for (const config of configs) {
+    for (const config of made ? [] : configs) {
       job.signal.throwIfAborted();
       const url = destinationUrl(config);
       report(url, 0, current.sizeBytes);

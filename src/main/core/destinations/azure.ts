@@ -24,9 +24,8 @@ import {
 } from '@azure/storage-blob';
 import { destinationUrl, type AzureDestinationConfig } from '../../../shared/destination';
 import { AppError } from '../../../shared/errors';
-import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult } from './destination';
+import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult, type OpenDestinationOptions } from './destination';
 import { checkKey, joinKey } from './keys';
-import type { OpenDestinationOptions } from './open';
 
 /** The block size of an upload of unknown size; Azure allows 50,000 blocks, so 8 MiB blocks go up to 390 GiB. */
 const BLOCK_SIZE = 8 * 1024 * 1024;

@@ -66,3 +66,22 @@ export interface Destination {
   /** Ends the connection (SFTP) or frees the client. */
   close(): Promise<void>;
 }
+
+/** How to open a destination: its secret and connection settings (open.ts openDestination). */
+export interface OpenDestinationOptions {
+  /**
+   * The destination's secret: the S3 secret access key (credentials 'keychain'), the Azure
+   * account key or SAS token, the SFTP password or private key passphrase. Never logged.
+   */
+  secret?: string | null;
+  /** how long a request may stall (no byte moving) before it fails with DEST_UNREACHABLE; default 30 s */
+  timeoutMs?: number;
+  /** SFTP: a fingerprint (SHA256:...) the user accepted for a host with no pinned key */
+  acceptHostKey?: string;
+  /** SFTP: a known_hosts file to check host keys against when the config pins none (the command line's) */
+  knownHostsFile?: string;
+  /** SFTP: the private key file when the config names none (the command line's --ssh-key) */
+  privateKeyFile?: string;
+  /** SFTP: use the ssh agent at this socket when no key file or password is given (the command line's SSH_AUTH_SOCK) */
+  agentSocket?: string;
+}

@@ -34,9 +34,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { destinationUrl, type S3DestinationConfig } from '../../../shared/destination';
 import { AppError } from '../../../shared/errors';
-import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult } from './destination';
+import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult, type OpenDestinationOptions } from './destination';
 import { checkKey, joinKey } from './keys';
-import type { OpenDestinationOptions } from './open';
 
 /** the multipart part size; an object of at most this size goes up in one PUT */
 export const S3_PART_SIZE = 8 * 1024 * 1024;

@@ -16,10 +16,9 @@ import ssh2, { type Client, type ConnectConfig, type FileEntryWithStats, type SF
 import { destinationUrl, type SftpDestinationConfig } from '../../../shared/destination';
 import { AppError } from '../../../shared/errors';
 import { HashStream } from '../archive/hash-stream';
-import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult } from './destination';
+import { DEFAULT_DESTINATION_TIMEOUT_MS, type Destination, type ObjectInfo, type WriteOptions, type WriteResult, type OpenDestinationOptions } from './destination';
 import { checkKnownHosts, hostKeyFingerprint, hostKeyType, knownHostKeyTypes, parseKnownHosts, type KnownHostEntry } from './host-keys';
 import { checkKey } from './keys';
-import type { OpenDestinationOptions } from './open';
 
 /** SFTP status codes (draft-ietf-secsh-filexfer-02, what OpenSSH speaks). */
 const FX = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, NO_CONNECTION: 6, CONNECTION_LOST: 7 } as const;

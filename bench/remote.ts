@@ -12,6 +12,7 @@
  *                   `pg_dump -Fc` file on local disk; and the share of the file the restore read.
  * Knobs: BENCH_REMOTE_SCALE (pgbench scale, default 10: ~165 MB), BENCH_ROUNDS (default 3 here).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,6 @@ import { restoreDatabase } from '../src/main/core/restore/restore-database';
 import type { DestinationConfig } from '../src/shared/destination';
 import { startCountingProxy, type CountingProxy } from '../test/support/counting-proxy';
 import { startPgCluster } from '../test/support/pg-cluster';
-import { startS3Server } from '../test/support/s3-server';
 import { startSftpServer } from '../test/support/sftp-server';
 import { median, run } from './proc';
 
@@ -58,12 +58,36 @@ async function upload(remote: Remote, file: string, key: string): Promise<number
   }
 }
 
+/** The CPU priority the S3 emulator runs at (nice(1)): it stands in for a server on other machines. */
+const S3_NICE = 10;
+
+/** s3rver in a child process at nice S3_NICE (bench/s3-child.ts); close() ends it. */
+async function startNicedS3Server(): Promise<{ endpoint: string; port: number; region: string; accessKeyId: string; secretAccessKey: string; close(): Promise<void> }> {
+  const child = spawn('nice', ['-n', String(S3_NICE), process.execPath, '--import', 'tsx', path.join(here, 's3-child.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (data: Buffer) => {
+      out += data.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0]!);
+    });
+    child.once('exit', (code) => reject(new Error(`the S3 server process exited (${code}) before it started`)));
+  });
+  return {
+    ...(JSON.parse(line) as { endpoint: string; port: number; region: string; accessKeyId: string; secretAccessKey: string }),
+    close: async () => {
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
 export async function runRemoteSection(): Promise<void> {
   const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
   const scale = Number(process.env.BENCH_REMOTE_SCALE ?? 10);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-bench-remote-'));
   const cluster = await startPgCluster();
-  const s3 = await startS3Server({ buckets: ['bench'] });
+  const s3 = await startNicedS3Server();
   const sftp = await startSftpServer();
   const s3proxy = await startCountingProxy({ port: s3.port });
   const sftpProxy = await startCountingProxy({ port: sftp.port });
@@ -236,6 +260,7 @@ export async function runRemoteSection(): Promise<void> {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   console.log(`medians of ${rounds} rounds, pgbench scale ${scale}; ratio = lifeboat backup with the copy (uploaded while the backup is written) / the same backup to the local folder alone (target <= 1.3), both without verification;`);
+  console.log(`servers on loopback: sshd as installed, s3rver (JavaScript) at nice ${S3_NICE}, standing in for a server on other machines (its CPU would otherwise be charged to the backup on these 2 cores).`);
   console.log('old: the backup alone plus the finished file uploaded after it (how copies were made before they followed the file).');
   console.log('restore 1 table: pgbench_branches from the remote copy with ranged reads (rows checked) vs a full pg_restore of the local pg_dump -Fc file; "file read": bytes the server sent / file size.');
 }

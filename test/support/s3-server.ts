@@ -68,6 +68,7 @@ type S3ErrorClass = new (code: string, message?: string, detail?: Record<string,
 
 const S3rver = require('s3rver') as S3rverClass;
 const S3Error = require('s3rver/lib/models/error') as S3ErrorClass;
+const S3rverAccount = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
 
 export interface S3TestServerOptions {
   /** buckets to create at start (more with createBucket) */
@@ -76,6 +77,8 @@ export interface S3TestServerOptions {
   directory?: string;
   /** check SigV4 header signatures against the test credentials; default true */
   verifySignatures?: boolean;
+  /** more key pairs the server accepts besides S3RVER / S3RVER (a secret that differs from every other string of a test) */
+  keys?: Array<{ accessKeyId: string; secretAccessKey: string }>;
 }
 
 export interface S3TestServer {
@@ -309,6 +312,10 @@ export async function startS3Server(options: S3TestServerOptions = {}): Promise<
   const ownDirectory = options.directory === undefined;
   const directory = options.directory ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lifeboat-s3rver-'));
   const secrets = options.verifySignatures === false ? null : new Map([[S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY]]);
+  for (const key of options.keys ?? []) {
+    S3rverAccount.DUMMY_ACCOUNT.createKeyPair(key.accessKeyId, key.secretAccessKey);
+    secrets?.set(key.accessKeyId, key.secretAccessKey);
+  }
   for (const bucket of options.buckets ?? []) fs.mkdirSync(path.join(directory, bucket), { recursive: true });
 
   let port = 0;

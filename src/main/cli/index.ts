@@ -193,10 +193,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     setExitFor: (detail) => setExit(exitFor(detail.status)),
   };
   const headlessDeps: HeadlessDeps = { ...restoreDeps, io, setExit };
-  /** Follows a job to its end, prints it and sets the exit code from its status. */
-  const completeJob = async (core: LifeboatCore, job: JobSummary, json: boolean): Promise<void> => {
+  /** Follows a job to its end, prints it (`withCopies`: and the copies of its backup) and sets the exit code from its status. */
+  const completeJob = async (core: LifeboatCore, job: JobSummary, json: boolean, withCopies = false): Promise<void> => {
     const detail = await followJob(core, job, io, json, progressOption());
-    printJob(detail, io, json, commandName);
+    const copies = withCopies ? oneOffCopies(core, job.id).map(({ backupId: _backupId, ...copy }) => copy) : [];
+    if (json && withCopies) io.out(JSON.stringify({ ...cliJobDetail(detail, commandName), copies }, null, 2));
+    else printJob(detail, io, json, commandName);
+    if (!json) for (const copy of copies) io.out(`copy:     [${copy.status}] ${copy.url}${copy.error ? ` — ${copy.error}` : ''}`);
     setExit(exitFor(detail.status));
   };
 
@@ -303,7 +306,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--passphrase-file <file>', 'file whose first line is the plan passphrase')
     .option('--full', 'make a full backup that starts a new chain (an incremental or differential plan; a full plan always does)')
     .option('--description <text>', "a label of this run's backup (default: the plan's description)")
-    .option('--json', 'print the result as JSON')
+    .option('--json', 'print the result as JSON (with the copies)')
     .action(async (name: string, opts) => {
       const core = openCore(io, readPassphrase(opts.passphraseFile, io.env));
       try {
@@ -311,7 +314,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         if (!plan) throw new AppError('NOT_FOUND', { detail: `no plan named "${name}"; see lifeboat status for the plans` });
         const description = descriptionArg(opts.description) ?? undefined;
         const job = core.startPlanBackup(plan, 'manual', undefined, { full: Boolean(opts.full), description });
-        await completeJob(core, job, Boolean(opts.json));
+        await completeJob(core, job, Boolean(opts.json), true);
       } finally {
         await core.close();
       }

@@ -21,6 +21,7 @@ import type { LifeboatCore } from '../core/lifeboat';
 import { MIN_PASSPHRASE_CHARS, parseDatabaseUrl } from './args';
 import { confirm } from './confirm';
 import { printTable } from './format';
+import { addPlanCopyOptions, applyPlanCopyFlags, copyFlagOf, describePlanCopies, type PlanCopyFlags } from './plan-copy-options';
 import { addPlanExtraOptions, applyPlanExtraFlags, describePlanExtras, extraFlagOf, type PlanExtraFlags } from './plan-extra-options';
 import { checkSecretRef, normalizeSecretRef } from './plan-secrets';
 import type { CliDeps } from './restore-commands';
@@ -352,7 +353,7 @@ function validatePlanInput(input: PlanInput): PlanDefinition {
   if (parsed.success) return parsed.data;
   const issues = parsed.error.issues.map((issue) => {
     const field = formatIssuePath(issue.path);
-    const flag = FLAG_OF[field] ?? extraFlagOf(field);
+    const flag = FLAG_OF[field] ?? extraFlagOf(field) ?? copyFlagOf(field);
     return `${flag ? `${flag} (${field})` : field}: ${issue.message}`;
   });
   throw new AppError('VALIDATION', { detail: issues.join('; ') });
@@ -412,6 +413,7 @@ function describePlan(plan: Plan, now: Date): string[] {
     );
   }
   for (const folder of plan.folders) lines.push(`  folder ${folder.id}: ${folder.path} (excluding ${folder.excludes.join(' ') || 'nothing'})`);
+  lines.push(...describePlanCopies(o.copies));
   lines.push(...describePlanExtras(plan));
   return lines;
 }
@@ -457,7 +459,7 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
             `${formatSchedule(p.schedule)} ${p.timezone}`,
             nextRunOf(p, now)?.replace('T', ' ').slice(0, 16) ?? '-',
             `${p.databases.length} db, ${p.folders.length} folder`,
-            p.options.destination,
+            `${p.options.destination}${p.options.copies.length ? ` (+${p.options.copies.length} ${p.options.copies.length === 1 ? 'copy' : 'copies'})` : ''}`,
           ]),
         );
       }),
@@ -476,7 +478,7 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
       }),
     );
 
-  addPlanExtraOptions(addPlanOptions(plan.command('create').description('create a plan (secrets named by env:NAME or file:/path, never given)'), 'create'), 'create')
+  addPlanCopyOptions(addPlanExtraOptions(addPlanOptions(plan.command('create').description('create a plan (secrets named by env:NAME or file:/path, never given)'), 'create'), 'create'), 'create')
     .option('--disabled', 'create it disabled (it runs only with lifeboat run)')
     .option('--json', 'print the plan as JSON')
     .action(async (opts, command: Command) =>
@@ -488,7 +490,9 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
         }
         const notes: string[] = [];
         const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-        const definition = validatePlanInput(applyPlanExtraFlags(buildPlanInput(null, opts as PlanFlags, given, io.env, notes), null, opts as PlanExtraFlags, given));
+        const definition = validatePlanInput(
+          applyPlanCopyFlags(applyPlanExtraFlags(buildPlanInput(null, opts as PlanFlags, given, io.env, notes), null, opts as PlanExtraFlags, given), null, opts as PlanCopyFlags, io.env, notes),
+        );
         if (!definition.options.encrypt || definition.options.passphraseFrom) warn(deps, notes);
         else {
           throw new AppError('PASSPHRASE_REQUIRED', {
@@ -502,7 +506,10 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
       }),
     );
 
-  addPlanExtraOptions(addPlanOptions(plan.command('edit').argument('<plan>', 'plan name or id').description('change a plan: only what the options say; shows the changes'), 'edit'), 'edit')
+  addPlanCopyOptions(
+    addPlanExtraOptions(addPlanOptions(plan.command('edit').argument('<plan>', 'plan name or id').description('change a plan: only what the options say; shows the changes'), 'edit'), 'edit'),
+    'edit',
+  )
     .option('--json', 'print the plan as JSON')
     .action(async (name: string, opts, command: Command) =>
       withCore(async (core) => {
@@ -513,7 +520,13 @@ export function registerPlanCommands(program: Command, deps: HeadlessDeps): void
         const notes: string[] = [];
         const given = (key: string) => command.getOptionValueSource(key) === 'cli';
         const definition = validatePlanInput(
-          applyPlanExtraFlags(buildPlanInput(definitionOf(existing), opts as PlanFlags, given, io.env, notes), definitionOf(existing), opts as PlanExtraFlags, given),
+          applyPlanCopyFlags(
+            applyPlanExtraFlags(buildPlanInput(definitionOf(existing), opts as PlanFlags, given, io.env, notes), definitionOf(existing), opts as PlanExtraFlags, given),
+            definitionOf(existing),
+            opts as PlanCopyFlags,
+            io.env,
+            notes,
+          ),
         );
         const check = checkHeadlessSave(definition, existing);
         if (check.issues.length) throw new AppError('PASSPHRASE_REQUIRED', { detail: check.issues.map((i) => i.message).join('; ') });

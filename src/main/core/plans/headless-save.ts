@@ -29,11 +29,12 @@ export interface HeadlessSaveCheck {
 }
 
 /** What the app's keychain holds for `existing`, as far as the catalog knows (this process cannot look). */
-function keychainHolds(existing: Plan | undefined): { passphrase: boolean; db: (id: string) => boolean; drill: boolean } {
+function keychainHolds(existing: Plan | undefined): { passphrase: boolean; db: (id: string) => boolean; drill: boolean; dest: (id: string) => boolean } {
   return {
     passphrase: Boolean(existing?.options.encrypt && isKeychainRef(existing.options.passphraseFrom)),
     db: (id) => Boolean(existing?.databases.find((d) => d.id === id)?.hasPassword),
     drill: Boolean(existing?.options.drillServer?.hasPassword),
+    dest: (id) => Boolean(existing?.options.copies.find((d) => d.id === id)?.hasSecret),
   };
 }
 
@@ -73,6 +74,19 @@ export function checkHeadlessSave(input: PlanDefinition, existing: Plan | undefi
   if (drill?.passwordFrom === 'keychain' && !holds.drill) {
     warnings.push("options.drillServer: the app's keychain holds no password for the drill server; the lifeboat command will use PGPASSWORD or ~/.pgpass");
   }
+  // a copy's secret: `keychain` is what the app keeps for that copy (the lifeboat command cannot store one)
+  const copies = input.options.copies.map((copy) => {
+    const { secretFrom, ...rest } = copy;
+    if (!isKeychainRef(secretFrom)) return { ...rest, secretFrom, hasSecret: false };
+    return { ...rest, hasSecret: rest.kind !== 'local' && holds.dest(copy.id) };
+  });
+  input.options.copies.forEach((copy, i) => {
+    if (copy.secretFrom === 'keychain' && !holds.dest(copy.id)) {
+      warnings.push(
+        `options.copies[${i}] (${copy.id}): the app's keychain holds no secret for it; name one with secretFrom env:NAME or file:/path (plan edit: --copy with --copy-secret-from), or set it in the app`,
+      );
+    }
+  });
   const definition: PlanDefinition = {
     ...input,
     ...(existing ? { id: existing.id } : {}),
@@ -81,6 +95,7 @@ export function checkHeadlessSave(input: PlanDefinition, existing: Plan | undefi
       ...options,
       ...(isKeychainRef(passphraseFrom) ? {} : { passphraseFrom }),
       drillServer: drill ? { ...withoutKeychainRef(drill), hasPassword: isKeychainRef(drill.passwordFrom) && holds.drill } : null,
+      copies,
     },
   };
   return { definition, issues, warnings };
@@ -98,6 +113,8 @@ function catalogKeychainView(existing: Plan | undefined): SecretStore {
     if (!id) return false;
     if (key === secretKeys.passphrase(id)) return holds.passphrase;
     if (key === secretKeys.drillPassword(id)) return holds.drill;
+    const destPrefix = secretKeys.destSecret(id, '');
+    if (key.startsWith(destPrefix)) return holds.dest(key.slice(destPrefix.length));
     const dbPrefix = secretKeys.dbPassword(id, '');
     return key.startsWith(dbPrefix) && holds.db(key.slice(dbPrefix.length));
   };

@@ -37,7 +37,7 @@ export function planFileFormatOf(fileName: string): PlanFileFormat {
 
 /**
  * The file form of a plan: the marker first, then the fields in a fixed order; no id, no
- * timestamps, no hasPassword. A password or passphrase the keychain keeps reads `keychain`.
+ * timestamps, no hasPassword / hasSecret. A password, passphrase or copy's secret the keychain keeps reads `keychain`.
  */
 export function toPlanFile(plan: PlanDefinition): Record<string, unknown> {
   const o = plan.options;
@@ -75,6 +75,12 @@ export function toPlanFile(plan: PlanDefinition): Record<string, unknown> {
         ? { host: o.drillServer.host, port: o.drillServer.port, user: o.drillServer.user, sslMode: o.drillServer.sslMode, ...passwordFrom(o.drillServer) }
         : null,
       retries: o.retries,
+      // the copies (3-2-1): as the plan keeps them, but a secret the keychain holds reads `secretFrom: keychain`
+      ...(o.copies.length
+        ? {
+            copies: o.copies.map(({ hasSecret, ...copy }) => (hasSecret && !copy.secretFrom ? { ...copy, secretFrom: 'keychain' } : copy)),
+          }
+        : {}),
     },
     ...(plan.description ? { description: plan.description } : {}),
     ...(plan.hooks && (plan.hooks.pre || plan.hooks.post) ? { hooks: plan.hooks } : {}),

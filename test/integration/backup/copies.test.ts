@@ -9,9 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dispatch } from '../../../src/main/core/ipc/dispatch';
 import type { DestinationInput } from '../../../src/shared/destination';
-import { AppError } from '../../../src/shared/errors';
 import type { InvokeChannel, InvokeRequest, InvokeResponses } from '../../../src/shared/ipc-contract';
 import type { PlanInput } from '../../../src/shared/plan';
 import { FAST_CONTAINER, PASSPHRASE, catalogFiles, planInput, runPlan, savePlan, sha256 } from '../../support/backup-fixtures';
@@ -19,6 +17,7 @@ import { startPgCluster, type PgCluster } from '../../support/pg-cluster';
 import { startS3Server, type S3TestServer } from '../../support/s3-server';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
 import { TestClock } from '../../support/test-clock';
+import { invoke as invokeOn } from '../restore/support';
 
 const DB = 'copies_shop';
 const BUCKET = 'offsite';
@@ -45,15 +44,8 @@ afterAll(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-async function invoke<K extends InvokeChannel>(channel: K, request: InvokeRequest<K>): Promise<InvokeResponses[K]> {
-  const reply = await dispatch(core.handlers, channel, request);
-  if (!reply.ok) {
-    const error = new AppError(reply.error.code);
-    error.message = reply.error.message;
-    throw error;
-  }
-  return reply.value;
-}
+/** Calls a channel of this file's core through dispatch (validated like IPC). */
+const invoke = <K extends InvokeChannel>(channel: K, request: InvokeRequest<K>): Promise<InvokeResponses[K]> => invokeOn(core, channel, request);
 
 function sourceTree(name: string): string {
   const root = path.join(work, `${name}-src`);

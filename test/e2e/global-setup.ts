@@ -6,5 +6,5 @@
 import { exitIfTestDepsMissing } from '../support/test-deps.mjs';
 
 export default function globalSetup(): void {
-  exitIfTestDepsMissing(['pg', 'chromium']);
+  exitIfTestDepsMissing(['pg', 'chromium', 'sshd']);
 }

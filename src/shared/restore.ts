@@ -314,7 +314,11 @@ export const restoreInvokeSchemas = {
     .object({ folder: filePath.optional(), passphrase, destination: destinationSchema.optional(), secret: z.string().max(8192).optional() })
     .strict()
     .refine((r) => Boolean(r.folder) !== Boolean(r.destination), { message: 'Give either a folder or a destination', path: ['folder'] }),
-  'verify/run': z.union([z.object({ jobId }).strict(), z.object({ filePath, passphrase }).strict()]),
+  /**
+   * a catalog backup (its primary, or its nearest healthy copy when the primary is missing or
+   * damaged), or one copy of it (`copy`: the destination id) read where it lies; or a file path or URL
+   */
+  'verify/run': z.union([z.object({ jobId, copy: z.string().min(1).max(64).optional() }).strict(), z.object({ filePath, passphrase }).strict()]),
   'verify/run-all': z.undefined().or(z.object({}).strict()).optional(),
   'verify/drill': z
     .object({ ...backupRefShape, server: serverTargetSchema, createRoles: z.boolean().optional() })

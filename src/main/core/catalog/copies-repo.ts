@@ -175,6 +175,26 @@ export class CopiesRepo {
     return this.get(target.backupId, target.destinationId)!;
   }
 
+  /** A verification of the copy where it lies passed (verify/run with `copy`): verified now, any earlier error cleared. */
+  markVerified(backupId: string, destinationId: string, verifiedAt: string): BackupCopy | undefined {
+    this.db
+      .prepare("UPDATE backup_copies SET status = 'verified', verified_at = ?, error = NULL WHERE backup_id = ? AND destination_id = ?")
+      .run(verifiedAt, backupId, destinationId);
+    return this.get(backupId, destinationId);
+  }
+
+  /**
+   * A verification of the copy where it lies failed: the reason must be secret-free already.
+   * No longer verified (its earlier verified_at goes), so a restore skips it and the plan's next
+   * run uploads it again (missingOrFailed).
+   */
+  markVerifyFailed(backupId: string, destinationId: string, error: string): BackupCopy | undefined {
+    this.db
+      .prepare("UPDATE backup_copies SET status = 'failed', verified_at = NULL, error = ? WHERE backup_id = ? AND destination_id = ?")
+      .run(error, backupId, destinationId);
+    return this.get(backupId, destinationId);
+  }
+
   /** The copy was deleted at its destination (with its backup). */
   markDeleted(backupId: string, destinationId: string): void {
     this.db

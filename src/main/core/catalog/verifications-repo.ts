@@ -52,9 +52,15 @@ export class VerificationsRepo {
 
   /** The newest verification status of a backup, or null if it was never verified. */
   latestStatus(backupJobId: string): VerificationStatus | null {
+    // a verification of one chosen off-site copy (its file_path is that copy's URL) speaks for the
+    // copy, whose row in backup_copies it updates, not for the backup's primary file
     const row = this.db
-      .prepare('SELECT status FROM verifications WHERE backup_job_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1')
-      .get(backupJobId) as { status: VerificationStatus } | undefined;
+      .prepare(
+        `SELECT status FROM verifications WHERE backup_job_id = @id
+           AND (file_path IS NULL OR file_path NOT IN (SELECT url FROM backup_copies WHERE backup_id = @id))
+         ORDER BY created_at DESC, rowid DESC LIMIT 1`,
+      )
+      .get({ id: backupJobId }) as { status: VerificationStatus } | undefined;
     return row?.status ?? null;
   }
 

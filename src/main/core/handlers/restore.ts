@@ -14,7 +14,7 @@ import { importBackupFile, rebuildCatalogFromFolder, type ImportContext } from '
 import { rebuildCatalogFromDestination } from '../tasks/remote-rebuild';
 import { resolveBackup, resolveServerPassword } from '../tasks/resolve-backup';
 import { startRestoreJob, type RestoreJobContext } from '../tasks/restore-job';
-import { startVerifyAll, startVerifyJob, type VerifyJobContext } from '../tasks/verify-job';
+import { startVerifyAll, startVerifyCopyJob, startVerifyJob, type VerifyJobContext } from '../tasks/verify-job';
 
 type RestoreChannels =
   | 'backups/inspect'
@@ -65,8 +65,13 @@ export function createRestoreHandlers(
       return result;
     },
     'verify/run': async (request) => {
-      const job = await startVerifyJob(ctx, 'jobId' in request ? { backupJobId: request.jobId } : { filePath: request.filePath, passphrase: request.passphrase });
-      ctx.audit.record(actor, 'backup.verify', 'jobId' in request ? request.jobId : request.filePath, { jobId: job.id });
+      // `copy`: one copy of the backup, read where it lies (its row in backup_copies is updated)
+      const job =
+        'jobId' in request && request.copy
+          ? await startVerifyCopyJob(ctx, request.jobId, request.copy)
+          : await startVerifyJob(ctx, 'jobId' in request ? { backupJobId: request.jobId } : { filePath: request.filePath, passphrase: request.passphrase });
+      const copy = 'jobId' in request && request.copy ? { copy: request.copy } : {};
+      ctx.audit.record(actor, 'backup.verify', 'jobId' in request ? request.jobId : request.filePath, { jobId: job.id, ...copy });
       return { jobId: job.id };
     },
     'verify/run-all': async () => {

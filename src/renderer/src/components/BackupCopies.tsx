@@ -1,11 +1,14 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { BackupCopy } from '../../../shared/destination';
 import { call } from '../lib/api';
 import { COPY_STATUS_LABELS, DESTINATION_KIND_LABELS, copyStatusClass } from '../lib/destination-form';
 import { toUiError, type UiError } from '../lib/errors';
 import { formatBytes, formatShortDateTime } from '../lib/format';
+import { useJob } from '../lib/use-job';
+import { isFinal } from '../stores/jobs-store';
 import { usePlansStore } from '../stores/plans-store';
 import { ErrorBanner } from './ErrorBanner';
+import { VerifyOutcome } from './VerifyOutcome';
 
 /** A backup's copies as the catalog records them (backups/copies); null while loading. */
 export function useBackupCopies(backupId: string | null, refreshKey = ''): { copies: BackupCopy[] | null; error: UiError | null } {
@@ -23,7 +26,39 @@ export function useBackupCopies(backupId: string | null, refreshKey = ''): { cop
   return backupId ? state : { copies: null, error: null };
 }
 
-function CopyItem({ copy, label }: { copy: BackupCopy; label: string | null }) {
+/** A copy's status that a verification can check: it is (or should be) at its destination. */
+const VERIFIABLE: readonly BackupCopy['status'][] = ['uploaded', 'verified', 'failed'];
+
+/**
+ * Verify one copy where it lies (verify/run with `copy`): the job's progress and result below the
+ * copy, as the Verify screen shows them, and `onFinished` once it ended (the copy's row changed).
+ */
+function useCopyVerify(copy: BackupCopy, onFinished: () => void) {
+  const [jobId, setJobId] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<UiError | null>(null);
+  const job = useJob(jobId);
+  const ended = job !== null && isFinal(job.status);
+  useEffect(() => {
+    if (ended) onFinished();
+  }, [ended, job?.id, onFinished]);
+  const start = async () => {
+    setError(null);
+    setStarting(true);
+    try {
+      setJobId((await call('verify/run', { jobId: copy.backupId, copy: copy.destinationId })).jobId);
+    } catch (e) {
+      setError(toUiError(e));
+    } finally {
+      setStarting(false);
+    }
+  };
+  return { job, error, busy: starting || (jobId !== null && !ended), start };
+}
+
+function CopyItem({ copy, label, onVerified }: { copy: BackupCopy; label: string | null; onVerified: () => void }) {
+  const verify = useCopyVerify(copy, onVerified);
+  const where = copy.url || copy.destinationUrl;
   const facts = [
     formatBytes(copy.sizeBytes),
     copy.uploadedAt ? `uploaded ${formatShortDateTime(copy.uploadedAt)}` : null,
@@ -36,17 +71,35 @@ function CopyItem({ copy, label }: { copy: BackupCopy; label: string | null }) {
         <span className={`badge ${copyStatusClass(copy.status)}`}>{COPY_STATUS_LABELS[copy.status]}</span>
         <span className="kind-tag">{copy.kind === 'local' ? 'folder' : copy.kind}</span>
         <strong className="backup-copy-name">{label ?? DESTINATION_KIND_LABELS[copy.kind]}</strong>
+        {VERIFIABLE.includes(copy.status) && (
+          <button
+            type="button"
+            className="backup-copy-verify"
+            onClick={() => void verify.start()}
+            disabled={verify.busy}
+            aria-label={`Verify the copy ${label ? `${label} at ` : 'at '}${where}`}
+            title="Read this copy where it lies and check it against the backup's SHA-256"
+          >
+            {verify.busy ? 'Verifying…' : 'Verify'}
+          </button>
+        )}
       </div>
-      <div className="mono small break backup-copy-url">{copy.url || copy.destinationUrl}</div>
+      <div className="mono small break backup-copy-url">{where}</div>
       {facts.length > 0 && <div className="muted small">{facts.join(' · ')}</div>}
-      {copy.error && <div className="error-text small">{copy.error}</div>}
+      {/* a verification that just failed says the same as the row's error, with the copy's URL: once is enough */}
+      {copy.error && !(verify.job?.status === 'failed' && verify.job.displayMessage?.endsWith(copy.error.replace(/^Verification failed: /, ''))) && (
+        <div className="error-text small">{copy.error}</div>
+      )}
+      {verify.job && <VerifyOutcome job={verify.job} />}
+      <ErrorBanner error={verify.error} />
     </li>
   );
 }
 
 /**
  * Where a backup lives besides its file: each copy at another destination with its status,
- * size, upload and verification times and the last error. `restore`: the Restore screen's
+ * size, upload and verification times and the last error, and Verify to check one copy where it
+ * lies (the list reloads when that ends). `restore`: the Restore screen's
  * words (which copy a restore reads).
  */
 export function BackupCopies({
@@ -61,7 +114,10 @@ export function BackupCopies({
   refreshKey?: string;
   variant?: 'history' | 'restore';
 }) {
-  const { copies, error } = useBackupCopies(backupId, refreshKey);
+  // bumped when a copy's verification ended: its row changed (status, verified time, error)
+  const [reloads, setReloads] = useState(0);
+  const onVerified = useCallback(() => setReloads((n) => n + 1), []);
+  const { copies, error } = useBackupCopies(backupId, `${refreshKey ?? ''}:${reloads}`);
   const plan = usePlansStore((s) => (planId ? s.plans.find((p) => p.id === planId) : undefined));
   const labelOf = (copy: BackupCopy) => plan?.options.copies.find((c) => c.id === copy.destinationId)?.label ?? null;
   const healthy = copies?.filter((c) => c.status === 'verified' || c.status === 'uploaded').length ?? 0;
@@ -77,7 +133,7 @@ export function BackupCopies({
         <>
           <ul className="backup-copy-list" aria-label="Copies of this backup">
             {copies.map((copy) => (
-              <CopyItem key={copy.destinationId} copy={copy} label={labelOf(copy)} />
+              <CopyItem key={copy.destinationId} copy={copy} label={labelOf(copy)} onVerified={onVerified} />
             ))}
           </ul>
           {variant === 'restore' && (

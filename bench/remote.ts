@@ -110,6 +110,7 @@ export async function runRemoteSection(): Promise<void> {
   const env = { PGPASSWORD: cluster.password };
   const conn = ['-h', cluster.host, '-p', String(cluster.port), '-U', cluster.user];
   const rows: string[][] = [];
+  const peerRows: string[][] = [];
   let cliDir = '';
   try {
     const db = 'bench_remote';
@@ -247,6 +248,14 @@ export async function runRemoteSection(): Promise<void> {
         (median(times) / rawMs).toFixed(2),
         `${(median(readShares) * 100).toFixed(2)} %`,
       ]);
+      const peer = await resticPeer({ remote, rounds, cluster, db, conn, env, s3, sftp, scale }).catch((error: Error) => {
+        console.error(`remote: restic on ${remote.name} failed, left out of the table: ${error.message}`);
+        return null;
+      });
+      if (peer) {
+        const oneMs = median(times);
+        peerRows.push([remote.name, `${s(copyMs)} s`, `${s(peer.backupMs)} s`, (copyMs / peer.backupMs).toFixed(2), `${s(oneMs)} s`, `${s(peer.oneTableMs)} s`, (oneMs / peer.oneTableMs).toFixed(2)]);
+      }
     }
   } finally {
     if (cliDir) fs.rmSync(cliDir, { recursive: true, force: true });
@@ -263,4 +272,69 @@ export async function runRemoteSection(): Promise<void> {
   console.log(`servers on loopback: sshd as installed, s3rver (JavaScript) at nice ${S3_NICE}, standing in for a server on other machines (its CPU would otherwise be charged to the backup on these 2 cores).`);
   console.log('old: the backup alone plus the finished file uploaded after it (how copies were made before they followed the file).');
   console.log('restore 1 table: pgbench_branches from the remote copy with ranged reads (rows checked) vs a full pg_restore of the local pg_dump -Fc file; "file read": bytes the server sent / file size.');
+  if (peerRows.length > 0) {
+    console.log('');
+    const peerHeader = ['remote', 'lifeboat: backup + copy', 'restic: pg_dump -Fc | restic backup --stdin', 'L/restic', 'lifeboat: 1 table', 'restic: restic dump | pg_restore -t', 'L/restic'];
+    const peerWidths = peerHeader.map((h, i) => Math.max(h.length, ...peerRows.map((r) => r[i]!.length)));
+    const peerLine = (cells: string[]) => cells.map((c, i) => c.padStart(peerWidths[i]!)).join('  ');
+    console.log(peerLine(peerHeader));
+    for (const r of peerRows) console.log(peerLine(r));
+    console.log('the peer on the same servers and database: restic (Debian), a fresh encrypted repository each round (so nothing is deduplicated against an earlier round);');
+    console.log('lifeboat writes a local primary and the remote copy, restic only the remote; one table: createdb + `restic dump latest db.dump | pg_restore -t pgbench_branches`.');
+  }
+}
+
+/** What restic, the tool an admin would script instead, takes on the same server: medians of `rounds`. */
+async function resticPeer(args: {
+  remote: Remote;
+  rounds: number;
+  cluster: Awaited<ReturnType<typeof startPgCluster>>;
+  db: string;
+  conn: string[];
+  env: Record<string, string>;
+  s3: { endpoint: string; accessKeyId: string; secretAccessKey: string };
+  sftp: { user: string; port: number; root: string; userKeyFile: string };
+  scale: number;
+}): Promise<{ backupMs: number; oneTableMs: number }> {
+  const { remote, rounds, cluster, db, conn, env, s3, sftp, scale } = args;
+  const bin = cluster.binDir;
+  const q = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+  const backupTimes: number[] = [];
+  const oneTimes: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const repo =
+      remote.config.kind === 's3' ? `s3:${s3.endpoint}/bench/restic-${round}` : `sftp:${sftp.user}@127.0.0.1:${sftp.root}/restic-${round}`;
+    const resticEnv: Record<string, string> = {
+      ...env,
+      RESTIC_REPOSITORY: repo,
+      RESTIC_PASSWORD: PASSPHRASE,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    };
+    // restic runs ssh itself: the port, the key and this throwaway server's host key
+    const sshOption =
+      remote.config.kind === 'sftp'
+        ? ` -o ${q(`sftp.command=ssh -p ${sftp.port} -i ${sftp.userKeyFile} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR ${sftp.user}@127.0.0.1 -s sftp`)}`
+        : '';
+    await run('bash', ['-c', `restic${sshOption} init -q`], resticEnv);
+    const backup = await run(
+      'bash',
+      ['-c', `set -o pipefail; ${q(path.join(bin, 'pg_dump'))} ${conn.map(q).join(' ')} -Fc ${q(db)} | restic${sshOption} backup -q --stdin --stdin-filename db.dump`],
+      resticEnv,
+    );
+    backupTimes.push(backup.ms);
+    const target = `restic_one_${remote.config.kind}_${round}`;
+    const started = performance.now();
+    await run(path.join(bin, 'createdb'), [...conn, target], env);
+    await run(
+      'bash',
+      ['-c', `set -o pipefail; restic${sshOption} dump -q latest db.dump | ${q(path.join(bin, 'pg_restore'))} ${conn.map(q).join(' ')} --no-owner -t pgbench_branches -d ${q(target)}`],
+      resticEnv,
+    );
+    oneTimes.push(performance.now() - started);
+    const rows = Number((await cluster.psql('SELECT count(*) FROM pgbench_branches', target)).trim());
+    if (rows !== scale) throw new Error(`restic restored ${rows} rows of pgbench_branches, expected ${scale}`);
+    await cluster.psql(`DROP DATABASE ${target}`);
+  }
+  return { backupMs: median(backupTimes), oneTableMs: median(oneTimes) };
 }

@@ -27,6 +27,12 @@ export interface ObjectInfo {
 export interface WriteOptions {
   /** the stream's length when known (lets S3 and Azure plan the parts; checked at the end) */
   size?: number;
+  /**
+   * the length expected when the exact one is not known yet (a backup still being written, e.g.
+   * twice the plan's previous backup): S3 sizes its parts from it, as its uploads hold at most
+   * 10,000 parts
+   */
+  sizeHint?: number;
   /** hex SHA-256 of the whole stream when known in advance; the server checks it where it can (x-amz-checksum-sha256) */
   sha256?: string;
   signal?: AbortSignal;

@@ -39,6 +39,20 @@ import { checkKey, joinKey } from './keys';
 
 /** the multipart part size; an object of at most this size goes up in one PUT */
 export const S3_PART_SIZE = 8 * 1024 * 1024;
+/** S3's limits: 10,000 parts of at most 5 GiB; we plan for 9,000 to keep a margin. */
+const MAX_PARTS_PLANNED = 9000;
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+
+/**
+ * The part size for an upload of about `expected` bytes: 8 MiB (memory: QUEUE_SIZE parts are
+ * held), larger, in whole MiB, when 8 MiB parts would not hold it in S3's 10,000 parts (8 MiB
+ * parts reach 78 GiB).
+ */
+export function partSizeFor(expected: number | undefined): number {
+  if (expected === undefined || !Number.isFinite(expected) || expected <= 0) return S3_PART_SIZE;
+  const mib = 1024 * 1024;
+  return Math.min(MAX_PART_SIZE, Math.max(S3_PART_SIZE, Math.ceil(expected / MAX_PARTS_PLANNED / mib) * mib));
+}
 /** parts in flight at once (memory: about (queue + 1) x part size) */
 const QUEUE_SIZE = 3;
 
@@ -212,7 +226,7 @@ export class S3Destination implements Destination {
         params.ChecksumSHA256 = Buffer.from(options.sha256, 'hex').toString('base64');
       }
     }
-    const upload = new Upload({ client: this.client, params, queueSize: QUEUE_SIZE, partSize: S3_PART_SIZE, leavePartsOnError: true });
+    const upload = new Upload({ client: this.client, params, queueSize: QUEUE_SIZE, partSize: partSizeFor(options.size ?? options.sizeHint), leavePartsOnError: true });
     const onAbort = () => counter.destroy(new AppError('CANCELLED', { cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {

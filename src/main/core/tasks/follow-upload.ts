@@ -36,6 +36,8 @@ export interface FollowTarget {
   key: string;
   /** opens the destination; the secret is only for taking it out of messages */
   open(): Promise<{ dest: Destination; secret: string | null }>;
+  /** the size the backup is expected to reach (its exact one is known only at the end): S3 sizes its parts by it */
+  sizeHint?: number;
 }
 
 /** How a followed upload ended: checked (with what was checked), or the error. */
@@ -132,6 +134,7 @@ export class FollowedUpload {
       if (this.failure !== null) throw this.failure;
       const written = await this.dest.write(this.target.key, this.reader.stream, {
         signal,
+        ...(this.target.sizeHint ? { sizeHint: this.target.sizeHint } : {}),
         onProgress: (sent) => {
           this.sent = sent;
           this.options.onProgress?.();
@@ -313,11 +316,15 @@ export async function rejectPlanCopies(ctx: RecordContext, jobId: string, follow
  * The followed uploads of a plan's run: one per destination of its copies, to `<plan slug>/<file
  * name>` as uploadCopy writes, each opened with its secret from the keychain.
  */
-export function followPlanCopies(ctx: Pick<CoreContext, 'secrets'>, plan: Pick<Plan, 'id' | 'name' | 'options'>, job: JobContext): FollowingUploads {
+export function followPlanCopies(ctx: Pick<CoreContext, 'secrets' | 'jobs'>, plan: Pick<Plan, 'id' | 'name' | 'options'>, job: JobContext): FollowingUploads {
+  // twice the plan's newest backup: room to grow, for S3's part sizes (a first backup: the default parts)
+  const previous = ctx.jobs.backupsOfPlan(plan.id)[0]?.sizeBytes ?? null;
+  const sizeHint = previous ? previous * 2 : undefined;
   return new FollowingUploads(job, (finalPath) =>
     plan.options.copies.map((config) => ({
       config,
       key: copyKey(plan, finalPath),
+      sizeHint,
       open: async () => {
         const secret = await destinationSecret(ctx, plan.id, config);
         return { dest: await openDestination(config, { secret }), secret };

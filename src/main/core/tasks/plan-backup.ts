@@ -206,7 +206,7 @@ async function afterBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, 
     }
   }
   // this backup's copies, made while it was written: their uploads end, then the checks
-  const made = following ? await settlePlanCopies(ctx, job, following, checked.filePath!, [checksEnd, 99]) : undefined;
+  const made = following ? await settlePlanCopies(ctx, job, following, checked.filePath!, [checksEnd, 99]) : [];
   // the copies (tasks/upload-copies.ts): those made, then earlier failed ones again; a failed
   // copy makes the run partial, the primary is kept
   const copies = await uploadPlanCopies(
@@ -214,8 +214,8 @@ async function afterBackup(ctx: PlanBackupContext, plan: Plan, job: JobContext, 
     plan,
     job,
     { backupId: job.jobId, filePath: checked.filePath!, sizeBytes: checked.sizeBytes ?? null, sha256: checked.checksum ?? null },
-    [checksEnd, 99],
     made,
+    [checksEnd, 99],
   );
   if (copies.message) checked = { ...checked, displayMessage: `${checked.displayMessage ?? ''} ${copies.message}`.trim() };
   if (copies.failed.length > 0) checked = { ...checked, status: 'partial', errorCode: checked.errorCode ?? copies.errorCode };

@@ -277,26 +277,21 @@ export interface CopiesOutcome {
 }
 
 /**
- * The copies phase of a plan's run: uploads this run's backup to each destination of the plan's
- * copies (unless they were `made` while it was written: tasks/follow-upload.ts), then uploads
- * again the failed or missing copies of its COPY_RETRY_BACKUPS newest backups still kept (newest
- * first), then deletes again the copies whose delete failed before.
- * Progress goes to the job (phase 'copies', `range` of its percent). Only a failed copy of this
- * run's backup makes the run partial; a retry that fails again is told in the message and stays
- * failed for the next run.
- *
- * Cancelled mid-upload (the job's signal), it throws CANCELLED after removing what this run
- * wrote: the partial upload is aborted by the destination, the copies already made of this
- * backup are deleted again and so is the primary file (a cancelled run keeps nothing).
+ * The copies phase of a plan's run, after this run's own copies were made while its backup was
+ * written (tasks/follow-upload.ts, `made`): uploads again the failed or missing copies of its
+ * COPY_RETRY_BACKUPS newest backups still kept (newest first), then deletes again the copies
+ * whose delete failed before. Progress goes to the job (phase 'copies', `range` of its percent).
+ * Only a failed copy of this run's backup makes the run partial; a retry that fails again is told
+ * in the message and stays failed for the next run.
  */
 export async function uploadPlanCopies(
   ctx: CopiesContext,
   plan: Plan,
   job: JobContext,
   current: CopySource,
+  /** this backup's copies, made while it was written (tasks/follow-upload.ts) */
+  made: CopyAttempt[],
   range: [number, number] = [96, 99],
-  /** this backup's copies, already made while it was written (tasks/follow-upload.ts): only the retries are left */
-  made?: CopyAttempt[],
 ): Promise<CopiesOutcome> {
   const configs = plan.options.copies;
   const repo = new CopiesRepo(ctx.catalog);
@@ -307,30 +302,14 @@ export async function uploadPlanCopies(
       COPY_RETRY_BACKUPS,
     )
     .filter((r) => r.backupId !== current.backupId);
-  const steps = (made ? 0 : configs.length) + retries.length;
+  const steps = retries.length;
   let step = 0;
   const report = (item: string, sent: number, total: number | null) => {
     const fraction = steps === 0 ? 1 : (step + (total ? Math.min(1, sent / total) : 0)) / steps;
     job.progress({ phase: 'copies', percent: Math.round((range[0] + (range[1] - range[0]) * fraction) * 10) / 10, bytesDone: sent, bytesTotal: total, currentItem: item });
   };
-  const copies: BackupCopy[] = made?.map((a) => a.copy) ?? [];
-  let errorCode: ErrorCode | null = made?.find((a) => a.errorCode)?.errorCode ?? null;
-  try {
-    for (const config of made ? [] : configs) {
-      job.signal.throwIfAborted();
-      const url = destinationUrl(config);
-      report(url, 0, current.sizeBytes);
-      const attempt = await uploadCopy(ctx, plan, config, current, { signal: job.signal, onProgress: (sent) => report(url, sent, current.sizeBytes) });
-      copies.push(attempt.copy);
-      errorCode ??= attempt.errorCode;
-      step++;
-    }
-  } catch (error) {
-    if (!job.signal.aborted) throw error;
-    await deleteCopiesOf(ctx, plan, current.backupId, 'system').catch(() => undefined);
-    await fs.promises.rm(current.filePath, { force: true }).catch(() => undefined);
-    throw new AppError('CANCELLED', { cause: error });
-  }
+  const copies = made.map((a) => a.copy);
+  const errorCode = made.find((a) => a.errorCode)?.errorCode ?? null;
   const retried: BackupCopy[] = [];
   for (const retry of retries) {
     job.signal.throwIfAborted();

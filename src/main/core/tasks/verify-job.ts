@@ -4,8 +4,8 @@ import path from 'node:path';
 import { AppError, toTransferable } from '../../../shared/errors';
 import type { JobSummary } from '../../../shared/job';
 import type { CoreContext, JobEnvOptions } from '../context';
-import type { JobOutcome } from '../jobs/job-runner';
-import { verifyBackupFile, type VerifyReport } from '../verify/verify-backup';
+import type { JobContext, JobOutcome } from '../jobs/job-runner';
+import { verifyBackupFile, type VerifyOptions, type VerifyReport } from '../verify/verify-backup';
 import { CopiesRepo } from '../catalog/copies-repo';
 import { recordVerification } from './record-verification';
 import { resolveBackup, type BackupRef } from './resolve-backup';
@@ -15,6 +15,11 @@ import { readableLocation } from '../destinations/copy-locations';
 export type VerifyJobContext = Pick<CoreContext, 'jobs' | 'secrets' | 'runner' | 'verifications' | 'clock'> &
   // with the catalog, a backup whose primary is missing or damaged is verified from its nearest healthy copy
   Partial<Pick<CoreContext, 'catalog'>>;
+
+/** The verify engine's progress (items checked of all) as the job's percent, to a tenth. */
+function verifyProgress(job: Pick<JobContext, 'progress'>): NonNullable<VerifyOptions['onProgress']> {
+  return (done, total, item) => job.progress({ phase: 'verify', percent: Math.min(100, Math.round((1000 * done) / total) / 10), currentItem: item });
+}
 
 /** Starts a verification job of a backup and records its result in `verifications`. */
 export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, options: JobEnvOptions = {}): Promise<JobSummary> {
@@ -27,7 +32,7 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
         expectEncrypted: backup.expectEncrypted,
         signal: job.signal,
         env: options.env,
-        onProgress: (done, total, item) => job.progress({ phase: 'verify', percent: Math.min(100, Math.round((1000 * done) / total) / 10), currentItem: item }),
+        onProgress: verifyProgress(job),
       });
       recordVerification(
         ctx,
@@ -96,7 +101,7 @@ export async function startVerifyCopyJob(ctx: VerifyJobContext, backupJobId: str
           expectEncrypted: Boolean(backup.encrypted),
           signal: job.signal,
           env: options.env,
-          onProgress: (done, total, item) => job.progress({ phase: 'verify', percent: Math.min(100, Math.round((1000 * done) / total) / 10), currentItem: item }),
+          onProgress: verifyProgress(job),
         });
       } catch (error) {
         if (job.signal.aborted) throw error;

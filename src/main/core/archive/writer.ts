@@ -40,6 +40,14 @@ export interface FinishedArchive {
   sha256: string;
 }
 
+/**
+ * What the file stream holds before the sealer must wait: the ciphertext is written (on libuv's
+ * thread pool) while the main thread seals the next chunks. At one chunk (1 MiB) the two took
+ * turns, and a backup of large incompressible files ran ~40 % slower (5 x 400 MB: 12 s against
+ * 8 s at 8 MiB; 4 MiB fell between, 16 MiB gained nothing more).
+ */
+const WRITE_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /** The name a backup is written under until it is complete: `<final>.part`. */
 export function tempPathFor(finalPath: string): string {
   return `${finalPath}.part`;
@@ -108,7 +116,7 @@ export class ArchiveWriter {
       throw destinationError(error);
     }
     const writer = new ArchiveWriter(options, sealer, central);
-    const out = fs.createWriteStream(writer.tempPath, { flags: 'r+', highWaterMark: 1024 * 1024 });
+    const out = fs.createWriteStream(writer.tempPath, { flags: 'r+', highWaterMark: WRITE_BUFFER_BYTES });
     writer.written = pipeline(sealer, writer.fileHash, out).catch((error) => {
       throw destinationError(error);
     });

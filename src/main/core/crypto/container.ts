@@ -290,7 +290,9 @@ export class SealStream extends Transform {
   }
 
   private sealBuffered(final: boolean): void {
-    const plain = Buffer.from(this.buffer.subarray(0, this.filled));
+    const filled = this.buffer.subarray(0, this.filled);
+    // encrypting reads the buffer into a new ciphertext; a plain chunk is pushed itself, so it must be a copy
+    const plain = this.codec.encrypted ? filled : Buffer.from(filled);
     this.total += BigInt(this.filled);
     for (const part of this.codec.seal(plain, this.index, final, this.total)) this.push(part);
     this.index++;

@@ -204,11 +204,12 @@ export function pgDumpPids(port: number): number[] {
 }
 
 /** Mounts a tmpfs of `size` (for example '2m') on `dir`; returns the reason when it cannot. */
-export async function mountTmpfs(dir: string, size: string): Promise<string | null> {
+export async function mountTmpfs(dir: string, size: string, options: { inodes?: number } = {}): Promise<string | null> {
   fs.mkdirSync(dir, { recursive: true });
   if (process.platform !== 'linux') return `tmpfs needs Linux (this is ${process.platform})`;
+  const inodes = options.inodes ? `,nr_inodes=${options.inodes}` : '';
   return new Promise((resolve) =>
-    execFile('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0755`, 'tmpfs', dir], (error, _out, stderr) =>
+    execFile('mount', ['-t', 'tmpfs', '-o', `size=${size}${inodes},mode=0755`, 'tmpfs', dir], (error, _out, stderr) =>
       resolve(error ? `mount -t tmpfs failed (needs root or CAP_SYS_ADMIN): ${stderr.trim() || error.message}` : null),
     ),
   );

@@ -175,6 +175,65 @@ describe('a folder restore is all or nothing', () => {
     }
   });
 
+  // a tree of many files goes through the stager's worker threads (restore/file-stager.ts): the same promises
+  const manyFiles = (n: number, prefix = 'many') =>
+    Array.from({ length: n }, (_, i) => ({ rel: `${prefix}/d${i % 4}/file-${i}.txt`, content: Buffer.from(`file ${i}\n`.repeat(i + 1)) }));
+
+  it('a tree of many small files with a bad hash at its last entry leaves nothing of the restore', async () => {
+    const target = path.join(work, 'many-last-bad');
+    writeAt(target, 'many/d0/file-0.txt', 'local version\n');
+    const before = snapshotTree(target);
+    const files = manyFiles(60);
+    files[59] = { ...files[59]!, sha256: 'f'.repeat(64) } as (typeof files)[number];
+    const file = (await craftBackup(path.join(work, 'crafted', 'many-last-bad.lifeboat'), { passphrase: PASSPHRASE, root: source, files })).file;
+    const error = await appError(restoreFiles(filesSpec(file, { folder: target, conflict: 'overwrite' }), testContext()));
+    expect(error.code).toBe('FILE_CORRUPT');
+    expect(error.message).toContain('file-59.txt');
+    expect(snapshotTree(target)).toEqual(before);
+    expect(fs.readdirSync(target)).toEqual(['many']);
+  });
+
+  it('a file system that runs out of inodes while many small files are written: RESTORE_NO_SPACE, the target unchanged', async () => {
+    const mountPoint = path.join(work, 'few-inodes');
+    // bytes to spare (the free-space check passes), but room for about 30 files
+    const skip = await mountTmpfs(mountPoint, '8m', { inodes: 32 });
+    if (skip) throw new Error(skip);
+    try {
+      const file = (await craftBackup(path.join(work, 'crafted', 'many-inodes.lifeboat'), { passphrase: PASSPHRASE, root: source, files: manyFiles(60, 'flat') })).file;
+      writeAt(mountPoint, 'existing.txt', 'already here\n');
+      const before = snapshotTree(mountPoint);
+      const error = await appError(restoreFiles(filesSpec(file, { folder: mountPoint }), testContext()));
+      expect(error.code).toBe('RESTORE_NO_SPACE');
+      expect(snapshotTree(mountPoint)).toEqual(before);
+      expect(fs.readdirSync(mountPoint)).toEqual(['existing.txt']);
+    } finally {
+      await unmount(mountPoint);
+    }
+  });
+
+  it('a tree of many files over an older copy: replaced with overwrite, kept side by side with keep-both', async () => {
+    const files = manyFiles(50, 'tree');
+    const file = (await craftBackup(path.join(work, 'crafted', 'many-ok.lifeboat'), { passphrase: PASSPHRASE, root: source, files })).file;
+    for (const conflict of ['overwrite', 'keep-both'] as const) {
+      const target = path.join(work, `many-${conflict}`);
+      writeAt(target, 'tree/d1/file-1.txt', 'older\n');
+      const result = await restoreFiles(filesSpec(file, { folder: target, conflict }), testContext());
+      expect(result.counts).toMatchObject(conflict === 'overwrite' ? { replace: 1, create: 49 } : { 'keep-both': 1, create: 49 });
+      // keep-both: the older file keeps its name, the restored one is beside it under a new name
+      const sideBySide = conflict === 'keep-both' ? files[1]!.rel : null;
+      for (const f of files) if (f.rel !== sideBySide) expect(fs.readFileSync(path.join(target, f.rel)).equals(f.content), f.rel).toBe(true);
+      const inD1 = fs.readdirSync(path.join(target, 'tree', 'd1'));
+      const read = (n: string) => fs.readFileSync(path.join(target, 'tree', 'd1', n), 'utf8');
+      if (conflict === 'overwrite') expect(inD1).toHaveLength(13);
+      else {
+        expect(inD1).toHaveLength(14);
+        expect(read('file-1.txt')).toBe('older\n');
+        expect(inD1.filter((n) => n.startsWith('file-1') && n !== 'file-1.txt' && !/^file-1\d/.test(n)).map(read)).toEqual([files[1]!.content.toString()]);
+      }
+      expect(fs.readdirSync(target)).toEqual(['tree']);
+    }
+  });
+
   it('a restore that overwrites files and succeeds leaves no staging folder or moved-aside file behind', async () => {
     const target = path.join(work, 'overwrite-ok');
     writeAt(target, 'README.md', 'local\n');

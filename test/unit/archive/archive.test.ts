@@ -71,4 +71,44 @@ describe('archive writer and reader', () => {
     await writer.abort();
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+
+  it('readSmallEntry gives the bytes openEntry streams, stored or compressed, across chunk boundaries; a missing entry is FILE_CORRUPT', async () => {
+    const dir = makeTempDir();
+    dirs.push(dir);
+    const finalPath = path.join(dir, 's.lifeboat');
+    const writer = await ArchiveWriter.create({ finalPath, backupId: 'b1', appVersion: 't', passphrase: 'pw-123456', compressionLevel: 6, ...FAST });
+    // 64 KiB chunks: the 100 kB entries span a chunk boundary
+    const contents = new Map([
+      ['text', Buffer.from('a line of text that compresses\n'.repeat(4000))],
+      ['random', crypto.randomBytes(100_000)],
+      ['empty', Buffer.alloc(0)],
+    ]);
+    const entries: BackupManifest['entries'] = [];
+    for (const [name, content] of contents) {
+      for (const store of [false, true]) {
+        const added = await writer.addStream(`folders/f/${name}-${store}`, Readable.from([content]), { store });
+        entries.push({ name: `folders/f/${name}-${store}`, kind: 'file', sourceId: 'f', ...added, mode: 0o644, mtimeMs: 0 });
+      }
+    }
+    await writer.finish(manifestFor(entries));
+    const reader = await BackupReader.open(finalPath, 'pw-123456');
+    try {
+      const methods = new Set<number>();
+      for (const [name, content] of contents) {
+        for (const store of [false, true]) {
+          const entryName = `folders/f/${name}-${store}`;
+          methods.add(reader.entries.get(entryName)!.compressionMethod);
+          const streamed: Buffer[] = [];
+          for await (const chunk of await reader.openEntry(entryName)) streamed.push(chunk as Buffer);
+          const whole = await reader.readSmallEntry(entryName);
+          expect(whole.equals(content), entryName).toBe(true);
+          expect(whole.equals(Buffer.concat(streamed)), entryName).toBe(true);
+        }
+      }
+      expect(methods.size).toBe(2); // stored and compressed entries both read
+      await expect(reader.readSmallEntry('folders/f/none')).rejects.toMatchObject({ code: 'FILE_CORRUPT' });
+    } finally {
+      await reader.close();
+    }
+  });
 });

@@ -431,8 +431,14 @@ async function readPayloadLength(fh: RandomAccessFile, headerBytes: number, chun
  * Throws WRONG_PASSPHRASE, PASSPHRASE_REQUIRED, NOT_A_BACKUP, UNSUPPORTED_VERSION, FILE_TRUNCATED
  * or FILE_CORRUPT (also for a header whose key derivation is above KDF_LIMITS, unless allowed).
  */
+/** chunks an OpenContainer keeps decrypted (OpenContainer.readChunk) */
+const CACHED_CHUNKS = 2;
+
 export class OpenContainer {
-  private cache: { index: number; plain: Buffer } | null = null;
+  /** the last chunks decrypted, newest first: readers moving through the file in step need the one before the newest too */
+  private cache: { index: number; plain: Buffer }[] = [];
+  /** chunks being read and decrypted now */
+  private readonly loading = new Map<number, Promise<Buffer>>();
   /** buffers sealed chunks are read into, kept for the next read: fresh memory is costly to fault in */
   private readonly sealedBuffers: Buffer[] = [];
 
@@ -498,7 +504,19 @@ export class OpenContainer {
 
   /** Decrypts and authenticates chunk `index`. */
   async readChunk(index: number): Promise<Buffer> {
-    if (this.cache?.index === index) return this.cache.plain;
+    const cached = this.cache.find((c) => c.index === index);
+    if (cached) return cached.plain;
+    // readers running side by side (a restore's files in flight) often want the same chunk:
+    // it is read and decrypted once for all of them
+    let loading = this.loading.get(index);
+    if (!loading) {
+      loading = this.loadChunk(index).finally(() => this.loading.delete(index));
+      this.loading.set(index, loading);
+    }
+    return loading;
+  }
+
+  private async loadChunk(index: number): Promise<Buffer> {
     const buffer = this.sealedBuffers.pop() ?? Buffer.allocUnsafe(this.header.chunkSize + TAG_BYTES);
     let plain: Buffer;
     try {
@@ -508,7 +526,7 @@ export class OpenContainer {
       // chunk's plaintext is a view of it and keeps it
       if (this.codec.encrypted && this.sealedBuffers.length < 2) this.sealedBuffers.push(buffer);
     }
-    this.cache = { index, plain };
+    this.cache = [{ index, plain }, ...this.cache.filter((c) => c.index !== index)].slice(0, CACHED_CHUNKS);
     return plain;
   }
 

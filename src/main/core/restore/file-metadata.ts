@@ -138,12 +138,29 @@ export async function applyToNewHandle(
   createdAs: { uid: number; gid: number } | null = null,
   platform: NodeJS.Platform = process.platform,
 ): Promise<void> {
-  const { owner } = target;
-  if (owner && (createdAs?.uid !== owner.uid || createdAs.gid !== owner.gid)) await handle.chown(owner.uid, owner.gid);
+  const { chown, mode, time } = newFileMetadata(target, createdAs, platform);
+  if (chown) await handle.chown(chown.uid, chown.gid);
   // after chown, which clears setuid/setgid
-  await handle.chmod(platform !== 'win32' ? target.mode : target.mode & 0o777);
-  const time = utimesArg(target.mtimeNs);
+  await handle.chmod(mode);
   await handle.utimes(time, time);
+}
+
+/**
+ * What to set on a file the restore just created (applyToNewHandle, and the workers of
+ * file-stager.ts): the owner to chown to (null: it was created with it, or none is kept), the
+ * mode as the platform takes it, and the time as utimes takes it.
+ */
+export function newFileMetadata(
+  target: { mode: number; owner: { uid: number; gid: number } | null; mtimeNs: bigint },
+  createdAs: { uid: number; gid: number } | null,
+  platform: NodeJS.Platform = process.platform,
+): { chown: { uid: number; gid: number } | null; mode: number; time: string } {
+  const { owner } = target;
+  return {
+    chown: owner && (createdAs?.uid !== owner.uid || createdAs.gid !== owner.gid) ? owner : null,
+    mode: platform !== 'win32' ? target.mode : target.mode & 0o777,
+    time: utimesArg(target.mtimeNs),
+  };
 }
 
 /** Puts back what applyToHandle changed (best effort, for undoing a failed restore). */

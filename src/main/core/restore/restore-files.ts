@@ -51,7 +51,8 @@ import type { BackupLocator } from './locate';
 import { backupFolderOf } from '../destinations/remote-open';
 import { rawKey } from '../folders/raw-path';
 import { folderItems } from './folder-items';
-import { applyToHandle, applyToLink, applyToNewHandle, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
+import { applyToHandle, applyToLink, applyToNewHandle, newFileMetadata, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
+import { FileStager } from './file-stager';
 import { countActions, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
 import { displayTarget, keepBothRaw, uncreatableReason } from './safe-paths';
 
@@ -278,6 +279,35 @@ function progressOf(ctx: FilesRestoreContext, total: number, upTo: number): (n: 
 
 /** How many files are staged (or checked) at once: enough to keep the disk and both cores busy, few enough to bound memory. */
 const FILES_IN_FLIGHT = 8;
+/** Files under this size are read whole and written by FileStager's workers (not sparse ones: their holes are written by SparseWriter). */
+const SMALL_FILE_BYTES = 256 * 1024;
+/**
+ * From this many items a restore starts FileStager's workers (a few tens of milliseconds); a
+ * restore of a few files stages and renames them on the main thread.
+ */
+const STAGER_MIN_ITEMS = 32;
+/** How many small files are staged at once (at most SMALL_FILE_BYTES each): enough to fill the stager's batches. */
+const SMALL_FILES_IN_FLIGHT = 64;
+
+function isSmallFile(item: PlannedFile): boolean {
+  return item.ref.size < SMALL_FILE_BYTES && !item.ref.sparse;
+}
+
+/** Runs at most `limit` of the calls given to it at once; the others wait their turn, in order. */
+function limiter(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async (work) => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active++;
+    try {
+      return await work();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
 
 /**
  * Runs `work` on every item, at most `limit` at once, in order of start. The first failure (or
@@ -436,6 +466,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
   const createdOwners = new Map<string, { uid: number; gid: number } | null>();
   const totalBytes = withContent.reduce((sum, i) => sum + i.size, 0);
   let written = 0;
+  let stager: FileStager | null = null;
   ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: totalBytes, filesDone: 0, filesTotal: toWrite.filter((i) => i.ref.type !== 'dir').length });
   try {
     for (const root of roots) {
@@ -468,11 +499,17 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       written += n;
       ctx.progress({ bytesDone: written, percent: Math.round(((95 * written) / Math.max(1, totalBytes)) * 10) / 10 });
     };
-    await inParallel(contents, FILES_IN_FLIGHT, signal, async ({ item, index }, _at, stop) => {
+    // a tree of files: small files read whole and written by the stager's workers, many at once,
+    // and every item renamed into place by them; larger files streamed, FILES_IN_FLIGHT at once
+    stager = toWrite.length >= STAGER_MIN_ITEMS ? new FileStager() : null;
+    const streamed = limiter(FILES_IN_FLIGHT);
+    await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async ({ item, index }, _at, stop) => {
       const target = path.join(stagingOf(item), `f${index}`);
       const { reader, name } = prepared.entries.get(item)!;
       const staged: Staged = { item, staged: target, aside: null, committed: false, order: index };
-      await stageOne(item, target, reader, name, { stop, onBytes, createdAs: createdOwners.get(stagingOf(item)) ?? null, syncEach });
+      const options = { stop, onBytes, createdAs: createdOwners.get(stagingOf(item)) ?? null, syncEach };
+      if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
+      else await streamed(() => stageOne(item, target, reader, name, options));
       stagedAt.set(item, target);
       done.staged.push(staged);
       ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
@@ -506,7 +543,10 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     for (const entry of done.staged) await mkdirTracked(parentOf(entry.item.abs), done.createdDirs, rootOf(entry.item), 0o777, checked);
     // names a keep-both fallback picks in this commit (the renames run in parallel)
     const reserved = new Set<string>();
-    await inParallel(done.staged, FILES_IN_FLIGHT, new AbortController().signal, (entry) => commitOne(entry, now, reserved));
+    const rename = stager ? stager.rename.bind(stager) : fs.promises.rename;
+    await inParallel(done.staged, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, new AbortController().signal, (entry) => commitOne(entry, now, reserved, rename));
+    await stager?.close();
+    stager = null;
     for (const item of plan.items) {
       if (item.action === 'same' && item.ref.type !== 'dir') await touchExisting(item, done.touched);
     }
@@ -523,6 +563,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     for (const s of done.staged) changedDirs.add(rawKey(parentOf(s.item.abs)));
     await inParallel([...changedDirs], FILES_IN_FLIGHT, new AbortController().signal, (key) => syncDir(Buffer.from(key, 'base64')));
   } catch (error) {
+    await stager?.close();
     await undo(done);
     ctx.setTempPath(null);
     throw signal.aborted ? cancelledError(signal) : error;
@@ -681,11 +722,11 @@ async function mkdirTracked(dir: Buffer, created: Buffer[], root: Buffer | null,
  * replaces is moved aside first. A name taken since the plan is never overwritten: the item is
  * written next to it (keep both), under a name no other item of this commit has `reserved`.
  */
-async function commitOne(entry: Staged, now: Date, reserved: Set<string>): Promise<void> {
+async function commitOne(entry: Staged, now: Date, reserved: Set<string>, rename: (from: string | Buffer, to: string | Buffer) => Promise<void>): Promise<void> {
   const { item } = entry;
   if (item.action === 'replace') {
     const aside = `${entry.staged}.replaced`;
-    await fs.promises.rename(item.abs, aside).catch((e: unknown) => {
+    await rename(item.abs, aside).catch((e: unknown) => {
       throw restoreWriteError(e, item.target);
     });
     entry.aside = aside;
@@ -697,7 +738,7 @@ async function commitOne(entry: Staged, now: Date, reserved: Set<string>): Promi
     item.target = displayTarget(item.abs);
     item.action = 'keep-both';
   }
-  await fs.promises.rename(entry.staged, item.abs).catch((e: unknown) => {
+  await rename(entry.staged, item.abs).catch((e: unknown) => {
     throw restoreWriteError(e, item.target);
   });
   entry.committed = true;
@@ -742,6 +783,31 @@ function restoreWriteError(error: unknown, where: string): unknown {
   const mapped = destinationError(error);
   if (mapped instanceof AppError) return new AppError(mapped.code, { detail: where, cause: error });
   return error;
+}
+
+/**
+ * A small file into the staging folder: its entry read whole, checked against its size and
+ * SHA-256 before anything is written, then created, written and given its owner, mode and mtime
+ * (and fsync when `syncEach`) by one of the stager's workers.
+ */
+async function stageSmall(
+  item: PlannedFile,
+  target: string,
+  reader: BackupReader,
+  entryName: string,
+  stager: FileStager,
+  options: { stop: AbortSignal; onBytes: (n: number) => void; createdAs: { uid: number; gid: number } | null; syncEach: boolean },
+): Promise<void> {
+  const data = await reader.readSmallEntry(entryName);
+  assertContentAsRecorded(item, data.length, crypto.createHash('sha256').update(data).digest('hex'));
+  if (options.stop.aborted) throw options.stop.reason;
+  const { chown, mode, time } = newFileMetadata({ mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs }, options.createdAs);
+  try {
+    await stager.write({ path: target, data, mode, owner: chown, time, sync: options.syncEach });
+  } catch (error) {
+    throw restoreWriteError(error, item.target);
+  }
+  options.onBytes(data.length);
 }
 
 /**

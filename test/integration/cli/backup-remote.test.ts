@@ -208,6 +208,10 @@ describe('lifeboat backup --out <folder> --out s3://... --out sftp://... --out a
     const verified = await lifeboat(['verify', result.filePath!, '--json'], env(home));
     expect(verified.code, verified.stderr).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({ status: 'passed', backupId: result.id, fileSha256: result.checksum });
+    // verify --all verifies it where it lies (it used to skip it: "the file is missing: s3://...")
+    const all = await lifeboat(['verify', '--all', '--json'], env(home));
+    expect(all.code, `${all.stdout}\n${all.stderr}`).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual([expect.objectContaining({ backupJobId: result.id, filePath: result.filePath, status: 'passed' })]);
 
     const target = path.join(work, 'restored');
     const restored = await lifeboat(['restore', result.filePath!, '--to-folder', target, '--paths', 'docs/plan.txt', '--json'], env(home));

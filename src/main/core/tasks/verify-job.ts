@@ -10,6 +10,7 @@ import { CopiesRepo } from '../catalog/copies-repo';
 import { recordVerification } from './record-verification';
 import { resolveBackup, type BackupRef } from './resolve-backup';
 import { readableLocation } from '../destinations/copy-locations';
+import { isDestinationUrl } from '../destinations/url';
 
 /** What a verification job uses of the core. */
 export type VerifyJobContext = Pick<CoreContext, 'jobs' | 'secrets' | 'runner' | 'verifications' | 'clock'> &
@@ -152,7 +153,9 @@ export async function startVerifyAll(
   const skipped: { backupJobId: string; reason: string }[] = [];
   for (const backup of ctx.jobs.all({ kind: 'backup', planId, from: since })) {
     if (!backup.filePath || !['success', 'partial'].includes(backup.status)) continue;
-    if (!fs.existsSync(backup.filePath) && !readableLocation(ctx.catalog, backup)?.copy) {
+    // a remote primary (the command line's `backup --out s3://...`) is not a file here: its verify job reads it by URL
+    const missing = !isDestinationUrl(backup.filePath) && !fs.existsSync(backup.filePath);
+    if (missing && !readableLocation(ctx.catalog, backup)?.copy) {
       skipped.push({ backupJobId: backup.id, reason: `the file is missing: ${backup.filePath}` });
       continue;
     }

@@ -1,7 +1,9 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileStager } from '../../../src/main/core/restore/file-stager';
+import { CONTENT_MISMATCH, FileStager } from '../../../src/main/core/restore/file-stager';
 import { makeTempDir } from '../../support/temp-core';
 
 const dirs: string[] = [];
@@ -69,5 +71,29 @@ describe('FileStager (worker threads writing restored files)', () => {
     await stager.close();
     await expect(stager.write({ path: path.join(dir, 'late'), data: Buffer.from('x'), mode: 0o644, owner: null, time: '0', sync: false })).rejects.toThrow(/closed/);
     expect(fs.existsSync(path.join(dir, 'late'))).toBe(false);
+  });
+
+  it('decompresses and checks an entry before creating the file: a wrong SHA-256, size or stream is CONTENT_MISMATCH with no file made', async () => {
+    const { dir, stager } = setUp(1);
+    const content = Buffer.from('compressible text\n'.repeat(500));
+    const sha256 = crypto.createHash('sha256').update(content).digest('hex');
+    const deflated = zlib.deflateRawSync(content);
+    const base = { mode: 0o644, owner: null, time: '1700000000', sync: false };
+    await stager.write({ ...base, path: path.join(dir, 'good'), data: deflated, expect: { method: 8, size: content.length, sha256 } });
+    expect(fs.readFileSync(path.join(dir, 'good')).equals(content)).toBe(true);
+    await stager.write({ ...base, path: path.join(dir, 'stored'), data: content, expect: { method: 0, size: content.length, sha256 } });
+    expect(fs.readFileSync(path.join(dir, 'stored')).equals(content)).toBe(true);
+    const bad = [
+      { name: 'other-hash', data: deflated, expect: { method: 8, size: content.length, sha256: 'f'.repeat(64) } },
+      { name: 'longer', data: deflated, expect: { method: 8, size: content.length - 1, sha256 } },
+      { name: 'not-deflate', data: crypto.randomBytes(200), expect: { method: 8, size: content.length, sha256 } },
+    ];
+    for (const b of bad) {
+      const error = await stager.write({ ...base, path: path.join(dir, b.name), data: b.data, expect: b.expect }).catch((e: NodeJS.ErrnoException) => e);
+      expect((error as NodeJS.ErrnoException).code, b.name).toBe(CONTENT_MISMATCH);
+      expect(fs.existsSync(path.join(dir, b.name)), b.name).toBe(false);
+    }
+    expect(FileStager.decompresses(0) && FileStager.decompresses(8)).toBe(true);
+    expect(FileStager.decompresses(12)).toBe(false);
   });
 });

@@ -133,28 +133,38 @@ export class BackupReader {
   }
 
   /**
-   * One entry's uncompressed bytes at once, for an entry small enough to hold (a restore's small
-   * files): two reads from the container (local header, data) and one decompression, instead of
-   * a stream and a decompressor per entry, which for a tree of small files cost more than the
-   * bytes. Checks the size and CRC-32 the zip directory states (FILE_CORRUPT when they differ);
-   * the caller checks the SHA-256. The result is the caller's own buffer.
+   * One entry's stored bytes (compressed by `method`) at once: two reads from the container
+   * (local header, data). `data` may be a view of a decrypted chunk: copy what is kept.
    */
-  async readSmallEntry(name: string): Promise<Buffer> {
+  async readStoredEntry(name: string): Promise<{ method: number; data: Buffer }> {
     const entry = this.entries.get(name);
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
     const start = entry.relativeOffsetOfLocalHeader;
     const dataStart = localHeaderDataStart(await this.container.read(start, LOCAL_HEADER_BYTES), start);
     if (dataStart instanceof AppError) throw dataStart;
-    const compressed = await this.container.read(dataStart, entry.compressedSize);
-    if (compressed.length !== entry.compressedSize) throw structureError(`${name}: its data runs past the end of the archive`);
+    const data = await this.container.read(dataStart, entry.compressedSize);
+    if (data.length !== entry.compressedSize) throw structureError(`${name}: its data runs past the end of the archive`);
+    return { method: entry.compressionMethod, data };
+  }
+
+  /**
+   * One entry's uncompressed bytes at once, for an entry small enough to hold (a restore's small
+   * files): readStoredEntry and one decompression, instead of a stream and a decompressor per
+   * entry, which for a tree of small files cost more than the bytes. Checks the size and CRC-32
+   * the zip directory states (FILE_CORRUPT when they differ); the caller checks the SHA-256. The
+   * result is the caller's own buffer.
+   */
+  async readSmallEntry(name: string): Promise<Buffer> {
+    const { method, data: stored } = await this.readStoredEntry(name);
+    const entry = this.entries.get(name)!;
     let data: Buffer;
-    if (entry.compressionMethod === METHOD_STORE) {
+    if (method === METHOD_STORE) {
       // a view into the container's cached chunk: copied, so that holding it does not hold the chunk
-      data = Buffer.from(compressed);
+      data = Buffer.from(stored);
     } else {
       try {
         // one byte more than the directory says is enough to tell it was wrong
-        data = decompressAtOnce(entry.compressionMethod, compressed, entry.uncompressedSize + 1);
+        data = decompressAtOnce(method, stored, entry.uncompressedSize + 1);
       } catch (error) {
         throw structureError(`${name} does not decompress: ${(error as Error).message}`);
       }

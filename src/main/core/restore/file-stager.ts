@@ -17,6 +17,11 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import zlib from 'node:zlib';
+import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
+
+/** The code of a write whose bytes do not decompress to the size and SHA-256 expected (StagedWrite.expect). */
+export const CONTENT_MISMATCH = 'CONTENT_MISMATCH';
 
 /** A job for a worker: create and write a file, or rename one. */
 type Job = { write: StagedWrite; rename?: undefined } | { rename: { from: string | Buffer; to: string | Buffer }; write?: undefined };
@@ -34,17 +39,41 @@ export interface StagedWrite {
   time: string;
   /** fsync before closing */
   sync: boolean;
+  /**
+   * `data` is the entry's stored bytes, to decompress (`method`: a zip method the worker can
+   * decompress, see FileStager.decompresses) and check against the manifest's size and SHA-256
+   * before the file is created; a mismatch fails the write with code CONTENT_MISMATCH.
+   */
+  expect?: { method: number; size: number; sha256: string };
 }
 
 const WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
+const zlib = require('node:zlib');
+const crypto = require('node:crypto');
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 const asPath = (p) => (typeof p === 'string' ? p : Buffer.from(p.buffer, p.byteOffset, p.length));
+const mismatch = (message) => Object.assign(new Error(message), { code: 'CONTENT_MISMATCH' });
+function content(file) {
+  const expected = file.expect;
+  if (!expected) return file.data;
+  let data = file.data;
+  try {
+    // one byte more than expected is enough to tell it is wrong
+    if (expected.method === 8) data = zlib.inflateRawSync(data, { maxOutputLength: expected.size + 1 });
+    else if (expected.method === 93) data = zlib.zstdDecompressSync(data, { maxOutputLength: expected.size + 1 });
+    else if (expected.method !== 0) throw new Error('unsupported compression method ' + expected.method);
+  } catch (error) {
+    throw mismatch('does not decompress: ' + error.message);
+  }
+  if (data.length !== expected.size || crypto.createHash('sha256').update(data).digest('hex') !== expected.sha256) throw mismatch('does not match its SHA-256 in the manifest');
+  return data;
+}
 function write(file) {
+  const data = content(file);
   let fd = fs.openSync(file.path, O_WRONLY | O_CREAT | O_EXCL, 0o600);
   try {
-    const data = file.data;
     for (let done = 0; done < data.length; ) done += fs.writeSync(fd, data, done, data.length - done);
     if (file.owner) fs.fchownSync(fd, file.owner.uid, file.owner.gid);
     fs.fchmodSync(fd, file.mode);
@@ -79,6 +108,8 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 
 interface Waiting {
   job: Job;
+  /** the job's buffer, handed over to the worker */
+  transfer: ArrayBuffer | undefined;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -107,7 +138,16 @@ export class FileStager {
    * (its `code`, e.g. ENOSPC, EEXIST) otherwise. The bytes are copied: `file.data` stays the caller's.
    */
   write(file: StagedWrite): Promise<void> {
-    return this.run({ write: file });
+    // an exact copy, handed over (transferred): a Buffer is often a view of a larger one (a pool
+    // slab, a decrypted chunk), which postMessage would copy whole
+    const data = new Uint8Array(file.data.length);
+    data.set(file.data);
+    return this.run({ write: { ...file, data: data as Buffer } }, data.buffer);
+  }
+
+  /** Whether the workers decompress entries of zip `method` (FileStager.write's `expect`): stored, deflate, and zstd where the runtime has it. */
+  static decompresses(method: number): boolean {
+    return method === METHOD_STORE || method === METHOD_DEFLATE || (method === METHOD_ZSTD && typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function');
   }
 
   /** rename(2) `from` to `to` (replacing a file there, as rename does); rejects with the system call's error. */
@@ -115,10 +155,10 @@ export class FileStager {
     return this.run({ rename: { from, to } });
   }
 
-  private run(job: Job): Promise<void> {
+  private run(job: Job, transfer?: ArrayBuffer): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, transfer, resolve, reject });
       this.send();
     });
   }
@@ -144,7 +184,7 @@ export class FileStager {
       this.queue = this.queue.slice(count);
       const id = this.nextId++;
       this.sent.set(id, batch);
-      worker.postMessage({ id, jobs: batch.map(({ job }) => job) });
+      worker.postMessage({ id, jobs: batch.map(({ job }) => job) }, batch.flatMap(({ transfer }) => (transfer ? [transfer] : [])));
     }
   }
 

@@ -52,7 +52,7 @@ import { backupFolderOf } from '../destinations/remote-open';
 import { rawKey } from '../folders/raw-path';
 import { folderItems } from './folder-items';
 import { applyToHandle, applyToLink, applyToNewHandle, newFileMetadata, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
-import { FileStager } from './file-stager';
+import { CONTENT_MISMATCH, FileStager } from './file-stager';
 import { countActions, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
 import { displayTarget, keepBothRaw, uncreatableReason } from './safe-paths';
 
@@ -375,9 +375,11 @@ async function checkContents(entries: Map<PlannedFile, { reader: BackupReader; n
 
 /** FILE_CORRUPT when what was read for `item` is not what the manifest recorded. */
 function assertContentAsRecorded(item: PlannedFile, bytes: number, sha256: string): void {
-  if (bytes !== item.ref.size || sha256 !== item.ref.sha256) {
-    throw new AppError('FILE_CORRUPT', { detail: `${item.path} does not match its SHA-256 in the manifest` });
-  }
+  if (bytes !== item.ref.size || sha256 !== item.ref.sha256) throw contentError(item);
+}
+
+function contentError(item: PlannedFile): AppError {
+  return new AppError('FILE_CORRUPT', { detail: `${item.path} does not match its SHA-256 in the manifest` });
 }
 
 /** The nearest folder at or above `p` that exists (the one a new folder would be created in). */
@@ -786,9 +788,11 @@ function restoreWriteError(error: unknown, where: string): unknown {
 }
 
 /**
- * A small file into the staging folder: its entry read whole, checked against its size and
- * SHA-256 before anything is written, then created, written and given its owner, mode and mtime
- * (and fsync when `syncEach`) by one of the stager's workers.
+ * A small file into the staging folder: its entry read whole and handed to one of the stager's
+ * workers, which decompresses it, checks it against its size and SHA-256 before anything is
+ * written, then creates and writes it and gives it its owner, mode and mtime (and fsync when
+ * `syncEach`). An entry the workers cannot decompress (zstd on a runtime without it) is
+ * decompressed and checked here.
  */
 async function stageSmall(
   item: PlannedFile,
@@ -798,16 +802,20 @@ async function stageSmall(
   stager: FileStager,
   options: { stop: AbortSignal; onBytes: (n: number) => void; createdAs: { uid: number; gid: number } | null; syncEach: boolean },
 ): Promise<void> {
-  const data = await reader.readSmallEntry(entryName);
-  assertContentAsRecorded(item, data.length, crypto.createHash('sha256').update(data).digest('hex'));
+  const stored = await reader.readStoredEntry(entryName);
+  const inWorker = FileStager.decompresses(stored.method);
+  const data = inWorker ? stored.data : await reader.readSmallEntry(entryName);
+  if (!inWorker) assertContentAsRecorded(item, data.length, crypto.createHash('sha256').update(data).digest('hex'));
   if (options.stop.aborted) throw options.stop.reason;
   const { chown, mode, time } = newFileMetadata({ mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs }, options.createdAs);
+  const expect = inWorker ? { method: stored.method, size: item.ref.size, sha256: item.ref.sha256 } : undefined;
   try {
-    await stager.write({ path: target, data, mode, owner: chown, time, sync: options.syncEach });
+    await stager.write({ path: target, data, mode, owner: chown, time, sync: options.syncEach, expect });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === CONTENT_MISMATCH) throw contentError(item);
     throw restoreWriteError(error, item.target);
   }
-  options.onBytes(data.length);
+  options.onBytes(item.ref.size);
 }
 
 /**

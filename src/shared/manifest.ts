@@ -212,6 +212,13 @@ export interface ManifestFolderSource extends SourceBase {
    * empty in manifest.json and filled from it when the manifest is read (BackupReader).
    */
   index?: { entry: string; records: number };
+  /**
+   * The regular files the walk found and their bytes, stored here or unchanged (each set of hard
+   * links once): what the folder held at backup time. The next incremental takes its progress
+   * total and free-space estimate from it instead of walking the folder twice. Absent in
+   * backups before Lifeboat 0.1's third round.
+   */
+  tree?: { files: number; bytes: number };
 }
 
 /** One line of a format 3 folder index: a stored file, an unchanged one, or a node. */

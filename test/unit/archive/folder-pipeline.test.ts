@@ -196,6 +196,40 @@ describe('the folder pipeline', () => {
     expect(inc.sources?.[0]?.message).toContain('2 unchanged files kept in the base backup');
   });
 
+  it('records the tree it found (files stored or unchanged, hard links once); the next incremental takes its totals from it instead of walking twice', async () => {
+    const root = tempDir();
+    const out = tempDir();
+    fs.writeFileSync(path.join(root, 'a.txt'), 'aaaa');
+    fs.writeFileSync(path.join(root, 'b.bin'), crypto.randomBytes(3000));
+    fs.linkSync(path.join(root, 'b.bin'), path.join(root, 'b-link.bin'));
+    fs.mkdirSync(path.join(root, 'sub'));
+    fs.writeFileSync(path.join(root, 'sub', 'c.txt'), 'c'.repeat(500));
+    const full = await runBackup(spec(root, out), job());
+    expect(full.status).toBe('success');
+    const tree = (m: { sources: unknown[] }) => (m.sources[0] as ManifestFolderSource).tree;
+    expect(tree(await readManifest(full.filePath!, PASS))).toEqual({ files: 3, bytes: 4 + 3000 + 500 });
+
+    fs.writeFileSync(path.join(root, 'sub', 'd.txt'), 'new file');
+    const totals: { bytesTotal?: number; filesTotal?: number }[] = [];
+    const watched = { ...job(), progress: (p: { bytesTotal?: number; filesTotal?: number }) => void totals.push(p) };
+    const base = await openBaseBackup(full.filePath!, PASS);
+    expect(base.trees.get('f1')).toMatchObject({ files: 3, bytes: 3504 });
+    const inc = await runBackup(spec(root, out, { type: 'incremental', base }), watched);
+    expect(inc.status).toBe('success');
+    // the base's tree (3 files, 3504 bytes), not a walk of today's (4 files): no second walk
+    expect(Math.max(...totals.map((t) => t.bytesTotal ?? 0))).toBe(3504);
+    expect(Math.max(...totals.map((t) => t.filesTotal ?? 0))).toBe(3);
+    // the incremental records today's tree: the unchanged files and the new one
+    expect(tree(await readManifest(inc.filePath!, PASS))).toEqual({ files: 4, bytes: 3504 + 8 });
+
+    // other excludes: not the same tree, so it is walked
+    const totals2: number[] = [];
+    const base2 = await openBaseBackup(inc.filePath!, PASS);
+    const other = spec(root, out, { type: 'incremental', base: base2, folders: [{ id: 'f1', path: root, excludes: ['sub'] }] as BackupSpec['folders'] });
+    await runBackup(other, { ...job(), progress: (p: { bytesTotal?: number }) => void totals2.push(p.bytesTotal ?? 0) });
+    expect(Math.max(...totals2)).toBe(3004);
+  });
+
   it('walkOrder is the order the walk yields, whatever the names', async () => {
     const root = tempDir();
     for (const rel of ['a/b/c', 'a-b/x', 'a.b/y', 'a/z', 'b', 'a0', 'A/q', 'a/b-c/d', 'a/b/c2/e']) {

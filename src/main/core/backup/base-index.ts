@@ -26,7 +26,26 @@ export interface OpenedBase {
   backupId: string;
   type: BackupManifest['type'];
   index: BaseIndex;
+  /** per folder source id, what the folder held when the base was made (ManifestFolderSource.tree, where recorded) */
+  trees: Map<string, FolderTree>;
   close(): Promise<void>;
+}
+
+/** A folder as a backup found it: where, with which excludes, and its regular files and bytes. */
+export interface FolderTree {
+  root: string;
+  excludes: string[];
+  files: number;
+  bytes: number;
+}
+
+/** The folder trees a manifest records (ManifestFolderSource.tree), by source id. */
+function treesOf(manifest: BackupManifest): Map<string, FolderTree> {
+  const trees = new Map<string, FolderTree>();
+  for (const source of manifest.sources) {
+    if (source.kind === 'folder' && source.status === 'success' && source.tree) trees.set(source.id, { root: source.root, excludes: source.excludes, ...source.tree });
+  }
+  return trees;
 }
 
 /** The key of a base's file: its rawPath (format 2), or the bytes of its path (format 1). */
@@ -171,7 +190,7 @@ export async function openBaseBackup(filePath: string, passphrase: string | null
     if (!streamed) {
       const whole = await reader.readManifest();
       await reader.close();
-      return { backupId: whole.backupId, type: whole.type, index: baseIndexOf(whole), close: () => Promise.resolve() };
+      return { backupId: whole.backupId, type: whole.type, index: baseIndexOf(whole), trees: treesOf(whole), close: () => Promise.resolve() };
     }
     const index: BaseIndex = new Map();
     const generators: AsyncGenerator<FolderIndexRecord>[] = [];
@@ -185,6 +204,7 @@ export async function openBaseBackup(filePath: string, passphrase: string | null
       backupId: manifest.backupId,
       type: manifest.type,
       index,
+      trees: treesOf(manifest),
       close: async () => {
         for (const records of generators) await records.return(undefined).catch(() => undefined);
         await reader.close();

@@ -165,7 +165,10 @@ export async function preflightSources(spec: BackupSpec, job: RunJob, env: NodeJ
     record.sources.push(manifest);
     try {
       await assertReadableFolder(manifest.root);
-      const measured = await measureFolder(manifest.root, source.excludes, signal);
+      // an incremental takes the size of the tree from its base (same folder, same excludes) rather than walk it twice
+      const known = spec.base?.trees?.get(source.id);
+      const sameTree = known && known.root === manifest.root && JSON.stringify(known.excludes) === JSON.stringify(source.excludes);
+      const measured = sameTree ? { files: known.files, bytes: known.bytes } : await measureFolder(manifest.root, source.excludes, signal);
       ready.folders.push({ source, manifest, ...measured });
       meter.addTotals(measured.bytes, measured.files);
     } catch (error) {

@@ -9,7 +9,7 @@ import type { BackupManifest } from '../../../shared/manifest';
 import type { BackupType, DatabaseSource, FolderSource } from '../../../shared/plan';
 import type { BlockCodec } from '../archive/codecs';
 import type { KdfSetting } from '../crypto/keys';
-import type { BaseIndex } from './base-index';
+import type { BaseIndex, FolderTree } from './base-index';
 import type { JobContext, JobOutcome } from '../jobs/job-runner';
 
 export interface DatabaseInput {
@@ -18,7 +18,7 @@ export interface DatabaseInput {
 }
 
 /** What a base backup tells an incremental about each folder file (by folder source id). */
-export type { BaseIndex };
+export type { BaseIndex, FolderTree };
 
 export interface BackupSpec {
   backupId: string;
@@ -27,7 +27,7 @@ export interface BackupSpec {
   description?: string | null;
   type: BackupType;
   /** set for incremental/differential runs that found their base */
-  base: { backupId: string; index: BaseIndex; close?: () => Promise<void> } | null;
+  base: { backupId: string; index: BaseIndex; trees?: Map<string, FolderTree>; close?: () => Promise<void> } | null;
   destination: string;
   /** file name without folder; `.lifeboat` is added */
   fileStem: string;

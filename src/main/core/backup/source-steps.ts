@@ -165,6 +165,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
   const hardLinks = new HardLinks();
   const counts = new NodeCounts();
   let unchanged = 0;
+  let unchangedBytes = 0;
   let entryNumber = 0;
   const index = await FolderIndexWriter.create(path.dirname(pass.writer.tempPath));
   const queue = new FileQueue(pass.writer, { signal, onBytes: (n) => pass.meter.bytes(n) });
@@ -182,6 +183,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
       // same size and mtime: unchanged, not read; same size, other mtime: unchanged if the content hash is
       if (known && known.size === item.size && (sameMtime(known, item) || (await hashFile(item.absPath, signal)) === known.sha256)) {
         unchanged++;
+        unchangedBytes += item.size;
         hardLinks.recorded(item);
         pass.meter.file(item.size);
         await queue.after(() => index.add({ unchanged: unchangedEntry(known, item) }));
@@ -210,6 +212,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
     await queue.drain();
     const added = await index.writeInto(pass.writer, `${manifest.entryPrefix.replace(/\/$/, '')}.index`);
     manifest.index = { entry: added.name, records: index.records };
+    manifest.tree = { files: manifest.files + unchanged, bytes: manifest.bytes + unchangedBytes };
     pass.record.entries.push({ name: added.name, kind: 'folder-index', sourceId: source.id, size: added.size, sha256: added.sha256 });
     pass.record.folderBytes += manifest.bytes;
     pass.record.results.push({

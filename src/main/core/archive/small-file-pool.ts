@@ -47,7 +47,8 @@ const compress = method === 93
   : method === 8 ? (buf) => zlib.deflateRawSync(buf, { level }) : null;
 parentPort.on('message', ({ id, files }) => {
   const results = [];
-  const transfer = [];
+  const outs = [];
+  let total = 0;
   for (const file of files) {
     let data;
     try {
@@ -71,13 +72,19 @@ parentPort.on('message', ({ id, files }) => {
         used = method;
       }
     }
-    // a copy that owns its memory can be transferred (a small Buffer lives in a shared pool)
-    const owned = new Uint8Array(out.length);
-    owned.set(out);
-    transfer.push(owned.buffer);
-    results.push({ size: data.length, sha256, crc32, method: used, data: owned });
+    outs.push(out);
+    results.push({ size: data.length, sha256, crc32, method: used, at: total, length: out.length });
+    total += out.length;
   }
-  parentPort.postMessage({ id, results }, transfer);
+  // the batch's data in one buffer that is handed over (transferred), not one per file: a tree of
+  // small files would otherwise leave hundreds of thousands of buffers for the main thread to free
+  const all = new Uint8Array(total);
+  let at = 0;
+  for (const out of outs) {
+    all.set(out, at);
+    at += out.length;
+  }
+  parentPort.postMessage({ id, results, data: all }, [all.buffer]);
 });
 `;
 
@@ -112,7 +119,7 @@ export class SmallFilePool {
         resourceLimits: WORKER_LIMITS,
         workerData: { method: options.method === METHOD_ZSTD ? 93 : options.method === METHOD_STORE ? 0 : 8, level: options.level, blockBytes: options.blockBytes, worthIt: options.worthIt },
       });
-      worker.on('message', (message: { id: number; results: unknown[] }) => this.received(worker, message));
+      worker.on('message', (message: { id: number; results: unknown[]; data: Uint8Array }) => this.received(worker, message));
       worker.on('error', (error) => this.fail(error));
       this.workers.push(worker);
       this.busy.set(worker, 0);
@@ -157,17 +164,17 @@ export class SmallFilePool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private received(worker: Worker, message: { id: number; results: unknown[] }): void {
+  private received(worker: Worker, message: { id: number; results: unknown[]; data: Uint8Array }): void {
     this.busy.set(worker, this.busy.get(worker)! - 1);
     const batch = this.sent.get(message.id);
     if (!batch) return;
     this.sent.delete(message.id);
     message.results.forEach((raw, i) => {
-      const r = raw as { error?: { message: string; code?: string }; grown?: boolean; size: number; sha256: string; crc32: number; method: number; data: Uint8Array };
+      const r = raw as { error?: { message: string; code?: string }; grown?: boolean; size: number; sha256: string; crc32: number; method: number; at: number; length: number };
       const { resolve } = batch.resolvers[i]!;
       if (r.error) resolve({ error: Object.assign(new Error(r.error.message), { code: r.error.code }) });
       else if (r.grown) resolve({ grown: true });
-      else resolve({ size: r.size, sha256: r.sha256, crc32: r.crc32, method: r.method as ZipMethod, data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.length) });
+      else resolve({ size: r.size, sha256: r.sha256, crc32: r.crc32, method: r.method as ZipMethod, data: Buffer.from(message.data.buffer, message.data.byteOffset + r.at, r.length) });
     });
   }
 

@@ -13,7 +13,8 @@ const FLUSH_AT = 256 * 1024;
 const READ_PIECE = 1024 * 1024;
 
 export class Spool {
-  private pending: Buffer[] = [];
+  /** what is appended is copied here and written FLUSH_AT at a time */
+  private pending = Buffer.allocUnsafeSlow(FLUSH_AT);
   private pendingBytes = 0;
   private written = 0;
   private closed = false;
@@ -39,9 +40,22 @@ export class Spool {
 
   /** Appends `data` (copied when it is kept back; the caller may reuse its buffer). */
   async append(data: Buffer): Promise<void> {
-    this.pending.push(data.length < FLUSH_AT ? Buffer.from(data) : data);
+    if (this.pendingBytes + data.length > FLUSH_AT) await this.flush();
+    if (data.length >= FLUSH_AT) {
+      await this.writeOut(data);
+      return;
+    }
+    data.copy(this.pending, this.pendingBytes);
     this.pendingBytes += data.length;
-    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+  }
+
+  /** Appends `text` as UTF-8 (written straight into the spool's buffer, no buffer of its own). */
+  async appendText(text: string): Promise<void> {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes >= FLUSH_AT) return this.append(Buffer.from(text, 'utf8'));
+    if (this.pendingBytes + bytes > FLUSH_AT) await this.flush();
+    this.pending.write(text, this.pendingBytes, 'utf8');
+    this.pendingBytes += bytes;
   }
 
   /** Every appended byte, in order, in pieces of up to 1 MiB. */
@@ -60,21 +74,27 @@ export class Spool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.pending = [];
+    this.pendingBytes = 0;
     await this.handle.close().catch(() => undefined);
     if (this.filePath) await fs.promises.rm(this.filePath, { force: true });
   }
 
   private async flush(): Promise<void> {
     if (this.pendingBytes === 0) return;
-    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    const data = this.pending.subarray(0, this.pendingBytes);
+    // an append while this one is written goes to a new buffer
+    this.pending = Buffer.allocUnsafeSlow(FLUSH_AT);
     this.pendingBytes = 0;
-    let at = 0;
-    while (at < data.length) {
-      const { bytesWritten } = await this.handle.write(data, at, data.length - at, this.written);
+    await this.writeOut(data);
+  }
+
+  /** Writes `data` after everything before it (its place taken at once, so writes never overlap). */
+  private async writeOut(data: Buffer): Promise<void> {
+    const position = this.written;
+    this.written += data.length;
+    for (let at = 0; at < data.length; ) {
+      const { bytesWritten } = await this.handle.write(data, at, data.length - at, position + at);
       at += bytesWritten;
-      this.written += bytesWritten;
     }
   }
 }

@@ -65,8 +65,15 @@ export class ZipWriter {
   private offset = 0;
   private count = 0;
   private open: OpenEntry | null = null;
-  private gathered: Buffer[] = [];
+  /**
+   * Small pieces (headers, descriptors, small files' data) are copied into this buffer and
+   * written together: no buffer of their own per piece (for a tree of small files, hundreds of
+   * thousands of them that the collector must find and free).
+   */
+  private gather = Buffer.allocUnsafeSlow(GATHER_BYTES);
   private gatheredBytes = 0;
+  /** where a central directory record is built before the spool copies it */
+  private record = Buffer.allocUnsafeSlow(1024);
 
   constructor(
     private readonly sink: ZipSink,
@@ -84,22 +91,25 @@ export class ZipWriter {
     const name = Buffer.from(entry.name, 'utf8');
     const { time, date } = dosDateTime(entry.date ?? new Date());
     this.open = { name, method: entry.method, mode: entry.mode ?? 0o644, time, date, offset: this.bytesWritten, compressed: 0 };
-    const header = Buffer.alloc(30 + name.length + 20);
-    header.writeUInt32LE(0x04034b50, 0);
-    header.writeUInt16LE(VERSION_NEEDED, 4);
-    header.writeUInt16LE(FLAGS, 6);
-    header.writeUInt16LE(entry.method, 8);
-    header.writeUInt16LE(time, 10);
-    header.writeUInt16LE(date, 12);
+    const at = await this.room(30 + name.length + 20);
+    const header = this.gather;
+    header.writeUInt32LE(0x04034b50, at);
+    header.writeUInt16LE(VERSION_NEEDED, at + 4);
+    header.writeUInt16LE(FLAGS, at + 6);
+    header.writeUInt16LE(entry.method, at + 8);
+    header.writeUInt16LE(time, at + 10);
+    header.writeUInt16LE(date, at + 12);
     // crc 0 (in the descriptor); sizes 0xffffffff: the ZIP64 extra field (zeros here) holds them
-    header.writeUInt32LE(U32_MAX, 18);
-    header.writeUInt32LE(U32_MAX, 22);
-    header.writeUInt16LE(name.length, 26);
-    header.writeUInt16LE(20, 28);
-    name.copy(header, 30);
-    header.writeUInt16LE(0x0001, 30 + name.length);
-    header.writeUInt16LE(16, 32 + name.length);
-    await this.emit(header);
+    header.writeUInt32LE(0, at + 14);
+    header.writeUInt32LE(U32_MAX, at + 18);
+    header.writeUInt32LE(U32_MAX, at + 22);
+    header.writeUInt16LE(name.length, at + 26);
+    header.writeUInt16LE(20, at + 28);
+    name.copy(header, at + 30);
+    const extra = at + 30 + name.length;
+    header.writeUInt16LE(0x0001, extra);
+    header.writeUInt16LE(16, extra + 2);
+    header.fill(0, extra + 4, extra + 20);
   }
 
   /** Appends (compressed) data to the open entry. */
@@ -114,14 +124,17 @@ export class ZipWriter {
     const entry = this.open;
     if (!entry) throw new Error('zip writer: no open entry');
     this.open = null;
-    const descriptor = Buffer.alloc(24);
-    descriptor.writeUInt32LE(0x08074b50, 0);
-    descriptor.writeUInt32LE(result.crc32 >>> 0, 4);
-    descriptor.writeBigUInt64LE(BigInt(entry.compressed), 8);
-    descriptor.writeBigUInt64LE(BigInt(result.size), 16);
-    await this.emit(descriptor);
+    const at = await this.room(24);
+    const descriptor = this.gather;
+    descriptor.writeUInt32LE(0x08074b50, at);
+    descriptor.writeUInt32LE(result.crc32 >>> 0, at + 4);
+    writeU64(descriptor, entry.compressed, at + 8);
+    writeU64(descriptor, result.size, at + 16);
 
-    const record = Buffer.alloc(46 + entry.name.length + 28);
+    const length = 46 + entry.name.length + 28;
+    if (this.record.length < length) this.record = Buffer.allocUnsafeSlow(length);
+    const record = this.record;
+    record.fill(0, 0, length);
     record.writeUInt32LE(0x02014b50, 0);
     record.writeUInt16LE(VERSION_MADE_BY, 4);
     record.writeUInt16LE(VERSION_NEEDED, 6);
@@ -141,10 +154,11 @@ export class ZipWriter {
     const extra = 46 + entry.name.length;
     record.writeUInt16LE(0x0001, extra);
     record.writeUInt16LE(24, extra + 2);
-    record.writeBigUInt64LE(BigInt(result.size), extra + 4);
-    record.writeBigUInt64LE(BigInt(entry.compressed), extra + 12);
-    record.writeBigUInt64LE(BigInt(entry.offset), extra + 20);
-    await this.central.append(record);
+    writeU64(record, result.size, extra + 4);
+    writeU64(record, entry.compressed, extra + 12);
+    writeU64(record, entry.offset, extra + 20);
+    // the spool copies it: the record buffer is reused for the next entry
+    await this.central.append(record.subarray(0, length));
     this.count++;
   }
 
@@ -184,7 +198,7 @@ export class ZipWriter {
     await this.flush();
   }
 
-  /** Small pieces are gathered into one write, large ones go straight through; either way the writer keeps `data` until written (never reuse it). */
+  /** Small pieces are copied into the gather buffer and written together, large ones go straight through (the writer keeps `data` until written: never reuse it). */
   private async emit(data: Buffer): Promise<void> {
     if (data.length >= GATHER_BYTES) {
       await this.flush();
@@ -192,17 +206,32 @@ export class ZipWriter {
       await this.sink.write(data);
       return;
     }
-    this.gathered.push(data);
-    this.gatheredBytes += data.length;
-    if (this.gatheredBytes >= GATHER_BYTES) await this.flush();
+    // room() may replace the gather buffer: ask for the place first
+    const at = await this.room(data.length);
+    data.copy(this.gather, at);
+  }
+
+  /** Makes room for `bytes` (under GATHER_BYTES) in the gather buffer, flushing it when full; returns where they go. */
+  private async room(bytes: number): Promise<number> {
+    if (this.gatheredBytes + bytes > this.gather.length) await this.flush();
+    const at = this.gatheredBytes;
+    this.gatheredBytes += bytes;
+    return at;
   }
 
   private async flush(): Promise<void> {
     if (this.gatheredBytes === 0) return;
-    const data = Buffer.concat(this.gathered, this.gatheredBytes);
-    this.gathered = [];
+    const data = this.gather.subarray(0, this.gatheredBytes);
+    // the sink may keep `data` until it is written: the next pieces go to a new buffer
+    this.gather = Buffer.allocUnsafeSlow(GATHER_BYTES);
     this.offset += this.gatheredBytes;
     this.gatheredBytes = 0;
     await this.sink.write(data);
   }
+}
+
+/** An unsigned 64-bit little-endian integer at `at` (from a safe integer, without a BigInt). */
+function writeU64(buffer: Buffer, value: number, at: number): void {
+  buffer.writeUInt32LE(value % 0x1_0000_0000, at);
+  buffer.writeUInt32LE(Math.floor(value / 0x1_0000_0000), at + 4);
 }

@@ -20,7 +20,7 @@ export class FolderIndexWriter {
   }
 
   async add(record: FolderIndexRecord): Promise<void> {
-    await this.spool.append(Buffer.from(`${JSON.stringify(record)}\n`, 'utf8'));
+    await this.spool.appendText(`${JSON.stringify(record)}\n`);
     this.records++;
   }
 

@@ -226,13 +226,21 @@ export class FileQueue {
     }
   }
 
-  /** Writes a small file the pool read, hashed and compressed. */
-  private async writeWhole(file: QueuedFile, whole: WholeFile['whole']): Promise<StoredFile> {
+  /** Writes a small file the pool read, hashed and compressed: at once when it fits in the zip writer's buffers (most do), else waiting for a write. */
+  private writeWhole(file: QueuedFile, whole: WholeFile['whole']): StoredFile | Promise<StoredFile> {
     const writer = this.writer;
     if (this.options.signal.aborted) throw this.options.signal.reason;
-    await writer.toZip(() => writer.zip.entry({ name: file.name, method: whole.method, mode: file.mode, date: file.date }, whole.data, { crc32: whole.crc32, size: whole.size }));
-    this.options.onBytes?.(whole.size);
-    return { size: whole.size, sha256: whole.sha256, method: whole.method };
+    const start = { name: file.name, method: whole.method, mode: file.mode, date: file.date };
+    const end = { crc32: whole.crc32, size: whole.size };
+    const stored = { size: whole.size, sha256: whole.sha256, method: whole.method };
+    if (writer.zip.tryEntry(start, whole.data, end)) {
+      this.options.onBytes?.(whole.size);
+      return stored;
+    }
+    return writer.toZip(() => writer.zip.entry(start, whole.data, end)).then(() => {
+      this.options.onBytes?.(whole.size);
+      return stored;
+    });
   }
 
   /** Stops the pool's workers; call once the queue is drained (or abandoned). */

@@ -49,6 +49,26 @@ export class Spool {
     this.pendingBytes += data.length;
   }
 
+  /** Whether `bytes` more fit without a write (appendSync). */
+  hasRoom(bytes: number): boolean {
+    return this.pendingBytes + bytes <= FLUSH_AT;
+  }
+
+  /** Appends `data` (copied) when it fits without a write (hasRoom); throws otherwise. */
+  appendSync(data: Buffer): void {
+    if (!this.hasRoom(data.length)) throw new Error('spool: no room without a write');
+    data.copy(this.pending, this.pendingBytes);
+    this.pendingBytes += data.length;
+  }
+
+  /** appendText without waiting when `text` fits without a write: true when appended, false (nothing done) otherwise. */
+  tryAppendText(text: string): boolean {
+    // at most 3 bytes per UTF-16 unit: a cheap bound before counting exactly
+    if (!this.hasRoom(text.length * 3) && !this.hasRoom(Buffer.byteLength(text, 'utf8'))) return false;
+    this.pendingBytes += this.pending.write(text, this.pendingBytes, 'utf8');
+    return true;
+  }
+
   /** Appends `text` as UTF-8 (written straight into the spool's buffer, no buffer of its own). */
   async appendText(text: string): Promise<void> {
     const bytes = Buffer.byteLength(text, 'utf8');

@@ -21,6 +21,12 @@ const VERSION_NEEDED = 45; // ZIP64
 const VERSION_MADE_BY = (3 << 8) | 45; // Unix: the external attributes hold st_mode
 const U32_MAX = 0xffffffff;
 const GATHER_BYTES = 256 * 1024;
+/** a local header without its name: 30 bytes and the ZIP64 extra field (20) */
+const LOCAL_HEADER_BYTES = 30 + 20;
+/** the ZIP64 data descriptor */
+const DESCRIPTOR_BYTES = 24;
+/** a central directory record without its name: 46 bytes and the ZIP64 extra field (28) */
+const CENTRAL_RECORD_BYTES = 46 + 28;
 
 /** Where the writer's bytes go; `write` resolves when the consumer can take more. */
 export interface ZipSink {
@@ -91,25 +97,7 @@ export class ZipWriter {
     const name = Buffer.from(entry.name, 'utf8');
     const { time, date } = dosDateTime(entry.date ?? new Date());
     this.open = { name, method: entry.method, mode: entry.mode ?? 0o644, time, date, offset: this.bytesWritten, compressed: 0 };
-    const at = await this.room(30 + name.length + 20);
-    const header = this.gather;
-    header.writeUInt32LE(0x04034b50, at);
-    header.writeUInt16LE(VERSION_NEEDED, at + 4);
-    header.writeUInt16LE(FLAGS, at + 6);
-    header.writeUInt16LE(entry.method, at + 8);
-    header.writeUInt16LE(time, at + 10);
-    header.writeUInt16LE(date, at + 12);
-    // crc 0 (in the descriptor); sizes 0xffffffff: the ZIP64 extra field (zeros here) holds them
-    header.writeUInt32LE(0, at + 14);
-    header.writeUInt32LE(U32_MAX, at + 18);
-    header.writeUInt32LE(U32_MAX, at + 22);
-    header.writeUInt16LE(name.length, at + 26);
-    header.writeUInt16LE(20, at + 28);
-    name.copy(header, at + 30);
-    const extra = at + 30 + name.length;
-    header.writeUInt16LE(0x0001, extra);
-    header.writeUInt16LE(16, extra + 2);
-    header.fill(0, extra + 4, extra + 20);
+    this.writeHeader(await this.room(LOCAL_HEADER_BYTES + name.length), this.open);
   }
 
   /** Appends (compressed) data to the open entry. */
@@ -124,14 +112,76 @@ export class ZipWriter {
     const entry = this.open;
     if (!entry) throw new Error('zip writer: no open entry');
     this.open = null;
-    const at = await this.room(24);
+    this.writeDescriptor(await this.room(DESCRIPTOR_BYTES), entry, result);
+    await this.central.append(this.centralRecord(entry, result));
+    this.count++;
+  }
+
+  /** Writes an entry whose (compressed) data is all in hand. */
+  async entry(start: EntryStart, data: Buffer, result: EntryEnd): Promise<void> {
+    if (this.tryEntry(start, data, result)) return;
+    await this.begin(start);
+    if (data.length) await this.data(data);
+    await this.end(result);
+  }
+
+  /**
+   * `entry` without waiting, when the whole entry fits in the gather buffer and its central
+   * record in the spool's: true when written, false (nothing written) when it must wait, for
+   * `entry`. A tree of small files is written this way, without an await per file.
+   */
+  tryEntry(start: EntryStart, data: Buffer, result: EntryEnd): boolean {
+    if (this.open) throw new Error(`zip writer: ${this.open.name.toString()} is still open`);
+    const name = Buffer.from(start.name, 'utf8');
+    const bytes = LOCAL_HEADER_BYTES + name.length + data.length + DESCRIPTOR_BYTES;
+    if (this.gatheredBytes + bytes > this.gather.length || !this.central.hasRoom(CENTRAL_RECORD_BYTES + name.length)) return false;
+    const { time, date } = dosDateTime(start.date ?? new Date());
+    const entry: OpenEntry = { name, method: start.method, mode: start.mode ?? 0o644, time, date, offset: this.bytesWritten, compressed: data.length };
+    let at = this.gatheredBytes;
+    this.gatheredBytes += bytes;
+    this.writeHeader(at, entry);
+    at += LOCAL_HEADER_BYTES + name.length;
+    data.copy(this.gather, at);
+    this.writeDescriptor(at + data.length, entry, result);
+    this.central.appendSync(this.centralRecord(entry, result));
+    this.count++;
+    return true;
+  }
+
+  /** The local header (30 bytes, the name, a ZIP64 extra field of 20) at `at` in the gather buffer. */
+  private writeHeader(at: number, entry: OpenEntry): void {
+    const header = this.gather;
+    header.writeUInt32LE(0x04034b50, at);
+    header.writeUInt16LE(VERSION_NEEDED, at + 4);
+    header.writeUInt16LE(FLAGS, at + 6);
+    header.writeUInt16LE(entry.method, at + 8);
+    header.writeUInt16LE(entry.time, at + 10);
+    header.writeUInt16LE(entry.date, at + 12);
+    // crc 0 (in the descriptor); sizes 0xffffffff: the ZIP64 extra field (zeros here) holds them
+    header.writeUInt32LE(0, at + 14);
+    header.writeUInt32LE(U32_MAX, at + 18);
+    header.writeUInt32LE(U32_MAX, at + 22);
+    header.writeUInt16LE(entry.name.length, at + 26);
+    header.writeUInt16LE(20, at + 28);
+    entry.name.copy(header, at + 30);
+    const extra = at + 30 + entry.name.length;
+    header.writeUInt16LE(0x0001, extra);
+    header.writeUInt16LE(16, extra + 2);
+    header.fill(0, extra + 4, extra + 20);
+  }
+
+  /** The ZIP64 data descriptor at `at` in the gather buffer. */
+  private writeDescriptor(at: number, entry: OpenEntry, result: EntryEnd): void {
     const descriptor = this.gather;
     descriptor.writeUInt32LE(0x08074b50, at);
     descriptor.writeUInt32LE(result.crc32 >>> 0, at + 4);
     writeU64(descriptor, entry.compressed, at + 8);
     writeU64(descriptor, result.size, at + 16);
+  }
 
-    const length = 46 + entry.name.length + 28;
+  /** The entry's central directory record, in the reused record buffer (the spool copies it). */
+  private centralRecord(entry: OpenEntry, result: EntryEnd): Buffer {
+    const length = CENTRAL_RECORD_BYTES + entry.name.length;
     if (this.record.length < length) this.record = Buffer.allocUnsafeSlow(length);
     const record = this.record;
     record.fill(0, 0, length);
@@ -157,16 +207,7 @@ export class ZipWriter {
     writeU64(record, result.size, extra + 4);
     writeU64(record, entry.compressed, extra + 12);
     writeU64(record, entry.offset, extra + 20);
-    // the spool copies it: the record buffer is reused for the next entry
-    await this.central.append(record.subarray(0, length));
-    this.count++;
-  }
-
-  /** Writes an entry whose (compressed) data is all in hand. */
-  async entry(start: EntryStart, data: Buffer, result: EntryEnd): Promise<void> {
-    await this.begin(start);
-    if (data.length) await this.data(data);
-    await this.end(result);
+    return record.subarray(0, length);
   }
 
   /** Writes the central directory (from the spool) and the ZIP64 end records, and flushes. */

@@ -19,9 +19,11 @@ export class FolderIndexWriter {
     return new FolderIndexWriter(await Spool.create(dir));
   }
 
-  async add(record: FolderIndexRecord): Promise<void> {
-    await this.spool.appendText(`${JSON.stringify(record)}\n`);
+  /** Appends `record`; returns a promise only when it had to wait for a write (most records do not). */
+  add(record: FolderIndexRecord): Promise<void> | void {
+    const line = `${JSON.stringify(record)}\n`;
     this.records++;
+    if (!this.spool.tryAppendText(line)) return this.spool.appendText(line);
   }
 
   /** Stores the index as the entry `name`. */

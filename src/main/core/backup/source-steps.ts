@@ -191,7 +191,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
       }
       const name = `${manifest.entryPrefix}${entryNumber++}`;
       const queued = { name, absPath: item.absPath, baseName: path.posix.basename(item.relPath), size: item.size, mode: item.mode, date: new Date(item.mtimeMs) };
-      await queue.push(queued, async (outcome) => {
+      await queue.push(queued, (outcome) => {
         if (outcome.error) {
           // vanished or unreadable since the walk: skip it, say so, keep going
           skipped.push(`${item.relPath}: ${outcome.error.message}`);
@@ -201,7 +201,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
         manifest.files++;
         manifest.bytes += outcome.stored.size;
         pass.meter.file(0);
-        await index.add({ file: fileEntry(name, source.id, item, outcome.stored) });
+        return index.add({ file: fileEntry(name, source.id, item, outcome.stored) });
       });
       if (item.nlink > 1) {
         // later paths of the set become links to this one only once it is known to be stored

@@ -137,11 +137,7 @@ export class BackupReader {
    * (local header, data). `data` may be a view of a decrypted chunk: copy what is kept.
    */
   async readStoredEntry(name: string): Promise<{ method: number; data: Buffer }> {
-    const entry = this.entries.get(name);
-    if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
-    const start = entry.relativeOffsetOfLocalHeader;
-    const dataStart = localHeaderDataStart(await this.container.read(start, LOCAL_HEADER_BYTES), start);
-    if (dataStart instanceof AppError) throw dataStart;
+    const { entry, dataStart } = await this.locate(name);
     const data = await this.container.read(dataStart, entry.compressedSize);
     if (data.length !== entry.compressedSize) throw structureError(`${name}: its data runs past the end of the archive`);
     return { method: entry.compressionMethod, data };
@@ -209,16 +205,22 @@ export class BackupReader {
     }
   }
 
-  /**
-   * The container chunks [first, last] that hold an entry: its local header, its data and (when
-   * it starts in them) its data descriptor. Reads the local header (one chunk, authenticated).
-   */
-  async entryChunks(name: string): Promise<{ first: number; last: number }> {
+  /** An entry, where its local header starts and where its data starts (read from the local header). */
+  private async locate(name: string): Promise<{ entry: yauzl.Entry; start: number; dataStart: number }> {
     const entry = this.entries.get(name);
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
     const start = entry.relativeOffsetOfLocalHeader;
     const dataStart = localHeaderDataStart(await this.container.read(start, LOCAL_HEADER_BYTES), start);
     if (dataStart instanceof AppError) throw dataStart;
+    return { entry, start, dataStart };
+  }
+
+  /**
+   * The container chunks [first, last] that hold an entry: its local header, its data and (when
+   * it starts in them) its data descriptor. Reads the local header (one chunk, authenticated).
+   */
+  async entryChunks(name: string): Promise<{ first: number; last: number }> {
+    const { entry, start, dataStart } = await this.locate(name);
     const end = dataStart + entry.compressedSize;
     const { chunkSize } = this.container.header;
     return { first: Math.floor(start / chunkSize), last: Math.floor(Math.max(start, end - 1) / chunkSize) };

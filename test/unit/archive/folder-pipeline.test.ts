@@ -18,6 +18,9 @@ import type { BlockCodec } from '../../../src/main/core/archive/codecs';
 import { dosDateTime } from '../../../src/main/core/archive/zip-writer';
 import { walkFolder } from '../../../src/main/core/folders/walk';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
+import { makeBackupLocator } from '../../../src/main/core/restore/locate';
+import { restoreFiles } from '../../../src/main/core/restore/restore-files';
+import { filesTargetSchema } from '../../../src/shared/restore';
 import type { ManifestFolderSource } from '../../../src/shared/manifest';
 import { makeTempDir } from '../../support/temp-core';
 
@@ -147,6 +150,24 @@ describe('the folder pipeline', () => {
     }
     const report = await verifyBackupFile(result.filePath!, PASS);
     expect(report.status, report.reasons.join('; ')).toBe('passed');
+  });
+
+  it('a tree of zstd files restores byte for byte where the runtime cannot decompress zstd in the stager (decoded on the main thread)', async () => {
+    const root = tempDir();
+    const out = tempDir();
+    const files = Array.from({ length: 40 }, (_, i) => [`d${i % 3}/f${i}.txt`, text(500 + i * 37, `f${i}`)] as const);
+    for (const [rel, content] of files) {
+      fs.mkdirSync(path.join(root, path.dirname(rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), content);
+    }
+    const result = await runBackup(spec(root, out, { containerOptions: { ...FAST, codec: zstdTool } }), job());
+    expect(result.status, result.displayMessage ?? undefined).toBe('success');
+    const target = tempDir();
+    await restoreFiles(
+      { filePath: result.filePath!, passphrase: PASS, target: filesTargetSchema.parse({ folder: target }), locate: makeBackupLocator(result.filePath!, () => null) },
+      job(),
+    );
+    for (const [rel, content] of files) expect(fs.readFileSync(path.join(target, rel)).equals(content), rel).toBe(true);
   });
 
   it('concatenated deflate blocks are one raw deflate stream that any inflater reads', async () => {

@@ -169,7 +169,11 @@ export class BackupReader {
    * result is the caller's own buffer.
    */
   async readSmallEntry(name: string): Promise<Buffer> {
-    const { method, data: stored } = await this.readStoredEntry(name);
+    return this.decodeStoredEntry(name, await this.readStoredEntry(name));
+  }
+
+  /** readSmallEntry's second half, for stored bytes the caller has already read (readStoredEntry). */
+  decodeStoredEntry(name: string, { method, data: stored }: { method: number; data: Buffer }): Buffer {
     const entry = this.entries.get(name)!;
     let data: Buffer;
     if (method === METHOD_STORE) {

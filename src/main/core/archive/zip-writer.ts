@@ -117,9 +117,8 @@ export class ZipWriter {
     this.count++;
   }
 
-  /** Writes an entry whose (compressed) data is all in hand. */
+  /** Writes an entry whose (compressed) data is all in hand, waiting for writes where needed (tryEntry first spares the waits). */
   async entry(start: EntryStart, data: Buffer, result: EntryEnd): Promise<void> {
-    if (this.tryEntry(start, data, result)) return;
     await this.begin(start);
     if (data.length) await this.data(data);
     await this.end(result);

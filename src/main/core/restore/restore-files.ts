@@ -804,7 +804,7 @@ async function stageSmall(
 ): Promise<void> {
   const stored = await reader.readStoredEntry(entryName);
   const inWorker = FileStager.decompresses(stored.method);
-  const data = inWorker ? stored.data : await reader.readSmallEntry(entryName);
+  const data = inWorker ? stored.data : reader.decodeStoredEntry(entryName, stored);
   if (!inWorker) assertContentAsRecorded(item, data.length, crypto.createHash('sha256').update(data).digest('hex'));
   if (options.stop.aborted) throw options.stop.reason;
   const { chown, mode, time } = newFileMetadata({ mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs }, options.createdAs);

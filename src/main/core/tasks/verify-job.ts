@@ -41,20 +41,22 @@ export async function startVerifyJob(ctx: VerifyJobContext, ref: BackupRef, opti
         { status: report.status, drill: false, reasons: report.reasons },
       );
       const fromCopy = backup.copy ? ` (the copy at ${backup.copy.url}: the primary file was missing or damaged)` : '';
-      return {
-        status: report.status === 'failed' ? 'failed' : 'success',
-        errorCode: report.errorCode,
-        filePath: backup.filePath,
-        checksum: report.fileSha256,
-        displayMessage:
-          report.status === 'passed'
-            ? `Verified${fromCopy}: ${report.checks.length} checks passed.`
-            : report.status === 'warnings'
-              ? `Verified with warnings${fromCopy}: ${report.reasons[0]}`
-              : `Verification failed${fromCopy}: ${report.reasons[0]}`,
-      };
+      return verifyOutcome(
+        report,
+        backup.filePath,
+        report.status === 'passed'
+          ? `Verified${fromCopy}: ${report.checks.length} checks passed.`
+          : report.status === 'warnings'
+            ? `Verified with warnings${fromCopy}: ${report.reasons[0]}`
+            : `Verification failed${fromCopy}: ${report.reasons[0]}`,
+      );
     },
   );
+}
+
+/** A verification job's outcome: failed when the report failed (a report with warnings is a success), with the file's SHA-256 as read. */
+function verifyOutcome(report: Pick<VerifyReport, 'status' | 'errorCode' | 'fileSha256'>, filePath: string, displayMessage: string): JobOutcome {
+  return { status: report.status === 'failed' ? 'failed' : 'success', errorCode: report.errorCode, filePath, checksum: report.fileSha256, displayMessage };
 }
 
 /**
@@ -115,20 +117,17 @@ export async function startVerifyCopyJob(ctx: VerifyJobContext, backupJobId: str
       const unchecked = report.status === 'failed' && COPY_UNCHECKED_CODES.includes(report.errorCode ?? '');
       if (report.status !== 'failed') copies.markVerified(backupJobId, destinationId, ctx.clock.now().toISOString());
       else if (!unchecked) copies.markVerifyFailed(backupJobId, destinationId, `Verification failed: ${report.reasons[0]}`);
-      return {
-        status: report.status === 'failed' ? 'failed' : 'success',
-        errorCode: report.errorCode,
-        filePath: copy.url,
-        checksum: report.fileSha256,
-        displayMessage:
-          report.status === 'passed'
-            ? `Verified ${where}: ${report.checks.length} checks passed.`
-            : report.status === 'warnings'
-              ? `Verified with warnings (${where}): ${report.reasons[0]}`
-              : unchecked
-                ? `Could not verify ${where} (its status is unchanged): ${report.reasons[0]}`
-                : `Verification of ${where} failed: ${report.reasons[0]}`,
-      };
+      return verifyOutcome(
+        report,
+        copy.url,
+        report.status === 'passed'
+          ? `Verified ${where}: ${report.checks.length} checks passed.`
+          : report.status === 'warnings'
+            ? `Verified with warnings (${where}): ${report.reasons[0]}`
+            : unchecked
+              ? `Could not verify ${where} (its status is unchanged): ${report.reasons[0]}`
+              : `Verification of ${where} failed: ${report.reasons[0]}`,
+      );
     },
   );
 }

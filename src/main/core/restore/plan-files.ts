@@ -127,18 +127,21 @@ export async function planFileRestore(
     if (!real?.isDirectory()) throw new AppError('RESTORE_TARGET_INVALID', { detail: `${root} exists and is not a folder` });
   }
 
-  // 1. every item, before anything else: one unsafe path refuses everything
-  const selected: { ref: FolderFileRef; root: string; where: ItemTarget }[] = [];
-  const matchedSelections = new Set<string>();
-  for (const source of sources) {
-    const root = roots.get(source.id)!;
+  // 1. every item of every source is checked before anything else (one unsafe path refuses
+  // everything); 2. then what happens to each selected one, decided as it comes (one pass: a
+  // plan of a large tree holds its items, not their intermediate targets and names as well)
+  const checked = sources.map((source) => {
     const items = folderFiles(manifest, source);
     const problem = unrestorableItems(items)[0];
     if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.item.path)}: ${problem.reason}` });
-    for (const ref of items) {
+    return { source, items };
+  });
+  // a selected path the backup does not hold is refused before anything on disk is looked at
+  const matchedSelections = new Set<string>();
+  for (const { items: refs } of checked) {
+    for (const ref of target.paths ? refs : []) {
       if (!isSelected(ref.path, target.paths)) continue;
       for (const p of target.paths ?? []) if (isSelected(ref.path, [p])) matchedSelections.add(p);
-      selected.push({ ref, root, where: itemTarget(root, ref) });
     }
   }
   const unmatched = (target.paths ?? []).filter((p) => !matchedSelections.has(p));
@@ -146,79 +149,93 @@ export async function planFileRestore(
     throw new AppError('RESTORE_SELECTION_MISSING', { detail: `not in the backup: ${unmatched.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}` });
   }
   const parentCache = new Map<string, 'dir' | 'missing' | 'file'>();
-  const blocked = new Set<string>();
-  for (const { root, where } of selected) if (checkParents(parentsOf(root, where.segments), parentCache) === 'blocked') blocked.add(rawKey(where.abs));
-
-  // 2. what happens to each
+  // the names written so far: a keep-both name must be taken by neither the disk nor another item
+  const keepBoth = target.conflict === 'keep-both';
   const chosenNames = new Set<string>();
   const taken = (candidate: Buffer) => chosenNames.has(rawKey(candidate)) || occupied(candidate);
   const items: PlannedFile[] = [];
-  for (const [index, { ref, where }] of selected.entries()) {
-    if (signal?.aborted) throw signal.reason;
-    // the lstat below is synchronous (a few µs, where an awaited one costs a thread-pool round
-    // trip each): let other work run now and then on a large tree
-    if (index % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
-    const { mode, dropped } = restoredMode(ref, restorer);
-    const notes = notesFor(ref, where, dropped);
-    const owner = restoredOwner(ref, restorer);
-    const mapped = where.mapped !== null;
-    // a literal per item, not a spread of a shared one: spread-built objects are slow in V8 (folder-items.ts)
-    const make = (action: FileAction, reason: string | null, abs: Buffer): PlannedFile => ({
-      sourceId: ref.sourceId,
-      path: ref.path,
-      target: abs === where.abs ? where.display : displayTarget(abs),
-      action,
-      size: ref.size,
-      reason,
-      ref,
-      abs,
-      linkOf: null,
-      mode,
-      owner,
-      dropped,
-      mapped,
-    });
-    const add = (action: FileAction, reason: string | null, abs = where.abs) => {
-      items.push(make(action, [reason, ...notes].filter(Boolean).join('; ') || null, abs));
-      if (WRITING_ACTIONS.includes(action)) chosenNames.add(rawKey(abs));
-    };
-    const never = neverRestored(ref);
-    if (never) {
-      items.push(make('skip', never, where.abs));
-      continue;
-    }
-    if (blocked.has(rawKey(where.abs))) {
-      items.push(make('skip', 'a file is in the place of one of its folders', where.abs));
-      continue;
-    }
-    const existing = lstatOrNull(where.abs);
-    if (!existing) {
-      add('create', null);
-      continue;
-    }
-    if (await isSame(where.abs, existing, ref, signal)) {
-      add('same', ref.type === 'dir' ? 'the folder is there; its mode and mtime are restored' : 'identical content is already there');
-      continue;
-    }
-    const what = describe(existing);
-    if (ref.type === 'dir') {
-      // a folder's items would land below whatever is there: never replaced, never renamed
-      items.push(make('skip', `${what} is where the backup has a folder`, where.abs));
-    } else if (target.conflict === 'keep-both') {
-      const other = keepBothRaw(where.abs, now, taken);
-      add('keep-both', `${what} is there; written next to it as ${displayTarget(other.subarray(other.lastIndexOf(Buffer.from(path.sep)) + 1))}`, other);
-    } else if (target.conflict === 'overwrite' && sameKind(existing, ref)) {
-      add('replace', `${what} is there and is replaced`);
-    } else {
-      // never replace a folder (or a link, a device...) with a file: that would lose what it holds
-      items.push(make('skip', `${what} is there`, where.abs));
+  let index = 0;
+  for (const { source, items: refs } of checked) {
+    const root = roots.get(source.id)!;
+    for (const ref of refs) {
+      if (!isSelected(ref.path, target.paths)) continue;
+      if (signal?.aborted) throw signal.reason;
+      // the lstat below is synchronous (a few µs, where an awaited one costs a thread-pool round
+      // trip each): let other work run now and then on a large tree
+      if (index++ % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
+      const where = itemTarget(root, ref);
+      const blocked = checkParents(parentsOf(root, where.segments), parentCache) === 'blocked';
+      const { mode, dropped } = restoredMode(ref, restorer);
+      const notes = notesFor(ref, where, dropped);
+      const owner = restoredOwner(ref, restorer);
+      const mapped = where.mapped !== null;
+      // a literal per item, not a spread of a shared one: spread-built objects are slow in V8 (folder-items.ts)
+      const make = (action: FileAction, reason: string | null, abs: Buffer): PlannedFile => ({
+        sourceId: ref.sourceId,
+        path: ref.path,
+        target: abs === where.abs ? where.display : displayTarget(abs),
+        action,
+        size: ref.size,
+        reason,
+        ref,
+        abs,
+        linkOf: null,
+        mode,
+        owner,
+        dropped,
+        mapped,
+      });
+      const add = (action: FileAction, reason: string | null, abs = where.abs) => {
+        items.push(make(action, [reason, ...notes].filter(Boolean).join('; ') || null, abs));
+        if (keepBoth && WRITING_ACTIONS.includes(action)) chosenNames.add(rawKey(abs));
+      };
+      const never = neverRestored(ref);
+      if (never) {
+        items.push(make('skip', never, where.abs));
+        continue;
+      }
+      if (blocked) {
+        items.push(make('skip', 'a file is in the place of one of its folders', where.abs));
+        continue;
+      }
+      const existing = lstatOrNull(where.abs);
+      if (!existing) {
+        add('create', null);
+        continue;
+      }
+      if (await isSame(where.abs, existing, ref, signal)) {
+        add('same', ref.type === 'dir' ? 'the folder is there; its mode and mtime are restored' : 'identical content is already there');
+        continue;
+      }
+      const what = describe(existing);
+      if (ref.type === 'dir') {
+        // a folder's items would land below whatever is there: never replaced, never renamed
+        items.push(make('skip', `${what} is where the backup has a folder`, where.abs));
+      } else if (keepBoth) {
+        const other = keepBothRaw(where.abs, now, taken);
+        add('keep-both', `${what} is there; written next to it as ${displayTarget(other.subarray(other.lastIndexOf(Buffer.from(path.sep)) + 1))}`, other);
+      } else if (target.conflict === 'overwrite' && sameKind(existing, ref)) {
+        add('replace', `${what} is there and is replaced`);
+      } else {
+        // never replace a folder (or a link, a device...) with a file: that would lose what it holds
+        items.push(make('skip', `${what} is there`, where.abs));
+      }
     }
   }
 
   // 3. a hard link whose first file is written too is linked to it; otherwise it is written as a copy
-  const written = new Map<string, PlannedFile>();
+  // (only the files some written hard link names are looked up)
+  const wanted = new Set<string>();
   for (const item of items) {
-    if (item.ref.type === 'file' && WRITING_ACTIONS.includes(item.action)) written.set(`${item.sourceId}\0${rawKey(item.ref.raw)}`, item);
+    if (item.ref.type === 'hardlink' && WRITING_ACTIONS.includes(item.action)) wanted.add(`${item.sourceId}\0${rawKey(item.ref.linkTo!)}`);
+  }
+  const written = new Map<string, PlannedFile>();
+  if (wanted.size > 0) {
+    for (const item of items) {
+      if (item.ref.type !== 'file' || !WRITING_ACTIONS.includes(item.action)) continue;
+      const key = `${item.sourceId}\0${rawKey(item.ref.raw)}`;
+      if (wanted.has(key)) written.set(key, item);
+    }
   }
   for (const item of items) {
     if (item.ref.type !== 'hardlink' || !WRITING_ACTIONS.includes(item.action)) continue;

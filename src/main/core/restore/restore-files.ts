@@ -150,6 +150,8 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
 
     // 1. plan and check every path
     const plan = await planFileRestore(manifest, spec.target, now, signal);
+    // its items are the plan's now: the records they were read from need not stay in memory too
+    opened.set(manifest.backupId, { reader: main, manifest: withoutFolderItems(manifest) });
     const toWrite = plan.items.filter((i) => WRITING_ACTIONS.includes(i.action));
 
     // 2. the earlier backups an incremental needs
@@ -176,6 +178,15 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
     await close();
     throw signal.aborted ? cancelledError(signal) : error;
   }
+}
+
+/** A manifest without its folder items (files, unchanged files, nodes): what finding an incremental's bases needs. */
+function withoutFolderItems(manifest: BackupManifest): BackupManifest {
+  return {
+    ...manifest,
+    entries: manifest.entries.filter((e) => e.kind !== 'file'),
+    sources: manifest.sources.map((s) => (s.kind === 'folder' ? { ...s, unchanged: [], nodes: [] } : s)),
+  };
 }
 
 /** Opens the earlier backups that hold files of an incremental (BASE_BACKUP_MISSING when one is not found). */

@@ -1,7 +1,7 @@
 /**
  * An append-only scratch file for what a backup must write at the end but must not hold in
  * memory while the files go by: the ZIP central directory and each folder's item index. Small
- * appends are gathered into one buffer; reading back is sequential, in 1 MiB pieces. On POSIX the
+ * appends are gathered into one buffer; reading back is sequential, a piece at a time into one buffer. On POSIX the
  * file is unlinked as soon as it is open, so a crash (even kill -9) leaves nothing behind.
  */
 import crypto from 'node:crypto';
@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 
 const FLUSH_AT = 256 * 1024;
-const READ_PIECE = 1024 * 1024;
 
 export class Spool {
   /** what is appended is copied here and written FLUSH_AT at a time */
@@ -78,16 +77,25 @@ export class Spool {
     this.pendingBytes += bytes;
   }
 
-  /** Every appended byte, in order, in pieces of up to 1 MiB. */
-  async *read(): AsyncGenerator<Buffer> {
+  /**
+   * Calls `each` with every appended byte, in order, in pieces of `pieceBytes` (the last one may
+   * be shorter; an empty spool gives one empty piece, `last` on the final one). The pieces are read
+   * into one buffer: a piece is valid only until its `each` has resolved.
+   */
+  async readEach(pieceBytes: number, each: (piece: Buffer, last: boolean) => Promise<void> | void): Promise<void> {
     await this.flush();
-    for (let at = 0; at < this.written; ) {
-      const piece = Buffer.allocUnsafe(Math.min(READ_PIECE, this.written - at));
-      const { bytesRead } = await this.handle.read(piece, 0, piece.length, at);
-      if (bytesRead === 0) throw new Error('spool: the scratch file ended early');
-      at += bytesRead;
-      yield bytesRead === piece.length ? piece : piece.subarray(0, bytesRead);
-    }
+    const buffer = Buffer.allocUnsafeSlow(Math.max(1, Math.min(pieceBytes, this.written)));
+    let at = 0;
+    do {
+      const length = Math.min(buffer.length, this.written - at);
+      for (let filled = 0; filled < length; ) {
+        const { bytesRead } = await this.handle.read(buffer, filled, length - filled, at + filled);
+        if (bytesRead === 0) throw new Error('spool: the scratch file ended early');
+        filled += bytesRead;
+      }
+      at += length;
+      await each(buffer.subarray(0, length), at === this.written);
+    } while (at < this.written);
   }
 
   /** Closes and removes the scratch file; safe to call more than once. */

@@ -213,7 +213,8 @@ export class ZipWriter {
   async finish(): Promise<void> {
     if (this.open) throw new Error(`zip writer: ${this.open.name.toString()} is still open`);
     const cdStart = this.bytesWritten;
-    for await (const piece of this.central.read()) await this.emit(piece);
+    // pieces smaller than the gather buffer, so that emit copies each (the spool reuses its buffer)
+    await this.central.readEach(GATHER_BYTES / 4, (piece) => this.emit(piece));
     const cdSize = this.bytesWritten - cdStart;
     const eocd64At = this.bytesWritten;
     const end = Buffer.alloc(56 + 20 + 22);

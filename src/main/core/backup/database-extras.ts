@@ -4,7 +4,6 @@
  * (an archive entry of their own, listed with its SHA-256 like the dump, so verify checks it).
  * None of it may fail a backup: a part that cannot be had is left out and the job says so.
  */
-import { Readable } from 'node:stream';
 import type { ManifestDatabaseSource, ManifestEntry } from '../../../shared/manifest';
 import type { ArchiveWriter } from '../archive/writer';
 import type { DatabaseFidelity } from '../postgres/database-state';
@@ -56,7 +55,7 @@ export async function recordDatabaseExtras(options: {
   }
   const { sql } = filterRoleDefinitions(output, new Set(fidelity.roles.map((r) => r.name)), input.source.database);
   const name = rolesEntryName(options.dumpEntry);
-  const added = await options.writer.addStream(name, Readable.from([Buffer.from(sql, 'utf8')]));
+  const added = await options.writer.addStream(name, [Buffer.from(sql, 'utf8')]);
   options.entries.push({ name, kind: 'database-roles', sourceId: input.source.id, size: added.size, sha256: added.sha256 });
   manifest.rolesEntry = name;
   return warnings;

@@ -3,7 +3,6 @@
  * scratch file as the items go by and stored as one compressed entry once the folder is done.
  * However many files a folder holds, only the record being written is in memory.
  */
-import { Readable } from 'node:stream';
 import type { FolderIndexRecord } from '../../../shared/manifest';
 import { Spool } from '../archive/spool';
 import type { AddedEntry, ArchiveWriter } from '../archive/writer';
@@ -28,7 +27,7 @@ export class FolderIndexWriter {
 
   /** Stores the index as the entry `name`. */
   async writeInto(writer: ArchiveWriter, name: string): Promise<AddedEntry & { name: string }> {
-    const added = await writer.addStream(name, Readable.from(this.spool.read()));
+    const added = await writer.addSpooled(name, this.spool);
     return { ...added, name };
   }
 

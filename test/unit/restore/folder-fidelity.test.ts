@@ -94,6 +94,25 @@ describe('which paths a restore refuses', () => {
     ]);
   });
 
+  it('names the nearest item above that is not a folder, for every item below it (deep and shallow, in any order)', () => {
+    const items = [
+      ref({ path: 'x/y/z/deep', raw: b('x/y/z/deep') }),
+      ref({ type: 'dir', path: 'x', raw: b('x') }),
+      ref({ type: 'symlink', path: 'x/y', raw: b('x/y'), linkTarget: b('/tmp') }),
+      ref({ path: 'x/y/z/deeper', raw: b('x/y/z/deeper') }),
+      ref({ path: 'x/y/top', raw: b('x/y/top') }),
+      ref({ path: 'file', raw: b('file') }),
+      ref({ path: 'file/a/b', raw: b('file/a/b') }),
+      ref({ path: 'x/fine', raw: b('x/fine') }),
+    ];
+    expect(unrestorableItems(items).map((p) => `${p.item.path}: ${p.reason}`)).toEqual([
+      'x/y/z/deep: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
+      'x/y/z/deeper: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
+      'x/y/top: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
+      'file/a/b: below "file", which the backup records as a file; a restore never writes through one',
+    ]);
+  });
+
   it('reads format 1 and format 2 folders into one shape; a hard link takes its first file\'s content', async () => {
     const folder = (over: Partial<ManifestFolderSource>): ManifestFolderSource => ({
       kind: 'folder', id: 'f1', label: '/d', status: 'success', error: null, root: '/d', excludes: [], entryPrefix: 'folders/f1/', files: 1, bytes: 3, unchanged: [], ...over,

@@ -108,13 +108,23 @@ export function unrestorableItems(items: readonly FolderFileRef[]): { item: Fold
     if (types.has(key)) problems.push({ item, reason: 'recorded twice in the backup' });
     else types.set(key, item.type);
   }
+  // the nearest item above a folder that is not a folder, per folder (its items share the answer)
+  const verdicts = new Map<string, { at: Buffer; type: FolderFileRef['type'] } | null>();
+  const blockerAtOrAbove = (dir: Buffer): { at: Buffer; type: FolderFileRef['type'] } | null => {
+    if (dir.length === 0) return null;
+    const key = rawKey(dir);
+    let verdict = verdicts.get(key);
+    if (verdict !== undefined) return verdict;
+    const type = types.get(key);
+    verdict = type !== undefined && type !== 'dir' ? { at: dir, type } : blockerAtOrAbove(rawParent(dir));
+    verdicts.set(key, verdict);
+    return verdict;
+  };
   for (const item of items) {
-    for (let parent = rawParent(item.raw); parent.length > 0; parent = rawParent(parent)) {
-      const type = types.get(rawKey(parent));
-      if (type !== undefined && type !== 'dir') {
-        problems.push({ item, reason: `below ${JSON.stringify(displayPath(parent))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
-        break;
-      }
+    const blocker = blockerAtOrAbove(rawParent(item.raw));
+    if (blocker) {
+      const { at, type } = blocker;
+      problems.push({ item, reason: `below ${JSON.stringify(displayPath(at))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
     }
   }
   return problems;

@@ -9,9 +9,11 @@ import {
 } from '../../../src/main/core/postgres/restore';
 import { indexToc, planTableSelection, type TargetState } from '../../../src/main/core/postgres/toc-plan';
 import { folderFiles, isSelected, summarizeManifest, targetRoots } from '../../../src/main/core/restore/backup-index';
+import { countActions, listedItems, type PlannedFile } from '../../../src/main/core/restore/plan-files';
 import { keepBothName, resolveInside, unsafeReason } from '../../../src/main/core/restore/safe-paths';
 import { AppError } from '../../../src/shared/errors';
 import type { BackupManifest, ManifestFolderSource } from '../../../src/shared/manifest';
+import type { FileAction } from '../../../src/shared/restore';
 
 /** `pg_restore --list --verbose` of a real dump (PostgreSQL 15), with dependencies. */
 const TOC = `;
@@ -218,6 +220,18 @@ describe('backup index', () => {
     expect(roots.get('f2')).toBe(path.join('/restore', 'docs-f2'));
     expect(targetRoots([folder], '/restore').get('f1')).toBe(path.resolve('/restore'));
     expect(targetRoots([folder], undefined).get('f1')).toBe(path.resolve('/home/me/docs'));
+  });
+
+  it('a result lists the first items only (folders only when skipped); the counts cover every file', () => {
+    const planned = (type: 'file' | 'dir', p: string, action: FileAction) =>
+      ({ sourceId: 'f1', path: p, target: `/r/${p}`, action, size: 1, reason: null, ref: { type } }) as unknown as PlannedFile;
+    const items = [planned('dir', 'd', 'create'), planned('file', 'd/a', 'create'), planned('dir', 'e', 'skip'), planned('file', 'd/b', 'same'), planned('file', 'd/c', 'create')];
+    expect(listedItems(items).map((i) => i.path)).toEqual(['d/a', 'e', 'd/b', 'd/c']);
+    expect(listedItems(items, 2)).toEqual([
+      { sourceId: 'f1', path: 'd/a', target: '/r/d/a', action: 'create', size: 1, reason: null },
+      { sourceId: 'f1', path: 'e', target: '/r/e', action: 'skip', size: 1, reason: null },
+    ]);
+    expect(countActions(items)).toEqual({ create: 2, replace: 0, same: 1, 'keep-both': 0, skip: 0 });
   });
 });
 

@@ -251,9 +251,14 @@ export function countActions(items: readonly PlannedFile[]): Record<FileAction, 
   return counts;
 }
 
-/** The items a preview or a result lists: all but folders, which are listed only when skipped. */
-export function listedItems(items: readonly PlannedFile[]): FilePreviewItem[] {
-  return items.filter((i) => i.ref.type !== 'dir' || i.action === 'skip').map(previewItem);
+/** The items a preview or a result lists (the first `limit`): all but folders, which are listed only when skipped. */
+export function listedItems(items: readonly PlannedFile[], limit = Infinity): FilePreviewItem[] {
+  const listed: FilePreviewItem[] = [];
+  for (const item of items) {
+    if (listed.length >= limit) break;
+    if (item.ref.type !== 'dir' || item.action === 'skip') listed.push(previewItem(item));
+  }
+  return listed;
 }
 
 /** An item as the renderer and the catalog see it: no buffers, no internal references. */

@@ -83,6 +83,7 @@ export interface FilesRestoreContext {
 }
 
 export interface FilesRestoreResult {
+  /** the first RESULT_ITEMS items listed (listedItems); `counts` covers every one */
   items: FilePreviewItem[];
   counts: Record<FileAction, number>;
   bytesWritten: number;
@@ -105,8 +106,10 @@ export interface PreparedFileRestore {
   readonly plan: FilePlan;
   readonly toWrite: PlannedFile[];
   readonly now: Date;
-  /** where each file's content is: the backup's reader and the zip entry */
-  readonly entries: Map<PlannedFile, { reader: BackupReader; name: string }>;
+  /** the backups read: the one restored first, then the earlier ones an incremental needs */
+  readonly readers: BackupReader[];
+  /** where a file's content is (an item needsContent): the backup's reader and the zip entry */
+  entryOf(item: PlannedFile): ContentEntry;
   close(): Promise<void>;
 }
 
@@ -167,13 +170,15 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
       });
       assertSha256AsExpected(sha256, spec.expected, spec.filePath);
     }
-    const entries = resolveEntries(opened, manifest.backupId, toWrite);
-    if (spec.checkContentsFirst) await checkContents(entries, signal, ctx);
+    const elsewhere = resolveEntries(opened, manifest.backupId, toWrite);
+    // a file of this backup is in the entry its plan item names (resolveEntries checked it is there)
+    const entryOf = (item: PlannedFile): ContentEntry => elsewhere.get(item) ?? { reader: main, name: item.ref.entry! };
+    if (spec.checkContentsFirst) await checkContents(toWrite.filter(needsContent), entryOf, signal, ctx);
 
     // 4. the target can take it
     await checkTarget(plan, toWrite);
     ctx.progress({ percent: 100 });
-    return { plan, toWrite, now, entries, close };
+    return { plan, toWrite, now, readers: [...opened.values()].map((o) => o.reader), entryOf, close };
   } catch (error) {
     await close();
     throw signal.aborted ? cancelledError(signal) : error;
@@ -221,12 +226,20 @@ function needsContent(item: PlannedFile): boolean {
   return item.ref.type === 'file' || (item.ref.type === 'hardlink' && item.linkOf === null);
 }
 
+/** Where a file's content is: a backup's reader and the zip entry. */
+interface ContentEntry {
+  reader: BackupReader;
+  name: string;
+}
+
 /**
- * The zip entry of every file to write; a chain that does not add up fails here, before the first
- * write. A file of this backup has its entry in its plan item already; an earlier backup's items
- * are listed once per backup, and only when a file is stored there.
+ * Checks that every file to write has its zip entry, and returns the entries of the files an
+ * earlier backup holds; a chain that does not add up fails here, before the first write. A file
+ * of this backup has its entry in its plan item already (not repeated in the map: one object
+ * less per file of a large tree); an earlier backup's items are listed once per backup, and only
+ * when a file is stored there.
  */
-function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite: PlannedFile[]): Map<PlannedFile, { reader: BackupReader; name: string }> {
+function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite: PlannedFile[]): Map<PlannedFile, ContentEntry> {
   // per earlier backup: folder + raw path -> the entry holding it (format 1 entries are named by path)
   const heldBy = new Map<string, Map<string, { name: string; sha256: string }>>();
   const heldIn = (backupId: string) => {
@@ -247,7 +260,7 @@ function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite
     heldBy.set(backupId, held);
     return held;
   };
-  const entries = new Map<PlannedFile, { reader: BackupReader; name: string }>();
+  const entries = new Map<PlannedFile, ContentEntry>();
   for (const item of toWrite) {
     if (!needsContent(item)) continue;
     const holder = opened.get(item.ref.storedIn)!;
@@ -264,7 +277,7 @@ function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite
         detail: `backup ${item.ref.storedIn} does not hold ${item.ref.path} with the content this backup expects`,
       });
     }
-    entries.set(item, { reader: holder.reader, name: entry.name });
+    if (item.ref.storedIn !== mainId) entries.set(item, { reader: holder.reader, name: entry.name });
   }
   return entries;
 }
@@ -356,11 +369,12 @@ async function inParallel<T>(items: readonly T[], limit: number, signal: AbortSi
  * Reads every file to write once and checks it against its size and SHA-256, writing nothing
  * (FilesRestoreSpec.checkContentsFirst). Reading authenticates every chunk the files use.
  */
-async function checkContents(entries: Map<PlannedFile, { reader: BackupReader; name: string }>, signal: AbortSignal, ctx: FilesRestoreContext): Promise<void> {
+async function checkContents(files: PlannedFile[], entryOf: (item: PlannedFile) => ContentEntry, signal: AbortSignal, ctx: FilesRestoreContext): Promise<void> {
   // a hard link written as a copy reads the same entry as its first file: once is enough
   const unique = new Map<string, { item: PlannedFile; reader: BackupReader; name: string }>();
   const readerIds = new Map<BackupReader, number>();
-  for (const [item, { reader, name }] of entries) {
+  for (const item of files) {
+    const { reader, name } = entryOf(item);
     if (!readerIds.has(reader)) readerIds.set(reader, readerIds.size);
     unique.set(`${readerIds.get(reader)}\0${name}`, { item, reader, name });
   }
@@ -498,15 +512,19 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     // link needs its first file staged)
     const stagingOf = (item: PlannedFile) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!;
     const syncEach = !SYNC_FILE_SYSTEM;
-    const offsetOf = (item: PlannedFile) => {
-      const { reader, name } = prepared.entries.get(item)!;
-      const entry = reader.entries.get(name) as { relativeOffsetOfLocalHeader?: number } | undefined;
-      return entry?.relativeOffsetOfLocalHeader ?? 0;
-    };
-    const readerOrder = new Map([...new Set([...prepared.entries.values()].map((e) => e.reader))].map((r, i) => [r, i]));
-    const contents = withContent
-      .map((item, index) => ({ item, index, reader: readerOrder.get(prepared.entries.get(item)!.reader)!, offset: offsetOf(item) }))
-      .sort((a, b) => a.reader - b.reader || a.offset - b.offset);
+    // the order of work: indexes into withContent sorted by backup, then by place in the file
+    // (numbers in typed arrays: no object per file)
+    const readerOrder = new Map(prepared.readers.map((r, i) => [r, i]));
+    const readerOf = new Uint32Array(withContent.length);
+    const offsets = new Float64Array(withContent.length);
+    withContent.forEach((item, index) => {
+      const { reader, name } = prepared.entryOf(item);
+      readerOf[index] = readerOrder.get(reader)!;
+      offsets[index] = (reader.entries.get(name) as { relativeOffsetOfLocalHeader?: number } | undefined)?.relativeOffsetOfLocalHeader ?? 0;
+    });
+    const contents = withContent.map((_item, index) => index).sort((a, b) => readerOf[a]! - readerOf[b]! || offsets[a]! - offsets[b]!);
+    // where the first files of hard links were staged (the links are made from them)
+    const linkedTo = new Set(toWrite.map((i) => i.linkOf).filter((i) => i !== null));
     const stagedAt = new Map<PlannedFile, string>();
     const onBytes = (n: number) => {
       written += n;
@@ -516,14 +534,15 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     // and every item renamed into place by them; larger files streamed, FILES_IN_FLIGHT at once
     stager = toWrite.length >= STAGER_MIN_ITEMS ? new FileStager() : null;
     const streamed = limiter(FILES_IN_FLIGHT);
-    await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async ({ item, index }, _at, stop) => {
+    await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async (index, _at, stop) => {
+      const item = withContent[index]!;
       const target = path.join(stagingOf(item), `f${index}`);
-      const { reader, name } = prepared.entries.get(item)!;
+      const { reader, name } = prepared.entryOf(item);
       const staged: Staged = { item, staged: target, aside: null, committed: false, order: index };
       const options = { stop, onBytes, createdAs: createdOwners.get(stagingOf(item)) ?? null, syncEach };
       if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
       else await streamed(() => stageOne(item, target, reader, name, options));
-      stagedAt.set(item, target);
+      if (linkedTo.has(item)) stagedAt.set(item, target);
       done.staged.push(staged);
       ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
     });
@@ -585,13 +604,16 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
   ctx.setTempPath(null);
   ctx.progress({ percent: 100 });
   return {
-    items: listedItems(plan.items),
+    items: listedItems(plan.items, RESULT_ITEMS),
     counts: countActions(plan.items),
     bytesWritten: written,
     roots,
     notes: restoreNotes(plan.items),
   };
 }
+
+/** How many items a restore's result lists (the job keeps as many; the counts cover them all). */
+export const RESULT_ITEMS = 1000;
 
 /** The notes of a restore as a whole: what it did not give back as backed up, and why. */
 export function restoreNotes(items: readonly PlannedFile[]): string[] {

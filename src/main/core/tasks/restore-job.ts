@@ -229,7 +229,8 @@ async function runRestore(
   const status = mismatched ? 'partial' : 'success';
   ctx.restores.finish(restoreId, status, {
     database: db,
-    files: files ? { counts: files.counts, roots: files.roots, bytesWritten: files.bytesWritten, items: files.items.slice(0, 1000) } : null,
+    // the first RESULT_ITEMS items (restore-files.ts): what the restore list shows; the counts cover all
+    files: files ? { counts: files.counts, roots: files.roots, bytesWritten: files.bytesWritten, items: files.items } : null,
   });
   return {
     status,

@@ -127,11 +127,12 @@ export class EntryRouter {
     for (const location of missing) this.failures.set(location.name, structureError(`the data of ${location.name} ends early`));
   }
 
-  /** Stops the pass: the entry being read, if any, has its sink destroyed. */
+  /** Stops the pass: the entry being read, if any, has its sink destroyed (and the list of entries is let go). */
   async abort(): Promise<void> {
     const sink = this.open?.sink;
     this.open = null;
-    this.index = this.queue.length;
+    this.queue.length = 0;
+    this.index = 0;
     if (sink) await Promise.resolve(sink.destroy()).catch(() => undefined);
   }
 

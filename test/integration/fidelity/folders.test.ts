@@ -20,12 +20,13 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../../src/main/core/archive/reader';
 import { ArchiveWriter } from '../../../src/main/core/archive/writer';
+import { FolderIndexWriter } from '../../../src/main/core/backup/folder-index';
 import { runCli } from '../../../src/main/cli/index';
 import { previewBackup } from '../../../src/main/core/restore/preview';
 import { makeBackupLocator } from '../../../src/main/core/restore/locate';
 import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
-import type { ManifestFolderSource } from '../../../src/shared/manifest';
+import type { FolderIndexRecord, ManifestFolderSource } from '../../../src/shared/manifest';
 import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
 import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, handMadeManifest, planInput, savePlan, sha256, testContext } from '../restore/support';
@@ -452,5 +453,98 @@ describe('backups a restore must refuse or still read', () => {
     expect(error.code).toBe('UNSAFE_PATH');
     expect(fs.existsSync(target)).toBe(false);
     expect(fs.readdirSync(escape)).toEqual([]);
+  });
+
+  const meta3 = { mtimeMs: 0, mtimeNs: '0', uid: 0, gid: 0 };
+  const fileRecord = (n: number, rel: string): FolderIndexRecord => ({
+    file: { name: `folders/f1/${n}`, kind: 'file', sourceId: 'f1', size: 0, sha256: '', mode: 0o644, path: rel, rawPath: b(rel).toString('base64'), ...meta3 },
+  });
+
+  /**
+   * A format 3 backup of `records` (its folder index, as a run writes it), with `content` stored
+   * for each file record; `edit` changes a record after its entry is stored, `extra` records are
+   * only in the index.
+   */
+  async function indexedBackup(
+    name: string,
+    records: FolderIndexRecord[],
+    content: Buffer,
+    after: { edit?: (record: FolderIndexRecord) => FolderIndexRecord; extra?: FolderIndexRecord[]; records?: number } = {},
+  ): Promise<string> {
+    const backupId = crypto.randomUUID();
+    const file = path.join(work, 'crafted', `${name}.lifeboat`);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: PASSPHRASE, compressionLevel: 1, ...FAST_CONTAINER });
+    const manifest = manifestOf(backupId, 3, path.join(work, 'old-root'));
+    const index = await FolderIndexWriter.create(path.join(work, 'crafted'));
+    const listed: FolderIndexRecord[] = [];
+    for (const record of records) {
+      if ('file' in record) Object.assign(record.file, await writer.addStream(record.file.name, Readable.from([content])));
+      listed.push(after.edit ? after.edit(record) : record);
+    }
+    listed.push(...(after.extra ?? []));
+    for (const record of listed) await index.add(record);
+    const added = await index.writeInto(writer, 'folders/f1.index');
+    await index.close();
+    const folder = manifest.sources[0] as ManifestFolderSource;
+    folder.files = listed.filter((r) => 'file' in r).length;
+    folder.index = { entry: added.name, records: after.records ?? listed.length };
+    manifest.entries.push({ name: added.name, kind: 'folder-index', sourceId: 'f1', size: added.size, sha256: added.sha256 });
+    await writer.finish(manifest);
+    return file;
+  }
+
+  it('a crafted format 3 backup (items in its folder index) with a file below a link and a hard link to nothing: verify names both, restore refuses, nothing is written', async () => {
+    const meta = meta3;
+    const escape = path.join(work, 'escape-dir-3');
+    fs.mkdirSync(escape);
+    const file = await indexedBackup(
+      'indexed-through-link',
+      [
+        fileRecord(0, 'fine.txt'),
+        { node: { type: 'symlink', path: 'link', rawPath: b('link').toString('base64'), mode: 0o777, target: b(escape).toString('base64'), ...meta } },
+        { node: { type: 'hardlink', path: 'orphan', rawPath: b('orphan').toString('base64'), mode: 0o644, linkTo: b('gone.txt').toString('base64'), ...meta } },
+        { node: { type: 'hardlink', path: 'twin', rawPath: b('twin').toString('base64'), mode: 0o644, linkTo: b('fine.txt').toString('base64'), ...meta } },
+        fileRecord(1, 'link/evil.txt'),
+      ],
+      Buffer.from('pwned\n'),
+    );
+    const report = await verifyBackupFile(file, PASSPHRASE);
+    expect(report.status).toBe('failed');
+    expect(report.errorCode).toBe('UNSAFE_PATH');
+    expect(report.reasons).toEqual([
+      `${path.join(work, 'old-root')}: "orphan" cannot be restored: a hard link to a file the backup does not hold.`,
+      `${path.join(work, 'old-root')}: "link/evil.txt" cannot be restored: below "link", which the backup records as a symbolic link; a restore never writes through one.`,
+    ]);
+    // every entry was still checked against its record, the file count against the manifest's
+    expect(report.checks).toEqual(expect.arrayContaining(['3 entries match their SHA-256', 'manifest consistent']));
+    const target = path.join(work, 'indexed-through-link-target');
+    const error = await appError(restoreFiles(spec(file, { folder: target }), testContext()));
+    expect(error.code).toBe('UNSAFE_PATH');
+    expect(fs.existsSync(target)).toBe(false);
+    expect(fs.readdirSync(escape)).toEqual([]);
+  });
+
+  it('a format 3 backup whose index lists a file the archive lacks, or a file with another hash, fails verify naming the entries', async () => {
+    const ghost: FolderIndexRecord = {
+      file: { name: 'folders/f1/9', kind: 'file', sourceId: 'f1', size: 2, sha256: 'e'.repeat(64), mode: 0o644, path: 'ghost.txt', rawPath: b('ghost.txt').toString('base64'), ...meta3 },
+    };
+    const file = await indexedBackup('indexed-bad-entries', [fileRecord(0, 'a.txt'), fileRecord(1, 'b.txt')], Buffer.from('a\n'), {
+      edit: (r) => ('file' in r && r.file.path === 'a.txt' ? { file: { ...r.file, sha256: 'f'.repeat(64) } } : r),
+      extra: [ghost],
+    });
+    const report = await verifyBackupFile(file, PASSPHRASE);
+    expect(report.status).toBe('failed');
+    expect(report.errorCode).toBe('FILE_CORRUPT');
+    expect(report.reasons).toEqual([
+      'Entry folders/f1/0 does not match its size and SHA-256 in the manifest.',
+      'Entry folders/f1/9 is in the manifest but not in the archive.',
+    ]);
+    // an index that does not hold what its manifest entry says (a record dropped, here) fails too
+    const short = await indexedBackup('indexed-short', [fileRecord(0, 'a.txt')], Buffer.from('a\n'), { records: 2 });
+    const shortReport = await verifyBackupFile(short, PASSPHRASE);
+    expect(shortReport.errorCode).toBe('FILE_CORRUPT');
+    expect(shortReport.reasons).toHaveLength(1);
+    expect(shortReport.reasons[0]).toContain(`(the index of ${path.join(work, 'old-root')} does not match its manifest entry)`);
   });
 });

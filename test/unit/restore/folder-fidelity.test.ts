@@ -84,7 +84,7 @@ describe('which paths a restore refuses', () => {
       ref({ format: 1, path: 'old\\name', raw: b('old\\name') }),
       ref({ format: 1, path: 'old-link', raw: b('old-link'), mode: 0o120777 }),
     ];
-    const problems = unrestorableItems(items).map((p) => `${p.item.path}: ${p.reason}`);
+    const problems = unrestorableItems(items).map((p) => `${p.path}: ${p.reason}`);
     expect(problems).toEqual([
       'twice: recorded twice in the backup',
       'empty-link: a symbolic link with an empty target or a NUL in it',
@@ -105,7 +105,7 @@ describe('which paths a restore refuses', () => {
       ref({ path: 'file/a/b', raw: b('file/a/b') }),
       ref({ path: 'x/fine', raw: b('x/fine') }),
     ];
-    expect(unrestorableItems(items).map((p) => `${p.item.path}: ${p.reason}`)).toEqual([
+    expect(unrestorableItems(items).map((p) => `${p.path}: ${p.reason}`)).toEqual([
       'x/y/z/deep: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
       'x/y/z/deeper: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
       'x/y/top: below "x/y", which the backup records as a symbolic link; a restore never writes through one',

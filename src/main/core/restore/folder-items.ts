@@ -5,8 +5,9 @@
  * comes out is untrusted until safe-paths has checked it.
  */
 import { AppError } from '../../../shared/errors';
-import type { BackupManifest, ManifestFolderSource } from '../../../shared/manifest';
+import type { BackupManifest, FolderIndexRecord, ManifestEntry, ManifestFolderNode, ManifestFolderSource, ManifestUnchangedFile } from '../../../shared/manifest';
 import { decodeRaw, displayPath, rawKey } from '../folders/raw-path';
+import type { UnrestorableCheck } from './safe-paths';
 
 export type FolderItemType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'socket' | 'device';
 
@@ -61,94 +62,20 @@ function rawOf(record: { rawPath?: unknown }, path: string, format: number): { r
  * Throws UNSAFE_PATH for a format 1 entry outside its folder's prefix.
  */
 export function folderItems(manifest: BackupManifest, source: ManifestFolderSource): FolderFileRef[] {
-  const format = typeof manifest.format === 'number' ? manifest.format : 1;
+  const format = formatOf(manifest);
   const files: FolderFileRef[] = [];
-  // every field is written out in each literal, never spread from a shared object: built with a
-  // spread, the 40k refs of a large folder took ~1.8 s instead of ~0.1 s (V8 gives such objects a
-  // slow shape), and every file restore and preview builds them
-  const sourceId = source.id;
   for (const entry of manifest.entries) {
     if (entry.kind !== 'file' || entry.sourceId !== source.id) continue;
-    if (!entry.name.startsWith(source.entryPrefix)) {
-      throw new AppError('UNSAFE_PATH', { detail: `entry ${JSON.stringify(entry.name)} is outside its folder's prefix ${source.entryPrefix}` });
-    }
-    const mtimeMs = entry.mtimeMs ?? Date.parse(manifest.createdAt);
-    const { raw, problem } = rawOf(entry, entry.name.slice(source.entryPrefix.length), format);
-    files.push({
-      sourceId,
-      type: 'file',
-      path: format < 2 ? entry.name.slice(source.entryPrefix.length) : displayPath(raw),
-      raw,
-      size: entry.size,
-      mtimeMs,
-      mtimeNs: nsOf(entry.mtimeNs, mtimeMs),
-      mode: entry.mode ?? 0o644,
-      uid: entry.uid ?? null,
-      gid: entry.gid ?? null,
-      sha256: entry.sha256,
-      storedIn: manifest.backupId,
-      entry: entry.name,
-      sparse: entry.sparse === true,
-      linkTarget: null,
-      linkTo: null,
-      format,
-      problem,
-    });
+    files.push(storedRef(manifest, source, entry, format));
   }
-  for (const unchanged of source.unchanged ?? []) {
-    const { raw, problem } = rawOf(unchanged, unchanged.path, format);
-    files.push({
-      sourceId,
-      type: 'file',
-      path: format < 2 ? unchanged.path : displayPath(raw),
-      raw,
-      size: unchanged.size,
-      mtimeMs: unchanged.mtimeMs,
-      mtimeNs: nsOf(unchanged.mtimeNs, unchanged.mtimeMs),
-      mode: unchanged.mode,
-      uid: unchanged.uid ?? null,
-      gid: unchanged.gid ?? null,
-      sha256: unchanged.sha256,
-      storedIn: unchanged.storedIn,
-      entry: null,
-      sparse: unchanged.sparse === true,
-      linkTarget: null,
-      linkTo: null,
-      format,
-      problem,
-    });
-  }
+  for (const unchanged of source.unchanged ?? []) files.push(unchangedRef(source, unchanged, format));
   const byRaw = (a: FolderFileRef, b: FolderFileRef) => Buffer.compare(a.raw, b.raw);
   files.sort(byRaw);
   const fileByKey = new Map(files.map((f) => [rawKey(f.raw), f]));
   const nodes: FolderFileRef[] = [];
   for (const node of format >= 2 ? (source.nodes ?? []) : []) {
-    const { raw, problem } = rawOf(node, node.path, format);
-    const item: FolderFileRef = {
-      sourceId,
-      type: node.type,
-      path: displayPath(raw),
-      raw,
-      size: 0,
-      mtimeMs: node.mtimeMs,
-      mtimeNs: nsOf(node.mtimeNs, node.mtimeMs),
-      mode: node.mode,
-      uid: node.uid ?? null,
-      gid: node.gid ?? null,
-      sha256: '',
-      storedIn: manifest.backupId,
-      entry: null,
-      sparse: false,
-      linkTarget: null,
-      linkTo: null,
-      format,
-      problem,
-    };
-    if (node.type === 'symlink') {
-      item.linkTarget = decodeRaw(node.target);
-      if (!item.linkTarget) item.problem ??= 'a symbolic link without a (base64) target';
-    } else if (node.type === 'hardlink') {
-      item.linkTo = decodeRaw(node.linkTo);
+    const item = nodeRef(manifest, source, node, format);
+    if (item.type === 'hardlink') {
       // a hard link has the content (and so the metadata) of the file it shares it with
       const first = item.linkTo ? fileByKey.get(rawKey(item.linkTo)) : undefined;
       if (first) {
@@ -170,4 +97,133 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
   }
   nodes.sort(byRaw);
   return [...files, ...nodes];
+}
+
+/**
+ * Every item of a folder's index (format 3) checked by the restore's rule (UnrestorableCheck) as
+ * the index streams by; returns how many stored files it lists. Throws UNSAFE_PATH for an entry
+ * outside its folder's prefix, and what reading the index throws.
+ */
+export async function checkIndexedItems(
+  manifest: BackupManifest,
+  source: ManifestFolderSource,
+  records: AsyncIterable<FolderIndexRecord>,
+  check: UnrestorableCheck,
+  onFile?: (entry: ManifestEntry) => void,
+): Promise<number> {
+  const format = formatOf(manifest);
+  let files = 0;
+  for await (const record of records) {
+    if ('file' in record) {
+      files++;
+      onFile?.(record.file);
+      check.add(storedRef(manifest, source, record.file, format));
+    } else if ('unchanged' in record) {
+      check.add(unchangedRef(source, record.unchanged, format));
+    } else if ('node' in record) {
+      const item = nodeRef(manifest, source, record.node, format);
+      // its mode is its first file's (checked with that file), and the first file may come later
+      if (item.type === 'hardlink' && item.linkTo) {
+        item.mode = 0o644;
+        check.pendingLink(item, item.linkTo);
+      }
+      check.add(item);
+    }
+  }
+  return files;
+}
+
+function formatOf(manifest: BackupManifest): number {
+  return typeof manifest.format === 'number' ? manifest.format : 1;
+}
+
+// every field is written out in each literal below, never spread from a shared object: built
+// with a spread, the 40k refs of a large folder took ~1.8 s instead of ~0.1 s (V8 gives such
+// objects a slow shape), and every file restore and preview builds them
+
+/** A file this backup stores (an entry of the manifest or a `file` record of the index). */
+function storedRef(manifest: BackupManifest, source: ManifestFolderSource, entry: ManifestEntry, format: number): FolderFileRef {
+  if (!entry.name.startsWith(source.entryPrefix)) {
+    throw new AppError('UNSAFE_PATH', { detail: `entry ${JSON.stringify(entry.name)} is outside its folder's prefix ${source.entryPrefix}` });
+  }
+  const mtimeMs = entry.mtimeMs ?? Date.parse(manifest.createdAt);
+  const { raw, problem } = rawOf(entry, entry.name.slice(source.entryPrefix.length), format);
+  return {
+    sourceId: source.id,
+    type: 'file',
+    path: format < 2 ? entry.name.slice(source.entryPrefix.length) : displayPath(raw),
+    raw,
+    size: entry.size,
+    mtimeMs,
+    mtimeNs: nsOf(entry.mtimeNs, mtimeMs),
+    mode: entry.mode ?? 0o644,
+    uid: entry.uid ?? null,
+    gid: entry.gid ?? null,
+    sha256: entry.sha256,
+    storedIn: manifest.backupId,
+    entry: entry.name,
+    sparse: entry.sparse === true,
+    linkTarget: null,
+    linkTo: null,
+    format,
+    problem,
+  };
+}
+
+/** A file an earlier backup holds (an incremental's unchanged file). */
+function unchangedRef(source: ManifestFolderSource, unchanged: ManifestUnchangedFile, format: number): FolderFileRef {
+  const { raw, problem } = rawOf(unchanged, unchanged.path, format);
+  return {
+    sourceId: source.id,
+    type: 'file',
+    path: format < 2 ? unchanged.path : displayPath(raw),
+    raw,
+    size: unchanged.size,
+    mtimeMs: unchanged.mtimeMs,
+    mtimeNs: nsOf(unchanged.mtimeNs, unchanged.mtimeMs),
+    mode: unchanged.mode,
+    uid: unchanged.uid ?? null,
+    gid: unchanged.gid ?? null,
+    sha256: unchanged.sha256,
+    storedIn: unchanged.storedIn,
+    entry: null,
+    sparse: unchanged.sparse === true,
+    linkTarget: null,
+    linkTo: null,
+    format,
+    problem,
+  };
+}
+
+/** A folder, link or special file (format 2); a hard link's content fields are its first file's, filled in by the caller. */
+function nodeRef(manifest: BackupManifest, source: ManifestFolderSource, node: ManifestFolderNode, format: number): FolderFileRef {
+  const { raw, problem } = rawOf(node, node.path, format);
+  const item: FolderFileRef = {
+    sourceId: source.id,
+    type: node.type,
+    path: displayPath(raw),
+    raw,
+    size: 0,
+    mtimeMs: node.mtimeMs,
+    mtimeNs: nsOf(node.mtimeNs, node.mtimeMs),
+    mode: node.mode,
+    uid: node.uid ?? null,
+    gid: node.gid ?? null,
+    sha256: '',
+    storedIn: manifest.backupId,
+    entry: null,
+    sparse: false,
+    linkTarget: null,
+    linkTo: null,
+    format,
+    problem,
+  };
+  if (node.type === 'symlink') {
+    item.linkTarget = decodeRaw(node.target);
+    if (!item.linkTarget) item.problem ??= 'a symbolic link without a (base64) target';
+  } else if (node.type === 'hardlink') {
+    item.linkTo = decodeRaw(node.linkTo);
+    if (!item.linkTo) item.problem ??= 'a hard link to a file the backup does not hold';
+  }
+  return item;
 }

@@ -133,7 +133,7 @@ export async function planFileRestore(
   const checked = sources.map((source) => {
     const items = folderFiles(manifest, source);
     const problem = unrestorableItems(items)[0];
-    if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.item.path)}: ${problem.reason}` });
+    if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.path)}: ${problem.reason}` });
     return { source, items };
   });
   // a selected path the backup does not hold is refused before anything on disk is looked at

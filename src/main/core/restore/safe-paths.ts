@@ -89,45 +89,81 @@ export function unrestorableReason(ref: FolderFileRef): string | null {
   return rawUnsafeReason(ref.raw);
 }
 
+/** An item a restore refuses, by its path (as the backup shows it), and why. */
+export interface UnrestorableItem {
+  path: string;
+  reason: string;
+}
+
 /**
  * The items of a folder source a restore refuses (UNSAFE_PATH), with why: each one's own path
  * (unrestorableReason); a path recorded twice; and a path below another item that is not a
  * folder (a symbolic link above it would have the restore write through the link, wherever it
  * points). Checked for every item, selected or not, before anything is written.
  */
-export function unrestorableItems(items: readonly FolderFileRef[]): { item: FolderFileRef; reason: string }[] {
-  const problems: { item: FolderFileRef; reason: string }[] = [];
-  const types = new Map<string, FolderFileRef['type']>();
-  for (const item of items) {
+export function unrestorableItems(items: readonly FolderFileRef[]): UnrestorableItem[] {
+  const check = new UnrestorableCheck();
+  for (const item of items) check.add(item);
+  return check.problems();
+}
+
+/**
+ * unrestorableItems one item at a time, for a folder index read as a stream (verify): what it
+ * keeps is one key per item (its path's), not the items. `problems()` once every item is in.
+ */
+export class UnrestorableCheck {
+  private readonly found: UnrestorableItem[] = [];
+  /** per item's path (rawKey): its type */
+  private readonly types = new Map<string, FolderFileRef['type']>();
+  /** hard links whose first file is checked once every item is in (pendingLink) */
+  private readonly links: { path: string; linkTo: string }[] = [];
+
+  add(item: FolderFileRef): void {
     const reason = unrestorableReason(item);
     if (reason) {
-      problems.push({ item, reason });
-      continue;
+      this.found.push({ path: item.path, reason });
+      return;
     }
     const key = rawKey(item.raw);
-    if (types.has(key)) problems.push({ item, reason: 'recorded twice in the backup' });
-    else types.set(key, item.type);
+    if (this.types.has(key)) this.found.push({ path: item.path, reason: 'recorded twice in the backup' });
+    else this.types.set(key, item.type);
   }
-  // the nearest item above a folder that is not a folder, per folder (its items share the answer)
-  const verdicts = new Map<string, { at: Buffer; type: FolderFileRef['type'] } | null>();
-  const blockerAtOrAbove = (dir: Buffer): { at: Buffer; type: FolderFileRef['type'] } | null => {
-    if (dir.length === 0) return null;
-    const key = rawKey(dir);
-    let verdict = verdicts.get(key);
-    if (verdict !== undefined) return verdict;
-    const type = types.get(key);
-    verdict = type !== undefined && type !== 'dir' ? { at: dir, type } : blockerAtOrAbove(rawParent(dir));
-    verdicts.set(key, verdict);
-    return verdict;
-  };
-  for (const item of items) {
-    const blocker = blockerAtOrAbove(rawParent(item.raw));
-    if (blocker) {
-      const { at, type } = blocker;
-      problems.push({ item, reason: `below ${JSON.stringify(displayPath(at))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
+
+  /**
+   * A hard link added with its first file still to come (a stream): refused in problems() when
+   * no file of the backup is at `linkTo`.
+   */
+  pendingLink(item: FolderFileRef, linkTo: Buffer): void {
+    this.links.push({ path: item.path, linkTo: rawKey(linkTo) });
+  }
+
+  problems(): UnrestorableItem[] {
+    const problems = [...this.found];
+    for (const { path: p, linkTo } of this.links) {
+      if (this.types.get(linkTo) !== 'file') problems.push({ path: p, reason: 'a hard link to a file the backup does not hold' });
     }
+    // the nearest item above a folder that is not a folder, per folder (its items share the answer)
+    const verdicts = new Map<string, { at: Buffer; type: FolderFileRef['type'] } | null>();
+    const blockerAtOrAbove = (dir: Buffer): { at: Buffer; type: FolderFileRef['type'] } | null => {
+      if (dir.length === 0) return null;
+      const key = rawKey(dir);
+      let verdict = verdicts.get(key);
+      if (verdict !== undefined) return verdict;
+      const type = this.types.get(key);
+      verdict = type !== undefined && type !== 'dir' ? { at: dir, type } : blockerAtOrAbove(rawParent(dir));
+      verdicts.set(key, verdict);
+      return verdict;
+    };
+    for (const key of this.types.keys()) {
+      const raw = Buffer.from(key, 'base64');
+      const blocker = blockerAtOrAbove(rawParent(raw));
+      if (blocker) {
+        const { at, type } = blocker;
+        problems.push({ path: displayPath(raw), reason: `below ${JSON.stringify(displayPath(at))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
+      }
+    }
+    return problems;
   }
-  return problems;
 }
 
 /** Where an item lands below a restore root: the bytes of the absolute path, its names, and whether Windows needed names mapped. */

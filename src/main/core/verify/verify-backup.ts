@@ -11,7 +11,7 @@ import type { Transform } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type yauzl from 'yauzl';
 import { AppError, toTransferable } from '../../../shared/errors';
-import type { BackupManifest } from '../../../shared/manifest';
+import type { BackupManifest, ManifestEntry, ManifestFolderSource } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { decompressAtOnce, decompressorFor } from '../archive/codecs';
 import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
@@ -20,7 +20,8 @@ import { backupFileSize, hashBackupFile } from '../destinations/remote-open';
 import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
-import { unrestorableItems } from '../restore/safe-paths';
+import { checkIndexedItems } from '../restore/folder-items';
+import { UnrestorableCheck, unrestorableItems } from '../restore/safe-paths';
 import { spawnPgRestoreList } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
@@ -75,12 +76,20 @@ const INFLATE_AT_ONCE_UNCOMPRESSED = 16 * 1024 * 1024;
  * database dump, fed to `pg_restore --list` until pg_restore has read the table of contents and
  * exited (it needs no more of the dump).
  */
-class EntryCheck implements EntrySink {
-  bytes = 0;
+/** What the pass found of one entry; kept (one per entry) until the report. */
+interface EntryResult {
+  bytes: number;
   /** set once all of the entry has been read */
-  sha256: string | null = null;
+  sha256: string | null;
   /** the number of items pg_restore --list found, for a dump */
-  readonly listing: Promise<number> | null;
+  listing: Promise<number> | null;
+  /** the manifest (or a folder's index) lists it */
+  listed: boolean;
+}
+
+class EntryCheck implements EntrySink {
+  /** what is kept of the check once it is done (the check itself, its hash and buffers, is not) */
+  readonly result: EntryResult = { bytes: 0, sha256: null, listing: null, listed: false };
   private readonly hash = crypto.createHash('sha256');
   /** a small compressed entry (deflate or zstd): its compressed bytes, decompressed at the end */
   private deflated: Buffer[] | null = null;
@@ -93,7 +102,7 @@ class EntryCheck implements EntrySink {
     private readonly entry: yauzl.Entry,
     private readonly lister: PgRestoreList | null,
   ) {
-    this.listing = lister?.done ?? null;
+    this.result.listing = lister?.done ?? null;
     this.listerOpen = lister !== null;
     const closed = () => (this.listerOpen = false);
     lister?.done.then(closed, closed);
@@ -148,10 +157,10 @@ class EntryCheck implements EntrySink {
     } finally {
       await this.endLister();
     }
-    this.sha256 = this.hash.digest('hex');
+    this.result.sha256 = this.hash.digest('hex');
     // what yauzl's validateEntrySizes checked when entries were read through it
-    if (this.bytes !== this.entry.uncompressedSize) {
-      throw structureError(`${this.entry.fileName} holds ${this.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
+    if (this.result.bytes !== this.entry.uncompressedSize) {
+      throw structureError(`${this.entry.fileName} holds ${this.result.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
     }
   }
 
@@ -174,7 +183,7 @@ class EntryCheck implements EntrySink {
 
   private take(data: Buffer): void {
     this.hash.update(data);
-    this.bytes += data.length;
+    this.result.bytes += data.length;
   }
 
   /** Ends pg_restore's input and waits for it to exit, so that one runs at a time. */
@@ -258,14 +267,17 @@ export async function verifyBackupFile(
   };
 
   // 2. the manifest says which entries the pass checks and which are dumps. If it does not read,
-  // the pass still runs: a chunk that fails authentication is the better reason to give.
+  // the pass still runs: a chunk that fails authentication is the better reason to give. A
+  // folder's index (format 3) is read after the pass, as a stream: its items are never all in
+  // memory (a million files' records took 2.4 GB)
   let read: BackupManifest | null = null;
   let manifestError: unknown = null;
   try {
-    read = await reader.readManifest();
+    read = await reader.readManifest({ items: false });
   } catch (error) {
     manifestError = error;
   }
+  const indexed = (read?.sources ?? []).filter((s): s is ManifestFolderSource => s.kind === 'folder' && Boolean(s.index));
   const dumpEntries = new Map<string, string>();
   for (const source of read?.sources ?? []) {
     if (source.kind === 'database' && source.status === 'success' && source.entry) dumpEntries.set(source.entry, source.label);
@@ -282,12 +294,18 @@ export async function verifyBackupFile(
 
   // 3. one sequential pass: the whole-file SHA-256, every chunk decrypts and authenticates, and
   // every entry the manifest lists is hashed from the same plaintext (dumps also go to pg_restore)
-  const entryChecks = new Map<string, EntryCheck>();
+  const entryChecks = new Map<string, EntryResult>();
   const locations: ZipEntryLocation[] = [];
-  for (const name of new Set(read?.entries.map((e) => e.name))) {
+  // the entries the manifest lists, and those an index may list (every entry under its folder's prefix)
+  const toCheck = new Set(read?.entries.map((e) => e.name));
+  if (indexed.length) {
+    for (const name of reader.entries.keys()) if (indexed.some((s) => name.startsWith(s.entryPrefix))) toCheck.add(name);
+  }
+  for (const name of toCheck) {
     const entry = reader.entries.get(name);
     if (entry) locations.push({ name, localHeaderOffset: entry.relativeOffsetOfLocalHeader, compressedSize: entry.compressedSize });
   }
+  toCheck.clear();
   const router = new EntryRouter(locations, reader.container.size, (location) => {
     const entry = reader.entries.get(location.name)!;
     if (entry.isEncrypted()) throw structureError(`${entry.fileName} is encrypted`);
@@ -296,107 +314,164 @@ export async function verifyBackupFile(
     }
     const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
     const check = new EntryCheck(entry, lister);
-    entryChecks.set(location.name, check);
+    entryChecks.set(location.name, check.result);
     return check;
   });
+  // the router has them, sorted: one list of a million entries is enough
+  locations.length = 0;
+  // the reader stays open until the folder indexes are read (step 6)
   try {
-    fileSha256 = await reader.container.scan({
-      signal: options.signal,
-      onChunk: (n) => progress(n, router.current ?? 'authenticating chunks'),
-      onPlain: (plain, offset) => router.push(plain, offset),
-    });
-    await router.finish();
-    if (options.signal?.aborted) throw options.signal.reason;
-    checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
-    checks.push('archive structure reads');
-  } catch (error) {
-    await router.abort();
-    if (options.signal?.aborted) throw options.signal.reason;
-    const t = toTransferable(error);
-    fail(t.code, t.message);
-    fileSha256 = await hashBackupFile(filePath, options.signal).catch(() => null);
+    await pass();
+    return await checkManifest();
   } finally {
     await reader.close();
   }
-  if (options.expectedSha256 && fileSha256 && options.expectedSha256 !== fileSha256) {
-    fail('CHECKSUM_MISMATCH', 'The whole-file SHA-256 differs from the one the catalog recorded when the backup was written: it is not that file (replaced or damaged).');
-  } else if (options.expectedSha256 && fileSha256) {
-    checks.push('whole-file SHA-256 matches the catalog');
-  }
-  if (reasons.length) return report();
 
-  // 4. the manifest
-  if (!read) {
-    const t = toTransferable(manifestError);
-    fail(t.code, t.message);
-    return report();
-  }
-  manifest = read;
-  if (manifest.backupId !== reader.container.header.backupId) {
-    fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
-  }
-  if (pgRestoreMissing) {
-    warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
+  /** Step 3: the pass over the whole file. */
+  async function pass(): Promise<void> {
+    try {
+      fileSha256 = await reader.container.scan({
+        signal: options.signal,
+        onChunk: (n) => progress(n, router.current ?? 'authenticating chunks'),
+        onPlain: (plain, offset) => router.push(plain, offset),
+      });
+      await router.finish();
+      if (options.signal?.aborted) throw options.signal.reason;
+      checks.push(`${reader.container.chunkCount} chunks decrypt and authenticate`);
+      checks.push('archive structure reads');
+    } catch (error) {
+      await router.abort();
+      if (options.signal?.aborted) throw options.signal.reason;
+      const t = toTransferable(error);
+      fail(t.code, t.message);
+      fileSha256 = await hashBackupFile(filePath, options.signal).catch(() => null);
+    }
   }
 
-  // 5. each entry against the manifest; 7. what pg_restore --list said of each dump
-  const listed = new Set<string>();
-  let badEntries = 0;
-  for (const entry of manifest.entries) {
-    listed.add(entry.name);
-    if (!reader.entries.has(entry.name)) {
-      fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
-      badEntries++;
-      continue;
+  /** Steps 4 to 7, once the pass is done (the reader still open: the folder indexes are read from it). */
+  async function checkManifest(): Promise<VerifyReport> {
+    if (options.expectedSha256 && fileSha256 && options.expectedSha256 !== fileSha256) {
+      fail('CHECKSUM_MISMATCH', 'The whole-file SHA-256 differs from the one the catalog recorded when the backup was written: it is not that file (replaced or damaged).');
+    } else if (options.expectedSha256 && fileSha256) {
+      checks.push('whole-file SHA-256 matches the catalog');
     }
-    const check = entryChecks.get(entry.name);
-    const failure = router.failures.get(entry.name);
-    if (!check || failure !== undefined) {
-      const t = toTransferable(failure ?? structureError(`${entry.name} was not read`));
-      fail(t.code, `Entry ${entry.name}: ${t.message}`);
-      badEntries++;
-      continue;
+    if (reasons.length) return report();
+
+    // 4. the manifest
+    if (!read) {
+      const t = toTransferable(manifestError);
+      fail(t.code, t.message);
+      return report();
     }
-    const dumpLabel = dumpEntries.get(entry.name);
-    if (check.bytes !== entry.size || check.sha256 !== entry.sha256) {
-      fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
-      badEntries++;
-    } else if (check.listing) {
+    manifest = read;
+    if (manifest.backupId !== reader.container.header.backupId) {
+      fail('FILE_CORRUPT', 'The manifest belongs to another backup than the file header names.');
+    }
+    if (pgRestoreMissing) {
+      warnings.push('pg_restore was not found, so the dumps were not checked with pg_restore --list. Install the PostgreSQL client tools.');
+    }
+
+    // 5. each entry against the manifest (and a folder index's files, as it streams by in step 6);
+    // 7. what pg_restore --list said of each dump
+    const listedElse = new Set<string>();
+    const markListed = (name: string) => {
+      const check = entryChecks.get(name);
+      if (check) check.listed = true;
+      else listedElse.add(name);
+    };
+    const isListed = (name: string) => entryChecks.get(name)?.listed === true || listedElse.has(name);
+    let badEntries = 0;
+    let entriesChecked = 0;
+    // a promise only for a dump (pg_restore's listing is awaited): not one per file of a large folder
+    const checkEntry = (entry: ManifestEntry): Promise<void> | undefined => {
+      entriesChecked++;
+      markListed(entry.name);
+      if (!reader.entries.has(entry.name)) {
+        fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
+        badEntries++;
+        return;
+      }
+      const check = entryChecks.get(entry.name);
+      const failure = router.failures.get(entry.name);
+      if (!check || failure !== undefined) {
+        const t = toTransferable(failure ?? structureError(`${entry.name} was not read`));
+        fail(t.code, `Entry ${entry.name}: ${t.message}`);
+        badEntries++;
+        return;
+      }
+      const dumpLabel = dumpEntries.get(entry.name);
+      if (check.bytes !== entry.size || check.sha256 !== entry.sha256) {
+        fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
+        badEntries++;
+      } else if (check.listing) {
+        return check.listing.then(
+          (items) => void checks.push(`dump of ${dumpLabel} readable by pg_restore (${items} items)`),
+          (error: unknown) => {
+            if (options.signal?.aborted) throw options.signal.reason;
+            fail('FILE_CORRUPT', `The dump of ${dumpLabel} is not readable by pg_restore: ${(error as Error).message}`);
+          },
+        );
+      }
+      return undefined;
+    };
+    for (const entry of manifest.entries) await checkEntry(entry);
+
+    // 6. every folder file could be restored: the same rule restore applies before writing (a
+    // folder's index read as a stream, its files checked against their entries on the way)
+    const indexedFiles = new Map<string, number>();
+    const unrestorable: string[] = [];
+    for (const source of manifest.sources) {
+      if (source.kind !== 'folder' || !source.index || unrestorable.length >= MAX_UNRESTORABLE) continue;
+      const check = new UnrestorableCheck();
+      const pending: Promise<void>[] = [];
       try {
-        checks.push(`dump of ${dumpLabel} readable by pg_restore (${await check.listing} items)`);
+        const files = await checkIndexedItems(manifest, source, reader.folderIndex(manifest, source), check, (entry) => {
+          const checked = checkEntry(entry);
+          if (checked) pending.push(checked);
+        });
+        indexedFiles.set(source.id, files);
       } catch (error) {
         if (options.signal?.aborted) throw options.signal.reason;
-        fail('FILE_CORRUPT', `The dump of ${dumpLabel} is not readable by pg_restore: ${(error as Error).message}`);
+        const t = toTransferable(error);
+        if (t.code === 'UNSAFE_PATH') unrestorable.push(t.message);
+        else fail(t.code, t.message);
+      }
+      await Promise.all(pending);
+      for (const { path: p, reason } of check.problems()) {
+        if (unrestorable.length >= MAX_UNRESTORABLE) break;
+        unrestorable.push(`${source.label}: ${JSON.stringify(p)} cannot be restored: ${reason}.`);
       }
     }
-  }
-  if (badEntries === 0) checks.push(`${manifest.entries.length} entries match their SHA-256`);
-  for (const name of reader.entries.keys()) {
-    if (name !== MANIFEST_ENTRY && !listed.has(name)) {
-      warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
+    if (badEntries === 0) checks.push(`${entriesChecked} entries match their SHA-256`);
+    for (const name of reader.entries.keys()) {
+      if (name !== MANIFEST_ENTRY && !isListed(name)) {
+        warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
+      }
     }
-  }
+    for (const problem of [...unrestorable, ...unrestorableFiles(manifest, reader, MAX_UNRESTORABLE - unrestorable.length)]) fail('UNSAFE_PATH', problem);
 
-  // 6. every folder file could be restored: the same rule restore applies before writing
-  for (const problem of unrestorableFiles(manifest, reader)) fail('UNSAFE_PATH', problem);
-
-  // 7. manifest consistency
-  for (const source of manifest.sources) {
-    if (source.status === 'failed') {
-      warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
-    } else if (source.kind === 'database' && (!source.entry || !listed.has(source.entry))) {
-      fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
-    } else if (source.kind === 'database' && source.rolesEntry && !listed.has(source.rolesEntry)) {
-      fail('FILE_CORRUPT', `Database ${source.label} names a roles entry that the manifest does not list.`);
-    } else if (source.kind === 'folder') {
-      const files = manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
-      if (files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
+    // 7. manifest consistency
+    for (const source of manifest.sources) {
+      if (source.status === 'failed') {
+        warnings.push(`Source ${source.label} failed when the backup was made: ${source.error?.message ?? 'unknown error'}`);
+      } else if (source.kind === 'database' && (!source.entry || !isListed(source.entry))) {
+        fail('FILE_CORRUPT', `Database ${source.label} has no dump entry in the manifest.`);
+      } else if (source.kind === 'database' && source.rolesEntry && !isListed(source.rolesEntry)) {
+        fail('FILE_CORRUPT', `Database ${source.label} names a roles entry that the manifest does not list.`);
+      } else if (source.kind === 'folder') {
+        const files = source.index ? indexedFiles.get(source.id) : manifest.entries.filter((e) => e.sourceId === source.id && e.kind === 'file').length;
+        // an index that did not read has failed already
+        if (files !== undefined && files !== source.files) fail('FILE_CORRUPT', `Folder ${source.label}: ${files} entries, manifest says ${source.files}.`);
+      }
     }
-  }
 
-  checks.push('manifest consistent');
-  return report();
+    checks.push('manifest consistent');
+    return report();
+  }
 }
+
+/** How many unrestorable items a report names (the first ones). */
+const MAX_UNRESTORABLE = 20;
 
 /**
  * The folder items of a backup that a restore would refuse (UNSAFE_PATH), by the restore's own
@@ -406,10 +481,12 @@ export async function verifyBackupFile(
  * of the backup; a format 1 entry that is not a regular file; a hard link to nothing. At most 20,
  * for the report.
  */
-function unrestorableFiles(manifest: BackupManifest, reader: BackupReader): string[] {
+function unrestorableFiles(manifest: BackupManifest, reader: BackupReader, limit: number): string[] {
   const problems: string[] = [];
+  if (limit <= 0) return problems;
   for (const source of manifest.sources) {
-    if (source.kind !== 'folder') continue;
+    // a folder's index (format 3) is checked as it is read (checkIndexedItems)
+    if (source.kind !== 'folder' || source.index) continue;
     let files;
     try {
       files = folderFiles(manifest, source);
@@ -417,16 +494,16 @@ function unrestorableFiles(manifest: BackupManifest, reader: BackupReader): stri
       problems.push(toTransferable(error).message);
       continue;
     }
-    for (const { item, reason } of unrestorableItems(files)) {
-      problems.push(`${source.label}: ${JSON.stringify(item.path)} cannot be restored: ${reason}.`);
-      if (problems.length >= 20) return problems;
+    for (const { path: p, reason } of unrestorableItems(files)) {
+      problems.push(`${source.label}: ${JSON.stringify(p)} cannot be restored: ${reason}.`);
+      if (problems.length >= limit) return problems;
     }
   }
   for (const entry of reader.entries.values()) {
     // the zip's own record of the entry's type (high 16 bits: st_mode) must say regular file too
     const type = (entry.externalFileAttributes >>> 16) & 0o170000;
     if (type !== 0 && type !== 0o100000) problems.push(`Entry ${entry.fileName} is not a regular file (a link or a special file) and cannot be restored.`);
-    if (problems.length >= 20) break;
+    if (problems.length >= limit) break;
   }
   return problems;
 }

@@ -9,6 +9,8 @@
  *   restore one file, and the whole tree, out of the 40k backup (restored bytes checked)
  *   100k, 10k and 1k tiny files, first backup
  *   scale step: Lifeboat alone on BENCH_SCALE_FILES (1M) tiny files: peak RSS against 100k, the slope
+ *     (then verified, as a plan's run does; the log has verify's peak); then the whole tree restored
+ *     out of that backup: peak RSS against the 40k tree's restore
  *
  * Each timed item runs BENCH_FOLDER_ROUNDS (3) rounds, the tools' order reversed every other
  * round, each tool on a fresh repository or output (so each is a first backup), after a `sync`
@@ -388,17 +390,38 @@ class FolderBench {
     const dest = this.out('scale', 'lifeboat');
     fs.mkdirSync(dest, { recursive: true });
     await settle();
+    const restored = path.join(this.work, `scale-restore-${n}`);
     try {
-      const result = await this.lifeboat(['backup', dir, dest], this.config.scaleTimeoutMs);
-      log(`scale step: ${n} tiny files | lifeboat: ${s(result.ms)} (peak RSS ${result.maxRssMB!.toFixed(0)} MB)`);
-      this.rows.push({ work: `${count(n)} tiny files, first backup (scale step)`, samples: new Map([['lifeboat', [result]]]) });
-      this.facts.set('scaleRssMB', result.maxRssMB!);
-    } catch (error) {
-      // a timeout is a result (a MISS), not a broken benchmark
-      log(`scale step: ${(error as Error).message}`);
-      this.facts.set('scaleTimedOut', 1);
+      let filePath: string | undefined;
+      try {
+        // verified after it, as a plan's run does by default: verify's memory must not grow with the files either
+        const result = await this.lifeboat(['backup', dir, dest, '--verify'], this.config.scaleTimeoutMs);
+        log(`scale step: ${n} tiny files | lifeboat: ${s(result.ms)} (peak RSS ${result.maxRssMB!.toFixed(0)} MB), verify ${s(result.verifyMs!)} (peak RSS ${result.verifyMaxRssMB!.toFixed(0)} MB)`);
+        this.rows.push({ work: `${count(n)} tiny files, first backup (scale step)`, samples: new Map([['lifeboat', [result]]]) });
+        this.facts.set('scaleRssMB', result.maxRssMB!);
+        filePath = result.filePath;
+      } catch (error) {
+        // a timeout is a result (a MISS), not a broken benchmark
+        log(`scale step: ${(error as Error).message}`);
+        this.facts.set('scaleTimedOut', 1);
+      }
+      if (!filePath) return;
+      // the same tree back: does a restore's memory grow with the number of files?
+      rm(dir);
+      await settle();
+      try {
+        const back = await this.lifeboat(['restore', filePath, restored], this.config.scaleTimeoutMs);
+        const tree = countTree(restored);
+        if (tree.count !== n) throw new Error(`the restore has ${tree.count} files, not ${n}`);
+        log(`scale step: restore of ${n} tiny files | lifeboat: ${s(back.ms)} (peak RSS ${back.maxRssMB!.toFixed(0)} MB)`);
+        this.rows.push({ work: `restore whole tree out of the ${count(n)} tiny files (scale step)`, samples: new Map([['lifeboat', [back]]]) });
+        this.facts.set('scaleRestoreRssMB', back.maxRssMB!);
+      } catch (error) {
+        log(`scale step: restore: ${(error as Error).message}`);
+        this.facts.set('scaleRestoreFailed', 1);
+      }
     } finally {
-      rm(dir, dest);
+      rm(dir, dest, restored);
     }
   }
 }
@@ -455,7 +478,7 @@ function targetsTable(bench: FolderBench, config: Config): string {
   const incr = find('1 % changed');
   const tiny = bench.rows.find((r) => r.work.startsWith(`${count(Math.round(100_000 * config.scale))} tiny`));
   const one = find('restore one file');
-  const whole = find('restore whole tree');
+  const whole = bench.rows.find((r) => r.work.includes('restore whole tree') && !r.work.includes('scale step'));
   const ratio = (row: Row | undefined, peer: PeerName) => {
     const ours = medianOf(row, 'lifeboat');
     const theirs = medianOf(row, peer);
@@ -477,6 +500,19 @@ function targetsTable(bench: FolderBench, config: Config): string {
       scaleRss <= 150 && slope <= 10 ? 'PASS' : 'MISS',
     ];
   }
+  // a whole-tree restore: its peak RSS for the 40k tree against the scale step's tree
+  const wholeRss = peakOf(whole);
+  const wholeN = Math.round(40_000 * config.scale);
+  const scaleRestoreRss = bench.facts.get('scaleRestoreRssMB');
+  let restoreFlat: [string, string] = ['not run', 'n/a'];
+  if (bench.facts.get('scaleRestoreFailed')) restoreFlat = ['failed (see the log)', 'MISS'];
+  else if (scaleRestoreRss !== undefined && wholeRss !== undefined && config.scaleFiles > wholeN) {
+    const slope = ((scaleRestoreRss - wholeRss) * 1024) / ((config.scaleFiles - wholeN) / 1000);
+    restoreFlat = [
+      `${wholeRss.toFixed(0)} MB at ${count(wholeN)} -> ${scaleRestoreRss.toFixed(0)} MB at ${count(config.scaleFiles)}; slope ${slope.toFixed(1)} KB per 1000 files`,
+      slope <= 10 ? 'PASS' : 'MISS',
+    ];
+  }
   const rows: [string, ...[string, string]][] = [
     ['5 x 400 MB first backup <= 1.0x borg', ...verdict(ratio(big, 'borg'), 1, times)],
     ['40k first backup <= 1.0x restic', ...verdict(ratio(first, 'restic'), 1, times)],
@@ -486,6 +522,7 @@ function targetsTable(bench: FolderBench, config: Config): string {
     ['RSS flat to 1M files (<= 150 MB, slope <= 10 KB/1000 files)', ...flat],
     ['restore one file <= 1.0 s', ...verdict(medianOf(one, 'lifeboat'), 1000, s)],
     ['restore whole tree <= 1.0x restic', ...verdict(ratio(whole, 'restic'), 1, times)],
+    ['whole-tree restore memory bounded (slope <= 10 KB/1000 files)', ...restoreFlat],
   ];
   return table(['target (issue #14)', 'measured', 'result'], rows);
 }

@@ -69,32 +69,87 @@ export function folderItems(manifest: BackupManifest, source: ManifestFolderSour
     files.push(storedRef(manifest, source, entry, format));
   }
   for (const unchanged of source.unchanged ?? []) files.push(unchangedRef(source, unchanged, format));
-  const byRaw = (a: FolderFileRef, b: FolderFileRef) => Buffer.compare(a.raw, b.raw);
   files.sort(byRaw);
   const fileByKey = new Map(files.map((f) => [rawKey(f.raw), f]));
   const nodes: FolderFileRef[] = [];
   for (const node of format >= 2 ? (source.nodes ?? []) : []) {
     const item = nodeRef(manifest, source, node, format);
-    if (item.type === 'hardlink') {
-      // a hard link has the content (and so the metadata) of the file it shares it with
-      const first = item.linkTo ? fileByKey.get(rawKey(item.linkTo)) : undefined;
-      if (first) {
-        item.size = first.size;
-        item.sha256 = first.sha256;
-        item.storedIn = first.storedIn;
-        item.entry = first.entry;
-        item.sparse = first.sparse;
-        item.mode = first.mode;
-        item.mtimeMs = first.mtimeMs;
-        item.mtimeNs = first.mtimeNs;
-        item.uid = first.uid;
-        item.gid = first.gid;
-      } else {
-        item.problem ??= 'a hard link to a file the backup does not hold';
-      }
-    }
+    if (item.type === 'hardlink') linkToFirst(item, item.linkTo ? fileByKey.get(rawKey(item.linkTo)) : undefined);
     nodes.push(item);
   }
+  nodes.sort(byRaw);
+  return [...files, ...nodes];
+}
+
+const byRaw = (a: FolderFileRef, b: FolderFileRef) => Buffer.compare(a.raw, b.raw);
+
+/** A hard link has the content (and so the metadata) of the file it shares it with, its `first`. */
+function linkToFirst(item: FolderFileRef, first: FolderFileRef | undefined): void {
+  if (!first) {
+    item.problem ??= 'a hard link to a file the backup does not hold';
+    return;
+  }
+  item.size = first.size;
+  item.sha256 = first.sha256;
+  item.storedIn = first.storedIn;
+  item.entry = first.entry;
+  item.sparse = first.sparse;
+  item.mode = first.mode;
+  item.mtimeMs = first.mtimeMs;
+  item.mtimeNs = first.mtimeNs;
+  item.uid = first.uid;
+  item.gid = first.gid;
+}
+
+/**
+ * folderItems for a folder whose index (format 3) is read as a stream: every item is checked by
+ * the restore's rule (`check`, whose problems() the caller reads), and only the items `keep`
+ * wants are kept, in folderItems' order and shape. A restore of a few files out of a million
+ * holds those few; a whole tree, its items without the index's records beside them. `records`
+ * opens the index; it is read a second time only when a kept hard link's first file was not kept.
+ */
+export async function streamFolderItems(
+  manifest: BackupManifest,
+  source: ManifestFolderSource,
+  records: () => AsyncIterable<FolderIndexRecord>,
+  check: UnrestorableCheck,
+  keep: (ref: FolderFileRef) => boolean,
+): Promise<FolderFileRef[]> {
+  const format = formatOf(manifest);
+  const fileOf = (record: FolderIndexRecord) =>
+    'file' in record ? storedRef(manifest, source, record.file, format) : 'unchanged' in record ? unchangedRef(source, record.unchanged, format) : null;
+  const files: FolderFileRef[] = [];
+  const nodes: FolderFileRef[] = [];
+  for await (const record of records()) {
+    const file = fileOf(record);
+    if (file) {
+      check.add(file);
+      if (keep(file)) files.push(file);
+    } else if ('node' in record) {
+      const node = nodeRef(manifest, source, record.node, format);
+      if (node.type === 'hardlink' && node.linkTo) {
+        // checked with its first file's mode, which is checked with that file (and may come later)
+        const { mode } = node;
+        node.mode = 0o644;
+        check.add(node);
+        node.mode = mode;
+        check.pendingLink(node, node.linkTo);
+      } else {
+        check.add(node);
+      }
+      if (keep(node)) nodes.push(node);
+    }
+  }
+  const firsts = new Map(files.map((f) => [rawKey(f.raw), f]));
+  const missing = new Set(nodes.filter((n) => n.type === 'hardlink' && n.linkTo && !firsts.has(rawKey(n.linkTo))).map((n) => rawKey(n.linkTo!)));
+  if (missing.size > 0) {
+    for await (const record of records()) {
+      const file = fileOf(record);
+      if (file && missing.has(rawKey(file.raw))) firsts.set(rawKey(file.raw), file);
+    }
+  }
+  for (const node of nodes) if (node.type === 'hardlink') linkToFirst(node, node.linkTo ? firsts.get(rawKey(node.linkTo)) : undefined);
+  files.sort(byRaw);
   nodes.sort(byRaw);
   return [...files, ...nodes];
 }

@@ -7,13 +7,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../shared/errors';
-import type { BackupManifest } from '../../../shared/manifest';
+import type { BackupManifest, ManifestFolderSource } from '../../../shared/manifest';
 import type { ConflictPolicy, FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
 import { hashFile } from '../archive/hash-stream';
 import { rawKey } from '../folders/raw-path';
 import { folderFiles, isSelected, pickFolderSources, targetRoots, type FolderFileRef } from './backup-index';
 import { currentRestorer, restoredMode, restoredOwner, type Restorer } from './file-metadata';
-import { checkParents, displayTarget, itemTarget, keepBothRaw, parentsOf, unrestorableItems, type ItemTarget } from './safe-paths';
+import { checkParents, displayTarget, itemTarget, keepBothRaw, parentsOf, UnrestorableCheck, unrestorableItems, type ItemTarget, type UnrestorableItem } from './safe-paths';
+import { streamFolderItems } from './folder-items';
+import type { BackupReader } from '../archive/reader';
 
 export interface PlannedFile extends FilePreviewItem {
   ref: FolderFileRef;
@@ -103,7 +105,8 @@ function notesFor(ref: FolderFileRef, target: ItemTarget, dropped: string | null
 }
 
 /**
- * Plans a file restore. Throws UNSAFE_PATH (a path outside its target, a link the backup would
+ * Plans a file restore; with `reader` (the backup, open), a folder's index (format 3) is read from
+ * it as a stream instead of from `manifest` (read without its items). Throws UNSAFE_PATH (a path outside its target, a link the backup would
  * have the restore write through, or a symbolic link among the target's folders),
  * RESTORE_SELECTION_MISSING (a selected path the backup does not hold) or RESTORE_TARGET_INVALID
  * (the target is not a folder). Reads, never writes.
@@ -114,6 +117,7 @@ export async function planFileRestore(
   now: Date,
   signal?: AbortSignal,
   restorer: Restorer = currentRestorer(),
+  reader?: BackupReader,
 ): Promise<FilePlan> {
   const sources = pickFolderSources(manifest, target.sourceId);
   const roots = targetRoots(sources, target.folder);
@@ -130,12 +134,22 @@ export async function planFileRestore(
   // 1. every item of every source is checked before anything else (one unsafe path refuses
   // everything); 2. then what happens to each selected one, decided as it comes (one pass: a
   // plan of a large tree holds its items, not their intermediate targets and names as well)
-  const checked = sources.map((source) => {
-    const items = folderFiles(manifest, source);
-    const problem = unrestorableItems(items)[0];
+  const checked: { source: ManifestFolderSource; items: FolderFileRef[] }[] = [];
+  for (const source of sources) {
+    let items: FolderFileRef[];
+    let problem: UnrestorableItem | undefined;
+    if (reader && source.index) {
+      // read from the backup as a stream: only the selected items are kept
+      const check = new UnrestorableCheck();
+      items = await streamFolderItems(manifest, source, () => reader.folderIndex(manifest, source), check, (ref) => isSelected(ref.path, target.paths));
+      problem = check.problems()[0];
+    } else {
+      items = folderFiles(manifest, source);
+      problem = unrestorableItems(items)[0];
+    }
     if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.path)}: ${problem.reason}` });
-    return { source, items };
-  });
+    checked.push({ source, items });
+  }
   // a selected path the backup does not hold is refused before anything on disk is looked at
   const matchedSelections = new Set<string>();
   for (const { items: refs } of checked) {

@@ -140,7 +140,8 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
   };
   try {
     const main = await BackupReader.open(spec.filePath, spec.passphrase);
-    const manifest = await main.readManifest().catch(async (error: unknown) => {
+    // a folder's index (format 3) is read by the plan, as a stream
+    const manifest = await main.readManifest({ items: false }).catch(async (error: unknown) => {
       await main.close();
       throw error;
     });
@@ -152,8 +153,8 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
     assertBackupIdAsExpected(main.container.header.backupId, spec.expected, spec.filePath);
 
     // 1. plan and check every path
-    const plan = await planFileRestore(manifest, spec.target, now, signal);
-    // its items are the plan's now: the records they were read from need not stay in memory too
+    const plan = await planFileRestore(manifest, spec.target, now, signal, undefined, main);
+    // its items are the plan's now: the records an older format's manifest lists need not stay in memory too
     opened.set(manifest.backupId, { reader: main, manifest: withoutFolderItems(manifest) });
     const toWrite = plan.items.filter((i) => WRITING_ACTIONS.includes(i.action));
 

@@ -296,11 +296,11 @@ export class BackupReader {
   }
 }
 
-/** Opens a backup, reads its manifest and closes it again. */
-export async function readManifest(filePath: string, passphrase: string | null, options?: OpenOptions): Promise<BackupManifest> {
+/** Opens a backup, reads its manifest (`items: false`: without its folders' items, see BackupReader.readManifest) and closes it again. */
+export async function readManifest(filePath: string, passphrase: string | null, options?: OpenOptions & { items?: boolean }): Promise<BackupManifest> {
   const reader = await BackupReader.open(filePath, passphrase, options);
   try {
-    return await reader.readManifest();
+    return await reader.readManifest({ items: options?.items });
   } finally {
     await reader.close();
   }

@@ -146,7 +146,8 @@ export async function prepareRestoreFidelity(spec: {
   let rolesFile: string | null = null;
   try {
     assertEncryptionAsExpected(reader.container.header.encryption !== null, spec.expected, spec.filePath);
-    const manifest = await reader.readManifest();
+    // the database's source and entries only: a folder's items are not read
+    const manifest = await reader.readManifest({ items: false });
     if (manifest.backupId !== reader.container.header.backupId) {
       throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
     }

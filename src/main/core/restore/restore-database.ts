@@ -332,7 +332,8 @@ interface LocatedDump {
 
 /** Finds the target's dump in the backup and checks the table selection against the manifest. */
 async function locateDump(reader: BackupReader, spec: DatabaseRestoreSpec, env: NodeJS.ProcessEnv): Promise<LocatedDump> {
-  const manifest = await reader.readManifest();
+  // the database's source and entries only: a folder's items are not read
+  const manifest = await reader.readManifest({ items: false });
   if (manifest.backupId !== reader.container.header.backupId) {
     throw new AppError('FILE_CORRUPT', { detail: 'the manifest belongs to another backup than the file header names' });
   }

@@ -188,6 +188,32 @@ export async function checkIndexedItems(
   return files;
 }
 
+/**
+ * The files a backup stores for a folder, by `rawKey` of their path: the entry holding each and
+ * its SHA-256, for the keys in `wanted` only. A folder's index (format 3) is read from `reader` as
+ * a stream. Throws UNSAFE_PATH for an entry outside its folder's prefix, and what reading the
+ * index throws.
+ */
+export async function storedEntries(
+  manifest: BackupManifest,
+  source: ManifestFolderSource,
+  reader: { folderIndex(manifest: BackupManifest, source: ManifestFolderSource): AsyncIterable<FolderIndexRecord> },
+  wanted: ReadonlySet<string>,
+): Promise<Map<string, { name: string; sha256: string }>> {
+  const held = new Map<string, { name: string; sha256: string }>();
+  const take = (f: FolderFileRef) => {
+    const key = rawKey(f.raw);
+    if (f.type === 'file' && f.entry && wanted.has(key)) held.set(key, { name: f.entry, sha256: f.sha256 });
+  };
+  if (!source.index) {
+    for (const f of folderItems(manifest, source)) take(f);
+    return held;
+  }
+  const format = formatOf(manifest);
+  for await (const record of reader.folderIndex(manifest, source)) if ('file' in record) take(storedRef(manifest, source, record.file, format));
+  return held;
+}
+
 function formatOf(manifest: BackupManifest): number {
   return typeof manifest.format === 'number' ? manifest.format : 1;
 }

@@ -50,7 +50,7 @@ import { cancelledError } from './cancel';
 import type { BackupLocator } from './locate';
 import { backupFolderOf } from '../destinations/remote-open';
 import { rawKey } from '../folders/raw-path';
-import { folderItems } from './folder-items';
+import { storedEntries } from './folder-items';
 import { applyToHandle, applyToLink, applyToNewHandle, newFileMetadata, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
 import { CONTENT_MISMATCH, FileStager } from './file-stager';
 import { countActions, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
@@ -171,7 +171,7 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
       });
       assertSha256AsExpected(sha256, spec.expected, spec.filePath);
     }
-    const elsewhere = resolveEntries(opened, manifest.backupId, toWrite);
+    const elsewhere = await resolveEntries(opened, manifest.backupId, toWrite);
     // a file of this backup is in the entry its plan item names (resolveEntries checked it is there)
     const entryOf = (item: PlannedFile): ContentEntry => elsewhere.get(item) ?? { reader: main, name: item.ref.entry! };
     if (spec.checkContentsFirst) await checkContents(toWrite.filter(needsContent), entryOf, signal, ctx);
@@ -211,7 +211,8 @@ async function openBases(spec: FilesRestoreSpec, mainId: string, toWrite: Planne
     }
     const passphrase = spec.passphraseFor ? await spec.passphraseFor(backupId) : spec.passphrase;
     const reader = await BackupReader.open(found, passphrase);
-    const baseManifest = await reader.readManifest().catch(async (error: unknown) => {
+    // its folders' items are read by resolveEntries, as a stream
+    const baseManifest = await reader.readManifest({ items: false }).catch(async (error: unknown) => {
       await reader.close();
       throw error;
     });
@@ -237,42 +238,47 @@ interface ContentEntry {
  * Checks that every file to write has its zip entry, and returns the entries of the files an
  * earlier backup holds; a chain that does not add up fails here, before the first write. A file
  * of this backup has its entry in its plan item already (not repeated in the map: one object
- * less per file of a large tree); an earlier backup's items are listed once per backup, and only
- * when a file is stored there.
+ * less per file of a large tree); an earlier backup's files are looked up in its folder index,
+ * read as a stream, once per backup and keeping only the files wanted.
  */
-function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite: PlannedFile[]): Map<PlannedFile, ContentEntry> {
-  // per earlier backup: folder + raw path -> the entry holding it (format 1 entries are named by path)
+async function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite: PlannedFile[]): Promise<Map<PlannedFile, ContentEntry>> {
+  const contentPathOf = (item: PlannedFile) => (item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw);
+  // per earlier backup: folder + raw path of each file wanted from it -> the entry holding it (format 1 entries are named by path)
+  const wanted = new Map<string, Set<string>>();
+  for (const item of toWrite) {
+    if (!needsContent(item) || item.ref.storedIn === mainId) continue;
+    const keys = wanted.get(item.ref.storedIn) ?? new Set<string>();
+    keys.add(`${item.ref.sourceId}\0${rawKey(contentPathOf(item))}`);
+    wanted.set(item.ref.storedIn, keys);
+  }
   const heldBy = new Map<string, Map<string, { name: string; sha256: string }>>();
-  const heldIn = (backupId: string) => {
-    let held = heldBy.get(backupId);
-    if (held) return held;
-    held = new Map();
-    const m = opened.get(backupId)!.manifest;
+  for (const [backupId, keys] of wanted) {
+    const held = new Map<string, { name: string; sha256: string }>();
+    const { reader, manifest: m } = opened.get(backupId)!;
     for (const s of m.sources) {
       if (s.kind !== 'folder') continue;
-      let items;
+      const mine = new Set([...keys].filter((k) => k.startsWith(`${s.id}\0`)).map((k) => k.slice(s.id.length + 1)));
+      if (mine.size === 0) continue;
       try {
-        items = folderItems(m, s);
+        for (const [key, entry] of await storedEntries(m, s, reader, mine)) held.set(`${s.id}\0${key}`, entry);
       } catch {
-        continue;
+        // an unreadable folder of the earlier backup: its files are missing (BASE_BACKUP_MISSING below)
       }
-      for (const f of items) if (f.type === 'file' && f.entry) held.set(`${s.id}\0${rawKey(f.raw)}`, { name: f.entry, sha256: f.sha256 });
     }
     heldBy.set(backupId, held);
-    return held;
-  };
+  }
   const entries = new Map<PlannedFile, ContentEntry>();
   for (const item of toWrite) {
     if (!needsContent(item)) continue;
     const holder = opened.get(item.ref.storedIn)!;
-    const contentPath = item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw;
+    const contentPath = contentPathOf(item);
     // folderItems gave this backup's own files (and hard links, their first file's) their entry
     const entry =
       item.ref.storedIn === mainId
         ? item.ref.entry === null
           ? undefined
           : { name: item.ref.entry, sha256: item.ref.sha256 }
-        : heldIn(item.ref.storedIn).get(`${item.ref.sourceId}\0${rawKey(contentPath)}`);
+        : heldBy.get(item.ref.storedIn)?.get(`${item.ref.sourceId}\0${rawKey(contentPath)}`);
     if (!entry || entry.sha256 !== item.ref.sha256 || !holder.reader.entries.has(entry.name)) {
       throw new AppError('BASE_BACKUP_MISSING', {
         detail: `backup ${item.ref.storedIn} does not hold ${item.ref.path} with the content this backup expects`,

@@ -168,6 +168,16 @@ export async function planFileRestore(
   const chosenNames = new Set<string>();
   const taken = (candidate: Buffer) => chosenNames.has(rawKey(candidate)) || occupied(candidate);
   const items: PlannedFile[] = [];
+  // one owner record per owner, shared by its items (as root, every item has one)
+  const owners = new Map<string, { uid: number; gid: number }>();
+  const shared = (owner: { uid: number; gid: number } | null) => {
+    if (!owner) return null;
+    const key = `${owner.uid}:${owner.gid}`;
+    const known = owners.get(key);
+    if (known) return known;
+    owners.set(key, owner);
+    return owner;
+  };
   let index = 0;
   for (const { source, items: refs } of checked) {
     const root = roots.get(source.id)!;
@@ -181,7 +191,7 @@ export async function planFileRestore(
       const blocked = checkParents(parentsOf(root, where.segments), parentCache) === 'blocked';
       const { mode, dropped } = restoredMode(ref, restorer);
       const notes = notesFor(ref, where, dropped);
-      const owner = restoredOwner(ref, restorer);
+      const owner = shared(restoredOwner(ref, restorer));
       const mapped = where.mapped !== null;
       // a literal per item, not a spread of a shared one: spread-built objects are slow in V8 (folder-items.ts)
       const make = (action: FileAction, reason: string | null, abs: Buffer): PlannedFile => ({

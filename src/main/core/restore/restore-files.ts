@@ -458,7 +458,8 @@ async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void
 /** An item staged, and what committing it did (for undoing). */
 interface Staged {
   item: PlannedFile;
-  staged: string;
+  /** the staging folder it is in, as `f<order>` (stagedPath): a folder's name shared, not a path per item */
+  dir: string;
   /** where a replaced item was moved during the commit */
   aside: string | null;
   committed: boolean;
@@ -545,7 +546,8 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       const item = withContent[index]!;
       const target = path.join(stagingOf(item), `f${index}`);
       const { reader, name } = prepared.entryOf(item);
-      const staged: Staged = { item, staged: target, aside: null, committed: false, order: index };
+      const staged: Staged = { item, dir: stagingOf(item), aside: null, committed: false, order: index };
+      // (stagedPath(staged) is `target`)
       const options = { stop, onBytes, createdAs: createdOwners.get(stagingOf(item)) ?? null, syncEach };
       if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
       else await streamed(() => stageOne(item, target, reader, name, options));
@@ -558,7 +560,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       const index = withContent.length + at;
       const target = path.join(stagingOf(item), `f${index}`);
       if (!(await stageOther(item, target, stagedAt))) return;
-      done.staged.push({ item, staged: target, aside: null, committed: false, order: index });
+      done.staged.push({ item, dir: stagingOf(item), aside: null, committed: false, order: index });
       ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
     });
     if (signal.aborted) throw signal.reason;
@@ -767,7 +769,7 @@ async function mkdirTracked(dir: Buffer, created: Buffer[], root: Buffer | null,
 async function commitOne(entry: Staged, now: Date, reserved: Set<string>, rename: (from: string | Buffer, to: string | Buffer) => Promise<void>): Promise<void> {
   const { item } = entry;
   if (item.action === 'replace') {
-    const aside = `${entry.staged}.replaced`;
+    const aside = `${stagedPath(entry)}.replaced`;
     await rename(item.abs, aside).catch((e: unknown) => {
       throw restoreWriteError(e, item.target);
     });
@@ -780,10 +782,15 @@ async function commitOne(entry: Staged, now: Date, reserved: Set<string>, rename
     item.target = displayTarget(item.abs);
     item.action = 'keep-both';
   }
-  await rename(entry.staged, item.abs).catch((e: unknown) => {
+  await rename(stagedPath(entry), item.abs).catch((e: unknown) => {
     throw restoreWriteError(e, item.target);
   });
   entry.committed = true;
+}
+
+/** Where an item is staged: `f<order>` in its staging folder. */
+function stagedPath(entry: Staged): string {
+  return path.join(entry.dir, `f${entry.order}`);
 }
 
 /** Puts the target back: metadata, committed items out (replaced ones back), staging and created folders removed. */
@@ -932,8 +939,9 @@ async function syncStagedFiles(stagingDirs: string[], files: Staged[], signal: A
   } catch {
     // an old coreutils or a busybox without -f: the files one by one
   }
-  await inParallel(files, FILES_IN_FLIGHT, signal, async ({ item, staged }) => {
-    const handle = await fs.promises.open(staged, fs.constants.O_RDONLY | O_NOFOLLOW).catch((error: unknown) => {
+  await inParallel(files, FILES_IN_FLIGHT, signal, async (entry) => {
+    const { item } = entry;
+    const handle = await fs.promises.open(stagedPath(entry), fs.constants.O_RDONLY | O_NOFOLLOW).catch((error: unknown) => {
       throw restoreWriteError(error, item.target);
     });
     try {

@@ -105,8 +105,10 @@ function linkToFirst(item: FolderFileRef, first: FolderFileRef | undefined): voi
  * folderItems for a folder whose index (format 3) is read as a stream: every item is checked by
  * the restore's rule (`check`, whose problems() the caller reads), and only the items `keep`
  * wants are kept, in folderItems' order and shape. A restore of a few files out of a million
- * holds those few; a whole tree, its items without the index's records beside them. `records`
- * opens the index; it is read a second time only when a kept hard link's first file was not kept.
+ * holds those few; a whole tree, its items without the index's records beside them; verify, none
+ * (it hears of each stored file with `onFile`). `records` opens the index; it is read a second
+ * time only when a kept hard link's first file was not kept. Throws UNSAFE_PATH for an entry
+ * outside its folder's prefix, and what reading the index throws.
  */
 export async function streamFolderItems(
   manifest: BackupManifest,
@@ -114,6 +116,7 @@ export async function streamFolderItems(
   records: () => AsyncIterable<FolderIndexRecord>,
   check: UnrestorableCheck,
   keep: (ref: FolderFileRef) => boolean,
+  onFile?: (entry: ManifestEntry) => void,
 ): Promise<FolderFileRef[]> {
   const format = formatOf(manifest);
   const fileOf = (record: FolderIndexRecord) =>
@@ -121,6 +124,7 @@ export async function streamFolderItems(
   const files: FolderFileRef[] = [];
   const nodes: FolderFileRef[] = [];
   for await (const record of records()) {
+    if ('file' in record) onFile?.(record.file);
     const file = fileOf(record);
     if (file) {
       check.add(file);
@@ -152,40 +156,6 @@ export async function streamFolderItems(
   files.sort(byRaw);
   nodes.sort(byRaw);
   return [...files, ...nodes];
-}
-
-/**
- * Every item of a folder's index (format 3) checked by the restore's rule (UnrestorableCheck) as
- * the index streams by; returns how many stored files it lists. Throws UNSAFE_PATH for an entry
- * outside its folder's prefix, and what reading the index throws.
- */
-export async function checkIndexedItems(
-  manifest: BackupManifest,
-  source: ManifestFolderSource,
-  records: AsyncIterable<FolderIndexRecord>,
-  check: UnrestorableCheck,
-  onFile?: (entry: ManifestEntry) => void,
-): Promise<number> {
-  const format = formatOf(manifest);
-  let files = 0;
-  for await (const record of records) {
-    if ('file' in record) {
-      files++;
-      onFile?.(record.file);
-      check.add(storedRef(manifest, source, record.file, format));
-    } else if ('unchanged' in record) {
-      check.add(unchangedRef(source, record.unchanged, format));
-    } else if ('node' in record) {
-      const item = nodeRef(manifest, source, record.node, format);
-      // its mode is its first file's (checked with that file), and the first file may come later
-      if (item.type === 'hardlink' && item.linkTo) {
-        item.mode = 0o644;
-        check.pendingLink(item, item.linkTo);
-      }
-      check.add(item);
-    }
-  }
-  return files;
 }
 
 /**

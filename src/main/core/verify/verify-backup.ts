@@ -20,7 +20,7 @@ import { backupFileSize, hashBackupFile } from '../destinations/remote-open';
 import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
-import { checkIndexedItems } from '../restore/folder-items';
+import { streamFolderItems } from '../restore/folder-items';
 import { UnrestorableCheck, unrestorableItems } from '../restore/safe-paths';
 import { spawnPgRestoreList } from '../postgres/restore';
 
@@ -421,13 +421,18 @@ export async function verifyBackupFile(
     const indexedFiles = new Map<string, number>();
     const unrestorable: string[] = [];
     for (const source of manifest.sources) {
-      if (source.kind !== 'folder' || !source.index || unrestorable.length >= MAX_UNRESTORABLE) continue;
+      // (read even when enough problems are named: its files are still checked against their entries)
+      if (source.kind !== 'folder' || !source.index) continue;
       const check = new UnrestorableCheck();
       const pending: Promise<void>[] = [];
       try {
-        const files = await checkIndexedItems(manifest, source, reader.folderIndex(manifest, source), check, (entry) => {
-          const checked = checkEntry(entry);
-          if (checked) pending.push(checked);
+        let files = 0;
+        // nothing kept: every item checked by the restore's rule, every stored file against its entry
+        const checked = manifest;
+        await streamFolderItems(checked, source, () => reader.folderIndex(checked, source), check, () => false, (entry) => {
+          files++;
+          const dumpListing = checkEntry(entry);
+          if (dumpListing) pending.push(dumpListing);
         });
         indexedFiles.set(source.id, files);
       } catch (error) {

@@ -144,15 +144,20 @@ export async function streamFolderItems(
       if (keep(node)) nodes.push(node);
     }
   }
-  const firsts = new Map(files.map((f) => [rawKey(f.raw), f]));
-  const missing = new Set(nodes.filter((n) => n.type === 'hardlink' && n.linkTo && !firsts.has(rawKey(n.linkTo))).map((n) => rawKey(n.linkTo!)));
-  if (missing.size > 0) {
-    for await (const record of records()) {
-      const file = fileOf(record);
-      if (file && missing.has(rawKey(file.raw))) firsts.set(rawKey(file.raw), file);
+  const links = nodes.filter((n) => n.type === 'hardlink');
+  if (links.length > 0) {
+    // only the first files the kept links name (not a key per file of a whole tree)
+    const named = new Set(links.filter((n) => n.linkTo).map((n) => rawKey(n.linkTo!)));
+    const firsts = new Map<string, FolderFileRef>();
+    for (const f of files) if (named.has(rawKey(f.raw))) firsts.set(rawKey(f.raw), f);
+    if (firsts.size < named.size) {
+      for await (const record of records()) {
+        const file = fileOf(record);
+        if (file && named.has(rawKey(file.raw)) && !firsts.has(rawKey(file.raw))) firsts.set(rawKey(file.raw), file);
+      }
     }
+    for (const link of links) linkToFirst(link, link.linkTo ? firsts.get(rawKey(link.linkTo)) : undefined);
   }
-  for (const node of nodes) if (node.type === 'hardlink') linkToFirst(node, node.linkTo ? firsts.get(rawKey(node.linkTo)) : undefined);
   files.sort(byRaw);
   nodes.sort(byRaw);
   return [...files, ...nodes];

@@ -61,13 +61,10 @@ class ContainerReader extends yauzl.RandomAccessReader {
 /**
  * The fields of a zip entry that reading it needs (yauzl's openReadStream, the reader, verify),
  * on yauzl's Entry prototype: yauzl's own entry also keeps its extra fields' buffers, raw name
- * and comment, ~1 KB each, which for a tree of 40k files was 38 MB of a restore's memory.
+ * and comment, ~1 KB each, which for a tree of 40k files was 38 MB of a restore's memory. A
+ * class, so that V8 keeps the eight fields in the object itself (built on a bare prototype, half
+ * went to a second array each).
  */
-function compactEntry(entry: yauzl.Entry): yauzl.Entry {
-  return new CompactEntry(entry);
-}
-
-/** (A class, so that V8 keeps the eight fields in the object itself: built on a bare prototype, half went to a second array each.) */
 class CompactEntry extends yauzl.Entry {
   constructor(entry: yauzl.Entry) {
     super();
@@ -117,7 +114,7 @@ export class BackupReader {
       const entries = new Map<string, yauzl.Entry>();
       await new Promise<void>((resolve, reject) => {
         zip.on('entry', (entry: yauzl.Entry) => {
-          entries.set(entry.fileName, compactEntry(entry));
+          entries.set(entry.fileName, new CompactEntry(entry));
           zip.readEntry();
         });
         zip.on('end', () => resolve());

@@ -7,6 +7,7 @@
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest, FolderIndexRecord, ManifestEntry, ManifestFolderNode, ManifestFolderSource, ManifestUnchangedFile } from '../../../shared/manifest';
 import { decodeRaw, displayPath, rawKey } from '../folders/raw-path';
+import type { BackupReader } from '../archive/reader';
 import type { UnrestorableCheck } from './safe-paths';
 
 export type FolderItemType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'fifo' | 'socket' | 'device';
@@ -172,7 +173,7 @@ export async function streamFolderItems(
 export async function storedEntries(
   manifest: BackupManifest,
   source: ManifestFolderSource,
-  reader: { folderIndex(manifest: BackupManifest, source: ManifestFolderSource): AsyncIterable<FolderIndexRecord> },
+  reader: Pick<BackupReader, 'folderIndex'>,
   wanted: ReadonlySet<string>,
 ): Promise<Map<string, { name: string; sha256: string }>> {
   const held = new Map<string, { name: string; sha256: string }>();

@@ -106,8 +106,9 @@ function notesFor(ref: FolderFileRef, target: ItemTarget, dropped: string | null
 
 /**
  * Plans a file restore; with `reader` (the backup, open), a folder's index (format 3) is read from
- * it as a stream instead of from `manifest` (read without its items). Throws UNSAFE_PATH (a path outside its target, a link the backup would
- * have the restore write through, or a symbolic link among the target's folders),
+ * it as a stream instead of from `manifest` (read without its items). Throws UNSAFE_PATH (a path
+ * outside its target, a link the backup would have the restore write through, or a symbolic link
+ * among the target's folders),
  * RESTORE_SELECTION_MISSING (a selected path the backup does not hold) or RESTORE_TARGET_INVALID
  * (the target is not a folder). Reads, never writes.
  */

@@ -544,11 +544,10 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     const streamed = limiter(FILES_IN_FLIGHT);
     await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async (index, _at, stop) => {
       const item = withContent[index]!;
-      const target = path.join(stagingOf(item), `f${index}`);
       const { reader, name } = prepared.entryOf(item);
       const staged: Staged = { item, dir: stagingOf(item), aside: null, committed: false, order: index };
-      // (stagedPath(staged) is `target`)
-      const options = { stop, onBytes, createdAs: createdOwners.get(stagingOf(item)) ?? null, syncEach };
+      const target = stagedPath(staged);
+      const options = { stop, onBytes, createdAs: createdOwners.get(staged.dir) ?? null, syncEach };
       if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
       else await streamed(() => stageOne(item, target, reader, name, options));
       if (linkedTo.has(item)) stagedAt.set(item, target);
@@ -558,9 +557,9 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     const others = toWrite.filter((i) => i.ref.type !== 'dir' && !needsContent(i));
     await inParallel(others, FILES_IN_FLIGHT, signal, async (item, at) => {
       const index = withContent.length + at;
-      const target = path.join(stagingOf(item), `f${index}`);
-      if (!(await stageOther(item, target, stagedAt))) return;
-      done.staged.push({ item, dir: stagingOf(item), aside: null, committed: false, order: index });
+      const staged: Staged = { item, dir: stagingOf(item), aside: null, committed: false, order: index };
+      if (!(await stageOther(item, stagedPath(staged), stagedAt))) return;
+      done.staged.push(staged);
       ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
     });
     if (signal.aborted) throw signal.reason;

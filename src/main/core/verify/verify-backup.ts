@@ -21,7 +21,7 @@ import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer
 import { findPgTool } from '../postgres/tools';
 import { folderFiles } from '../restore/backup-index';
 import { streamFolderItems } from '../restore/folder-items';
-import { UnrestorableCheck, unrestorableItems } from '../restore/safe-paths';
+import { UnrestorableCheck, unrestorableItems, type UnrestorableItem } from '../restore/safe-paths';
 import { spawnPgRestoreList } from '../postgres/restore';
 
 export type VerifyStatus = 'passed' | 'warnings' | 'failed';
@@ -71,11 +71,6 @@ type PgRestoreList = ReturnType<typeof startPgRestoreList>;
 const INFLATE_AT_ONCE_COMPRESSED = 1024 * 1024;
 const INFLATE_AT_ONCE_UNCOMPRESSED = 16 * 1024 * 1024;
 
-/**
- * One entry's check during the pass: its uncompressed bytes counted and hashed and, for a
- * database dump, fed to `pg_restore --list` until pg_restore has read the table of contents and
- * exited (it needs no more of the dump).
- */
 /** What the pass found of one entry; kept (one per entry) until the report. */
 interface EntryResult {
   bytes: number;
@@ -87,6 +82,11 @@ interface EntryResult {
   listed: boolean;
 }
 
+/**
+ * One entry's check during the pass: its uncompressed bytes counted and hashed and, for a
+ * database dump, fed to `pg_restore --list` until pg_restore has read the table of contents and
+ * exited (it needs no more of the dump).
+ */
 class EntryCheck implements EntrySink {
   /** what is kept of the check once it is done (the check itself, its hash and buffers, is not) */
   readonly result: EntryResult = { bytes: 0, sha256: null, listing: null, listed: false };
@@ -444,7 +444,7 @@ export async function verifyBackupFile(
       await Promise.all(pending);
       for (const { path: p, reason } of check.problems()) {
         if (unrestorable.length >= MAX_UNRESTORABLE) break;
-        unrestorable.push(`${source.label}: ${JSON.stringify(p)} cannot be restored: ${reason}.`);
+        unrestorable.push(cannotRestore(source.label, { path: p, reason }));
       }
     }
     if (badEntries === 0) checks.push(`${entriesChecked} entries match their SHA-256`);
@@ -478,6 +478,11 @@ export async function verifyBackupFile(
 /** How many unrestorable items a report names (the first ones). */
 const MAX_UNRESTORABLE = 20;
 
+/** A report's reason for an item a restore would refuse. */
+function cannotRestore(label: string, { path, reason }: UnrestorableItem): string {
+  return `${label}: ${JSON.stringify(path)} cannot be restored: ${reason}.`;
+}
+
 /**
  * The folder items of a backup that a restore would refuse (UNSAFE_PATH), by the restore's own
  * rule (safe-paths unrestorableItems): a path that is not a plain relative path (`..`, NUL, a
@@ -490,7 +495,7 @@ function unrestorableFiles(manifest: BackupManifest, reader: BackupReader, limit
   const problems: string[] = [];
   if (limit <= 0) return problems;
   for (const source of manifest.sources) {
-    // a folder's index (format 3) is checked as it is read (checkIndexedItems)
+    // a folder's index (format 3) is checked as it is read (step 6, streamFolderItems)
     if (source.kind !== 'folder' || source.index) continue;
     let files;
     try {
@@ -500,7 +505,7 @@ function unrestorableFiles(manifest: BackupManifest, reader: BackupReader, limit
       continue;
     }
     for (const { path: p, reason } of unrestorableItems(files)) {
-      problems.push(`${source.label}: ${JSON.stringify(p)} cannot be restored: ${reason}.`);
+      problems.push(cannotRestore(source.label, { path: p, reason }));
       if (problems.length >= limit) return problems;
     }
   }

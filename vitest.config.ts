@@ -23,6 +23,20 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // the file-restore suites again, every plan replayed from the folder index (a large
+          // tree's way, restore/plan-files.ts): their helpers read the variable (restore/support.ts)
+          name: 'integration-replayed',
+          include: ['test/integration/fidelity/folders.test.ts', 'test/integration/restore/{files,hardening-files,partial-reads}.test.ts'],
+          environment: 'node',
+          env: { LIFEBOAT_TEST_HELD_ITEMS: '0' },
+          globalSetup: ['test/integration/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

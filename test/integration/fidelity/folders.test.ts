@@ -29,7 +29,7 @@ import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import type { FolderIndexRecord, ManifestFolderSource } from '../../../src/shared/manifest';
 import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/restore';
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
-import { FAST_CONTAINER, PASSPHRASE, appError, backupNow, handMadeManifest, planInput, savePlan, sha256, testContext } from '../restore/support';
+import { FAST_CONTAINER, HELD_ITEMS_UNDER_TEST, PASSPHRASE, appError, backupNow, handMadeManifest, planInput, savePlan, sha256, testContext } from '../restore/support';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 const MiB = 1024 * 1024;
@@ -108,6 +108,7 @@ function spec(filePath: string, target: FilesTargetInput, overrides: Partial<Fil
     passphrase: PASSPHRASE,
     target: filesTargetSchema.parse(target),
     locate: makeBackupLocator(filePath, (id) => core.jobs.get(id)?.filePath ?? null),
+    heldItems: HELD_ITEMS_UNDER_TEST,
     ...overrides,
   };
 }

@@ -23,6 +23,7 @@ import { filesTargetSchema, type FilesTargetInput } from '../../../src/shared/re
 import { makeTempDir, makeTestCore } from '../../support/temp-core';
 import {
   FAST_CONTAINER,
+  HELD_ITEMS_UNDER_TEST,
   PASSPHRASE,
   appError,
   backupNow,
@@ -60,6 +61,7 @@ function spec(filePath: string, target: FilesTargetInput, overrides: Partial<Fil
     passphrase: PASSPHRASE,
     target: filesTargetSchema.parse(target),
     locate: makeBackupLocator(filePath, (id) => core.jobs.get(id)?.filePath ?? null),
+    heldItems: HELD_ITEMS_UNDER_TEST,
     now: DAY,
     ...overrides,
   };

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restoreFiles } from '../../../src/main/core/restore/restore-files';
+import { prepareFileRestore, restoreFiles, writePreparedFiles } from '../../../src/main/core/restore/restore-files';
 import { PATH_MAX } from '../../../src/main/core/restore/safe-paths';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import { runCli } from '../../../src/main/cli/index';
@@ -231,6 +231,29 @@ describe('a folder restore is all or nothing', () => {
         expect(inD1.filter((n) => n.startsWith('file-1') && n !== 'file-1.txt' && !/^file-1\d/.test(n)).map(read)).toEqual([files[1]!.content.toString()]);
       }
       expect(fs.readdirSync(target)).toEqual(['tree']);
+    }
+  });
+
+  it('a failure in the middle of the commit puts everything back: the replaced file returns, the created ones go', async () => {
+    const target = path.join(work, 'commit-fails');
+    writeAt(target, 'README.md', 'local\n');
+    fs.mkdirSync(path.join(target, 'a', 'b'), { recursive: true });
+    const prepared = await prepareFileRestore(filesSpec(backupFile, { folder: target, conflict: 'overwrite' }), testContext());
+    // after the plan, a/b becomes another file system: data.csv cannot be renamed into it (EXDEV),
+    // while README.md (replaced) and z-last.txt (created) around it can
+    const skip = await mountTmpfs(path.join(target, 'a', 'b'), '1m');
+    if (skip) throw new Error(skip);
+    try {
+      const before = snapshotTree(target);
+      const error = await appError(writePreparedFiles(prepared, testContext()));
+      expect(error.code).toBe('RESTORE_TARGET_INVALID');
+      expect(error.message).toContain('data.csv');
+      expect(snapshotTree(target)).toEqual(before);
+      expect(fs.readFileSync(path.join(target, 'README.md'), 'utf8')).toBe('local\n');
+      expect(fs.readdirSync(target).sort()).toEqual(['README.md', 'a']);
+    } finally {
+      await prepared.close();
+      await unmount(path.join(target, 'a', 'b'));
     }
   });
 

@@ -214,6 +214,13 @@ export function writeAt(root: string, rel: string, content: string | Buffer): vo
   fs.writeFileSync(abs, content);
 }
 
+/**
+ * How many items a file restore of the suites holds before it replays its plan from the index
+ * (FilesRestoreSpec.heldItems): the project integration-replayed sets 0 (vitest.config.ts), so
+ * that the same suites run every restore through the replays; otherwise the default.
+ */
+export const HELD_ITEMS_UNDER_TEST = process.env.LIFEBOAT_TEST_HELD_ITEMS ? Number(process.env.LIFEBOAT_TEST_HELD_ITEMS) : undefined;
+
 /** A file restore of `filePath` with the suites' passphrase, finding earlier backups next to it only. */
 export function filesSpec(filePath: string, target: FilesTargetInput, overrides: Partial<FilesRestoreSpec> = {}): FilesRestoreSpec {
   return {
@@ -221,6 +228,7 @@ export function filesSpec(filePath: string, target: FilesTargetInput, overrides:
     passphrase: PASSPHRASE,
     target: filesTargetSchema.parse(target),
     locate: makeBackupLocator(filePath, () => null),
+    heldItems: HELD_ITEMS_UNDER_TEST,
     ...overrides,
   };
 }

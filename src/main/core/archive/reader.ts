@@ -1,4 +1,4 @@
-import readline from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import yauzl from 'yauzl';
 import { AppError } from '../../../shared/errors';
@@ -200,29 +200,48 @@ export class BackupReader {
    * checked against the manifest's entry at the end (a mismatch is FILE_CORRUPT).
    */
   async *folderIndex(manifest: BackupManifest, source: ManifestFolderSource): AsyncGenerator<FolderIndexRecord> {
+    for await (const batch of this.folderIndexBatches(manifest, source)) yield* batch;
+  }
+
+  /**
+   * folderIndex a batch at a time: the records of each piece of the entry as it is read (one
+   * await per piece instead of one per record, for a reader of a large index).
+   */
+  async *folderIndexBatches(manifest: BackupManifest, source: ManifestFolderSource): AsyncGenerator<FolderIndexRecord[]> {
     if (!source.index) return;
     const listed = manifest.entries.find((e) => e.name === source.index!.entry);
     if (!listed) throw new AppError('FILE_CORRUPT', { detail: `the index of ${source.label} is not listed` });
     const hash = new HashStream();
     const stream = (await this.openEntry(listed.name)).pipe(hash);
-    const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
+    // a piece may end inside a character (UTF-8) and inside a line: both wait for the next piece
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
     let count = 0;
-    try {
-      for await (const line of lines) {
+    const parse = (lines: string[]): FolderIndexRecord[] => {
+      const records: FolderIndexRecord[] = [];
+      for (const line of lines) {
         if (!line) continue;
-        let record: FolderIndexRecord;
         try {
-          record = JSON.parse(line) as FolderIndexRecord;
+          records.push(JSON.parse(line) as FolderIndexRecord);
         } catch (cause) {
           throw new AppError('FILE_CORRUPT', { detail: `the index of ${source.label} has an unreadable line ${count + 1}`, cause });
         }
         count++;
-        yield record;
       }
+      return records;
+    };
+    try {
+      for await (const piece of stream) {
+        const lines = (rest + decoder.write(piece as Buffer)).split('\n');
+        rest = lines.pop()!;
+        const records = parse(lines);
+        if (records.length > 0) yield records;
+      }
+      const last = parse([rest + decoder.end()]);
+      if (last.length > 0) yield last;
     } catch (error) {
       throw zipError(error);
     } finally {
-      lines.close();
       stream.destroy();
     }
     if (hash.bytes !== listed.size || hash.digest() !== listed.sha256 || count !== source.index.records) {

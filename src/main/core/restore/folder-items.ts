@@ -114,35 +114,30 @@ function linkToFirst(item: FolderFileRef, first: FolderFileRef | undefined): voi
 export async function streamFolderItems(
   manifest: BackupManifest,
   source: ManifestFolderSource,
-  records: () => AsyncIterable<FolderIndexRecord>,
+  records: () => AsyncIterable<FolderIndexRecord[]>,
   check: UnrestorableCheck,
   keep: (ref: FolderFileRef) => boolean,
   onFile?: (entry: ManifestEntry) => void,
 ): Promise<FolderFileRef[]> {
   const format = formatOf(manifest);
-  const fileOf = (record: FolderIndexRecord) =>
-    'file' in record ? storedRef(manifest, source, record.file, format) : 'unchanged' in record ? unchangedRef(source, record.unchanged, format) : null;
   const files: FolderFileRef[] = [];
   const nodes: FolderFileRef[] = [];
-  for await (const record of records()) {
-    if ('file' in record) onFile?.(record.file);
-    const file = fileOf(record);
-    if (file) {
-      check.add(file);
-      if (keep(file)) files.push(file);
-    } else if ('node' in record) {
-      const node = nodeRef(manifest, source, record.node, format);
-      if (node.type === 'hardlink' && node.linkTo) {
+  for await (const batch of records()) {
+    for (const record of batch) {
+      if ('file' in record) onFile?.(record.file);
+      const item = recordRef(manifest, source, format, record);
+      if (!item) continue;
+      if (item.type === 'hardlink' && item.linkTo) {
         // checked with its first file's mode, which is checked with that file (and may come later)
-        const { mode } = node;
-        node.mode = 0o644;
-        check.add(node);
-        node.mode = mode;
-        check.pendingLink(node, node.linkTo);
+        const { mode } = item;
+        item.mode = 0o644;
+        check.add(item);
+        item.mode = mode;
+        check.pendingLink(item, item.linkTo);
       } else {
-        check.add(node);
+        check.add(item);
       }
-      if (keep(node)) nodes.push(node);
+      if (keep(item)) (item.type === 'file' ? files : nodes).push(item);
     }
   }
   const links = nodes.filter((n) => n.type === 'hardlink');
@@ -152,16 +147,67 @@ export async function streamFolderItems(
     const firsts = new Map<string, FolderFileRef>();
     for (const f of files) if (named.has(rawKey(f.raw))) firsts.set(rawKey(f.raw), f);
     if (firsts.size < named.size) {
-      for await (const record of records()) {
-        const file = fileOf(record);
-        if (file && named.has(rawKey(file.raw)) && !firsts.has(rawKey(file.raw))) firsts.set(rawKey(file.raw), file);
-      }
+      for (const [key, file] of await firstFiles(manifest, source, records(), named)) if (!firsts.has(key)) firsts.set(key, file);
     }
     for (const link of links) linkToFirst(link, link.linkTo ? firsts.get(rawKey(link.linkTo)) : undefined);
   }
   files.sort(byRaw);
   nodes.sort(byRaw);
   return [...files, ...nodes];
+}
+
+/**
+ * The items of a folder's index (format 3), read as a stream in index order (the walk's), a
+ * batch at a time, each in folderItems' shape; a hard link takes its first file's content from
+ * `firsts` (firstFiles), or gets a problem. Throws UNSAFE_PATH for an entry outside its folder's
+ * prefix, and what reading the index throws.
+ */
+export async function* indexItems(
+  manifest: BackupManifest,
+  source: ManifestFolderSource,
+  records: AsyncIterable<FolderIndexRecord[]>,
+  firsts: ReadonlyMap<string, FolderFileRef>,
+): AsyncGenerator<FolderFileRef[]> {
+  const format = formatOf(manifest);
+  for await (const batch of records) {
+    const items: FolderFileRef[] = [];
+    for (const record of batch) {
+      const item = recordRef(manifest, source, format, record);
+      if (!item) continue;
+      if (item.type === 'hardlink' && item.linkTo) linkToFirst(item, firsts.get(rawKey(item.linkTo)));
+      items.push(item);
+    }
+    yield items;
+  }
+}
+
+/** The files of a folder's index whose paths (rawKey) are in `keys`: the first files hard links name. */
+export async function firstFiles(
+  manifest: BackupManifest,
+  source: ManifestFolderSource,
+  records: AsyncIterable<FolderIndexRecord[]>,
+  keys: ReadonlySet<string>,
+): Promise<Map<string, FolderFileRef>> {
+  const firsts = new Map<string, FolderFileRef>();
+  if (keys.size === 0) return firsts;
+  const format = formatOf(manifest);
+  for await (const batch of records) {
+    for (const record of batch) {
+      if ('node' in record) continue;
+      const file = recordRef(manifest, source, format, record)!;
+      const key = rawKey(file.raw);
+      if (keys.has(key) && !firsts.has(key)) firsts.set(key, file);
+    }
+  }
+  return firsts;
+}
+
+/** The item an index record names (a hard link without its first file's content: linkToFirst), or null for a record of no item. */
+function recordRef(manifest: BackupManifest, source: ManifestFolderSource, format: number, record: FolderIndexRecord): FolderFileRef | null {
+  if ('file' in record) return storedRef(manifest, source, record.file, format);
+  if ('unchanged' in record) return unchangedRef(source, record.unchanged, format);
+  if ('node' in record) return nodeRef(manifest, source, record.node, format);
+  return null;
 }
 
 /**

@@ -14,15 +14,17 @@ import { rawKey } from '../folders/raw-path';
 import { folderFiles, isSelected, pickFolderSources, targetRoots, type FolderFileRef } from './backup-index';
 import { currentRestorer, restoredMode, restoredOwner, type Restorer } from './file-metadata';
 import { checkParents, displayTarget, itemTarget, keepBothRaw, parentsOf, UnrestorableCheck, unrestorableItems, type ItemTarget, type UnrestorableItem } from './safe-paths';
-import { streamFolderItems } from './folder-items';
+import { firstFiles, indexItems, streamFolderItems } from './folder-items';
 import type { BackupReader } from '../archive/reader';
 
 export interface PlannedFile extends FilePreviewItem {
+  /** its number in the plan's order: its place in every replay, and its name while staged */
+  n: number;
   ref: FolderFileRef;
   /** the bytes of the absolute path it is written to (`target` is its text) */
   abs: Buffer;
-  /** a hard link whose first file this restore writes too: it is linked to that one */
-  linkOf: PlannedFile | null;
+  /** a hard link whose first file this restore writes too: that file's number (n); it is linked to it */
+  linkOf: number | null;
   /** the mode it gets (restoredMode) and, as root, the owner */
   mode: number;
   owner: { uid: number; gid: number } | null;
@@ -32,8 +34,29 @@ export interface PlannedFile extends FilePreviewItem {
   mapped: boolean;
 }
 
+/** What writing changed on a planned item (amend): every later replay shows it. */
+export type Amendment = Partial<Pick<PlannedFile, 'action' | 'abs' | 'target' | 'reason'>>;
+
+/**
+ * The items of a plan in plan order. Held in memory (a restore of a few thousand items, or an
+ * older format's manifest, which holds them all anyway), or, for a large tree read from a folder
+ * index, replayed: each replay reads the index again and rebuilds every item from one byte the
+ * plan kept for it (its decision), so that a plan of millions of files holds a few megabytes.
+ */
+export interface PlanItems {
+  readonly size: number;
+  /**
+   * Calls `each` with consecutive items, in plan order (a window of at most REPLAY_WINDOW when
+   * replayed, all at once when held). A replayed item is a new object at every replay: what
+   * writing changes on it is kept through `amend` only. Throws what reading the index throws.
+   */
+  replay(each: (items: readonly PlannedFile[]) => Promise<void> | void): Promise<void>;
+  /** Changes `item` and every later replay of it. */
+  amend(item: PlannedFile, change: Amendment): void;
+}
+
 export interface FilePlan {
-  items: PlannedFile[];
+  items: PlanItems;
   roots: Map<string, string>;
   counts: Record<FileAction, number>;
   conflict: ConflictPolicy;
@@ -41,6 +64,83 @@ export interface FilePlan {
 
 /** Actions that write an item. */
 export const WRITING_ACTIONS: readonly FileAction[] = ['create', 'replace', 'keep-both'];
+
+/** Beyond this many selected items a plan read from a folder index is replayed, not held (PlanItems). */
+export const HELD_ITEMS = 20_000;
+/** How many items a replay hands over at once. */
+export const REPLAY_WINDOW = 4096;
+
+class HeldItems implements PlanItems {
+  constructor(private readonly items: PlannedFile[]) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  async replay(each: (items: readonly PlannedFile[]) => Promise<void> | void): Promise<void> {
+    if (this.items.length > 0) await each(this.items);
+  }
+
+  amend(item: PlannedFile, change: Amendment): void {
+    Object.assign(item, change);
+  }
+}
+
+class ReplayedItems implements PlanItems {
+  private readonly amended = new Map<number, Amendment>();
+
+  /** `batches` yields the plan's items in plan order, rebuilt, `size` of them. */
+  constructor(
+    readonly size: number,
+    private readonly batches: () => AsyncIterable<PlannedFile[]>,
+  ) {}
+
+  async replay(each: (items: readonly PlannedFile[]) => Promise<void> | void): Promise<void> {
+    const windows = this.windows();
+    try {
+      // the next window is read (and rebuilt) while `each` works on this one
+      let next = windows.next();
+      for (;;) {
+        const { value, done } = await next;
+        if (done) break;
+        next = windows.next();
+        // a failure of the read ahead is seen when it is awaited (not as an unhandled rejection meanwhile)
+        next.catch(() => undefined);
+        await each(value);
+      }
+    } finally {
+      await windows.return(undefined).catch(() => undefined);
+    }
+  }
+
+  amend(item: PlannedFile, change: Amendment): void {
+    Object.assign(item, change);
+    this.amended.set(item.n, { ...this.amended.get(item.n), ...change });
+  }
+
+  private async *windows(): AsyncGenerator<PlannedFile[]> {
+    let window: PlannedFile[] = [];
+    let count = 0;
+    for await (const batch of this.batches()) {
+      for (const item of batch) {
+        if (item.n !== count++ || item.n >= this.size) throw replayMismatch();
+        const change = this.amended.get(item.n);
+        if (change) Object.assign(item, change);
+        window.push(item);
+        if (window.length >= REPLAY_WINDOW) {
+          yield window;
+          window = [];
+        }
+      }
+    }
+    if (window.length > 0) yield window;
+    if (count !== this.size) throw replayMismatch();
+  }
+}
+
+function replayMismatch(): AppError {
+  return new AppError('FILE_CORRUPT', { detail: 'the folder index read differently from one pass to the next' });
+}
 
 /** What is at `abs` (lstat: a link is not followed), or null when nothing is or it cannot be seen. */
 function lstatOrNull(abs: Buffer): fs.Stats | null {
@@ -56,11 +156,14 @@ export function occupied(abs: Buffer): boolean {
   return fs.lstatSync(abs, { throwIfNoEntry: false }) !== undefined;
 }
 
-function describe(existing: fs.Stats): string {
-  if (existing.isDirectory()) return 'a folder';
-  if (existing.isFile()) return 'a different file';
-  if (existing.isSymbolicLink()) return 'a different symbolic link';
-  return 'something that is not a file';
+/** What is in the way of an item, in the words of its reason (by its number in a decision). */
+const IN_THE_WAY = ['a folder', 'a different file', 'a different symbolic link', 'something that is not a file'] as const;
+
+function describe(existing: fs.Stats): number {
+  if (existing.isDirectory()) return 0;
+  if (existing.isFile()) return 1;
+  if (existing.isSymbolicLink()) return 2;
+  return 3;
 }
 
 /** Whether an existing item is of the kind `ref` is (overwrite replaces only its own kind). */
@@ -105,21 +208,138 @@ function notesFor(ref: FolderFileRef, target: ItemTarget, dropped: string | null
 }
 
 /**
- * Plans a file restore; with `reader` (the backup, open), a folder's index (format 3) is read from
- * it as a stream instead of from `manifest` (read without its items). Throws UNSAFE_PATH (a path
- * outside its target, a link the backup would have the restore write through, or a symbolic link
- * among the target's folders),
- * RESTORE_SELECTION_MISSING (a selected path the backup does not hold) or RESTORE_TARGET_INVALID
- * (the target is not a folder). Reads, never writes.
+ * What happens to one item, as one byte: the outcome (low 3 bits) and what is in the way
+ * (IN_THE_WAY, the next 2 bits). With a keep-both name (`other`) it is all a replay needs to
+ * rebuild the item exactly as planned.
  */
-export async function planFileRestore(
-  manifest: BackupManifest,
-  target: FilesTarget,
-  now: Date,
-  signal?: AbortSignal,
-  restorer: Restorer = currentRestorer(),
-  reader?: BackupReader,
-): Promise<FilePlan> {
+const Outcome = { Never: 0, Blocked: 1, Create: 2, Same: 3, FolderInTheWay: 4, KeepBoth: 5, Replace: 6, InTheWay: 7 } as const;
+type Outcome = (typeof Outcome)[keyof typeof Outcome];
+
+interface Decision {
+  code: number;
+  /** keep-both: where it is written instead */
+  other: Buffer | null;
+}
+
+const decision = (outcome: Outcome, inTheWay = 0, other: Buffer | null = null): Decision => ({ code: outcome | (inTheWay << 3), other });
+
+/**
+ * Decides what happens to each item of a plan (decide: looks at the target) and builds the
+ * planned item from that decision (item: pure, so a replay rebuilds the same item).
+ */
+class Decider {
+  private readonly parentCache = new Map<string, 'dir' | 'missing' | 'file'>();
+  /** keep-both: the names written so far (a keep-both name must be taken by neither the disk nor another item) */
+  private readonly chosenNames = new Set<string>();
+  /** one owner record per owner, shared by its items (as root, every item has one) */
+  private readonly owners = new Map<string, { uid: number; gid: number }>();
+  private decided = 0;
+
+  constructor(
+    private readonly target: FilesTarget,
+    private readonly now: Date,
+    private readonly restorer: Restorer,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async decide(ref: FolderFileRef, root: string, where: ItemTarget): Promise<Decision> {
+    if (this.signal?.aborted) throw this.signal.reason;
+    // the lstat below is synchronous (a few µs, where an awaited one costs a thread-pool round
+    // trip each): let other work run now and then on a large tree
+    if (this.decided++ % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
+    if (neverRestored(ref)) return decision(Outcome.Never);
+    if (checkParents(parentsOf(root, where.segments), this.parentCache) === 'blocked') return decision(Outcome.Blocked);
+    const existing = lstatOrNull(where.abs);
+    const keepBoth = this.target.conflict === 'keep-both';
+    const chosen = (d: Decision, abs = where.abs) => {
+      if (keepBoth) this.chosenNames.add(rawKey(abs));
+      return d;
+    };
+    if (!existing) return chosen(decision(Outcome.Create));
+    if (await isSame(where.abs, existing, ref, this.signal)) return chosen(decision(Outcome.Same));
+    const what = describe(existing);
+    // a folder's items would land below whatever is there: never replaced, never renamed
+    if (ref.type === 'dir') return decision(Outcome.FolderInTheWay, what);
+    if (keepBoth) {
+      const other = keepBothRaw(where.abs, this.now, (candidate) => this.chosenNames.has(rawKey(candidate)) || occupied(candidate));
+      return chosen(decision(Outcome.KeepBoth, what, other), other);
+    }
+    if (this.target.conflict === 'overwrite' && sameKind(existing, ref)) return chosen(decision(Outcome.Replace, what));
+    // never replace a folder (or a link, a device...) with a file: that would lose what it holds
+    return decision(Outcome.InTheWay, what);
+  }
+
+  item(ref: FolderFileRef, n: number, where: ItemTarget, { code, other }: Decision): PlannedFile {
+    const { mode, dropped } = restoredMode(ref, this.restorer);
+    const owner = this.shared(restoredOwner(ref, this.restorer));
+    const what = IN_THE_WAY[code >> 3]!;
+    const withNotes = (reason: string | null) => [reason, ...notesFor(ref, where, dropped)].filter(Boolean).join('; ') || null;
+    const make = (action: FileAction, reason: string | null, abs = where.abs): PlannedFile => ({
+      // a literal per item, not a spread of a shared one: spread-built objects are slow in V8 (folder-items.ts)
+      sourceId: ref.sourceId,
+      path: ref.path,
+      target: abs === where.abs ? where.display : displayTarget(abs),
+      action,
+      size: ref.size,
+      reason,
+      n,
+      ref,
+      abs,
+      linkOf: null,
+      mode,
+      owner,
+      dropped,
+      mapped: where.mapped !== null,
+    });
+    switch ((code & 7) as Outcome) {
+      case Outcome.Never:
+        return make('skip', neverRestored(ref));
+      case Outcome.Blocked:
+        return make('skip', 'a file is in the place of one of its folders');
+      case Outcome.Create:
+        return make('create', withNotes(null));
+      case Outcome.Same:
+        return make('same', withNotes(ref.type === 'dir' ? 'the folder is there; its mode and mtime are restored' : 'identical content is already there'));
+      case Outcome.FolderInTheWay:
+        return make('skip', `${what} is where the backup has a folder`);
+      case Outcome.KeepBoth:
+        return make('keep-both', withNotes(`${what} is there; written next to it as ${displayTarget(other!.subarray(other!.lastIndexOf(Buffer.from(path.sep)) + 1))}`), other!);
+      case Outcome.Replace:
+        return make('replace', withNotes(`${what} is there and is replaced`));
+      default:
+        return make('skip', `${what} is there`);
+    }
+  }
+
+  private shared(owner: { uid: number; gid: number } | null): { uid: number; gid: number } | null {
+    if (!owner) return null;
+    const key = `${owner.uid}:${owner.gid}`;
+    const known = this.owners.get(key);
+    if (known) return known;
+    this.owners.set(key, owner);
+    return owner;
+  }
+}
+
+export interface PlanOptions {
+  signal?: AbortSignal;
+  restorer?: Restorer;
+  /** the backup, open: a folder's index (format 3) is read from it as a stream instead of from the manifest (read without its items) */
+  reader?: BackupReader;
+  /** beyond this many selected items a plan read from an index is replayed, not held (default HELD_ITEMS) */
+  held?: number;
+  /** hears every item as it is decided, in plan order (what a restore must know of them all, gathered without a replay) */
+  onItem?: (item: PlannedFile) => void;
+}
+
+/**
+ * Plans a file restore (see PlanOptions). Throws UNSAFE_PATH (a path outside its target, a link
+ * the backup would have the restore write through, or a symbolic link among the target's
+ * folders), RESTORE_SELECTION_MISSING (a selected path the backup does not hold) or
+ * RESTORE_TARGET_INVALID (the target is not a folder). Reads, never writes.
+ */
+export async function planFileRestore(manifest: BackupManifest, target: FilesTarget, now: Date, options: PlanOptions = {}): Promise<FilePlan> {
+  const { signal, restorer = currentRestorer(), reader, held = HELD_ITEMS, onItem } = options;
   const sources = pickFolderSources(manifest, target.sourceId);
   const roots = targetRoots(sources, target.folder);
   // the chosen folder (or the original place) may be a link to a folder; a subfolder we name may not
@@ -133,140 +353,121 @@ export async function planFileRestore(
   }
 
   // 1. every item of every source is checked before anything else (one unsafe path refuses
-  // everything); 2. then what happens to each selected one, decided as it comes (one pass: a
-  // plan of a large tree holds its items, not their intermediate targets and names as well)
+  // everything), the selected ones counted and, up to `held`, kept (an older format's manifest
+  // holds them all anyway)
+  const canReplay = reader !== undefined && sources.every((s) => s.index);
+  const limit = canReplay ? held : Infinity;
+  let selected = 0;
+  const matchedSelections = new Set<string>();
+  /** per source: the first files its selected hard links name (rawKey) */
+  const linkTargets = new Map<string, Set<string>>();
   const checked: { source: ManifestFolderSource; items: FolderFileRef[] }[] = [];
   for (const source of sources) {
+    const links = new Set<string>();
+    linkTargets.set(source.id, links);
+    const keep = (ref: FolderFileRef) => {
+      if (!isSelected(ref.path, target.paths)) return false;
+      for (const p of target.paths ?? []) if (isSelected(ref.path, [p])) matchedSelections.add(p);
+      if (ref.type === 'hardlink' && ref.linkTo) links.add(rawKey(ref.linkTo));
+      return ++selected <= limit;
+    };
     let items: FolderFileRef[];
     let problem: UnrestorableItem | undefined;
-    if (reader && source.index) {
+    if (canReplay) {
       // read from the backup as a stream: only the selected items are kept
       const check = new UnrestorableCheck();
-      items = await streamFolderItems(manifest, source, () => reader.folderIndex(manifest, source), check, (ref) => isSelected(ref.path, target.paths));
+      items = await streamFolderItems(manifest, source, () => reader!.folderIndexBatches(manifest, source), check, keep);
       problem = check.problems()[0];
     } else {
-      items = folderFiles(manifest, source);
-      problem = unrestorableItems(items)[0];
+      const all = folderFiles(manifest, source);
+      items = all.filter(keep);
+      problem = unrestorableItems(all)[0];
     }
     if (problem) throw new AppError('UNSAFE_PATH', { detail: `${JSON.stringify(problem.path)}: ${problem.reason}` });
     checked.push({ source, items });
   }
   // a selected path the backup does not hold is refused before anything on disk is looked at
-  const matchedSelections = new Set<string>();
-  for (const { items: refs } of checked) {
-    for (const ref of target.paths ? refs : []) {
-      if (!isSelected(ref.path, target.paths)) continue;
-      for (const p of target.paths ?? []) if (isSelected(ref.path, [p])) matchedSelections.add(p);
-    }
-  }
   const unmatched = (target.paths ?? []).filter((p) => !matchedSelections.has(p));
   if (unmatched.length) {
     throw new AppError('RESTORE_SELECTION_MISSING', { detail: `not in the backup: ${unmatched.slice(0, 5).map((p) => JSON.stringify(p)).join(', ')}` });
   }
-  const parentCache = new Map<string, 'dir' | 'missing' | 'file'>();
-  // the names written so far: a keep-both name must be taken by neither the disk nor another item
-  const keepBoth = target.conflict === 'keep-both';
-  const chosenNames = new Set<string>();
-  const taken = (candidate: Buffer) => chosenNames.has(rawKey(candidate)) || occupied(candidate);
-  const items: PlannedFile[] = [];
-  // one owner record per owner, shared by its items (as root, every item has one)
-  const owners = new Map<string, { uid: number; gid: number }>();
-  const shared = (owner: { uid: number; gid: number } | null) => {
-    if (!owner) return null;
-    const key = `${owner.uid}:${owner.gid}`;
-    const known = owners.get(key);
-    if (known) return known;
-    owners.set(key, owner);
-    return owner;
+
+  // 2. what happens to each selected item, decided as it comes; a hard link whose first file is
+  // written too is linked to it (a first file comes before its links: files before nodes in a
+  // held list, the walk's order in an index), otherwise it is written as a copy
+  const decider = new Decider(target, now, restorer, signal);
+  const counts: Record<FileAction, number> = { create: 0, replace: 0, same: 0, 'keep-both': 0, skip: 0 };
+  /** per source: the number of each first file a hard link names, when it is written */
+  const writtenFirsts = new Map<string, Map<string, number>>(sources.map((s) => [s.id, new Map()]));
+  const linked = (item: PlannedFile) => {
+    const { ref } = item;
+    const writes = WRITING_ACTIONS.includes(item.action);
+    if (ref.type === 'file' && writes && linkTargets.get(ref.sourceId)!.has(rawKey(ref.raw))) writtenFirsts.get(ref.sourceId)!.set(rawKey(ref.raw), item.n);
+    if (ref.type === 'hardlink' && writes) item.linkOf = writtenFirsts.get(ref.sourceId)!.get(rawKey(ref.linkTo!)) ?? null;
+    return item;
   };
-  let index = 0;
-  for (const { source, items: refs } of checked) {
-    const root = roots.get(source.id)!;
-    for (const ref of refs) {
-      if (!isSelected(ref.path, target.paths)) continue;
-      if (signal?.aborted) throw signal.reason;
-      // the lstat below is synchronous (a few µs, where an awaited one costs a thread-pool round
-      // trip each): let other work run now and then on a large tree
-      if (index++ % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
-      const where = itemTarget(root, ref);
-      const blocked = checkParents(parentsOf(root, where.segments), parentCache) === 'blocked';
-      const { mode, dropped } = restoredMode(ref, restorer);
-      const notes = notesFor(ref, where, dropped);
-      const owner = shared(restoredOwner(ref, restorer));
-      const mapped = where.mapped !== null;
-      // a literal per item, not a spread of a shared one: spread-built objects are slow in V8 (folder-items.ts)
-      const make = (action: FileAction, reason: string | null, abs: Buffer): PlannedFile => ({
-        sourceId: ref.sourceId,
-        path: ref.path,
-        target: abs === where.abs ? where.display : displayTarget(abs),
-        action,
-        size: ref.size,
-        reason,
-        ref,
-        abs,
-        linkOf: null,
-        mode,
-        owner,
-        dropped,
-        mapped,
-      });
-      const add = (action: FileAction, reason: string | null, abs = where.abs) => {
-        items.push(make(action, [reason, ...notes].filter(Boolean).join('; ') || null, abs));
-        if (keepBoth && WRITING_ACTIONS.includes(action)) chosenNames.add(rawKey(abs));
-      };
-      const never = neverRestored(ref);
-      if (never) {
-        items.push(make('skip', never, where.abs));
-        continue;
-      }
-      if (blocked) {
-        items.push(make('skip', 'a file is in the place of one of its folders', where.abs));
-        continue;
-      }
-      const existing = lstatOrNull(where.abs);
-      if (!existing) {
-        add('create', null);
-        continue;
-      }
-      if (await isSame(where.abs, existing, ref, signal)) {
-        add('same', ref.type === 'dir' ? 'the folder is there; its mode and mtime are restored' : 'identical content is already there');
-        continue;
-      }
-      const what = describe(existing);
-      if (ref.type === 'dir') {
-        // a folder's items would land below whatever is there: never replaced, never renamed
-        items.push(make('skip', `${what} is where the backup has a folder`, where.abs));
-      } else if (keepBoth) {
-        const other = keepBothRaw(where.abs, now, taken);
-        add('keep-both', `${what} is there; written next to it as ${displayTarget(other.subarray(other.lastIndexOf(Buffer.from(path.sep)) + 1))}`, other);
-      } else if (target.conflict === 'overwrite' && sameKind(existing, ref)) {
-        add('replace', `${what} is there and is replaced`);
-      } else {
-        // never replace a folder (or a link, a device...) with a file: that would lose what it holds
-        items.push(make('skip', `${what} is there`, where.abs));
+  if (selected <= limit) {
+    const items: PlannedFile[] = [];
+    for (const { source, items: refs } of checked) {
+      const root = roots.get(source.id)!;
+      for (const ref of refs) {
+        const where = itemTarget(root, ref);
+        const item = linked(decider.item(ref, items.length, where, await decider.decide(ref, root, where)));
+        if (item.ref.type !== 'dir') counts[item.action]++;
+        onItem?.(item);
+        items.push(item);
       }
     }
+    return { items: new HeldItems(items), roots, counts, conflict: target.conflict };
   }
 
-  // 3. a hard link whose first file is written too is linked to it; otherwise it is written as a copy
-  // (only the files some written hard link names are looked up)
-  const wanted = new Set<string>();
-  for (const item of items) {
-    if (item.ref.type === 'hardlink' && WRITING_ACTIONS.includes(item.action)) wanted.add(`${item.sourceId}\0${rawKey(item.ref.linkTo!)}`);
+  // a large tree: its items are read from the index again, decided, and only the decisions kept
+  checked.length = 0;
+  const codes = new Uint8Array(selected);
+  const others = new Map<number, Buffer>();
+  const firsts = new Map<string, Map<string, FolderFileRef>>();
+  for (const source of sources) {
+    firsts.set(source.id, await firstFiles(manifest, source, reader!.folderIndexBatches(manifest, source), linkTargets.get(source.id)!));
   }
-  const written = new Map<string, PlannedFile>();
-  if (wanted.size > 0) {
-    for (const item of items) {
-      if (item.ref.type !== 'file' || !WRITING_ACTIONS.includes(item.action)) continue;
-      const key = `${item.sourceId}\0${rawKey(item.ref.raw)}`;
-      if (wanted.has(key)) written.set(key, item);
+  /** the selected items of every source, in index order, numbered, a batch at a time */
+  async function* selectedItems(): AsyncGenerator<{ ref: FolderFileRef; n: number; root: string; where: ItemTarget }[]> {
+    let n = 0;
+    for (const source of sources) {
+      const root = roots.get(source.id)!;
+      for await (const refs of indexItems(manifest, source, reader!.folderIndexBatches(manifest, source), firsts.get(source.id)!)) {
+        const batch: { ref: FolderFileRef; n: number; root: string; where: ItemTarget }[] = [];
+        for (const ref of refs) {
+          if (!isSelected(ref.path, target.paths)) continue;
+          if (n >= selected) throw replayMismatch();
+          batch.push({ ref, n: n++, root, where: itemTarget(root, ref) });
+        }
+        yield batch;
+      }
     }
   }
-  for (const item of items) {
-    if (item.ref.type !== 'hardlink' || !WRITING_ACTIONS.includes(item.action)) continue;
-    item.linkOf = written.get(`${item.sourceId}\0${rawKey(item.ref.linkTo!)}`) ?? null;
+  let decided = 0;
+  for await (const batch of selectedItems()) {
+    for (const { ref, n, root, where } of batch) {
+      const made = await decider.decide(ref, root, where);
+      codes[n] = made.code;
+      if (made.other) others.set(n, made.other);
+      const item = linked(decider.item(ref, n, where, made));
+      if (item.ref.type !== 'dir') counts[item.action]++;
+      onItem?.(item);
+      decided++;
+    }
   }
-  return { items, roots, counts: countActions(items), conflict: target.conflict };
+  if (decided !== selected) throw replayMismatch();
+  async function* replayed(): AsyncGenerator<PlannedFile[]> {
+    for await (const batch of selectedItems()) {
+      yield batch.map(({ ref, n, where }) => {
+        const item = decider.item(ref, n, where, { code: codes[n]!, other: others.get(n) ?? null });
+        if (ref.type === 'hardlink' && WRITING_ACTIONS.includes(item.action)) item.linkOf = writtenFirsts.get(ref.sourceId)!.get(rawKey(ref.linkTo!)) ?? null;
+        return item;
+      });
+    }
+  }
+  return { items: new ReplayedItems(selected, replayed), roots, counts, conflict: target.conflict };
 }
 
 /** How many items get each action; folders are the tree they are in, not counted. */
@@ -292,11 +493,15 @@ export function previewItem(item: PlannedFile): FilePreviewItem {
 }
 
 /** The plan as the renderer shows it (without the internal references). */
-export function planForPreview(plan: FilePlan, folder: string | null) {
+export async function planForPreview(plan: FilePlan, folder: string | null) {
+  const items: FilePreviewItem[] = [];
+  await plan.items.replay((window) => {
+    for (const item of listedItems(window)) items.push(item);
+  });
   return {
     folder,
     conflict: plan.conflict,
-    items: listedItems(plan.items),
+    items,
     counts: plan.counts,
   };
 }

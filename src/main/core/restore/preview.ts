@@ -174,8 +174,8 @@ export async function previewBackup(
   const database = dbTarget ? await previewDatabaseRestore(manifest, dbTarget, target.password ?? null, options.signal, readDumpToc) : null;
   let files = null;
   if (target.files) {
-    const plan = await planFileRestore(manifest, target.files, options.now ?? new Date(), options.signal);
-    files = planForPreview(plan, target.files.folder ?? null);
+    const plan = await planFileRestore(manifest, target.files, options.now ?? new Date(), { signal: options.signal });
+    files = await planForPreview(plan, target.files.folder ?? null);
   }
   return { ...summary, header, database, files };
 }

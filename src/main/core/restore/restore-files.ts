@@ -2,7 +2,9 @@
  * Restoring folder items: whole tree or selected paths, to the original place or another
  * folder, with a conflict policy. All or nothing. Order of work, so that a bad backup or a
  * target that cannot take it never changes the target:
- * 1. plan every item and check every path (UNSAFE_PATH refuses the lot);
+ * 1. plan every item and check every path (UNSAFE_PATH refuses the lot). A plan of a large tree is
+ *    not held: it is replayed from the backup's folder index at each step that needs its items
+ *    (plan-files.ts PlanItems), and what the restore keeps per item is a byte or two;
  * 2. find the earlier backups an incremental needs (BASE_BACKUP_MISSING names the one missing);
  * 3. authenticate what the restore relies on, reading only what it needs (wrong passphrase,
  *    damage, truncation, a file that is not the one the catalog recorded): each file's header is
@@ -12,24 +14,25 @@
  *    authenticity.ts) or, unencrypted, have the catalog's whole-file SHA-256 (the only case that
  *    reads the whole file). Every chunk a restored file uses is authenticated when it is read in
  *    step 5, before anything is committed: damage there is FILE_CORRUPT with the target
- *    unchanged, and damage in a chunk no restored file uses does not stop the restore. A
- *    combined restore (checkContentsFirst) reads every file to write here once, so that a file
- *    part that would fail does so before its database is touched;
+ *    unchanged, and damage in a chunk no restored file uses does not stop the restore;
  * 4. check the target can take it: every name and path fits (RESTORE_PATH_INVALID), there is
- *    room (RESTORE_NO_SPACE), the folders can be written. Steps 1-4 write nothing
- *    (prepareFileRestore), so a combined restore runs them before touching its database;
+ *    room (RESTORE_NO_SPACE), the folders can be written. Then a combined restore
+ *    (checkContentsFirst) reads every file to write once, so that a file part that would fail
+ *    does so before its database is touched. Steps 1-4 write nothing (prepareFileRestore), so a
+ *    combined restore runs them before touching its database;
  * 5. stage: each file is streamed into a staging folder inside its target root (a few files at
  *    once, never one whole in memory), checked against its SHA-256 (holes kept for a sparse one),
  *    given its owner (as root), mode and mtime; then each hard link is linked to its first file
- *    there, and symbolic links and FIFOs are created there; then every staged file is made
+ *    there, and symbolic links and FIFOs are created there (a window of the plan at a time, a
+ *    first file always before its links); then every staged file is made
  *    durable (on Linux one syncfs of the file system, elsewhere an fsync per file: see
  *    SYNC_FILE_SYSTEM). A failure removes the staging folder and every folder the restore
  *    created: nothing is left;
- * 6. commit: the folders are created, then each staged item is renamed into place (a file it
- *    replaces is moved aside first); then the items already there and identical get their mode
- *    and mtime, and last the folders theirs, deepest first (a folder's mtime changes while items
- *    are added to it, and a read-only folder would refuse them). A failure here moves
- *    everything back. Then the staging folder goes.
+ * 6. commit: the folders are created, then in plan order each staged item is renamed into
+ *    place (a file it replaces is moved aside first) and the items already there and identical
+ *    get their mode and mtime; last the folders theirs, deepest first (a folder's mtime changes
+ *    while items are added to it, and a read-only folder would refuse them). A failure here
+ *    moves everything back. Then the staging folder goes.
  * Nothing is written through a symbolic link: the folders on the way are checked with lstat, a
  * link is changed with lchown/lutimes, everything else through a descriptor opened O_NOFOLLOW.
  */
@@ -53,7 +56,7 @@ import { rawKey } from '../folders/raw-path';
 import { storedEntries } from './folder-items';
 import { applyToHandle, applyToLink, applyToNewHandle, newFileMetadata, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
 import { CONTENT_MISMATCH, FileStager } from './file-stager';
-import { countActions, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlannedFile } from './plan-files';
+import { listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlanItems, type PlannedFile } from './plan-files';
 import { displayTarget, keepBothRaw, uncreatableReason } from './safe-paths';
 
 export interface FilesRestoreSpec {
@@ -62,6 +65,11 @@ export interface FilesRestoreSpec {
   target: FilesTarget;
   /** finds the earlier backups an incremental's unchanged files are in */
   locate: BackupLocator;
+  /**
+   * beyond how many selected items the plan is replayed from the folder index instead of held
+   * (plan-files.ts HELD_ITEMS); the tests set it low to run a small tree through the replays
+   */
+  heldItems?: number;
   /** the passphrase of another backup of the chain (default: the same as this one) */
   passphraseFor?: (backupId: string) => Promise<string | null>;
   /** the date in keep-both names */
@@ -104,7 +112,8 @@ const FREE_SPACE_MARGIN = 16 * 1024 * 1024;
 /** A file restore checked end to end and ready to write; close() it if it is not written. */
 export interface PreparedFileRestore {
   readonly plan: FilePlan;
-  readonly toWrite: PlannedFile[];
+  /** the bytes of the files to write (their content: hard links made from a first file excluded) */
+  readonly bytesToWrite: number;
   readonly now: Date;
   /** the backups read: the one restored first, then the earlier ones an incremental needs */
   readonly readers: BackupReader[];
@@ -152,14 +161,14 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
     assertEncryptionAsExpected(main.container.header.encryption !== null, spec.expected, spec.filePath);
     assertBackupIdAsExpected(main.container.header.backupId, spec.expected, spec.filePath);
 
-    // 1. plan and check every path
-    const plan = await planFileRestore(manifest, spec.target, now, signal, undefined, main);
+    // 1. plan and check every path; what steps 2-4 need of every item is gathered as it is decided
+    const survey = new WriteSurvey(main);
+    const plan = await planFileRestore(manifest, spec.target, now, { signal, reader: main, held: spec.heldItems, onItem: (item) => survey.add(item) });
     // its items are the plan's now: the records an older format's manifest lists need not stay in memory too
     opened.set(manifest.backupId, { reader: main, manifest: withoutFolderItems(manifest) });
-    const toWrite = plan.items.filter((i) => WRITING_ACTIONS.includes(i.action));
 
     // 2. the earlier backups an incremental needs
-    await openBases(spec, manifest.backupId, toWrite, opened);
+    await openBases(spec, survey.bases, opened);
 
     // 3. authenticate what the restore relies on (the chunks of the files it writes: as they are read)
     for (const { reader } of opened.values()) await authenticateFinalChunk(reader);
@@ -171,15 +180,16 @@ export async function prepareFileRestore(spec: FilesRestoreSpec, ctx: FilesResto
       });
       assertSha256AsExpected(sha256, spec.expected, spec.filePath);
     }
-    const elsewhere = await resolveEntries(opened, manifest.backupId, toWrite);
+    const elsewhere = await resolveEntries(opened, manifest.backupId, plan.items, survey);
     // a file of this backup is in the entry its plan item names (resolveEntries checked it is there)
-    const entryOf = (item: PlannedFile): ContentEntry => elsewhere.get(item) ?? { reader: main, name: item.ref.entry! };
-    if (spec.checkContentsFirst) await checkContents(toWrite.filter(needsContent), entryOf, signal, ctx);
+    const entryOf = (item: PlannedFile): ContentEntry =>
+      item.ref.storedIn === manifest.backupId ? { reader: main, name: item.ref.entry! } : elsewhere.get(contentKey(item))!;
 
-    // 4. the target can take it
-    await checkTarget(plan, toWrite);
+    // 4. the target can take it (before a combined restore reads every file to write)
+    const bytesToWrite = await checkTarget(plan, survey);
+    if (spec.checkContentsFirst) await checkContents(plan.items, bytesToWrite, entryOf, signal, ctx);
     ctx.progress({ percent: 100 });
-    return { plan, toWrite, now, readers: [...opened.values()].map((o) => o.reader), entryOf, close };
+    return { plan, bytesToWrite, now, readers: [...opened.values()].map((o) => o.reader), entryOf, close };
   } catch (error) {
     await close();
     throw signal.aborted ? cancelledError(signal) : error;
@@ -195,18 +205,60 @@ function withoutFolderItems(manifest: BackupManifest): BackupManifest {
   };
 }
 
-/** Opens the earlier backups that hold files of an incremental (BASE_BACKUP_MISSING when one is not found). */
-async function openBases(spec: FilesRestoreSpec, mainId: string, toWrite: PlannedFile[], opened: Map<string, OpenBackup>): Promise<void> {
-  const needed = new Map<string, PlannedFile[]>();
-  for (const item of toWrite) {
-    if (item.ref.storedIn === mainId) continue;
-    needed.set(item.ref.storedIn, [...(needed.get(item.ref.storedIn) ?? []), item]);
+/**
+ * What steps 2-4 need to know of every item the restore writes, gathered as the plan decides
+ * them (a plan replayed from the index is not read again for it): the earlier backups it reads
+ * and the files wanted from each, the bytes per folder source, and the first item that fails a
+ * check (thrown at that check's step, so the errors come in the order of the module comment).
+ */
+class WriteSurvey {
+  /** per earlier backup: how many of the files to write it holds, and the first one's path */
+  readonly bases = new Map<string, { files: number; example: string }>();
+  /** per earlier backup: the files wanted from it (contentKey, without the backup) */
+  readonly wanted = new Map<string, Set<string>>();
+  readonly bytesPerSource = new Map<string, number>();
+  /** the first item whose target this system cannot create */
+  uncreatable: AppError | null = null;
+  /** the first file of this backup to write whose entry the backup does not hold */
+  missing: AppError | null = null;
+
+  constructor(private readonly main: BackupReader) {}
+
+  add(item: PlannedFile): void {
+    if (!writes(item)) return;
+    const { ref } = item;
+    const reason = this.uncreatable ? null : uncreatableReason(item.abs);
+    if (reason) this.uncreatable = new AppError('RESTORE_PATH_INVALID', { detail: `${item.path}: ${reason}` });
+    const mainId = this.main.container.header.backupId;
+    if (ref.storedIn !== mainId) {
+      const base = this.bases.get(ref.storedIn);
+      if (base) base.files++;
+      else this.bases.set(ref.storedIn, { files: 1, example: item.path });
+    }
+    if (!needsContent(item)) return;
+    this.bytesPerSource.set(ref.sourceId, (this.bytesPerSource.get(ref.sourceId) ?? 0) + item.size);
+    if (ref.storedIn === mainId) {
+      // folderItems gave this backup's own files (and hard links, their first file's) their entry
+      if (!this.missing && (ref.entry === null || !this.main.entries.has(ref.entry))) this.missing = baseMissing(item);
+      return;
+    }
+    const keys = this.wanted.get(ref.storedIn) ?? new Set<string>();
+    keys.add(contentKey(item).slice(ref.storedIn.length + 1));
+    this.wanted.set(ref.storedIn, keys);
   }
-  for (const [backupId, items] of needed) {
+}
+
+function baseMissing(item: PlannedFile): AppError {
+  return new AppError('BASE_BACKUP_MISSING', { detail: `backup ${item.ref.storedIn} does not hold ${item.ref.path} with the content this backup expects` });
+}
+
+/** Opens the earlier backups that hold files of an incremental (BASE_BACKUP_MISSING when one is not found). */
+async function openBases(spec: FilesRestoreSpec, needed: ReadonlyMap<string, { files: number; example: string }>, opened: Map<string, OpenBackup>): Promise<void> {
+  for (const [backupId, { files, example }] of needed) {
     const found = await spec.locate(backupId);
     if (!found) {
       throw new AppError('BASE_BACKUP_MISSING', {
-        detail: `backup ${backupId} holds ${items.length} of the files (for example ${items[0]!.path}); it is neither in the catalog nor in ${backupFolderOf(spec.filePath)}`,
+        detail: `backup ${backupId} holds ${files} of the files (for example ${example}); it is neither in the catalog nor in ${backupFolderOf(spec.filePath)}`,
       });
     }
     const passphrase = spec.passphraseFor ? await spec.passphraseFor(backupId) : spec.passphrase;
@@ -223,6 +275,11 @@ async function openBases(spec: FilesRestoreSpec, mainId: string, toWrite: Planne
   }
 }
 
+/** Whether the plan writes an item (creates, replaces, or writes it next to what is there). */
+function writes(item: PlannedFile): boolean {
+  return WRITING_ACTIONS.includes(item.action);
+}
+
 /** Whether an item is written from content in a backup (a file, or a hard link whose first file is not written). */
 function needsContent(item: PlannedFile): boolean {
   return item.ref.type === 'file' || (item.ref.type === 'hardlink' && item.linkOf === null);
@@ -234,25 +291,24 @@ interface ContentEntry {
   name: string;
 }
 
+/** An item's content as an earlier backup holds it: the backup, the folder and the path (a hard link's: its first file's). */
+function contentKey(item: PlannedFile): string {
+  return `${item.ref.storedIn}\0${item.ref.sourceId}\0${rawKey(item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw)}`;
+}
+
 /**
  * Checks that every file to write has its zip entry, and returns the entries of the files an
- * earlier backup holds; a chain that does not add up fails here, before the first write. A file
- * of this backup has its entry in its plan item already (not repeated in the map: one object
- * less per file of a large tree); an earlier backup's files are looked up in its folder index,
- * read as a stream, once per backup and keeping only the files wanted.
+ * earlier backup holds (by contentKey); a chain that does not add up fails here, before the first
+ * write. A file of this backup has its entry in its plan item already (checked by the survey);
+ * an earlier backup's files are looked up in its folder index, read as a stream, once per backup
+ * and keeping only the files wanted.
  */
-async function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, toWrite: PlannedFile[]): Promise<Map<PlannedFile, ContentEntry>> {
-  const contentPathOf = (item: PlannedFile) => (item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw);
-  // per earlier backup: folder + raw path of each file wanted from it -> the entry holding it (format 1 entries are named by path)
-  const wanted = new Map<string, Set<string>>();
-  for (const item of toWrite) {
-    if (!needsContent(item) || item.ref.storedIn === mainId) continue;
-    const keys = wanted.get(item.ref.storedIn) ?? new Set<string>();
-    keys.add(`${item.ref.sourceId}\0${rawKey(contentPathOf(item))}`);
-    wanted.set(item.ref.storedIn, keys);
-  }
+async function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, items: PlanItems, survey: WriteSurvey): Promise<Map<string, ContentEntry>> {
+  if (survey.missing) throw survey.missing;
+  const entries = new Map<string, ContentEntry>();
+  if (survey.wanted.size === 0) return entries;
   const heldBy = new Map<string, Map<string, { name: string; sha256: string }>>();
-  for (const [backupId, keys] of wanted) {
+  for (const [backupId, keys] of survey.wanted) {
     const held = new Map<string, { name: string; sha256: string }>();
     const { reader, manifest: m } = opened.get(backupId)!;
     for (const s of m.sources) {
@@ -267,25 +323,17 @@ async function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, t
     }
     heldBy.set(backupId, held);
   }
-  const entries = new Map<PlannedFile, ContentEntry>();
-  for (const item of toWrite) {
-    if (!needsContent(item)) continue;
-    const holder = opened.get(item.ref.storedIn)!;
-    const contentPath = contentPathOf(item);
-    // folderItems gave this backup's own files (and hard links, their first file's) their entry
-    const entry =
-      item.ref.storedIn === mainId
-        ? item.ref.entry === null
-          ? undefined
-          : { name: item.ref.entry, sha256: item.ref.sha256 }
-        : heldBy.get(item.ref.storedIn)?.get(`${item.ref.sourceId}\0${rawKey(contentPath)}`);
-    if (!entry || entry.sha256 !== item.ref.sha256 || !holder.reader.entries.has(entry.name)) {
-      throw new AppError('BASE_BACKUP_MISSING', {
-        detail: `backup ${item.ref.storedIn} does not hold ${item.ref.path} with the content this backup expects`,
-      });
+  await items.replay((window) => {
+    for (const item of window) {
+      if (!writes(item) || !needsContent(item) || item.ref.storedIn === mainId) continue;
+      const key = contentKey(item);
+      if (entries.has(key)) continue;
+      const holder = opened.get(item.ref.storedIn)!;
+      const entry = heldBy.get(item.ref.storedIn)?.get(key.slice(item.ref.storedIn.length + 1));
+      if (!entry || entry.sha256 !== item.ref.sha256 || !holder.reader.entries.has(entry.name)) throw baseMissing(item);
+      entries.set(key, { reader: holder.reader, name: entry.name });
     }
-    if (item.ref.storedIn !== mainId) entries.set(item, { reader: holder.reader, name: entry.name });
-  }
+  });
   return entries;
 }
 
@@ -375,33 +423,37 @@ async function inParallel<T>(items: readonly T[], limit: number, signal: AbortSi
 /**
  * Reads every file to write once and checks it against its size and SHA-256, writing nothing
  * (FilesRestoreSpec.checkContentsFirst). Reading authenticates every chunk the files use.
+ * `bytes`: what they hold (for progress).
  */
-async function checkContents(files: PlannedFile[], entryOf: (item: PlannedFile) => ContentEntry, signal: AbortSignal, ctx: FilesRestoreContext): Promise<void> {
-  // a hard link written as a copy reads the same entry as its first file: once is enough
-  const unique = new Map<string, { item: PlannedFile; reader: BackupReader; name: string }>();
-  const readerIds = new Map<BackupReader, number>();
-  for (const item of files) {
-    const { reader, name } = entryOf(item);
-    if (!readerIds.has(reader)) readerIds.set(reader, readerIds.size);
-    unique.set(`${readerIds.get(reader)}\0${name}`, { item, reader, name });
-  }
-  const all = [...unique.values()];
-  const onBytes = progressOf(ctx, all.reduce((sum, e) => sum + e.item.size, 0), 95);
-  await inParallel(all, FILES_IN_FLIGHT, signal, async ({ item, reader, name }, _index, stop) => {
-    const hash = crypto.createHash('sha256');
-    let bytes = 0;
-    const source = await reader.openEntry(name);
-    try {
-      for await (const chunk of source) {
-        if (stop.aborted) throw stop.reason;
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-        onBytes((chunk as Buffer).length);
-      }
-    } finally {
-      source.destroy();
+async function checkContents(items: PlanItems, bytes: number, entryOf: (item: PlannedFile) => ContentEntry, signal: AbortSignal, ctx: FilesRestoreContext): Promise<void> {
+  const onBytes = progressOf(ctx, bytes, 95);
+  await items.replay(async (window) => {
+    // a hard link written as a copy reads the same entry as its first file: once is enough
+    const unique = new Map<BackupReader, Map<string, PlannedFile>>();
+    for (const item of window) {
+      if (!writes(item) || !needsContent(item)) continue;
+      const { reader, name } = entryOf(item);
+      const names = unique.get(reader) ?? new Map<string, PlannedFile>();
+      names.set(name, item);
+      unique.set(reader, names);
     }
-    assertContentAsRecorded(item, bytes, hash.digest('hex'));
+    const all = [...unique].flatMap(([reader, names]) => [...names].map(([name, item]) => ({ item, reader, name })));
+    await inParallel(all, FILES_IN_FLIGHT, signal, async ({ item, reader, name }, _index, stop) => {
+      const hash = crypto.createHash('sha256');
+      let read = 0;
+      const source = await reader.openEntry(name);
+      try {
+        for await (const chunk of source) {
+          if (stop.aborted) throw stop.reason;
+          hash.update(chunk as Buffer);
+          read += (chunk as Buffer).length;
+          onBytes((chunk as Buffer).length);
+        }
+      } finally {
+        source.destroy();
+      }
+      assertContentAsRecorded(item, read, hash.digest('hex'));
+    });
   });
 }
 
@@ -425,11 +477,14 @@ async function nearestExisting(p: string): Promise<string> {
 /**
  * Step 4: every name and path fits this system, each root can be written (or created), and the
  * file systems have room for every byte to write (staged files coexist with those they replace).
+ * Returns the bytes to write.
  */
-async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void> {
-  for (const item of toWrite) {
-    const reason = uncreatableReason(item.abs);
-    if (reason) throw new AppError('RESTORE_PATH_INVALID', { detail: `${item.path}: ${reason}` });
+async function checkTarget(plan: FilePlan, survey: WriteSurvey): Promise<number> {
+  if (survey.uncreatable) throw survey.uncreatable;
+  const bytesPerRoot = new Map<string, number>();
+  for (const [sourceId, bytes] of survey.bytesPerSource) {
+    const root = plan.roots.get(sourceId)!;
+    bytesPerRoot.set(root, (bytesPerRoot.get(root) ?? 0) + bytes);
   }
   const needs = new Map<number, { dir: string; bytes: number }>();
   for (const root of new Set(plan.roots.values())) {
@@ -439,10 +494,9 @@ async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void
     } catch (cause) {
       throw new AppError('DEST_NOT_WRITABLE', { detail: `${existing} (to restore into ${root})`, cause });
     }
-    const bytes = toWrite.filter((i) => plan.roots.get(i.sourceId) === root && needsContent(i)).reduce((sum, i) => sum + i.size, 0);
     const { dev } = await fs.promises.stat(existing);
     const need = needs.get(dev) ?? { dir: existing, bytes: 0 };
-    need.bytes += bytes;
+    need.bytes += bytesPerRoot.get(root) ?? 0;
     needs.set(dev, need);
   }
   for (const { dir, bytes } of needs.values()) {
@@ -453,29 +507,33 @@ async function checkTarget(plan: FilePlan, toWrite: PlannedFile[]): Promise<void
       throw new AppError('RESTORE_NO_SPACE', { detail: `${dir}: ${Math.round(free / 1e6)} MB free, about ${Math.round((bytes + FREE_SPACE_MARGIN) / 1e6)} MB needed` });
     }
   }
+  return [...bytesPerRoot.values()].reduce((sum, b) => sum + b, 0);
 }
 
-/** An item staged, and what committing it did (for undoing). */
-interface Staged {
-  item: PlannedFile;
-  /** the staging folder it is in, as `f<order>` (stagedPath): a folder's name shared, not a path per item */
-  dir: string;
-  /** where a replaced item was moved during the commit */
-  aside: string | null;
-  committed: boolean;
-  /** its place in the plan's order of work (staging runs several at once) */
-  order: number;
-}
+/**
+ * Where each item is in the write (one byte per item of the plan, by its number): staged, moved
+ * aside (the file it replaces), committed. With the plan's items (replayed) it is all undo needs.
+ */
+const STAGED = 1;
+/** the file it replaces was moved aside (`f<n>.replaced` in the staging folder), the item not yet renamed into place */
+const ASIDE = 2;
+const COMMITTED = 3;
+/** committed, and the file it replaced is aside */
+const COMMITTED_ASIDE = 4;
 
 /** What the restore changed on an item that was already there (to put it back on failure). */
 interface Touched {
-  item: PlannedFile;
+  abs: Buffer;
+  type: PlannedFile['ref']['type'];
   previous: PreviousMetadata;
 }
 
 /** Everything a restore did so far, for undoing it. */
 interface Progress {
-  staged: Staged[];
+  /** per item (its number): STAGED, ASIDE, COMMITTED, COMMITTED_ASIDE or 0 */
+  state: Uint8Array;
+  /** how many items are renamed into place or moved aside (undo replays the plan only when some are) */
+  moved: number;
   stagingDirs: Map<string, string>;
   /** folders this restore created, in order */
   createdDirs: Buffer[];
@@ -489,20 +547,25 @@ const execFileAsync = promisify(execFile);
 /**
  * Steps 5 and 6 of the module comment: stage every item, then move them all into place and set
  * the metadata. On any failure the target is put back as it was (staged items, moved-aside
- * files, changed metadata and created folders).
+ * files, changed metadata and created folders). A plan replayed from the index (a large tree) is
+ * read once to stage the files, once for the links and special files, once to commit: what the
+ * restore keeps per item is one byte of state.
  */
 export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: FilesRestoreContext): Promise<FilesRestoreResult> {
   const { signal } = ctx;
-  const { plan, toWrite, now } = prepared;
+  const { plan, now, bytesToWrite } = prepared;
+  const { items } = plan;
   const roots = [...new Set(plan.roots.values())];
-  const done: Progress = { staged: [], stagingDirs: new Map(), createdDirs: [], moded: [], touched: [] };
-  const withContent = toWrite.filter(needsContent);
+  const done: Progress = { state: new Uint8Array(items.size), moved: 0, stagingDirs: new Map(), createdDirs: [], moded: [], touched: [] };
   /** per staging folder: the owner a file created there gets (no chown needed when it is the item's) */
   const createdOwners = new Map<string, { uid: number; gid: number } | null>();
-  const totalBytes = withContent.reduce((sum, i) => sum + i.size, 0);
+  const filesTotal = plan.counts.create + plan.counts.replace + plan.counts['keep-both'];
   let written = 0;
+  let filesDone = 0;
   let stager: FileStager | null = null;
-  ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: totalBytes, filesDone: 0, filesTotal: toWrite.filter((i) => i.ref.type !== 'dir').length });
+  // the result: the first RESULT_ITEMS items, counts and notes of all, as written (tallied as the commit goes by)
+  const result = new ResultTally();
+  ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: bytesToWrite, filesDone: 0, filesTotal });
   try {
     for (const root of roots) {
       await mkdirTracked(Buffer.from(root), done.createdDirs, null);
@@ -515,127 +578,154 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       if (done.stagingDirs.size === 1) ctx.setTempPath(staging);
       createdOwners.set(staging, await ownerOfNewFiles(staging));
     }
-    // 5. stage: contents first, a few files at once, in the order they are stored (the files in
-    // flight share the chunks they are in, each decrypted once); then links and FIFOs (a hard
-    // link needs its first file staged)
     const stagingOf = (item: PlannedFile) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!;
     const syncEach = !SYNC_FILE_SYSTEM;
-    // the order of work: indexes into withContent sorted by backup, then by place in the file
-    // (numbers in typed arrays: no object per file)
     const readerOrder = new Map(prepared.readers.map((r, i) => [r, i]));
-    const readerOf = new Uint32Array(withContent.length);
-    const offsets = new Float64Array(withContent.length);
-    withContent.forEach((item, index) => {
-      const { reader, name } = prepared.entryOf(item);
-      readerOf[index] = readerOrder.get(reader)!;
-      offsets[index] = (reader.entries.get(name) as { relativeOffsetOfLocalHeader?: number } | undefined)?.relativeOffsetOfLocalHeader ?? 0;
-    });
-    const contents = withContent.map((_item, index) => index).sort((a, b) => readerOf[a]! - readerOf[b]! || offsets[a]! - offsets[b]!);
-    // where the first files of hard links were staged (the links are made from them)
-    const linkedTo = new Set(toWrite.map((i) => i.linkOf).filter((i) => i !== null));
-    const stagedAt = new Map<PlannedFile, string>();
     const onBytes = (n: number) => {
       written += n;
-      ctx.progress({ bytesDone: written, percent: Math.round(((95 * written) / Math.max(1, totalBytes)) * 10) / 10 });
+      ctx.progress({ bytesDone: written, percent: Math.round(((95 * written) / Math.max(1, bytesToWrite)) * 10) / 10 });
+    };
+    const staged = (item: PlannedFile) => {
+      done.state[item.n] = STAGED;
+      ctx.progress({ currentItem: item.path, filesDone: ++filesDone });
     };
     // a tree of files: small files read whole and written by the stager's workers, many at once,
     // and every item renamed into place by them; larger files streamed, FILES_IN_FLIGHT at once
-    stager = toWrite.length >= STAGER_MIN_ITEMS ? new FileStager() : null;
+    stager = filesTotal >= STAGER_MIN_ITEMS ? new FileStager() : null;
     const streamed = limiter(FILES_IN_FLIGHT);
-    await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async (index, _at, stop) => {
-      const item = withContent[index]!;
-      const { reader, name } = prepared.entryOf(item);
-      const staged: Staged = { item, dir: stagingOf(item), aside: null, committed: false, order: index };
-      const target = stagedPath(staged);
-      const options = { stop, onBytes, createdAs: createdOwners.get(staged.dir) ?? null, syncEach };
-      if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
-      else await streamed(() => stageOne(item, target, reader, name, options));
-      if (linkedTo.has(item)) stagedAt.set(item, target);
-      done.staged.push(staged);
-      ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
-    });
-    const others = toWrite.filter((i) => i.ref.type !== 'dir' && !needsContent(i));
-    await inParallel(others, FILES_IN_FLIGHT, signal, async (item, at) => {
-      const index = withContent.length + at;
-      const staged: Staged = { item, dir: stagingOf(item), aside: null, committed: false, order: index };
-      if (!(await stageOther(item, stagedPath(staged), stagedAt))) return;
-      done.staged.push(staged);
-      ctx.progress({ currentItem: item.path, filesDone: done.staged.length });
+    // 5. stage, a window of the plan at a time: contents first, a few files at once, in the order
+    // they are stored (the files in flight share the chunks they are in, each decrypted once);
+    // then links and FIFOs (a hard link needs its first file staged). The folders the backup has
+    // are kept for the commit (a folder per item of a tree at most, each held once)
+    const dirs: PlannedFile[] = [];
+    await items.replay(async (window) => {
+      const withContent = window.filter((i) => writes(i) && needsContent(i));
+      // the order of work: indexes into withContent sorted by backup, then by place in the file
+      // (numbers in typed arrays: no object per file)
+      const readerOf = new Uint32Array(withContent.length);
+      const offsets = new Float64Array(withContent.length);
+      withContent.forEach((item, index) => {
+        const { reader, name } = prepared.entryOf(item);
+        readerOf[index] = readerOrder.get(reader)!;
+        offsets[index] = (reader.entries.get(name) as { relativeOffsetOfLocalHeader?: number } | undefined)?.relativeOffsetOfLocalHeader ?? 0;
+      });
+      const contents = withContent.map((_item, index) => index).sort((a, b) => readerOf[a]! - readerOf[b]! || offsets[a]! - offsets[b]!);
+      await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async (index, _at, stop) => {
+        const item = withContent[index]!;
+        const { reader, name } = prepared.entryOf(item);
+        const dir = stagingOf(item);
+        const target = stagedPath(dir, item.n);
+        const options = { stop, onBytes, createdAs: createdOwners.get(dir) ?? null, syncEach };
+        if (stager && isSmallFile(item)) await stageSmall(item, target, reader, name, stager, options);
+        else await streamed(() => stageOne(item, target, reader, name, options));
+        staged(item);
+      });
+      // a hard link's first file comes before it in the plan: staged by now
+      const others = window.filter((i) => writes(i) && i.ref.type !== 'dir' && !needsContent(i));
+      await inParallel(others, FILES_IN_FLIGHT, signal, async (item) => {
+        if (await stageOther(item, stagingOf(item), items)) staged(item);
+      });
+      for (const item of window) if (item.ref.type === 'dir' && (item.action === 'create' || item.action === 'same')) dirs.push(item);
     });
     if (signal.aborted) throw signal.reason;
-    // committed (and undone in reverse) in plan order, whatever order staging finished in
-    done.staged.sort((a, b) => a.order - b.order);
     if (!syncEach) {
       ctx.progress({ currentItem: 'writing the files to disk', percent: 95 });
-      await syncStagedFiles([...done.stagingDirs.values()], done.staged.filter((e) => needsContent(e.item)), signal);
+      await syncStagedFiles([...done.stagingDirs.values()], items, done.state, stagingOf, signal);
     }
 
-    // 6. commit: folders, then every staged item into place, then metadata (folders last, deepest first)
+    // 6. commit: folders, then every staged item into place in plan order (whatever order staging
+    // finished in) and the items already there and identical get their metadata; then the
+    // folders theirs, deepest first
     ctx.progress({ currentItem: 'moving the files into place', percent: 96 });
     const rootOf = (item: PlannedFile) => Buffer.from(plan.roots.get(item.sourceId)!);
-    const dirs = plan.items.filter((i) => i.ref.type === 'dir' && (i.action === 'create' || i.action === 'same'));
     // each folder on the way is checked (lstat: no symbolic link) once per commit, right before
     // the first item goes into it, instead of once per item in it
     const checked = new Set<string>();
     for (const dir of [...dirs].sort((a, b) => a.abs.length - b.abs.length)) {
       if (dir.action === 'create') await mkdirTracked(dir.abs, done.createdDirs, rootOf(dir), 0o700, checked);
     }
-    for (const entry of done.staged) await mkdirTracked(parentOf(entry.item.abs), done.createdDirs, rootOf(entry.item), 0o777, checked);
     // names a keep-both fallback picks in this commit (the renames run in parallel)
     const reserved = new Set<string>();
     const rename = stager ? stager.rename.bind(stager) : fs.promises.rename;
-    await inParallel(done.staged, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, new AbortController().signal, (entry) => commitOne(entry, now, reserved, rename));
+    // the folders the renames changed: synced at the end
+    const changedDirs = new Set<string>();
+    await items.replay(async (window) => {
+      const toCommit = window.filter((i) => done.state[i.n] === STAGED);
+      for (const item of toCommit) await mkdirTracked(parentOf(item.abs), done.createdDirs, rootOf(item), 0o777, checked);
+      await inParallel(toCommit, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, new AbortController().signal, (item) =>
+        commitOne(item, stagingOf(item), now, reserved, rename, done, items),
+      );
+      for (const item of toCommit) changedDirs.add(rawKey(parentOf(item.abs)));
+      for (const item of window) {
+        if (item.action === 'same' && item.ref.type !== 'dir') await touchExisting(item, done.touched, items);
+        // a folder written or kept is tallied once its metadata is set (below)
+        if (!(item.ref.type === 'dir' && (item.action === 'create' || item.action === 'same'))) result.add(item);
+      }
+    });
     await stager?.close();
     stager = null;
-    for (const item of plan.items) {
-      if (item.action === 'same' && item.ref.type !== 'dir') await touchExisting(item, done.touched);
-    }
     for (const dir of [...dirs].sort((a, b) => b.abs.length - a.abs.length)) {
       if (dir.action === 'same') {
-        await touchExisting(dir, done.touched);
+        await touchExisting(dir, done.touched, items);
       } else {
         done.moded.push(dir.abs);
         await setMetadata(dir.abs, 'dir', dir);
       }
+      result.add(dir);
     }
     // the renames are durable once the folders they changed are synced
-    const changedDirs = new Set<string>();
-    for (const s of done.staged) changedDirs.add(rawKey(parentOf(s.item.abs)));
     await inParallel([...changedDirs], FILES_IN_FLIGHT, new AbortController().signal, (key) => syncDir(Buffer.from(key, 'base64')));
   } catch (error) {
     await stager?.close();
-    await undo(done);
+    await undo(done, items, (item) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!);
     ctx.setTempPath(null);
     throw signal.aborted ? cancelledError(signal) : error;
   }
   for (const staging of done.stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true });
   ctx.setTempPath(null);
   ctx.progress({ percent: 100 });
-  return {
-    items: listedItems(plan.items, RESULT_ITEMS),
-    counts: countActions(plan.items),
-    bytesWritten: written,
-    roots,
-    notes: restoreNotes(plan.items),
-  };
+  return { ...result.summary(), bytesWritten: written, roots };
 }
 
 /** How many items a restore's result lists (the job keeps as many; the counts cover them all). */
 export const RESULT_ITEMS = 1000;
 
-/** The notes of a restore as a whole: what it did not give back as backed up, and why. */
-export function restoreNotes(items: readonly PlannedFile[]): string[] {
-  const notes: string[] = [];
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const special = items.filter((i) => i.action === 'skip' && ['socket', 'device', 'fifo', 'symlink'].includes(i.ref.type) && /not restored|never restored|has none/.test(i.reason ?? ''));
-  if (special.length) notes.push(`${plural(special.length, 'special file', 'special files')} recorded, not restored (${special.slice(0, 3).map((i) => i.path).join(', ')})`);
-  const bits = items.filter((i) => i.dropped && i.action !== 'skip');
-  if (bits.length) notes.push(`setuid/setgid/sticky bits not restored on ${plural(bits.length, 'item', 'items')} (${bits.slice(0, 3).map((i) => i.path).join(', ')}): restore as root to keep them`);
-  const mapped = items.filter((i) => i.mapped && i.action !== 'skip');
-  if (mapped.length) notes.push(`${plural(mapped.length, 'name', 'names')} mapped for Windows (reserved characters as U+F0xx)`);
-  const untouched = items.filter((i) => i.action === 'same' && i.reason?.includes('mode and mtime not restored'));
-  if (untouched.length) notes.push(`mode and mtime not restored on ${plural(untouched.length, 'item', 'items')} already there`);
-  return notes;
+/**
+ * A restore's result, tallied item by item: the first RESULT_ITEMS listed (listedItems), the
+ * counts of all, and the notes of the restore as a whole: what it did not give back as backed
+ * up, and why (each item's reason says it for that item).
+ */
+export class ResultTally {
+  private readonly items: FilePreviewItem[] = [];
+  private readonly counts: Record<FileAction, number> = { create: 0, replace: 0, same: 0, 'keep-both': 0, skip: 0 };
+  /** per note: how many items, and the first three's paths */
+  private readonly special = { count: 0, paths: [] as string[] };
+  private readonly bits = { count: 0, paths: [] as string[] };
+  private mapped = 0;
+  private untouched = 0;
+
+  add(item: PlannedFile): void {
+    if (item.ref.type !== 'dir') this.counts[item.action]++;
+    if (this.items.length < RESULT_ITEMS) this.items.push(...listedItems([item]));
+    const tally = (what: { count: number; paths: string[] }) => {
+      if (what.count++ < 3) what.paths.push(item.path);
+    };
+    if (item.action === 'skip' && ['socket', 'device', 'fifo', 'symlink'].includes(item.ref.type) && /not restored|never restored|has none/.test(item.reason ?? '')) tally(this.special);
+    if (item.dropped && item.action !== 'skip') tally(this.bits);
+    if (item.mapped && item.action !== 'skip') this.mapped++;
+    if (item.action === 'same' && item.reason?.includes('mode and mtime not restored')) this.untouched++;
+  }
+
+  summary(): { items: FilePreviewItem[]; counts: Record<FileAction, number>; notes: string[] } {
+    const notes: string[] = [];
+    const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+    const { special, bits } = this;
+    if (special.count) notes.push(`${plural(special.count, 'special file', 'special files')} recorded, not restored (${special.paths.join(', ')})`);
+    if (bits.count) notes.push(`setuid/setgid/sticky bits not restored on ${plural(bits.count, 'item', 'items')} (${bits.paths.join(', ')}): restore as root to keep them`);
+    if (this.mapped) notes.push(`${plural(this.mapped, 'name', 'names')} mapped for Windows (reserved characters as U+F0xx)`);
+    if (this.untouched) notes.push(`mode and mtime not restored on ${plural(this.untouched, 'item', 'items')} already there`);
+    return { items: this.items, counts: this.counts, notes };
+  }
 }
 
 function parentOf(abs: Buffer): Buffer {
@@ -643,15 +733,17 @@ function parentOf(abs: Buffer): Buffer {
 }
 
 /**
- * Stages an item without content of its own: a hard link to its first file's staged copy, a
- * symbolic link (created, never followed), or a FIFO (the `mkfifo` tool: Node has no mkfifo; when
- * it fails the FIFO is skipped and the item says why). Returns false when nothing was staged.
+ * Stages an item without content of its own into the staging folder `dir`: a hard link to its
+ * first file's staged copy (staged in the same folder: same source), a symbolic link (created,
+ * never followed), or a FIFO (the `mkfifo` tool: Node has no mkfifo; when it fails the FIFO is
+ * skipped and the item says why). Returns false when nothing was staged.
  */
-async function stageOther(item: PlannedFile, target: string, stagedAt: Map<PlannedFile, string>): Promise<boolean> {
+async function stageOther(item: PlannedFile, dir: string, items: PlanItems): Promise<boolean> {
   const { ref } = item;
+  const target = stagedPath(dir, item.n);
   try {
     if (ref.type === 'hardlink') {
-      await fs.promises.link(stagedAt.get(item.linkOf!)!, target);
+      await fs.promises.link(stagedPath(dir, item.linkOf!), target);
     } else if (ref.type === 'symlink') {
       await fs.promises.symlink(ref.linkTarget!, target);
       await applyToLink(target, item.owner, ref.mtimeNs);
@@ -659,8 +751,7 @@ async function stageOther(item: PlannedFile, target: string, stagedAt: Map<Plann
       try {
         await execFileAsync('mkfifo', ['-m', '600', '--', target], { timeout: 10_000 });
       } catch (error) {
-        item.action = 'skip';
-        item.reason = `FIFO not restored: mkfifo failed (${(error as Error).message.split('\n')[0]})`;
+        items.amend(item, { action: 'skip', reason: `FIFO not restored: mkfifo failed (${(error as Error).message.split('\n')[0]})` });
         return false;
       }
       await setMetadata(Buffer.from(target), 'fifo', item);
@@ -693,7 +784,7 @@ async function setMetadata(abs: Buffer, type: 'dir' | 'file' | 'fifo', item: Pla
  * metadata, remembering what it had. It is not ours: when that is refused (another user's file),
  * the item says so and the restore goes on.
  */
-async function touchExisting(item: PlannedFile, touched: Touched[]): Promise<void> {
+async function touchExisting(item: PlannedFile, touched: Touched[], items: PlanItems): Promise<void> {
   try {
     if (item.ref.type === 'symlink') {
       await applyToLink(item.abs, item.owner, item.ref.mtimeNs);
@@ -702,13 +793,13 @@ async function touchExisting(item: PlannedFile, touched: Touched[]): Promise<voi
     const handle = await openNoFollow(item.abs, item.ref.type === 'dir' ? 'dir' : item.ref.type === 'fifo' ? 'fifo' : 'file');
     try {
       const previous = await applyToHandle(handle, { mode: item.mode, owner: item.owner, mtimeNs: item.ref.mtimeNs });
-      touched.push({ item, previous });
+      touched.push({ abs: item.abs, type: item.ref.type, previous });
     } finally {
       await handle.close().catch(() => undefined);
     }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    item.reason = [item.reason, `mode and mtime not restored: ${code}`].filter(Boolean).join('; ');
+    items.amend(item, { reason: [item.reason, `mode and mtime not restored: ${code}`].filter(Boolean).join('; ') });
   }
 }
 
@@ -761,41 +852,54 @@ async function mkdirTracked(dir: Buffer, created: Buffer[], root: Buffer | null,
 }
 
 /**
- * Moves one staged item into place (its folder exists and was checked: mkdirTracked); a file it
- * replaces is moved aside first. A name taken since the plan is never overwritten: the item is
- * written next to it (keep both), under a name no other item of this commit has `reserved`.
+ * Moves one staged item (in the staging folder `dir`) into place (its folder exists and was
+ * checked: mkdirTracked); a file it replaces is moved aside first. A name taken since the plan
+ * is never overwritten: the item is written next to it (keep both), under a name no other item
+ * of this commit has `reserved`.
  */
-async function commitOne(entry: Staged, now: Date, reserved: Set<string>, rename: (from: string | Buffer, to: string | Buffer) => Promise<void>): Promise<void> {
-  const { item } = entry;
+async function commitOne(
+  item: PlannedFile,
+  dir: string,
+  now: Date,
+  reserved: Set<string>,
+  rename: (from: string | Buffer, to: string | Buffer) => Promise<void>,
+  done: Progress,
+  items: PlanItems,
+): Promise<void> {
+  const staged = stagedPath(dir, item.n);
   if (item.action === 'replace') {
-    const aside = `${stagedPath(entry)}.replaced`;
-    await rename(item.abs, aside).catch((e: unknown) => {
+    await rename(item.abs, `${staged}.replaced`).catch((e: unknown) => {
       throw restoreWriteError(e, item.target);
     });
-    entry.aside = aside;
+    done.state[item.n] = ASIDE;
+    done.moved++;
   } else if (occupied(item.abs)) {
     // something appeared there since the plan: never overwrite it (picked and reserved with no
     // await in between, so two items renamed at once never pick the same name)
-    item.abs = keepBothRaw(item.abs, now, (candidate) => reserved.has(rawKey(candidate)) || occupied(candidate));
-    reserved.add(rawKey(item.abs));
-    item.target = displayTarget(item.abs);
-    item.action = 'keep-both';
+    const abs = keepBothRaw(item.abs, now, (candidate) => reserved.has(rawKey(candidate)) || occupied(candidate));
+    reserved.add(rawKey(abs));
+    items.amend(item, { abs, target: displayTarget(abs), action: 'keep-both' });
   }
-  await rename(stagedPath(entry), item.abs).catch((e: unknown) => {
+  await rename(staged, item.abs).catch((e: unknown) => {
     throw restoreWriteError(e, item.target);
   });
-  entry.committed = true;
+  if (done.state[item.n] !== ASIDE) done.moved++;
+  done.state[item.n] = done.state[item.n] === ASIDE ? COMMITTED_ASIDE : COMMITTED;
 }
 
-/** Where an item is staged: `f<order>` in its staging folder. */
-function stagedPath(entry: Staged): string {
-  return path.join(entry.dir, `f${entry.order}`);
+/** Where item `n` is staged: `f<n>` in its staging folder. */
+function stagedPath(dir: string, n: number): string {
+  return path.join(dir, `f${n}`);
 }
 
-/** Puts the target back: metadata, committed items out (replaced ones back), staging and created folders removed. */
-async function undo(done: Progress): Promise<void> {
-  for (const { item, previous } of [...done.touched].reverse()) {
-    const handle = await openNoFollow(item.abs, item.ref.type === 'dir' ? 'dir' : item.ref.type === 'fifo' ? 'fifo' : 'file').catch(() => null);
+/**
+ * Puts the target back: metadata, committed items out (replaced ones back), staging and created
+ * folders removed. The items moved are found by replaying the plan; should that replay fail, the
+ * staging folders are kept (the files moved aside are in them) and so are the folders created.
+ */
+async function undo(done: Progress, items: PlanItems, stagingOf: (item: PlannedFile) => string): Promise<void> {
+  for (const { abs, type, previous } of [...done.touched].reverse()) {
+    const handle = await openNoFollow(abs, type === 'dir' ? 'dir' : type === 'fifo' ? 'fifo' : 'file').catch(() => null);
     if (!handle) continue;
     await revertHandle(handle, previous);
     await handle.close().catch(() => undefined);
@@ -806,12 +910,22 @@ async function undo(done: Progress): Promise<void> {
     await handle?.chmod(0o700).catch(() => undefined);
     await handle?.close().catch(() => undefined);
   }
-  for (const entry of [...done.staged].reverse()) {
+  if (done.moved > 0) {
     try {
-      if (entry.committed) await fs.promises.rm(entry.item.abs, { force: true });
-      if (entry.aside) await fs.promises.rename(entry.aside, entry.item.abs);
+      await items.replay(async (window) => {
+        for (const item of window) {
+          const state = done.state[item.n]!;
+          if (state < ASIDE) continue;
+          try {
+            if (state === COMMITTED || state === COMMITTED_ASIDE) await fs.promises.rm(item.abs, { force: true });
+            if (state === ASIDE || state === COMMITTED_ASIDE) await fs.promises.rename(`${stagedPath(stagingOf(item), item.n)}.replaced`, item.abs);
+          } catch {
+            // best effort: go on putting back the others
+          }
+        }
+      });
     } catch {
-      // best effort: go on putting back the others
+      return;
     }
   }
   for (const staging of done.stagingDirs.values()) await fs.promises.rm(staging, { recursive: true, force: true }).catch(() => undefined);
@@ -929,27 +1043,29 @@ const SYNC_FILE_SYSTEM = process.platform === 'linux';
 /**
  * Makes the staged files durable before the commit renames them into place: so that a crash
  * right after the commit never leaves an empty or partly written file where a restored one
- * should be. One `sync -f` per staging folder; when that tool fails, every file is fsynced.
+ * should be. One `sync -f` per staging folder; when that tool fails, every staged file is fsynced.
  */
-async function syncStagedFiles(stagingDirs: string[], files: Staged[], signal: AbortSignal): Promise<void> {
+async function syncStagedFiles(stagingDirs: string[], items: PlanItems, state: Uint8Array, stagingOf: (item: PlannedFile) => string, signal: AbortSignal): Promise<void> {
   try {
     for (const dir of stagingDirs) await execFileAsync('sync', ['-f', '--', dir], { timeout: 30 * 60_000 });
     return;
   } catch {
     // an old coreutils or a busybox without -f: the files one by one
   }
-  await inParallel(files, FILES_IN_FLIGHT, signal, async (entry) => {
-    const { item } = entry;
-    const handle = await fs.promises.open(stagedPath(entry), fs.constants.O_RDONLY | O_NOFOLLOW).catch((error: unknown) => {
-      throw restoreWriteError(error, item.target);
+  await items.replay(async (window) => {
+    const files = window.filter((item) => state[item.n] === STAGED && needsContent(item));
+    await inParallel(files, FILES_IN_FLIGHT, signal, async (item) => {
+      const handle = await fs.promises.open(stagedPath(stagingOf(item), item.n), fs.constants.O_RDONLY | O_NOFOLLOW).catch((error: unknown) => {
+        throw restoreWriteError(error, item.target);
+      });
+      try {
+        await handle.sync();
+      } catch (error) {
+        throw restoreWriteError(error, item.target);
+      } finally {
+        await handle.close().catch(() => undefined);
+      }
     });
-    try {
-      await handle.sync();
-    } catch (error) {
-      throw restoreWriteError(error, item.target);
-    } finally {
-      await handle.close().catch(() => undefined);
-    }
   });
 }
 

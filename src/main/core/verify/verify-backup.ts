@@ -429,7 +429,7 @@ export async function verifyBackupFile(
         let files = 0;
         // nothing kept: every item checked by the restore's rule, every stored file against its entry
         const checked = manifest;
-        await streamFolderItems(checked, source, () => reader.folderIndex(checked, source), check, () => false, (entry) => {
+        await streamFolderItems(checked, source, () => reader.folderIndexBatches(checked, source), check, () => false, (entry) => {
           files++;
           const dumpListing = checkEntry(entry);
           if (dumpListing) pending.push(dumpListing);

@@ -126,7 +126,8 @@ class FzstdTransform extends Transform {
 /** The Transform that turns an entry's stored bytes back into its content, or null when stored. */
 export function decompressorFor(method: number): Transform | null {
   if (method === METHOD_STORE) return null;
-  if (method === METHOD_DEFLATE) return zlib.createInflateRaw();
+  // larger pieces than zlib's 16 KiB: a large entry (a folder's index, a big file) takes an eighth of the callbacks
+  if (method === METHOD_DEFLATE) return zlib.createInflateRaw({ chunkSize: 128 * 1024 });
   if (method === METHOD_ZSTD) return createZstdDecompress();
   throw new Error(`unsupported compression method ${method}`);
 }

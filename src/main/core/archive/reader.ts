@@ -8,7 +8,8 @@ import zlib from 'node:zlib';
 import { decompressAtOnce, decompressorFor } from './codecs';
 import { LOCAL_HEADER_BYTES, localHeaderDataStart, structureError } from './entry-ranges';
 import { HashStream } from './hash-stream';
-import { METHOD_DEFLATE, METHOD_STORE } from './zip-writer';
+import { ZipDirectory } from './zip-directory';
+import { METHOD_STORE } from './zip-writer';
 
 /** Passes an entry's content through and fails when it is not exactly the size the zip says. */
 class ExactLength extends Transform {
@@ -58,27 +59,6 @@ class ContainerReader extends yauzl.RandomAccessReader {
   }
 }
 
-/**
- * The fields of a zip entry that reading it needs (yauzl's openReadStream, the reader, verify),
- * on yauzl's Entry prototype: yauzl's own entry also keeps its extra fields' buffers, raw name
- * and comment, ~1 KB each, which for a tree of 40k files was 38 MB of a restore's memory. A
- * class, so that V8 keeps the eight fields in the object itself (built on a bare prototype, half
- * went to a second array each).
- */
-class CompactEntry extends yauzl.Entry {
-  constructor(entry: yauzl.Entry) {
-    super();
-    this.fileName = entry.fileName;
-    this.compressionMethod = entry.compressionMethod;
-    this.compressedSize = entry.compressedSize;
-    this.uncompressedSize = entry.uncompressedSize;
-    this.crc32 = entry.crc32;
-    this.relativeOffsetOfLocalHeader = entry.relativeOffsetOfLocalHeader;
-    this.generalPurposeBitFlag = entry.generalPurposeBitFlag;
-    this.externalFileAttributes = entry.externalFileAttributes;
-  }
-}
-
 /** Errors from yauzl become FILE_CORRUPT unless the container already said something better. */
 export function zipError(error: unknown): unknown {
   if (error instanceof AppError) return error;
@@ -95,7 +75,8 @@ export class BackupReader {
   private constructor(
     readonly container: OpenContainer,
     private readonly zip: yauzl.ZipFile,
-    readonly entries: Map<string, yauzl.Entry>,
+    /** the zip's directory (a compact table: a restore or verify of a million files holds it throughout) */
+    readonly entries: ZipDirectory,
   ) {}
 
   /** `options` as for OpenContainer.open (e.g. allowExpensiveKdf). */
@@ -111,16 +92,17 @@ export class BackupReader {
           (err, zipfile) => (err ? reject(zipError(err)) : resolve(zipfile!)),
         ),
       );
-      const entries = new Map<string, yauzl.Entry>();
+      const entries = new ZipDirectory(zip.entryCount);
       await new Promise<void>((resolve, reject) => {
         zip.on('entry', (entry: yauzl.Entry) => {
-          entries.set(entry.fileName, new CompactEntry(entry));
+          entries.add(entry);
           zip.readEntry();
         });
         zip.on('end', () => resolve());
         zip.on('error', (err) => reject(zipError(err)));
         zip.readEntry();
       });
+      entries.trim();
       return new BackupReader(container, zip, entries);
     } catch (error) {
       await container.close();
@@ -132,7 +114,7 @@ export class BackupReader {
   async openEntry(name: string): Promise<Readable> {
     const entry = this.entries.get(name);
     if (!entry) throw new AppError('FILE_CORRUPT', { detail: `entry ${name} is missing` });
-    if (entry.compressionMethod === METHOD_STORE || entry.compressionMethod === METHOD_DEFLATE) {
+    if (entry.compressionMethod === METHOD_STORE) {
       return new Promise((resolve, reject) =>
         this.zip.openReadStream(entry, (err, stream) => (err ? reject(zipError(err)) : resolve(stream!))),
       );

@@ -11,11 +11,12 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipArchive } from 'archiver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../../src/main/core/archive/reader';
+import { BackupReader, readManifest } from '../../../src/main/core/archive/reader';
 import { ArchiveWriter } from '../../../src/main/core/archive/writer';
 import { ImportedBackupsRepo } from '../../../src/main/core/catalog/restores-repo';
 import { SealStream } from '../../../src/main/core/crypto/container';
 import { makeBackupLocator } from '../../../src/main/core/restore/locate';
+import { planFileRestore } from '../../../src/main/core/restore/plan-files';
 import { restoreFiles, type FilesRestoreSpec } from '../../../src/main/core/restore/restore-files';
 import { verifyBackupFile } from '../../../src/main/core/verify/verify-backup';
 import type { Plan } from '../../../src/shared/plan';
@@ -132,6 +133,32 @@ describe('restore files', () => {
     expect(error.code).toBe('RESTORE_SELECTION_MISSING');
     expect(error.message).toContain('no/such/file');
     expect(fs.existsSync(other)).toBe(false);
+  });
+
+  it('a plan replayed from an index that reads differently from one pass to the next fails (FILE_CORRUPT), never writes another plan', async () => {
+    const reader = await BackupReader.open(backupFile, PASSPHRASE);
+    try {
+      const manifest = await reader.readManifest({ items: false });
+      // the real reader, its index one record short from the third reading on (the check and
+      // the decisions read it whole; the replay that stages would not)
+      let reads = 0;
+      const flaky = Object.create(reader) as BackupReader;
+      flaky.folderIndexBatches = async function* (m, s) {
+        const short = ++reads > 2;
+        for await (const batch of reader.folderIndexBatches(m, s)) yield short ? batch.slice(1) : batch;
+      };
+      const target = filesTargetSchema.parse({ folder: path.join(work, 'never-written') });
+      const plan = await planFileRestore(manifest, target, DAY, { reader: flaky, held: 0 });
+      expect(plan.items.size).toBeGreaterThan(5);
+      let seen = 0;
+      const error = await appError(plan.items.replay((window) => void (seen += window.length)));
+      expect(error.code).toBe('FILE_CORRUPT');
+      expect(error.message).toContain('read differently');
+      expect(seen).toBe(0);
+      expect(fs.existsSync(path.join(work, 'never-written'))).toBe(false);
+    } finally {
+      await reader.close();
+    }
   });
 
   it('restores to the original place: a deleted file comes back, the rest is left as it is', async () => {

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { AppError } from '../../../shared/errors';
 import type { BackupManifest, ManifestFolderSource } from '../../../shared/manifest';
 import type { ConflictPolicy, FileAction, FilePreviewItem, FilesTarget } from '../../../shared/restore';
@@ -136,6 +137,11 @@ class ReplayedItems implements PlanItems {
     if (window.length > 0) yield window;
     if (count !== this.size) throw replayMismatch();
   }
+}
+
+/** A 32-bit digest of what an item is: its path, type and content (an item replayed must have the one it was decided with). */
+function fingerprint(ref: FolderFileRef): number {
+  return zlib.crc32(ref.raw, zlib.crc32(`${ref.type}\0${ref.size}\0${ref.sha256}\0${ref.storedIn}\0${ref.entry ?? ''}`));
 }
 
 function replayMismatch(): AppError {
@@ -424,6 +430,9 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
   // a large tree: its items are read from the index again, decided, and only the decisions kept
   checked.length = 0;
   const codes = new Uint8Array(selected);
+  // each item's fingerprint: a replay that reads another item where this one was (an index that
+  // reads differently) fails before that item is handed to anyone
+  const prints = new Uint32Array(selected);
   const others = new Map<number, Buffer>();
   const firsts = new Map<string, Map<string, FolderFileRef>>();
   for (const source of sources) {
@@ -450,6 +459,7 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
     for (const { ref, n, root, where } of batch) {
       const made = await decider.decide(ref, root, where);
       codes[n] = made.code;
+      prints[n] = fingerprint(ref);
       if (made.other) others.set(n, made.other);
       const item = linked(decider.item(ref, n, where, made));
       if (item.ref.type !== 'dir') counts[item.action]++;
@@ -461,6 +471,7 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
   async function* replayed(): AsyncGenerator<PlannedFile[]> {
     for await (const batch of selectedItems()) {
       yield batch.map(({ ref, n, where }) => {
+        if (fingerprint(ref) !== prints[n]) throw replayMismatch();
         const item = decider.item(ref, n, where, { code: codes[n]!, other: others.get(n) ?? null });
         if (ref.type === 'hardlink' && WRITING_ACTIONS.includes(item.action)) item.linkOf = writtenFirsts.get(ref.sourceId)!.get(rawKey(ref.linkTo!)) ?? null;
         return item;

@@ -8,9 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { baseIndexOf } from '../../../src/main/core/backup/base-index';
 import { decodeRaw, displayPath, windowsName } from '../../../src/main/core/folders/raw-path';
 import { restoredMode, restoredOwner, utimesArg, type Restorer } from '../../../src/main/core/restore/file-metadata';
-import { folderItems, type FolderFileRef } from '../../../src/main/core/restore/folder-items';
-import { rawUnsafeReason, unrestorableItems } from '../../../src/main/core/restore/safe-paths';
-import type { BackupManifest, ManifestFolderSource } from '../../../src/shared/manifest';
+import { folderItems, streamFolderItems, type FolderFileRef } from '../../../src/main/core/restore/folder-items';
+import { rawUnsafeReason, UnrestorableCheck, unrestorableItems } from '../../../src/main/core/restore/safe-paths';
+import type { BackupManifest, FolderIndexRecord, ManifestFolderSource } from '../../../src/shared/manifest';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 
@@ -111,6 +111,35 @@ describe('which paths a restore refuses', () => {
       'x/y/top: below "x/y", which the backup records as a symbolic link; a restore never writes through one',
       'file/a/b: below "file", which the backup records as a file; a restore never writes through one',
     ]);
+  });
+
+  it('tells 200k different paths apart (no path read as recorded twice) and still finds the one that is', () => {
+    const check = new UnrestorableCheck();
+    for (let i = 0; i < 200_000; i++) check.add(ref({ path: `d${i % 300}/f${i}`, raw: b(`d${i % 300}/f${i}`) }));
+    check.add(ref({ path: 'd7/f7', raw: b('d7/f7') }));
+    expect(check.problems()).toEqual([{ path: 'd7/f7', reason: 'recorded twice in the backup' }]);
+  });
+
+  it('a streamed index whose link comes after the items below it: looked at again, every item below it named, in index order', async () => {
+    const source = { kind: 'folder', id: 'f1', label: '/d', status: 'success', error: null, root: '/d', excludes: [], entryPrefix: 'folders/f1/', files: 2, bytes: 2, index: { entry: 'i', records: 4 } } as unknown as ManifestFolderSource;
+    const manifest = { format: 3, backupId: 'b1', createdAt: '2026-01-01T00:00:00Z', entries: [], sources: [source] } as unknown as BackupManifest;
+    const file = (p: string): FolderIndexRecord => ({ file: { name: `folders/f1/${p}`, kind: 'file', sourceId: 'f1', size: 1, sha256: 'a'.repeat(64), mode: 0o644, mtimeMs: 1, rawPath: b(p).toString('base64') } });
+    const records: FolderIndexRecord[] = [
+      file('x/y/below'),
+      file('x/y/z/deeper'),
+      { node: { type: 'symlink', path: 'x/y', rawPath: b('x/y').toString('base64'), target: b('/etc').toString('base64'), mode: 0o777, mtimeMs: 1 } },
+      file('x/y/after'),
+    ] as FolderIndexRecord[];
+    let reads = 0;
+    const check = new UnrestorableCheck();
+    await streamFolderItems(manifest, source, async function* () {
+      reads++;
+      yield records.slice(0, 2);
+      yield records.slice(2);
+    }, check, () => false);
+    expect(reads).toBe(2);
+    expect(check.problems().map((p) => p.path)).toEqual(['x/y/below', 'x/y/z/deeper', 'x/y/after']);
+    expect(check.problems()[0]!.reason).toBe('below "x/y", which the backup records as a symbolic link; a restore never writes through one');
   });
 
   it('reads format 1 and format 2 folders into one shape; a hard link takes its first file\'s content', async () => {

@@ -122,22 +122,31 @@ export async function streamFolderItems(
   const format = formatOf(manifest);
   const files: FolderFileRef[] = [];
   const nodes: FolderFileRef[] = [];
+  // a hard link is checked with its first file's mode, which is checked with that file (and may come later)
+  const checked = (item: FolderFileRef, look: (item: FolderFileRef) => void) => {
+    if (item.type !== 'hardlink' || !item.linkTo) return look(item);
+    const { mode } = item;
+    item.mode = 0o644;
+    look(item);
+    item.mode = mode;
+  };
   for await (const batch of records()) {
     for (const record of batch) {
       if ('file' in record) onFile?.(record.file);
       const item = recordRef(manifest, source, format, record);
       if (!item) continue;
-      if (item.type === 'hardlink' && item.linkTo) {
-        // checked with its first file's mode, which is checked with that file (and may come later)
-        const { mode } = item;
-        item.mode = 0o644;
-        check.add(item);
-        item.mode = mode;
-        check.pendingLink(item, item.linkTo);
-      } else {
-        check.add(item);
-      }
+      checked(item, (i) => check.add(i));
+      if (item.type === 'hardlink' && item.linkTo) check.pendingLink(item, item.linkTo);
       if (keep(item)) (item.type === 'file' ? files : nodes).push(item);
+    }
+  }
+  if (check.needsAnotherLook) {
+    // an item that is not a folder came after items below it (a crafted order): each is looked at again
+    for await (const batch of records()) {
+      for (const record of batch) {
+        const item = recordRef(manifest, source, format, record);
+        if (item) checked(item, (i) => check.lookAgain(i));
+      }
     }
   }
   const links = nodes.filter((n) => n.type === 'hardlink');

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { AppError } from '../../../shared/errors';
 import { displayPath, rawKey, rawParent, rawSegments, windowsName } from '../folders/raw-path';
 import type { FolderFileRef } from './folder-items';
@@ -104,19 +105,93 @@ export interface UnrestorableItem {
 export function unrestorableItems(items: readonly FolderFileRef[]): UnrestorableItem[] {
   const check = new UnrestorableCheck();
   for (const item of items) check.add(item);
+  if (check.needsAnotherLook) for (const item of items) check.lookAgain(item);
   return check.problems();
 }
 
+type ItemType = FolderFileRef['type'];
+const TYPES: readonly ItemType[] = ['file', 'dir', 'symlink', 'hardlink', 'fifo', 'socket', 'device'];
+
 /**
- * unrestorableItems one item at a time, for a folder index read as a stream (verify): what it
- * keeps is one key per item (its path's), not the items. `problems()` once every item is in.
+ * The items' paths a check has seen, each by a 64-bit fingerprint of its bytes (CRC-32 and
+ * FNV-1a) with its type, in an open-addressing table of typed arrays: about 18 bytes an item,
+ * where a Map of its path took over 100. Two different paths with one fingerprint (one chance in
+ * 2^64 per pair) would read as "recorded twice".
+ */
+class SeenPaths {
+  private his = new Uint32Array(1024);
+  private los = new Uint32Array(1024);
+  /** 0: an empty slot; else 1 + the type's place in TYPES */
+  private types = new Uint8Array(1024);
+  private count = 0;
+
+  /** The type seen at `raw`, or undefined. */
+  get(raw: Buffer): ItemType | undefined {
+    const slot = this.slotOf(zlib.crc32(raw), fnv1a(raw));
+    return this.types[slot] ? TYPES[this.types[slot]! - 1] : undefined;
+  }
+
+  /** Records `raw` as `type`; false when it was seen already. */
+  add(raw: Buffer, type: ItemType): boolean {
+    const hi = zlib.crc32(raw);
+    const lo = fnv1a(raw);
+    const slot = this.slotOf(hi, lo);
+    if (this.types[slot]) return false;
+    this.his[slot] = hi;
+    this.los[slot] = lo;
+    this.types[slot] = TYPES.indexOf(type) + 1;
+    if (++this.count * 2 > this.types.length) this.grow();
+    return true;
+  }
+
+  /** The slot holding (hi, lo), or the empty slot where it goes (linear probing). */
+  private slotOf(hi: number, lo: number): number {
+    const mask = this.types.length - 1;
+    let slot = (hi ^ lo) & mask;
+    while (this.types[slot] && (this.his[slot] !== hi || this.los[slot] !== lo)) slot = (slot + 1) & mask;
+    return slot;
+  }
+
+  private grow(): void {
+    const { his, los, types } = this;
+    this.his = new Uint32Array(types.length * 2);
+    this.los = new Uint32Array(types.length * 2);
+    this.types = new Uint8Array(types.length * 2);
+    for (let i = 0; i < types.length; i++) {
+      if (!types[i]) continue;
+      const slot = this.slotOf(his[i]!, los[i]!);
+      this.his[slot] = his[i]!;
+      this.los[slot] = los[i]!;
+      this.types[slot] = types[i]!;
+    }
+  }
+}
+
+/** FNV-1a of `bytes`, 32 bits. */
+function fnv1a(bytes: Buffer): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash >>> 0;
+}
+
+/**
+ * unrestorableItems one item at a time, for a folder index read as a stream (verify, a file
+ * restore). What it keeps is a fingerprint per item (SeenPaths) and a verdict per folder, not
+ * the items: an item below a non-folder is found as it comes when that non-folder came first (a
+ * folder's items follow it in a walk). When one came after items below it (a crafted order),
+ * `needsAnotherLook` says so and the caller hands every item to `lookAgain`, in the same order,
+ * before reading `problems()`.
  */
 export class UnrestorableCheck {
   private readonly found: UnrestorableItem[] = [];
-  /** per item's path (rawKey): its type */
-  private readonly types = new Map<string, FolderFileRef['type']>();
+  private blocked: UnrestorableItem[] = [];
+  private readonly seen = new SeenPaths();
   /** hard links whose first file is checked once every item is in (pendingLink) */
-  private readonly links: { path: string; linkTo: string }[] = [];
+  private readonly links: { path: string; linkTo: Buffer }[] = [];
+  /** per folder an item is below (rawKey): the nearest item at or above it that is not a folder */
+  private verdicts = new Map<string, { at: Buffer; type: ItemType } | null>();
+  private late = false;
+  private lookingAgain = false;
 
   add(item: FolderFileRef): void {
     const reason = unrestorableReason(item);
@@ -124,9 +199,29 @@ export class UnrestorableCheck {
       this.found.push({ path: item.path, reason });
       return;
     }
-    const key = rawKey(item.raw);
-    if (this.types.has(key)) this.found.push({ path: item.path, reason: 'recorded twice in the backup' });
-    else this.types.set(key, item.type);
+    if (!this.seen.add(item.raw, item.type)) {
+      this.found.push({ path: item.path, reason: 'recorded twice in the backup' });
+      return;
+    }
+    // a non-folder with items below it already: their verdicts are wrong (another look)
+    if (item.type !== 'dir' && this.verdicts.has(rawKey(item.raw))) this.late = true;
+    this.checkBelow(item);
+  }
+
+  /** Whether the items must be handed to lookAgain (a non-folder came after items below it). */
+  get needsAnotherLook(): boolean {
+    return this.late && !this.lookingAgain;
+  }
+
+  /** Every item again, in the order given to add, once all were (needsAnotherLook). */
+  lookAgain(item: FolderFileRef): void {
+    if (!this.lookingAgain) {
+      this.lookingAgain = true;
+      this.blocked = [];
+      this.verdicts = new Map();
+    }
+    // an item add refused on its own (its reason, a second record) is named already
+    if (unrestorableReason(item) === null) this.checkBelow(item);
   }
 
   /**
@@ -134,35 +229,34 @@ export class UnrestorableCheck {
    * no file of the backup is at `linkTo`.
    */
   pendingLink(item: FolderFileRef, linkTo: Buffer): void {
-    this.links.push({ path: item.path, linkTo: rawKey(linkTo) });
+    this.links.push({ path: item.path, linkTo });
   }
 
   problems(): UnrestorableItem[] {
     const problems = [...this.found];
     for (const { path: p, linkTo } of this.links) {
-      if (this.types.get(linkTo) !== 'file') problems.push({ path: p, reason: 'a hard link to a file the backup does not hold' });
+      if (this.seen.get(linkTo) !== 'file') problems.push({ path: p, reason: 'a hard link to a file the backup does not hold' });
     }
-    // the nearest item above a folder that is not a folder, per folder (its items share the answer)
-    const verdicts = new Map<string, { at: Buffer; type: FolderFileRef['type'] } | null>();
-    const blockerAtOrAbove = (dir: Buffer): { at: Buffer; type: FolderFileRef['type'] } | null => {
-      if (dir.length === 0) return null;
-      const key = rawKey(dir);
-      let verdict = verdicts.get(key);
-      if (verdict !== undefined) return verdict;
-      const type = this.types.get(key);
-      verdict = type !== undefined && type !== 'dir' ? { at: dir, type } : blockerAtOrAbove(rawParent(dir));
-      verdicts.set(key, verdict);
-      return verdict;
-    };
-    for (const key of this.types.keys()) {
-      const raw = Buffer.from(key, 'base64');
-      const blocker = blockerAtOrAbove(rawParent(raw));
-      if (blocker) {
-        const { at, type } = blocker;
-        problems.push({ path: displayPath(raw), reason: `below ${JSON.stringify(displayPath(at))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
-      }
-    }
-    return problems;
+    return [...problems, ...this.blocked];
+  }
+
+  private checkBelow(item: FolderFileRef): void {
+    const blocker = this.blockerAtOrAbove(rawParent(item.raw));
+    if (!blocker) return;
+    const { at, type } = blocker;
+    this.blocked.push({ path: item.path, reason: `below ${JSON.stringify(displayPath(at))}, which the backup records as a ${type === 'symlink' ? 'symbolic link' : type}; a restore never writes through one` });
+  }
+
+  /** The nearest item at or above folder `dir` that is not a folder (per folder, once: its items share the answer). */
+  private blockerAtOrAbove(dir: Buffer): { at: Buffer; type: ItemType } | null {
+    if (dir.length === 0) return null;
+    const key = rawKey(dir);
+    let verdict = this.verdicts.get(key);
+    if (verdict !== undefined) return verdict;
+    const type = this.seen.get(dir);
+    verdict = type !== undefined && type !== 'dir' ? { at: dir, type } : this.blockerAtOrAbove(rawParent(dir));
+    this.verdicts.set(key, verdict);
+    return verdict;
   }
 }
 

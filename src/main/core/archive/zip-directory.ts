@@ -9,6 +9,7 @@
  * caller keeps it as long as it needs it, the directory never does.
  */
 import yauzl from 'yauzl';
+import { fnv1a } from '../folders/raw-path';
 
 /** The fields of an entry kept (yauzl's openReadStream, the reader and verify read no others). */
 export interface ZipEntryFields {
@@ -48,13 +49,6 @@ function slotsFor(capacity: number): Int32Array {
   let size = 32;
   while (size < capacity * 2) size *= 2;
   return new Int32Array(size).fill(EMPTY);
-}
-
-/** FNV-1a of bytes [start, end) of `bytes`. */
-function hashOf(bytes: Buffer, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0;
 }
 
 export class ZipDirectory {
@@ -180,7 +174,7 @@ export class ZipDirectory {
   /** The number of the entry named `name` (its UTF-8 bytes), or EMPTY. */
   private find(name: Buffer): number {
     const mask = this.slots.length - 1;
-    for (let slot = hashOf(name, 0, name.length) & mask; ; slot = (slot + 1) & mask) {
+    for (let slot = fnv1a(name) & mask; ; slot = (slot + 1) & mask) {
       const index = this.slots[slot]!;
       if (index === EMPTY) return EMPTY;
       const start = index === 0 ? 0 : this.nameEnds[index - 1]!;
@@ -193,7 +187,7 @@ export class ZipDirectory {
   private place(index: number): void {
     const mask = this.slots.length - 1;
     const start = index === 0 ? 0 : this.nameEnds[index - 1]!;
-    let slot = hashOf(this.names, start, this.nameEnds[index]!) & mask;
+    let slot = fnv1a(this.names, start, this.nameEnds[index]!) & mask;
     while (this.slots[slot] !== EMPTY) slot = (slot + 1) & mask;
     this.slots[slot] = index;
   }

@@ -37,6 +37,13 @@ export function rawKey(raw: Buffer): string {
   return raw.toString('base64');
 }
 
+/** FNV-1a (32 bits) of bytes [start, end) of `bytes`: the hash of a path or name in a table keyed by its bytes. */
+export function fnv1a(bytes: Buffer, start = 0, end = bytes.length): number {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
+  return hash >>> 0;
+}
+
 /**
  * The bytes a manifest's base64 `rawPath` (or symbolic link target) stands for, or null when it
  * is not canonical base64 (a damaged or crafted manifest).

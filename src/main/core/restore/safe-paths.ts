@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { AppError } from '../../../shared/errors';
-import { displayPath, rawKey, rawParent, rawSegments, windowsName } from '../folders/raw-path';
+import { displayPath, fnv1a, rawKey, rawParent, rawSegments, windowsName } from '../folders/raw-path';
 import type { FolderFileRef } from './folder-items';
 
 /** The longest file name (bytes) ext4, XFS, APFS and NTFS (UTF-16 units) hold. */
@@ -165,13 +165,6 @@ class SeenPaths {
       this.types[slot] = types[i]!;
     }
   }
-}
-
-/** FNV-1a of `bytes`, 32 bits. */
-function fnv1a(bytes: Buffer): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193);
-  return hash >>> 0;
 }
 
 /**

@@ -254,8 +254,10 @@ class Decider {
     // trip each): let other work run now and then on a large tree
     if (this.decided++ % 2000 === 1999) await new Promise((resolve) => setImmediate(resolve));
     if (neverRestored(ref)) return decision(Outcome.Never);
-    if (checkParents(parentsOf(root, where.segments), this.parentCache) === 'blocked') return decision(Outcome.Blocked);
-    const existing = lstatOrNull(where.abs);
+    const parents = checkParents(parentsOf(root, where.segments), this.parentCache);
+    if (parents === 'blocked') return decision(Outcome.Blocked);
+    // below a folder that is not there, nothing is (a restore into a new folder looks at each folder once, not at each item)
+    const existing = parents === 'missing' ? null : lstatOrNull(where.abs);
     const keepBoth = this.target.conflict === 'keep-both';
     const chosen = (d: Decision, abs = where.abs) => {
       if (keepBoth) this.chosenNames.add(rawKey(abs));

@@ -304,9 +304,10 @@ export function parentsOf(root: string, segments: Buffer[]): Buffer[] {
  * Checks the folders between a root and a target that already exist (`parents`, from
  * parentsOf): none may be a symbolic link (writing through it would land wherever it points) or
  * something other than a folder. Returns 'blocked' when a plain file is in the way (the restore
- * must not replace it), else null. The root itself may be a link: the user chose it.
+ * must not replace it), 'missing' when a folder on the way is not there (nor is anything below
+ * it), else null. The root itself may be a link: the user chose it.
  */
-export function checkParents(parents: Buffer[], cache: Map<string, 'dir' | 'missing' | 'file'>): 'blocked' | null {
+export function checkParents(parents: Buffer[], cache: Map<string, 'dir' | 'missing' | 'file'>): 'blocked' | 'missing' | null {
   for (const current of parents) {
     const key = rawKey(current);
     let kind = cache.get(key);
@@ -323,7 +324,7 @@ export function checkParents(parents: Buffer[], cache: Map<string, 'dir' | 'miss
       kind = stat === null ? 'missing' : stat.isDirectory() ? 'dir' : 'file';
       cache.set(key, kind);
     }
-    if (kind === 'missing') return null;
+    if (kind === 'missing') return 'missing';
     if (kind === 'file') return 'blocked';
   }
   return null;

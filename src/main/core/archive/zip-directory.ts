@@ -127,7 +127,12 @@ export class ZipDirectory {
   }
 
   has(name: string): boolean {
-    return this.find(Buffer.from(name, 'utf8')) !== EMPTY;
+    return this.indexOf(name) !== -1;
+  }
+
+  /** The number of the entry named `name` (0 to size - 1, in the order added), or -1: a key for what a caller keeps per entry. */
+  indexOf(name: string): number {
+    return this.find(Buffer.from(name, 'utf8'));
   }
 
   /** The entry named `name` (a new object each time), or undefined. */
@@ -154,7 +159,8 @@ export class ZipDirectory {
     }
   }
 
-  private nameAt(index: number): string {
+  /** The name of entry number `index`. */
+  nameAt(index: number): string {
     return this.names.toString('utf8', index === 0 ? 0 : this.nameEnds[index - 1]!, this.nameEnds[index]!);
   }
 

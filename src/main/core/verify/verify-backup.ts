@@ -71,15 +71,41 @@ type PgRestoreList = ReturnType<typeof startPgRestoreList>;
 const INFLATE_AT_ONCE_COMPRESSED = 1024 * 1024;
 const INFLATE_AT_ONCE_UNCOMPRESSED = 16 * 1024 * 1024;
 
-/** What the pass found of one entry; kept (one per entry) until the report. */
-interface EntryResult {
-  bytes: number;
-  /** set once all of the entry has been read */
-  sha256: string | null;
-  /** the number of items pg_restore --list found, for a dump */
-  listing: Promise<number> | null;
-  /** the manifest (or a folder's index) lists it */
-  listed: boolean;
+/** An entry was routed to a check (the pass reached it). */
+const ROUTED = 1;
+/** All of it was read: its size and SHA-256 are known. */
+const READ = 2;
+/** The manifest (or a folder's index) lists it. */
+const LISTED = 4;
+
+/**
+ * What the pass found of every entry, by its number in the zip's directory (ZipDirectory
+ * indexOf), kept until the report: its size, its SHA-256 and the flags above in typed arrays
+ * (about 41 bytes an entry; a verify of a million files holds them all), and for a dump the
+ * number of items pg_restore --list found.
+ */
+class EntryResults {
+  readonly bytes: Float64Array;
+  private readonly sha256s: Buffer;
+  readonly flags: Uint8Array;
+  readonly listings = new Map<number, Promise<number>>();
+
+  constructor(entries: number) {
+    this.bytes = new Float64Array(entries);
+    this.sha256s = Buffer.alloc(entries * 32);
+    this.flags = new Uint8Array(entries);
+  }
+
+  read(index: number, bytes: number, sha256: Buffer): void {
+    this.bytes[index] = bytes;
+    sha256.copy(this.sha256s, index * 32);
+    this.flags[index]! |= READ;
+  }
+
+  /** Whether entry `index` was read whole with `size` bytes and this SHA-256 (hex). */
+  matches(index: number, size: number, sha256: string): boolean {
+    return (this.flags[index]! & READ) !== 0 && this.bytes[index] === size && this.sha256s.toString('hex', index * 32, index * 32 + 32) === sha256;
+  }
 }
 
 /**
@@ -88,9 +114,8 @@ interface EntryResult {
  * exited (it needs no more of the dump).
  */
 class EntryCheck implements EntrySink {
-  /** what is kept of the check once it is done (the check itself, its hash and buffers, is not) */
-  readonly result: EntryResult = { bytes: 0, sha256: null, listing: null, listed: false };
   private readonly hash = crypto.createHash('sha256');
+  private bytes = 0;
   /** a small compressed entry (deflate or zstd): its compressed bytes, decompressed at the end */
   private deflated: Buffer[] | null = null;
   /** a large compressed entry (or a compressed dump): decompressed as it comes */
@@ -98,11 +123,15 @@ class EntryCheck implements EntrySink {
   private readonly inflateFailed: Promise<never> | null = null;
   private listerOpen: boolean;
 
+  /** what is kept of the check once it is done goes to `results` at `index` (the check itself, its hash and buffers, is not kept) */
   constructor(
     private readonly entry: yauzl.Entry,
     private readonly lister: PgRestoreList | null,
+    private readonly results: EntryResults,
+    private readonly index: number,
   ) {
-    this.result.listing = lister?.done ?? null;
+    results.flags[index]! |= ROUTED;
+    if (lister) results.listings.set(index, lister.done);
     this.listerOpen = lister !== null;
     const closed = () => (this.listerOpen = false);
     lister?.done.then(closed, closed);
@@ -157,10 +186,10 @@ class EntryCheck implements EntrySink {
     } finally {
       await this.endLister();
     }
-    this.result.sha256 = this.hash.digest('hex');
+    this.results.read(this.index, this.bytes, this.hash.digest());
     // what yauzl's validateEntrySizes checked when entries were read through it
-    if (this.result.bytes !== this.entry.uncompressedSize) {
-      throw structureError(`${this.entry.fileName} holds ${this.result.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
+    if (this.bytes !== this.entry.uncompressedSize) {
+      throw structureError(`${this.entry.fileName} holds ${this.bytes} bytes, the zip directory says ${this.entry.uncompressedSize}`);
     }
   }
 
@@ -183,7 +212,7 @@ class EntryCheck implements EntrySink {
 
   private take(data: Buffer): void {
     this.hash.update(data);
-    this.result.bytes += data.length;
+    this.bytes += data.length;
   }
 
   /** Ends pg_restore's input and waits for it to exit, so that one runs at a time. */
@@ -294,7 +323,7 @@ export async function verifyBackupFile(
 
   // 3. one sequential pass: the whole-file SHA-256, every chunk decrypts and authenticates, and
   // every entry the manifest lists is hashed from the same plaintext (dumps also go to pg_restore)
-  const entryChecks = new Map<string, EntryResult>();
+  const results = new EntryResults(reader.entries.size);
   const locations: ZipEntryLocation[] = [];
   // the entries the manifest lists, and those an index may list (every entry under its folder's prefix)
   const toCheck = new Set(read?.entries.map((e) => e.name));
@@ -313,9 +342,7 @@ export async function verifyBackupFile(
       throw structureError(`unsupported compression method: ${entry.compressionMethod}`);
     }
     const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
-    const check = new EntryCheck(entry, lister);
-    entryChecks.set(location.name, check.result);
-    return check;
+    return new EntryCheck(entry, lister, results, reader.entries.indexOf(location.name));
   });
   // the router has them, sorted: one list of a million entries is enough
   locations.length = 0;
@@ -375,36 +402,40 @@ export async function verifyBackupFile(
     // 7. what pg_restore --list said of each dump
     const listedElse = new Set<string>();
     const markListed = (name: string) => {
-      const check = entryChecks.get(name);
-      if (check) check.listed = true;
+      const index = reader.entries.indexOf(name);
+      if (index !== -1) results.flags[index]! |= LISTED;
       else listedElse.add(name);
     };
-    const isListed = (name: string) => entryChecks.get(name)?.listed === true || listedElse.has(name);
+    const isListed = (name: string) => {
+      const index = reader.entries.indexOf(name);
+      return index !== -1 ? (results.flags[index]! & LISTED) !== 0 : listedElse.has(name);
+    };
     let badEntries = 0;
     let entriesChecked = 0;
     // a promise only for a dump (pg_restore's listing is awaited): not one per file of a large folder
     const checkEntry = (entry: ManifestEntry): Promise<void> | undefined => {
       entriesChecked++;
       markListed(entry.name);
-      if (!reader.entries.has(entry.name)) {
+      const index = reader.entries.indexOf(entry.name);
+      if (index === -1) {
         fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
         badEntries++;
         return;
       }
-      const check = entryChecks.get(entry.name);
       const failure = router.failures.get(entry.name);
-      if (!check || failure !== undefined) {
+      if ((results.flags[index]! & ROUTED) === 0 || failure !== undefined) {
         const t = toTransferable(failure ?? structureError(`${entry.name} was not read`));
         fail(t.code, `Entry ${entry.name}: ${t.message}`);
         badEntries++;
         return;
       }
       const dumpLabel = dumpEntries.get(entry.name);
-      if (check.bytes !== entry.size || check.sha256 !== entry.sha256) {
+      const listing = results.listings.get(index);
+      if (!results.matches(index, entry.size, entry.sha256)) {
         fail('FILE_CORRUPT', `Entry ${entry.name} does not match its size and SHA-256 in the manifest.`);
         badEntries++;
-      } else if (check.listing) {
-        return check.listing.then(
+      } else if (listing) {
+        return listing.then(
           (items) => void checks.push(`dump of ${dumpLabel} readable by pg_restore (${items} items)`),
           (error: unknown) => {
             if (options.signal?.aborted) throw options.signal.reason;
@@ -448,10 +479,10 @@ export async function verifyBackupFile(
       }
     }
     if (badEntries === 0) checks.push(`${entriesChecked} entries match their SHA-256`);
-    for (const name of reader.entries.keys()) {
-      if (name !== MANIFEST_ENTRY && !isListed(name)) {
-        warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
-      }
+    for (let index = 0; index < reader.entries.size; index++) {
+      if (results.flags[index]! & LISTED) continue;
+      const name = reader.entries.nameAt(index);
+      if (name !== MANIFEST_ENTRY) warnings.push(`Entry ${name} is not in the manifest (left by a source that failed during the backup).`);
     }
     for (const problem of [...unrestorable, ...unrestorableFiles(manifest, reader, MAX_UNRESTORABLE - unrestorable.length)]) fail('UNSAFE_PATH', problem);
 

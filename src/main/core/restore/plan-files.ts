@@ -124,7 +124,7 @@ class ReplayedItems implements PlanItems {
     let count = 0;
     for await (const batch of this.batches()) {
       for (const item of batch) {
-        if (item.n !== count++ || item.n >= this.size) throw replayMismatch();
+        count++;
         const change = this.amended.get(item.n);
         if (change) Object.assign(item, change);
         window.push(item);
@@ -421,7 +421,7 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
       for (const ref of refs) {
         const where = itemTarget(root, ref);
         const item = linked(decider.item(ref, items.length, where, await decider.decide(ref, root, where)));
-        if (item.ref.type !== 'dir') counts[item.action]++;
+        countAction(counts, item);
         onItem?.(item);
         items.push(item);
       }
@@ -464,7 +464,7 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
       prints[n] = fingerprint(ref);
       if (made.other) others.set(n, made.other);
       const item = linked(decider.item(ref, n, where, made));
-      if (item.ref.type !== 'dir') counts[item.action]++;
+      countAction(counts, item);
       onItem?.(item);
       decided++;
     }
@@ -474,9 +474,7 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
     for await (const batch of selectedItems()) {
       yield batch.map(({ ref, n, where }) => {
         if (fingerprint(ref) !== prints[n]) throw replayMismatch();
-        const item = decider.item(ref, n, where, { code: codes[n]!, other: others.get(n) ?? null });
-        if (ref.type === 'hardlink' && WRITING_ACTIONS.includes(item.action)) item.linkOf = writtenFirsts.get(ref.sourceId)!.get(rawKey(ref.linkTo!)) ?? null;
-        return item;
+        return linked(decider.item(ref, n, where, { code: codes[n]!, other: others.get(n) ?? null }));
       });
     }
   }
@@ -486,8 +484,13 @@ export async function planFileRestore(manifest: BackupManifest, target: FilesTar
 /** How many items get each action; folders are the tree they are in, not counted. */
 export function countActions(items: readonly PlannedFile[]): Record<FileAction, number> {
   const counts: Record<FileAction, number> = { create: 0, replace: 0, same: 0, 'keep-both': 0, skip: 0 };
-  for (const item of items) if (item.ref.type !== 'dir') counts[item.action]++;
+  for (const item of items) countAction(counts, item);
   return counts;
+}
+
+/** countActions one item at a time. */
+export function countAction(counts: Record<FileAction, number>, item: PlannedFile): void {
+  if (item.ref.type !== 'dir') counts[item.action]++;
 }
 
 /** The items a preview or a result lists (the first `limit`): all but folders, which are listed only when skipped. */

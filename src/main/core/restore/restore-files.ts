@@ -56,7 +56,7 @@ import { rawKey } from '../folders/raw-path';
 import { storedEntries } from './folder-items';
 import { applyToHandle, applyToLink, applyToNewHandle, newFileMetadata, O_NOFOLLOW, openNoFollow, revertHandle, SparseWriter, type PreviousMetadata } from './file-metadata';
 import { CONTENT_MISMATCH, FileStager } from './file-stager';
-import { listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlanItems, type PlannedFile } from './plan-files';
+import { countAction, listedItems, occupied, planFileRestore, WRITING_ACTIONS, type FilePlan, type PlanItems, type PlannedFile } from './plan-files';
 import { displayTarget, keepBothRaw, uncreatableReason } from './safe-paths';
 
 export interface FilesRestoreSpec {
@@ -214,7 +214,7 @@ function withoutFolderItems(manifest: BackupManifest): BackupManifest {
 class WriteSurvey {
   /** per earlier backup: how many of the files to write it holds, and the first one's path */
   readonly bases = new Map<string, { files: number; example: string }>();
-  /** per earlier backup: the files wanted from it (contentKey, without the backup) */
+  /** per earlier backup: the files wanted from it (fileKey) */
   readonly wanted = new Map<string, Set<string>>();
   readonly bytesPerSource = new Map<string, number>();
   /** the first item whose target this system cannot create */
@@ -222,28 +222,31 @@ class WriteSurvey {
   /** the first file of this backup to write whose entry the backup does not hold */
   missing: AppError | null = null;
 
-  constructor(private readonly main: BackupReader) {}
+  private readonly mainId: string;
+
+  constructor(private readonly main: BackupReader) {
+    this.mainId = main.container.header.backupId;
+  }
 
   add(item: PlannedFile): void {
     if (!writes(item)) return;
     const { ref } = item;
     const reason = this.uncreatable ? null : uncreatableReason(item.abs);
     if (reason) this.uncreatable = new AppError('RESTORE_PATH_INVALID', { detail: `${item.path}: ${reason}` });
-    const mainId = this.main.container.header.backupId;
-    if (ref.storedIn !== mainId) {
+    if (ref.storedIn !== this.mainId) {
       const base = this.bases.get(ref.storedIn);
       if (base) base.files++;
       else this.bases.set(ref.storedIn, { files: 1, example: item.path });
     }
     if (!needsContent(item)) return;
     this.bytesPerSource.set(ref.sourceId, (this.bytesPerSource.get(ref.sourceId) ?? 0) + item.size);
-    if (ref.storedIn === mainId) {
+    if (ref.storedIn === this.mainId) {
       // folderItems gave this backup's own files (and hard links, their first file's) their entry
       if (!this.missing && (ref.entry === null || !this.main.entries.has(ref.entry))) this.missing = baseMissing(item);
       return;
     }
     const keys = this.wanted.get(ref.storedIn) ?? new Set<string>();
-    keys.add(contentKey(item).slice(ref.storedIn.length + 1));
+    keys.add(fileKey(item));
     this.wanted.set(ref.storedIn, keys);
   }
 }
@@ -275,6 +278,11 @@ async function openBases(spec: FilesRestoreSpec, needed: ReadonlyMap<string, { f
   }
 }
 
+/** A folder of the backup the restore creates or keeps (it gets its mode and mtime at the end of the commit). */
+function isKeptFolder(item: PlannedFile): boolean {
+  return item.ref.type === 'dir' && (item.action === 'create' || item.action === 'same');
+}
+
 /** Whether the plan writes an item (creates, replaces, or writes it next to what is there). */
 function writes(item: PlannedFile): boolean {
   return WRITING_ACTIONS.includes(item.action);
@@ -291,9 +299,14 @@ interface ContentEntry {
   name: string;
 }
 
-/** An item's content as an earlier backup holds it: the backup, the folder and the path (a hard link's: its first file's). */
+/** The file that holds an item's content, in its backup: the folder and the path (a hard link's: its first file's). */
+function fileKey(item: PlannedFile): string {
+  return `${item.ref.sourceId}\0${rawKey(item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw)}`;
+}
+
+/** An item's content as an earlier backup holds it: that backup, and fileKey. */
 function contentKey(item: PlannedFile): string {
-  return `${item.ref.storedIn}\0${item.ref.sourceId}\0${rawKey(item.ref.type === 'hardlink' ? item.ref.linkTo! : item.ref.raw)}`;
+  return `${item.ref.storedIn}\0${fileKey(item)}`;
 }
 
 /**
@@ -329,7 +342,7 @@ async function resolveEntries(opened: Map<string, OpenBackup>, mainId: string, i
       const key = contentKey(item);
       if (entries.has(key)) continue;
       const holder = opened.get(item.ref.storedIn)!;
-      const entry = heldBy.get(item.ref.storedIn)?.get(key.slice(item.ref.storedIn.length + 1));
+      const entry = heldBy.get(item.ref.storedIn)?.get(fileKey(item));
       if (!entry || entry.sha256 !== item.ref.sha256 || !holder.reader.entries.has(entry.name)) throw baseMissing(item);
       entries.set(key, { reader: holder.reader, name: entry.name });
     }
@@ -548,8 +561,8 @@ const execFileAsync = promisify(execFile);
  * Steps 5 and 6 of the module comment: stage every item, then move them all into place and set
  * the metadata. On any failure the target is put back as it was (staged items, moved-aside
  * files, changed metadata and created folders). A plan replayed from the index (a large tree) is
- * read once to stage the files, once for the links and special files, once to commit: what the
- * restore keeps per item is one byte of state.
+ * read once to stage (files, then links and special files, a window at a time) and once to
+ * commit: what the restore keeps per item is one byte of state.
  */
 export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: FilesRestoreContext): Promise<FilesRestoreResult> {
   const { signal } = ctx;
@@ -565,6 +578,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
   let stager: FileStager | null = null;
   // the result: the first RESULT_ITEMS items, counts and notes of all, as written (tallied as the commit goes by)
   const result = new ResultTally();
+  const stagingOf = (item: PlannedFile) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!;
   ctx.progress({ phase: 'restore', percent: 0, bytesDone: 0, bytesTotal: bytesToWrite, filesDone: 0, filesTotal });
   try {
     for (const root of roots) {
@@ -578,7 +592,6 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       if (done.stagingDirs.size === 1) ctx.setTempPath(staging);
       createdOwners.set(staging, await ownerOfNewFiles(staging));
     }
-    const stagingOf = (item: PlannedFile) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!;
     const syncEach = !SYNC_FILE_SYSTEM;
     const readerOrder = new Map(prepared.readers.map((r, i) => [r, i]));
     const onBytes = (n: number) => {
@@ -607,7 +620,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       withContent.forEach((item, index) => {
         const { reader, name } = prepared.entryOf(item);
         readerOf[index] = readerOrder.get(reader)!;
-        offsets[index] = (reader.entries.get(name) as { relativeOffsetOfLocalHeader?: number } | undefined)?.relativeOffsetOfLocalHeader ?? 0;
+        offsets[index] = reader.entries.get(name)?.relativeOffsetOfLocalHeader ?? 0;
       });
       const contents = withContent.map((_item, index) => index).sort((a, b) => readerOf[a]! - readerOf[b]! || offsets[a]! - offsets[b]!);
       await inParallel(contents, stager ? SMALL_FILES_IN_FLIGHT : FILES_IN_FLIGHT, signal, async (index, _at, stop) => {
@@ -625,7 +638,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       await inParallel(others, FILES_IN_FLIGHT, signal, async (item) => {
         if (await stageOther(item, stagingOf(item), items)) staged(item);
       });
-      for (const item of window) if (item.ref.type === 'dir' && (item.action === 'create' || item.action === 'same')) dirs.push(item);
+      for (const item of window) if (isKeptFolder(item)) dirs.push(item);
     });
     if (signal.aborted) throw signal.reason;
     if (!syncEach) {
@@ -659,7 +672,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
       for (const item of window) {
         if (item.action === 'same' && item.ref.type !== 'dir') await touchExisting(item, done.touched, items);
         // a folder written or kept is tallied once its metadata is set (below)
-        if (!(item.ref.type === 'dir' && (item.action === 'create' || item.action === 'same'))) result.add(item);
+        if (!isKeptFolder(item)) result.add(item);
       }
     });
     await stager?.close();
@@ -677,7 +690,7 @@ export async function writePreparedFiles(prepared: PreparedFileRestore, ctx: Fil
     await inParallel([...changedDirs], FILES_IN_FLIGHT, new AbortController().signal, (key) => syncDir(Buffer.from(key, 'base64')));
   } catch (error) {
     await stager?.close();
-    await undo(done, items, (item) => done.stagingDirs.get(plan.roots.get(item.sourceId)!)!);
+    await undo(done, items, stagingOf);
     ctx.setTempPath(null);
     throw signal.aborted ? cancelledError(signal) : error;
   }
@@ -705,7 +718,7 @@ export class ResultTally {
   private untouched = 0;
 
   add(item: PlannedFile): void {
-    if (item.ref.type !== 'dir') this.counts[item.action]++;
+    countAction(this.counts, item);
     if (this.items.length < RESULT_ITEMS) this.items.push(...listedItems([item]));
     const tally = (what: { count: number; paths: string[] }) => {
       if (what.count++ < 3) what.paths.push(item.path);

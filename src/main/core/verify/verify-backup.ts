@@ -401,11 +401,6 @@ export async function verifyBackupFile(
     // 5. each entry against the manifest (and a folder index's files, as it streams by in step 6);
     // 7. what pg_restore --list said of each dump
     const listedElse = new Set<string>();
-    const markListed = (name: string) => {
-      const index = reader.entries.indexOf(name);
-      if (index !== -1) results.flags[index]! |= LISTED;
-      else listedElse.add(name);
-    };
     const isListed = (name: string) => {
       const index = reader.entries.indexOf(name);
       return index !== -1 ? (results.flags[index]! & LISTED) !== 0 : listedElse.has(name);
@@ -415,13 +410,14 @@ export async function verifyBackupFile(
     // a promise only for a dump (pg_restore's listing is awaited): not one per file of a large folder
     const checkEntry = (entry: ManifestEntry): Promise<void> | undefined => {
       entriesChecked++;
-      markListed(entry.name);
       const index = reader.entries.indexOf(entry.name);
       if (index === -1) {
+        listedElse.add(entry.name);
         fail('FILE_CORRUPT', `Entry ${entry.name} is in the manifest but not in the archive.`);
         badEntries++;
         return;
       }
+      results.flags[index]! |= LISTED;
       const failure = router.failures.get(entry.name);
       if ((results.flags[index]! & ROUTED) === 0 || failure !== undefined) {
         const t = toTransferable(failure ?? structureError(`${entry.name} was not read`));

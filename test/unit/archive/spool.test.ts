@@ -57,4 +57,29 @@ describe('Spool', () => {
     // unlinked as soon as it was open: nothing left behind
     expect(fs.readdirSync(dir)).toEqual([]);
   });
+
+  it('gives back every byte of many flushes, its two buffers taking turns (a flush waits for nothing it still needs)', async () => {
+    const dir = makeTempDir('lb-spool-');
+    dirs.push(dir);
+    const spool = await Spool.create(dir);
+    const expected: Buffer[] = [];
+    // index-like lines (tryAppendText, else appendText) and records (hasRoom/appendSync, else append), about 12 flushes
+    for (let i = 0; i < 12_000; i++) {
+      if (i % 2) {
+        const line = `${JSON.stringify({ i, p: 'é'.repeat(i % 50), r: crypto.randomBytes(i % 40).toString('base64') })}\n`;
+        expected.push(Buffer.from(line));
+        if (!spool.tryAppendText(line)) await spool.appendText(line);
+      } else {
+        const record = crypto.randomBytes(200 + (i % 300));
+        expected.push(record);
+        if (spool.hasRoom(record.length)) spool.appendSync(record);
+        else await spool.append(record);
+      }
+    }
+    const all = Buffer.concat(expected);
+    expect(all.length).toBeGreaterThan(10 * 256 * 1024);
+    const { pieces } = await readBack(spool, 100_000);
+    expect(Buffer.concat(pieces).equals(all)).toBe(true);
+    await spool.close();
+  });
 });

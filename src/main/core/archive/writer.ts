@@ -265,12 +265,17 @@ export class ArchiveWriter {
     }
   }
 
-  /** Hands payload bytes to the sealer, waiting while it is full; rejects once the pipeline failed. */
-  private async sinkWrite(data: Buffer): Promise<void> {
+  /**
+   * Hands payload bytes to the sealer, waiting while it is full; rejects once the pipeline failed.
+   * True when the sealer no longer holds `data`: it copies what it takes into its chunk, so once
+   * nothing waits in its queue (or it has drained) the caller may reuse the buffer.
+   */
+  private async sinkWrite(data: Buffer): Promise<boolean> {
     this.throwIfAborted();
     if (this.failed) throw this.failed;
-    if (this.sealer.write(data)) return;
+    if (this.sealer.write(data)) return this.sealer.writableLength === 0;
     await Promise.race([once(this.sealer, 'drain'), this.written.then(() => Promise.reject(new Error('archive closed early')))]);
+    return true;
   }
 }
 

@@ -28,9 +28,12 @@ const DESCRIPTOR_BYTES = 24;
 /** a central directory record without its name: 46 bytes and the ZIP64 extra field (28) */
 const CENTRAL_RECORD_BYTES = 46 + 28;
 
-/** Where the writer's bytes go; `write` resolves when the consumer can take more. */
+/**
+ * Where the writer's bytes go; `write` resolves when the consumer can take more: to true when it
+ * no longer holds `data` (it copied it), so that the buffer may be filled again, else to false.
+ */
 export interface ZipSink {
-  write(data: Buffer): Promise<void>;
+  write(data: Buffer): Promise<boolean>;
 }
 
 export interface EntryStart {
@@ -78,6 +81,8 @@ export class ZipWriter {
    */
   private gather = Buffer.allocUnsafeSlow(GATHER_BYTES);
   private gatheredBytes = 0;
+  /** a gather buffer the sink has let go of: the next flush's (not a new one each, which V8 would free only at a full collection) */
+  private spare: Buffer | null = null;
   /** where a central directory record is built before the spool copies it */
   private record = Buffer.allocUnsafeSlow(1024);
 
@@ -262,12 +267,14 @@ export class ZipWriter {
 
   private async flush(): Promise<void> {
     if (this.gatheredBytes === 0) return;
-    const data = this.gather.subarray(0, this.gatheredBytes);
-    // the sink may keep `data` until it is written: the next pieces go to a new buffer
-    this.gather = Buffer.allocUnsafeSlow(GATHER_BYTES);
+    const full = this.gather;
+    const data = full.subarray(0, this.gatheredBytes);
+    // the sink may keep `data` until it is written: the next pieces go to another buffer
+    this.gather = this.spare ?? Buffer.allocUnsafeSlow(GATHER_BYTES);
+    this.spare = null;
     this.offset += this.gatheredBytes;
     this.gatheredBytes = 0;
-    await this.sink.write(data);
+    if (await this.sink.write(data)) this.spare = full;
   }
 }
 

@@ -267,6 +267,7 @@ export class SealStream extends Transform {
     return new SealStream(new ChunkCodec(headerHash, keys?.dataKey ?? null, noncePrefix), bytes, header);
   }
 
+  // `data` is copied, never kept: ArchiveWriter reuses a buffer once the stream has taken it
   override _transform(data: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let offset = 0;
     while (offset < data.length) {

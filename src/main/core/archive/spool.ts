@@ -14,7 +14,7 @@ const FLUSH_AT = 256 * 1024;
 
 export class Spool {
   /** what is appended is copied here and written FLUSH_AT at a time */
-  private pending = Buffer.allocUnsafeSlow(FLUSH_AT);
+  private pending: Buffer = Buffer.allocUnsafeSlow(FLUSH_AT);
   private pendingBytes = 0;
   /**
    * the buffer of the last flush, free again once written: the next flush fills it instead of a

@@ -79,7 +79,7 @@ export class ZipWriter {
    * written together: no buffer of their own per piece (for a tree of small files, hundreds of
    * thousands of them that the collector must find and free).
    */
-  private gather = Buffer.allocUnsafeSlow(GATHER_BYTES);
+  private gather: Buffer = Buffer.allocUnsafeSlow(GATHER_BYTES);
   private gatheredBytes = 0;
   /** a gather buffer the sink has let go of: the next flush's (not a new one each, which V8 would free only at a full collection) */
   private spare: Buffer | null = null;

@@ -9,6 +9,11 @@
  * At most WINDOW_FILES files and WINDOW_BYTES of first blocks wait at a time, so memory does not
  * grow with the number or the size of the files.
  *
+ * One loop writes the waiting files, and a small file's result comes with its batch's: per file
+ * there is no promise, closure or chained step, which for a tree of small files were most of the
+ * main thread's garbage (and, alive for the whole window, were promoted and freed only by full
+ * collections).
+ *
  * The first block is also the trial that decides a file's method: a name that says the file is
  * compressed already (photos, videos, archives) is stored without a trial, and a first block
  * that compression does not shrink by 8 % stores the whole file.
@@ -18,11 +23,13 @@ import type fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import zlib from 'node:zlib';
 import { BLOCK_BYTES, compressionPays, isCompressedByName, WORTH_IT, type BlockCodec } from './codecs';
-import { SmallFilePool, type SmallFileResult } from './small-file-pool';
+import { SmallFileBatch, SmallFilePool, type SmallFileResult } from './small-file-pool';
 import type { ArchiveWriter } from './writer';
 import { METHOD_STORE, type ZipMethod } from './zip-writer';
 
 const WINDOW_FILES = 256;
+/** a push waiting for room goes on once this many files have been written: a run of pushes without a wait each */
+const ROOM_FILES = 32;
 /** below this a file is read whole in one call */
 const SMALL_FILE_BYTES = 256 * 1024;
 /** below this compression cannot gain what the zip's per-entry bytes cost: stored */
@@ -56,9 +63,7 @@ export interface StoredFile {
 export type FileOutcome = { stored: StoredFile; error?: undefined } | { stored?: undefined; error: Error };
 
 /** A small file read, hashed and (maybe) compressed whole by the pool. */
-interface WholeFile {
-  whole: SmallFileResult & { error?: undefined; grown?: undefined };
-}
+type WholeFile = SmallFileResult & { error?: undefined; grown?: undefined };
 
 interface FirstBlock {
   raw: Buffer;
@@ -72,13 +77,13 @@ interface FirstBlock {
 /** A file to write, or (file null) a step to run in its place in the order. */
 interface Pending {
   file: QueuedFile | null;
-  first: Promise<FirstBlock | WholeFile> | null;
-  /** the pool's batch a small file is in (-1: none) */
-  batch: number;
-  bytes: number;
   done: (outcome: FileOutcome) => void | Promise<void>;
-  /** settles once this file is written (or skipped) */
-  written: Promise<void>;
+  bytes: number;
+  /** a small file: the pool's batch it is in, and its place there */
+  batch: SmallFileBatch | null;
+  index: number;
+  /** a larger file: its first block, being read */
+  first: Promise<FirstBlock> | null;
 }
 
 /** Reads up to `length` bytes at `position`; fewer only at the end of the file. */
@@ -96,7 +101,10 @@ async function readBlock(handle: fs.promises.FileHandle, length: number, positio
 export class FileQueue {
   private readonly waiting: Pending[] = [];
   private waitingBytes = 0;
-  private writing: Promise<void> = Promise.resolve();
+  /** the loop writing the waiting files, while there are any */
+  private writing: Promise<void> | null = null;
+  /** a push waiting for room */
+  private roomFor: (() => void) | null = null;
   private pool: SmallFilePool | null = null;
   private failure: unknown = null;
 
@@ -111,44 +119,28 @@ export class FileQueue {
 
   /**
    * Starts reading `file` and queues it to be written after the files pushed before it; `done`
-   * hears its outcome, in push order. Waits while the window is full. Throws once writing failed
-   * (destination, cancellation).
+   * hears its outcome, in push order. Returns a promise only when it has to wait for room (await
+   * it before the next push). Throws once writing failed (destination, cancellation).
    */
-  async push(file: QueuedFile, done: (outcome: FileOutcome) => void | Promise<void>): Promise<void>;
-  async push(file: null, done: () => void | Promise<void>): Promise<void>;
-  async push(file: QueuedFile | null, done: Pending['done']): Promise<void> {
-    while (this.waiting.length >= WINDOW_FILES || this.waitingBytes >= WINDOW_BYTES) {
-      // the oldest is being written (or next): room frees up when it is done
-      await this.waiting[0]!.written;
-      this.throwIfFailed();
-    }
+  push(file: QueuedFile, done: (outcome: FileOutcome) => void | Promise<void>): Promise<void> | void;
+  push(file: null, done: () => void | Promise<void>): Promise<void> | void;
+  push(file: QueuedFile | null, done: Pending['done']): Promise<void> | void {
     this.throwIfFailed();
-    const pending = { file, first: null, batch: -1, bytes: file ? Math.min(file.size, BLOCK_BYTES) : 0, done } as Pending;
-    if (file && file.size < SMALL_FILE_BYTES && !this.writer.codecInjected) {
-      this.pool ??= new SmallFilePool({ method: this.codec?.method ?? METHOD_STORE, level: this.writer.compressionLevel, blockBytes: BLOCK_BYTES, worthIt: WORTH_IT });
-      const { result, batch } = this.pool.read({ absPath: file.absPath, compress: this.worthTrying(file, file.size) });
-      pending.batch = batch;
-      pending.first = this.readSmall(file, result);
-    } else if (file) {
-      pending.first = this.readLarge(file);
-    }
-    pending.first?.catch(() => undefined);
-    this.waiting.push(pending);
-    this.waitingBytes += pending.bytes;
-    this.writing = pending.written = this.writing.then(() => this.writeNext());
+    if (this.full()) return this.pushWhenRoom(file, done);
+    this.enqueue(file, done);
   }
 
   /**
    * Queues `step` to run after the files pushed before it are written (and their `done` ran):
    * what the caller records in walk order between files (folders, links, unchanged files).
    */
-  async after(step: () => void | Promise<void>): Promise<void> {
-    await this.push(null, step);
+  after(step: () => void | Promise<void>): Promise<void> | void {
+    return this.push(null, step);
   }
 
   /** Waits until every pushed file is written; throws what stopped the writing. */
   async drain(): Promise<void> {
-    await this.writing;
+    while (this.writing) await this.writing;
     this.throwIfFailed();
   }
 
@@ -156,13 +148,97 @@ export class FileQueue {
     if (this.failure) throw this.failure;
   }
 
-  /** A small file as the pool read it; one that has grown past a block since the walk is read as a large one. */
-  private async readSmall(file: QueuedFile, read: Promise<SmallFileResult>): Promise<FirstBlock | WholeFile> {
-    const result = await read;
-    if (result.error) throw result.error;
+  private full(): boolean {
+    return this.waiting.length >= WINDOW_FILES || this.waitingBytes >= WINDOW_BYTES;
+  }
+
+  private async pushWhenRoom(file: QueuedFile | null, done: Pending['done']): Promise<void> {
+    while (this.full()) {
+      // the writing loop runs while the window is full: it makes room (or fails)
+      await new Promise<void>((resolve) => (this.roomFor = resolve));
+      this.throwIfFailed();
+    }
+    this.enqueue(file, done);
+  }
+
+  private enqueue(file: QueuedFile | null, done: Pending['done']): void {
+    const pending: Pending = { file, done, bytes: file ? Math.min(file.size, BLOCK_BYTES) : 0, batch: null, index: 0, first: null };
+    if (file && file.size < SMALL_FILE_BYTES && !this.writer.codecInjected) {
+      this.pool ??= new SmallFilePool({ method: this.codec?.method ?? METHOD_STORE, level: this.writer.compressionLevel, blockBytes: BLOCK_BYTES, worthIt: WORTH_IT });
+      const at = this.pool.read({ absPath: file.absPath, compress: this.worthTrying(file, file.size) });
+      pending.batch = at.batch;
+      pending.index = at.index;
+    } else if (file) {
+      pending.first = this.readLarge(file);
+      pending.first.catch(() => undefined);
+    }
+    this.waiting.push(pending);
+    this.waitingBytes += pending.bytes;
+    this.writing ??= this.writeAll();
+  }
+
+  /** Writes the waiting files in order until none is left; a failure is kept for push and drain. */
+  private async writeAll(): Promise<void> {
+    try {
+      while (this.waiting.length > 0) {
+        const pending = this.waiting[0]!;
+        try {
+          if (this.failure) await abandon(pending);
+          else await this.writeOne(pending);
+        } catch (error) {
+          this.failure ??= error;
+        }
+        this.waiting.shift();
+        this.waitingBytes -= pending.bytes;
+        if (this.roomFor && (this.failure || this.waiting.length <= WINDOW_FILES - ROOM_FILES) && this.waitingBytes < WINDOW_BYTES) this.wake();
+      }
+    } finally {
+      this.writing = null;
+      this.wake();
+    }
+  }
+
+  private wake(): void {
+    const resolve = this.roomFor;
+    this.roomFor = null;
+    resolve?.();
+  }
+
+  /** Writes one waiting file (its outcome to its `done`), or runs a step. */
+  private async writeOne(pending: Pending): Promise<void> {
+    const file = pending.file;
+    if (!file) {
+      await (pending.done as () => void | Promise<void>)();
+      return;
+    }
+    const read = await this.readOf(pending, file);
+    if ('unreadable' in read) {
+      // vanished or unreadable since the walk: the caller skips it and says so
+      await pending.done({ error: read.unreadable });
+      return;
+    }
+    const written = 'whole' in read ? this.writeWhole(file, read.whole) : this.writeFile(file, read);
+    const recorded = pending.done({ stored: written instanceof Promise ? await written : written });
+    if (recorded) await recorded;
+  }
+
+  /**
+   * What was read of a file: a small one as the pool read it (one that has grown past a block
+   * since the walk is read as a large one), a larger one's first block, or why it could not be
+   * read. Throws when the pool failed (the run fails, not the file).
+   */
+  private async readOf(pending: Pending, file: QueuedFile): Promise<FirstBlock | { whole: WholeFile } | { unreadable: Error }> {
+    const batch = pending.batch;
+    if (!batch) return pending.first!.catch((error: Error) => ({ unreadable: error }));
+    if (!batch.settled) {
+      // its batch may still be filling up: the writer needs it now
+      this.pool?.flush(batch);
+      await batch.ready;
+    }
+    const result = batch.result(pending.index);
+    if (result.error) return { unreadable: result.error };
     if (!result.grown) return { whole: result };
-    // it has grown past a block since the walk: read as a large file
-    return this.readLarge(file);
+    return this.readLarge(file).catch((error: Error) => ({ unreadable: error }));
   }
 
   /** Opens a larger file and reads (and compresses) its first block; the handle stays open for the rest. */
@@ -194,40 +270,8 @@ export class FileQueue {
     return compressionPays(raw.length, compressed.length) ? compressed : null;
   }
 
-  /** Writes the oldest waiting file (its outcome to its `done`). */
-  private async writeNext(): Promise<void> {
-    const pending = this.waiting.shift()!;
-    try {
-      if (this.failure) {
-        const first = await pending.first?.catch(() => null);
-        if (first && 'handle' in first) await first.handle?.close().catch(() => undefined);
-        return;
-      }
-      if (!pending.first) {
-        await (pending.done as () => void | Promise<void>)();
-        return;
-      }
-      let first: FirstBlock | WholeFile;
-      // its batch may still be waiting to fill up: the writer needs it now
-      if (pending.batch >= 0) this.pool?.flush(pending.batch);
-      try {
-        first = await pending.first;
-      } catch (error) {
-        // vanished or unreadable since the walk: the caller skips it and says so
-        await pending.done({ error: error as Error });
-        return;
-      }
-      const stored = 'whole' in first ? await this.writeWhole(pending.file!, first.whole) : await this.writeFile(pending.file!, first);
-      await pending.done({ stored });
-    } catch (error) {
-      this.failure ??= error;
-    } finally {
-      this.waitingBytes -= pending.bytes;
-    }
-  }
-
   /** Writes a small file the pool read, hashed and compressed: at once when it fits in the zip writer's buffers (most do), else waiting for a write. */
-  private writeWhole(file: QueuedFile, whole: WholeFile['whole']): StoredFile | Promise<StoredFile> {
+  private writeWhole(file: QueuedFile, whole: WholeFile): StoredFile | Promise<StoredFile> {
     const writer = this.writer;
     if (this.options.signal.aborted) throw this.options.signal.reason;
     const start = { name: file.name, method: whole.method, mode: file.mode, date: file.date };
@@ -303,4 +347,10 @@ export class FileQueue {
       await Promise.allSettled(ahead);
     }
   }
+}
+
+/** A waiting file after the writing failed: a larger file's handle is closed, nothing is written. */
+async function abandon(pending: Pending): Promise<void> {
+  const first = await pending.first?.catch(() => null);
+  await first?.handle?.close().catch(() => undefined);
 }

@@ -46,23 +46,28 @@ const compress = method === 93
   ? (buf) => zlib.zstdCompressSync(buf, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } })
   : method === 8 ? (buf) => zlib.deflateRawSync(buf, { level }) : null;
 parentPort.on('message', ({ id, files }) => {
-  const results = [];
+  const n = files.length;
+  // per file: size, CRC-32, method, offset and length of its data, state (0 read, 1 grown, 2 error)
+  const meta = new Float64Array(n * 6);
+  const hashes = new Uint8Array(n * 32);
+  const errors = [];
   const outs = [];
   let total = 0;
-  for (const file of files) {
+  for (let i = 0; i < n; i++) {
+    const file = files[i];
     let data;
     try {
       data = fs.readFileSync(Buffer.from(file.absPath, 'latin1'));
     } catch (error) {
-      results.push({ error: { message: error.message, code: error.code } });
+      meta[i * 6 + 5] = 2;
+      errors.push([i, error.message, error.code]);
       continue;
     }
     if (data.length >= blockBytes) {
-      results.push({ grown: true });
+      meta[i * 6 + 5] = 1;
       continue;
     }
-    const sha256 = crypto.createHash('sha256').update(data).digest('hex');
-    const crc32 = zlib.crc32(data);
+    hashes.set(crypto.createHash('sha256').update(data).digest(), i * 32);
     let out = data;
     let used = 0;
     if (compress && file.compress) {
@@ -72,36 +77,97 @@ parentPort.on('message', ({ id, files }) => {
         used = method;
       }
     }
+    meta[i * 6] = data.length;
+    meta[i * 6 + 1] = zlib.crc32(data);
+    meta[i * 6 + 2] = used;
+    meta[i * 6 + 3] = total;
+    meta[i * 6 + 4] = out.length;
     outs.push(out);
-    results.push({ size: data.length, sha256, crc32, method: used, at: total, length: out.length });
     total += out.length;
   }
-  // the batch's data in one buffer that is handed over (transferred), not one per file: a tree of
-  // small files would otherwise leave hundreds of thousands of buffers for the main thread to free
+  // the batch's data in one buffer that is handed over (transferred), not one per file, and its
+  // results in typed arrays, not an object and a string per file: a tree of small files would
+  // otherwise leave hundreds of thousands of them for the main thread to free
   const all = new Uint8Array(total);
   let at = 0;
   for (const out of outs) {
     all.set(out, at);
     at += out.length;
   }
-  parentPort.postMessage({ id, results, data: all }, [all.buffer]);
+  parentPort.postMessage({ id, meta, hashes, errors, data: all }, [meta.buffer, hashes.buffer, all.buffer]);
 });
 `;
 
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
 
-interface Batch {
+/** What a worker sends back for a batch (see WORKER_SOURCE: six numbers and 32 hash bytes per file). */
+interface BatchMessage {
   id: number;
-  files: SmallFileRequest[];
-  resolvers: { resolve: (result: SmallFileResult) => void; reject: (error: Error) => void }[];
+  meta: Float64Array;
+  hashes: Uint8Array;
+  errors: [number, string, string | undefined][];
+  data: Uint8Array;
+}
+
+/**
+ * A batch of files sent to one worker. Its results come back together: `ready` settles once they
+ * are in (it rejects when the pool failed), then `result(i)` gives file i's. One promise per
+ * batch, not one per file: a tree of small files would otherwise leave several promises and
+ * closures per file for the collector.
+ */
+export class SmallFileBatch {
+  readonly files: SmallFileRequest[] = [];
+  /** whether the results are in (`result` may be called) */
+  settled = false;
+  readonly ready: Promise<void>;
+  private message: BatchMessage | null = null;
+  private settle!: (error: Error | null) => void;
+
+  constructor(readonly id: number) {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error ? reject(error) : resolve());
+    });
+    // a batch the writer never waits for (the run failed first) must not be an unhandled rejection
+    this.ready.catch(() => undefined);
+  }
+
+  /** File i's result; only once `settled`. */
+  result(i: number): SmallFileResult {
+    const { meta, hashes, errors, data } = this.message!;
+    const state = meta[i * 6 + 5];
+    if (state === 2) {
+      const [, message, code] = errors.find(([at]) => at === i)!;
+      return { error: Object.assign(new Error(message), { code }) };
+    }
+    if (state === 1) return { grown: true };
+    return {
+      size: meta[i * 6]!,
+      sha256: Buffer.from(hashes.buffer, hashes.byteOffset + i * 32, 32).toString('hex'),
+      crc32: meta[i * 6 + 1]!,
+      method: meta[i * 6 + 2] as ZipMethod,
+      data: Buffer.from(data.buffer, data.byteOffset + meta[i * 6 + 3]!, meta[i * 6 + 4]!),
+    };
+  }
+
+  /** @internal the worker's answer */
+  received(message: BatchMessage): void {
+    this.message = message;
+    this.settled = true;
+    this.settle(null);
+  }
+
+  /** @internal the pool failed */
+  failed(error: Error): void {
+    this.settle(error);
+  }
 }
 
 /** Worker threads that read, hash and compress small files; `close` when the backup is done. */
 export class SmallFilePool {
   private readonly workers: Worker[] = [];
   private readonly busy = new Map<Worker, number>();
-  private readonly sent = new Map<number, Batch>();
-  private current: Batch | null = null;
+  private readonly sent = new Map<number, SmallFileBatch>();
+  private current: SmallFileBatch | null = null;
   private nextId = 0;
   private failure: Error | null = null;
 
@@ -119,7 +185,7 @@ export class SmallFilePool {
         resourceLimits: WORKER_LIMITS,
         workerData: { method: options.method === METHOD_ZSTD ? 93 : options.method === METHOD_STORE ? 0 : 8, level: options.level, blockBytes: options.blockBytes, worthIt: options.worthIt },
       });
-      worker.on('message', (message: { id: number; results: unknown[]; data: Uint8Array }) => this.received(worker, message));
+      worker.on('message', (message: BatchMessage) => this.received(worker, message));
       worker.on('error', (error) => this.fail(error));
       this.workers.push(worker);
       this.busy.set(worker, 0);
@@ -129,25 +195,21 @@ export class SmallFilePool {
   private readonly batchFiles: number;
 
   /**
-   * Queues a file into the current batch, which goes out when full or on `flush(batch)`;
-   * `batch` names the batch the file is in.
+   * Queues a file into the current batch, which goes out when full or on `flush(batch)`; returns
+   * the batch and the file's place in it. Throws once the pool has failed.
    */
-  read(file: SmallFileRequest): { result: Promise<SmallFileResult>; batch: number } {
-    if (this.failure) return { result: Promise.reject(this.failure), batch: -1 };
-    this.current ??= { id: this.nextId++, files: [], resolvers: [] };
+  read(file: SmallFileRequest): { batch: SmallFileBatch; index: number } {
+    if (this.failure) throw this.failure;
+    this.current ??= new SmallFileBatch(this.nextId++);
     const batch = this.current;
-    const result = new Promise<SmallFileResult>((resolve, reject) => {
-      batch.files.push(file);
-      batch.resolvers.push({ resolve, reject });
-    });
-    if (batch.files.length >= this.batchFiles) this.flush(batch.id);
-    return { result, batch: batch.id };
+    const index = batch.files.push(file) - 1;
+    if (batch.files.length >= this.batchFiles) this.flush(batch);
+    return { batch, index };
   }
 
-  /** Sends batch `id` now if it is still filling up (someone waits for one of its files). */
-  flush(id: number): void {
-    const batch = this.current;
-    if (!batch || batch.id !== id) return;
+  /** Sends `batch` now if it is still filling up (someone waits for one of its files). */
+  flush(batch: SmallFileBatch): void {
+    if (this.current !== batch) return;
     this.current = null;
     // the least busy worker
     let worker = this.workers[0]!;
@@ -156,6 +218,7 @@ export class SmallFilePool {
     this.sent.set(batch.id, batch);
     // the path's bytes as a latin1 string: a Buffer would be cloned with the whole pool slab under it
     worker.postMessage({ id: batch.id, files: batch.files.map((f) => ({ absPath: f.absPath.toString('latin1'), compress: f.compress })) });
+    batch.files.length = 0;
   }
 
   /** Stops the workers. */
@@ -164,26 +227,20 @@ export class SmallFilePool {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private received(worker: Worker, message: { id: number; results: unknown[]; data: Uint8Array }): void {
+  private received(worker: Worker, message: BatchMessage): void {
     this.busy.set(worker, this.busy.get(worker)! - 1);
     const batch = this.sent.get(message.id);
     if (!batch) return;
     this.sent.delete(message.id);
-    message.results.forEach((raw, i) => {
-      const r = raw as { error?: { message: string; code?: string }; grown?: boolean; size: number; sha256: string; crc32: number; method: number; at: number; length: number };
-      const { resolve } = batch.resolvers[i]!;
-      if (r.error) resolve({ error: Object.assign(new Error(r.error.message), { code: r.error.code }) });
-      else if (r.grown) resolve({ grown: true });
-      else resolve({ size: r.size, sha256: r.sha256, crc32: r.crc32, method: r.method as ZipMethod, data: Buffer.from(message.data.buffer, message.data.byteOffset + r.at, r.length) });
-    });
+    batch.received(message);
   }
 
-  /** A worker died (or the pool closed): every file waiting fails with it (the run, not the file). */
+  /** A worker died (or the pool closed): every batch waiting fails with it (the run, not the file). */
   private fail(error: Error): void {
     this.failure ??= error;
     const pending = [...this.sent.values(), ...(this.current ? [this.current] : [])];
     this.sent.clear();
     this.current = null;
-    for (const batch of pending) for (const { reject } of batch.resolvers) reject(error);
+    for (const batch of pending) batch.failed(error);
   }
 }

@@ -175,7 +175,8 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
       if (item.type !== 'file' || first) {
         const node = folderNode(item, first);
         counts.add(node.type);
-        await queue.after(() => index.add({ node }));
+        const wait = queue.after(() => index.add({ node }));
+        if (wait) await wait;
         continue;
       }
       pass.meter.item(item.relPath);
@@ -186,12 +187,14 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
         unchangedBytes += item.size;
         hardLinks.recorded(item);
         pass.meter.file(item.size);
-        await queue.after(() => index.add({ unchanged: unchangedEntry(known, item) }));
+        const wait = queue.after(() => index.add({ unchanged: unchangedEntry(known, item) }));
+        if (wait) await wait;
         continue;
       }
       const name = `${manifest.entryPrefix}${entryNumber++}`;
       const queued = { name, absPath: item.absPath, baseName: path.posix.basename(item.relPath), size: item.size, mode: item.mode, date: new Date(item.mtimeMs) };
-      await queue.push(queued, (outcome) => {
+      // a promise only when the queue is full: most files go in without an await
+      const wait = queue.push(queued, (outcome) => {
         if (outcome.error) {
           // vanished or unreadable since the walk: skip it, say so, keep going
           skipped.push(`${item.relPath}: ${outcome.error.message}`);
@@ -203,6 +206,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
         pass.meter.file(0);
         return index.add({ file: fileEntry(name, source.id, item, outcome.stored) });
       });
+      if (wait) await wait;
       if (item.nlink > 1) {
         // later paths of the set become links to this one only once it is known to be stored
         hardLinks.recorded(item);

@@ -45,6 +45,11 @@ export class PackedFolder {
     private readonly errors: Map<number, string>,
   ) {}
 
+  /** The buffers under this folder's names and stats (DirLister.recycle hands them back to be filled again). */
+  get buffers(): ArrayBuffer[] {
+    return [this.bytes.buffer as ArrayBuffer, this.ends.buffer as ArrayBuffer, this.numbers.buffer as ArrayBuffer, this.bigs.buffer as ArrayBuffer];
+  }
+
   /** The i-th name in byte order, with its lstat. */
   name(i: number): ListedName {
     const name = this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
@@ -77,7 +82,18 @@ const WORKER_SOURCE = String.raw`
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-parentPort.on('message', ({ id, dir }) => {
+// buffers the walk is done with, handed back to be filled again (see DirLister.recycle)
+const spares = [];
+const MAX_SPARES = 16;
+function take(bytes) {
+  let best = -1;
+  for (let i = 0; i < spares.length; i++) if (spares[i].byteLength >= bytes && (best < 0 || spares[i].byteLength < spares[best].byteLength)) best = i;
+  if (best >= 0) return spares.splice(best, 1)[0];
+  // a power of two (4 KiB at least), so that folders of other sizes can use it again
+  return new ArrayBuffer(Math.max(4096, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))));
+}
+parentPort.on('message', ({ id, dir, spare }) => {
+  if (spare) for (const buffer of spare) if (spares.length < MAX_SPARES) spares.push(buffer);
   const abs = Buffer.from(dir, 'latin1');
   let names;
   try {
@@ -89,17 +105,18 @@ parentPort.on('message', ({ id, dir }) => {
   names.sort(Buffer.compare);
   const sep = Buffer.from(path.sep);
   const count = names.length;
-  const bytes = Buffer.concat(names);
-  const owned = new Uint8Array(bytes.length);
-  owned.set(bytes);
-  const ends = new Uint32Array(count);
-  const numbers = new Float64Array(count * 4);
-  const bigs = new BigInt64Array(count * 5);
+  let nameBytes = 0;
+  for (const name of names) nameBytes += name.length;
+  const owned = new Uint8Array(take(nameBytes), 0, nameBytes);
+  const ends = new Uint32Array(take(count * 4), 0, count);
+  const numbers = new Float64Array(take(count * 32), 0, count * 4);
+  const bigs = new BigInt64Array(take(count * 40), 0, count * 5);
   const links = [];
   const errors = [];
   let end = 0;
   for (let i = 0; i < count; i++) {
     const name = names[i];
+    owned.set(name, end);
     end += name.length;
     ends[i] = end;
     const full = Buffer.concat([abs, sep, name]);
@@ -142,6 +159,8 @@ export class DirLister {
   private readonly cache = new Map<string, Promise<ListedFolder>>();
   private nextId = 0;
   private failure: Error | null = null;
+  /** buffers of folders the walk is done with, to go back to the worker with the next request */
+  private spare: ArrayBuffer[] = [];
 
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 } });
@@ -174,7 +193,20 @@ export class DirLister {
     }
     const id = this.nextId++;
     this.cache.set(key, new Promise((resolve) => this.waiting.set(id, resolve)));
-    this.worker.postMessage({ id, dir: key });
+    const spare = this.spare;
+    this.spare = [];
+    this.worker.postMessage({ id, dir: key, spare }, spare);
+  }
+
+  /**
+   * The walk is done with `folder` (nothing may use its names any more: they are views of its
+   * buffers, which go back to the worker to be filled again). Without this, every folder's buffers
+   * were garbage for V8 to find, and the worker's memory grew with those not yet found (tens of MB
+   * over a walk of a million files).
+   */
+  recycle(folder: PackedFolder): void {
+    if (this.failure) return;
+    this.spare.push(...folder.buffers);
   }
 
   /** The names in `dir`, in byte order, each with its lstat. */

@@ -159,6 +159,8 @@ export async function* walkFolder(
         yield item;
         if (item.type === 'dir') subdirs.push(raw);
       }
+      // every item of the folder has its own copy of what it needs from it (joinRaw copies the name)
+      lister.recycle(listed.folder);
       // reversed so that the stack pops them in name order
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
     }

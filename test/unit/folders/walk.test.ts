@@ -1,0 +1,61 @@
+/**
+ * walkFolder against the file system itself, over a tree whose folders grow and shrink from one
+ * to the next (the lister's buffers are handed back and filled again, folder after folder).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { walkFolder } from '../../../src/main/core/folders/walk';
+import { makeTempDir } from '../../support/temp-core';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Every item below `root` by plain readdir + lstat, in the walk's order: a folder's names in byte order, then each subfolder's. */
+function reference(root: Buffer, rel: Buffer = Buffer.alloc(0)): { raw: string; size: number; ino: string; target: string | null }[] {
+  const abs = rel.length ? Buffer.concat([root, Buffer.from('/'), rel]) : root;
+  const names = fs.readdirSync(abs, { encoding: 'buffer' }).sort(Buffer.compare);
+  const out: { raw: string; size: number; ino: string; target: string | null }[] = [];
+  const subdirs: Buffer[] = [];
+  for (const name of names) {
+    const childRel = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : Buffer.from(name);
+    const full = Buffer.concat([root, Buffer.from('/'), childRel]);
+    const st = fs.lstatSync(full, { bigint: true });
+    const target = st.isSymbolicLink() ? fs.readlinkSync(full, { encoding: 'buffer' }).toString('hex') : null;
+    out.push({ raw: childRel.toString('hex'), size: st.isFile() ? Number(st.size) : 0, ino: `${st.dev}:${st.ino}`, target });
+    if (st.isDirectory()) subdirs.push(childRel);
+  }
+  for (const sub of subdirs) out.push(...reference(root, sub));
+  return out;
+}
+
+describe('walkFolder', () => {
+  it('yields exactly what readdir and lstat see, folder after folder of other sizes, with names of any bytes', async () => {
+    const root = makeTempDir('lb-walk-');
+    dirs.push(root);
+    // folder sizes that go up and down, so that a handed-back buffer is sometimes too small, sometimes larger
+    const sizes = [3, 700, 0, 1500, 20, 1, 900, 0, 2500, 5];
+    sizes.forEach((count, d) => {
+      const dir = path.join(root, `d${d}`);
+      fs.mkdirSync(dir);
+      for (let i = 0; i < count; i++) {
+        const long = i % 97 === 0 ? 'n'.repeat(200) : '';
+        fs.writeFileSync(path.join(dir, `f${i}${long}`), 'x'.repeat(i % 13));
+      }
+    });
+    // names that are not UTF-8, and a link in a folder of its own
+    const odd = Buffer.concat([Buffer.from(path.join(root, 'd1')), Buffer.from('/'), Buffer.from([0x66, 0xff, 0xfe, 0x0a])]);
+    fs.writeFileSync(odd, 'odd');
+    fs.mkdirSync(path.join(root, 'd3', 'inner'));
+    fs.symlinkSync('../d0/f1', path.join(root, 'd3', 'inner', 'link'));
+
+    const walked: { raw: string; size: number; ino: string; target: string | null }[] = [];
+    for await (const item of walkFolder(root, [])) {
+      walked.push({ raw: item.raw.toString('hex'), size: item.size, ino: item.inode, target: item.linkTarget?.toString('hex') ?? null });
+    }
+    const expected = reference(Buffer.from(root));
+    expect(walked.length).toBe(sizes.reduce((a, b) => a + b, 0) + sizes.length + 3);
+    const firstDiff = walked.findIndex((w, i) => JSON.stringify(w) !== JSON.stringify(expected[i]));
+    expect(firstDiff === -1 ? null : { at: firstDiff, walked: walked[firstDiff], expected: expected[firstDiff] }).toBeNull();
+  });
+});

@@ -233,7 +233,9 @@ export class FileQueue {
     if (!batch.settled) {
       // its batch may still be filling up: the writer needs it now
       this.pool?.flush(batch);
+      const since = performance.now();
       await batch.ready;
+      this.pool?.waited(performance.now() - since);
     }
     const result = batch.result(pending.index);
     if (result.error) return { unreadable: result.error };

@@ -175,22 +175,51 @@ export class SmallFilePool {
    * `method` and `level`: how to compress (METHOD_STORE: only read and hash); `worthIt`: the
    * share of its size a compressed file must stay under to be kept compressed.
    */
-  constructor(options: { method: ZipMethod; level: number; blockBytes: number; worthIt: number; threads?: number; batchFiles?: number }) {
-    const threads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+  constructor(private readonly options: { method: ZipMethod; level: number; blockBytes: number; worthIt: number; threads?: number; batchFiles?: number }) {
+    this.maxThreads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
     this.batchFiles = options.batchFiles ?? 32;
-    for (let i = 0; i < threads; i++) {
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        // its garbage is a few batches of small buffers: a small young generation keeps its memory down
-        resourceLimits: WORKER_LIMITS,
-        workerData: { method: options.method === METHOD_ZSTD ? 93 : options.method === METHOD_STORE ? 0 : 8, level: options.level, blockBytes: options.blockBytes, worthIt: options.worthIt },
-      });
-      worker.on('message', (message: BatchMessage) => this.received(worker, message));
-      worker.on('error', (error) => this.fail(error));
-      this.workers.push(worker);
-      this.busy.set(worker, 0);
-    }
+    this.spawn();
   }
+
+  /** at most this many workers; the first starts at once, the others when they fall behind (`waited`) */
+  private readonly maxThreads: number;
+
+  private spawn(): void {
+    const options = this.options;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      // its garbage is a few batches of small buffers: a small young generation keeps its memory down
+      resourceLimits: WORKER_LIMITS,
+      workerData: { method: options.method === METHOD_ZSTD ? 93 : options.method === METHOD_STORE ? 0 : 8, level: options.level, blockBytes: options.blockBytes, worthIt: options.worthIt },
+    });
+    worker.on('message', (message: BatchMessage) => this.received(worker, message));
+    worker.on('error', (error) => this.fail(error));
+    this.workers.push(worker);
+    this.busy.set(worker, 0);
+    // counted from the new worker's first answer: starting one takes a few tens of milliseconds
+    this.since = 0;
+  }
+
+  /**
+   * The writer waited `ms` for a batch. When the workers hold the backup back, one more starts (up
+   * to the limit): when the writer has waited more than 60 % of its time since the last worker's
+   * first answer (over 500 ms at least), or more than a tenth while a core is left over. On two
+   * cores a tree of tiny files keeps the main thread busy ~60 % of the time with one worker, and a
+   * second one only takes CPU from it (same time, ~12 MB more memory); files that take compressing
+   * keep it waiting ~75 % of the time and get them all.
+   */
+  waited(ms: number): void {
+    if (this.failure || this.workers.length >= this.maxThreads || this.since === 0) return;
+    this.waitedMs += ms;
+    const span = performance.now() - this.since;
+    const spareCore = os.availableParallelism() > this.workers.length + 1;
+    if (span < 500 || this.waitedMs < span * (spareCore ? 0.1 : 0.6)) return;
+    this.spawn();
+  }
+
+  /** time the writer waited for batches since `since` (the last worker's first answer; 0 before it) */
+  private waitedMs = 0;
+  private since = 0;
 
   private readonly batchFiles: number;
 
@@ -229,6 +258,10 @@ export class SmallFilePool {
 
   private received(worker: Worker, message: BatchMessage): void {
     this.busy.set(worker, this.busy.get(worker)! - 1);
+    if (this.since === 0) {
+      this.since = performance.now();
+      this.waitedMs = 0;
+    }
     const batch = this.sent.get(message.id);
     if (!batch) return;
     this.sent.delete(message.id);

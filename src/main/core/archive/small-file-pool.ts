@@ -223,6 +223,11 @@ export class SmallFilePool {
 
   private readonly batchFiles: number;
 
+  /** Workers started so far. */
+  get threads(): number {
+    return this.workers.length;
+  }
+
   /**
    * Queues a file into the current batch, which goes out when full or on `flush(batch)`; returns
    * the batch and the file's place in it. Throws once the pool has failed.

@@ -6,29 +6,12 @@ import { Readable } from 'node:stream';
 import { ArchiveWriter } from '../../../src/main/core/archive/writer';
 import { BackupReader } from '../../../src/main/core/archive/reader';
 import type { BackupManifest } from '../../../src/shared/manifest';
+import { bareManifest } from '../../support/manifests';
 import { makeTempDir } from '../../support/temp-core';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const FAST = { chunkSize: 64 * 1024, kdf: { name: 'argon2id', m: 64, t: 1, p: 1 } } as const;
-
-function manifestFor(entries: BackupManifest['entries']): BackupManifest {
-  return {
-    format: 1,
-    backupId: 'b1',
-    app: { name: 'Lifeboat', version: 't' },
-    createdAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    plan: null,
-    type: 'full',
-    baseBackupId: null,
-    encrypted: true,
-    compressionLevel: 1,
-    host: 'h',
-    sources: [],
-    entries,
-  };
-}
 
 describe('archive writer and reader', () => {
   it('writes entries through the sealed container and reads them back byte for byte', async () => {
@@ -41,7 +24,7 @@ describe('archive writer and reader', () => {
     const b = await writer.addStream('folders/f/hello.txt', Readable.from([Buffer.from('hello '.repeat(1000))]));
     expect(fs.existsSync(finalPath)).toBe(false);
     expect(fs.existsSync(writer.tempPath)).toBe(true);
-    const done = await writer.finish(manifestFor([
+    const done = await writer.finish(bareManifest([
       { name: 'databases/a.dump', kind: 'database-dump', sourceId: 'a', ...a },
       { name: 'folders/f/hello.txt', kind: 'file', sourceId: 'f', ...b },
     ]));
@@ -90,7 +73,7 @@ describe('archive writer and reader', () => {
         entries.push({ name: `folders/f/${name}-${store}`, kind: 'file', sourceId: 'f', ...added, mode: 0o644, mtimeMs: 0 });
       }
     }
-    await writer.finish(manifestFor(entries));
+    await writer.finish(bareManifest(entries));
     const reader = await BackupReader.open(finalPath, 'pw-123456');
     try {
       const methods = new Set<number>();

@@ -5,23 +5,16 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileQueue, type FileOutcome, type QueuedFile } from '../../../src/main/core/archive/file-queue';
 import { BackupReader } from '../../../src/main/core/archive/reader';
 import { ArchiveWriter } from '../../../src/main/core/archive/writer';
-import type { BackupManifest } from '../../../src/shared/manifest';
-import { makeTempDir } from '../../support/temp-core';
+import { bareManifest } from '../../support/manifests';
+import { tempDirsPerTest } from '../../support/temp-core';
 
 const PASS = 'queue passphrase';
 const FAST = { chunkSize: 256 * 1024, kdf: { name: 'argon2id', m: 64, t: 1, p: 1 } } as const;
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-function tempDir(): string {
-  const dir = makeTempDir();
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirsPerTest();
 
 /** `count` files of varied sizes (some compressible) in `dir`, as a walk would have queued them. */
 function makeFiles(dir: string, count: number): { queued: QueuedFile; content: Buffer }[] {
@@ -31,24 +24,6 @@ function makeFiles(dir: string, count: number): { queued: QueuedFile; content: B
     fs.writeFileSync(abs, content);
     return { queued: { name: `e/${i}`, absPath: Buffer.from(abs), baseName: `f${i}.txt`, size: content.length, mode: 0o644, date: new Date(2026, 0, 1) }, content };
   });
-}
-
-function manifestFor(names: string[]): BackupManifest {
-  return {
-    format: 1,
-    backupId: 'q1',
-    app: { name: 'Lifeboat', version: 't' },
-    createdAt: new Date().toISOString(),
-    finishedAt: new Date().toISOString(),
-    plan: null,
-    type: 'full',
-    baseBackupId: null,
-    encrypted: true,
-    compressionLevel: 1,
-    host: 'h',
-    sources: [],
-    entries: names.map((name) => ({ name, kind: 'folder-index', sourceId: 'f', size: 0, sha256: '' })),
-  };
 }
 
 describe('FileQueue', () => {
@@ -92,7 +67,7 @@ describe('FileQueue', () => {
     expect(outcomes.filter((o) => o.error)).toHaveLength(1);
     expect(outcomes[20]!.stored?.size).toBe(grown.length);
 
-    await writer.finish(manifestFor([]));
+    await writer.finish(bareManifest([], 'q1'));
     const reader = await BackupReader.open(path.join(dir, 'q.lifeboat'), PASS);
     try {
       for (const [i, { queued, content }] of files.entries()) {

@@ -2,18 +2,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SmallFilePool } from '../../../src/main/core/archive/small-file-pool';
 import { METHOD_DEFLATE } from '../../../src/main/core/archive/zip-writer';
-import { makeTempDir } from '../../support/temp-core';
+import { tempDirsPerTest } from '../../support/temp-core';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirsPerTest('lb-pool-');
 
 describe('SmallFilePool', () => {
   it('starts with one worker and adds the second once the writer mostly waits on it; results match the files', async () => {
-    const dir = makeTempDir('lb-pool-');
-    dirs.push(dir);
+    const dir = tempDir();
     // compressible files of 200 KB: compressing them keeps a worker far behind a writer that does nothing else
     const files = Array.from({ length: 96 }, (_, i) => {
       const abs = path.join(dir, `f${i}`);

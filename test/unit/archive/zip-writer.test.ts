@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
 import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { Spool } from '../../../src/main/core/archive/spool';
 import { METHOD_STORE, ZipWriter, type EntryStart, type ZipSink } from '../../../src/main/core/archive/zip-writer';
-import { makeTempDir } from '../../support/temp-core';
+import { tempDirsPerTest } from '../../support/temp-core';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirsPerTest('lb-zipw-');
 
 /** Every entry of a plain zip in `bytes`, name -> content (yauzl checks the central directory and CRCs). */
 async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
@@ -37,8 +35,7 @@ async function unzip(bytes: Buffer): Promise<Map<string, Buffer>> {
 
 describe('ZipWriter', () => {
   it('fills a gather buffer again only when the sink says it let go of it; what a sink keeps is never written over', async () => {
-    const dir = makeTempDir('lb-zipw-');
-    dirs.push(dir);
+    const dir = tempDir();
     const central = await Spool.create(dir);
     const kept: { held: Buffer; copy: Buffer }[] = [];
     const copies: Buffer[] = [];

@@ -4,12 +4,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { walkFolder } from '../../../src/main/core/folders/walk';
-import { makeTempDir } from '../../support/temp-core';
+import { tempDirsPerTest } from '../../support/temp-core';
 
-const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+const tempDir = tempDirsPerTest('lb-walk-');
 
 /** Every item below `root` by plain readdir + lstat, in the walk's order: a folder's names in byte order, then each subfolder's. */
 function reference(root: Buffer, rel: Buffer = Buffer.alloc(0)): { raw: string; size: number; ino: string; target: string | null }[] {
@@ -31,8 +30,7 @@ function reference(root: Buffer, rel: Buffer = Buffer.alloc(0)): { raw: string; 
 
 describe('walkFolder', () => {
   it('yields exactly what readdir and lstat see, folder after folder of other sizes, with names of any bytes', async () => {
-    const root = makeTempDir('lb-walk-');
-    dirs.push(root);
+    const root = tempDir();
     // folder sizes that go up and down, so that a handed-back buffer is sometimes too small, sometimes larger
     const sizes = [3, 700, 0, 1500, 20, 1, 900, 0, 2500, 5];
     sizes.forEach((count, d) => {

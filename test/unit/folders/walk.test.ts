@@ -2,6 +2,7 @@
  * walkFolder against the file system itself, over a tree whose folders grow and shrink from one
  * to the next (the lister's buffers are handed back and filled again, folder after folder).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,17 +12,21 @@ import { tempDirsPerTest } from '../../support/temp-core';
 const tempDir = tempDirsPerTest('lb-walk-');
 
 /** Every item below `root` by plain readdir + lstat, in the walk's order: a folder's names in byte order, then each subfolder's. */
-function reference(root: Buffer, rel: Buffer = Buffer.alloc(0)): { raw: string; size: number; ino: string; target: string | null }[] {
+type Seen = { raw: string; size: number; ino: string; target: string | null; mtimeNs: string; mtimeMs: number; mode: number };
+
+function reference(root: Buffer, rel: Buffer = Buffer.alloc(0)): Seen[] {
   const abs = rel.length ? Buffer.concat([root, Buffer.from('/'), rel]) : root;
   const names = fs.readdirSync(abs, { encoding: 'buffer' }).sort(Buffer.compare);
-  const out: { raw: string; size: number; ino: string; target: string | null }[] = [];
+  const out: Seen[] = [];
   const subdirs: Buffer[] = [];
   for (const name of names) {
     const childRel = rel.length ? Buffer.concat([rel, Buffer.from('/'), name]) : Buffer.from(name);
     const full = Buffer.concat([root, Buffer.from('/'), childRel]);
     const st = fs.lstatSync(full, { bigint: true });
     const target = st.isSymbolicLink() ? fs.readlinkSync(full, { encoding: 'buffer' }).toString('hex') : null;
-    out.push({ raw: childRel.toString('hex'), size: st.isFile() ? Number(st.size) : 0, ino: `${st.dev}:${st.ino}`, target });
+    // whole milliseconds rounded down, also before 1970
+    const ms = Math.floor(Number(st.mtimeNs / 1000n) / 1000);
+    out.push({ raw: childRel.toString('hex'), size: st.isFile() ? Number(st.size) : 0, ino: `${st.dev}:${st.ino}`, target, mtimeNs: String(st.mtimeNs), mtimeMs: ms, mode: Number(st.mode) & 0o7777 });
     if (st.isDirectory()) subdirs.push(childRel);
   }
   for (const sub of subdirs) out.push(...reference(root, sub));
@@ -32,7 +37,7 @@ describe('walkFolder', () => {
   it('yields exactly what readdir and lstat see, folder after folder of other sizes, with names of any bytes', async () => {
     const root = tempDir();
     // folder sizes that go up and down, so that a handed-back buffer is sometimes too small, sometimes larger
-    const sizes = [3, 700, 0, 1500, 20, 1, 900, 0, 2500, 5];
+    const sizes = [3, 300, 0, 700, 20, 1, 400, 0, 1100, 5];
     sizes.forEach((count, d) => {
       const dir = path.join(root, `d${d}`);
       fs.mkdirSync(dir);
@@ -46,14 +51,29 @@ describe('walkFolder', () => {
     fs.writeFileSync(odd, 'odd');
     fs.mkdirSync(path.join(root, 'd3', 'inner'));
     fs.symlinkSync('../d0/f1', path.join(root, 'd3', 'inner', 'link'));
+    // mtimes with nanoseconds, before 1970 too (GNU touch: Node's utimes keeps microseconds)
+    execFileSync('touch', ['-d', '1969-07-20 20:17:40.123456789 UTC', path.join(root, 'd0', 'f2')]);
+    execFileSync('touch', ['-d', '2026-12-02 11:04:08.999999999 UTC', path.join(root, 'd0', 'f1')]);
+    fs.chmodSync(path.join(root, 'd0', 'f1'), 0o4751);
 
-    const walked: { raw: string; size: number; ino: string; target: string | null }[] = [];
+    const walked: Seen[] = [];
     for await (const item of walkFolder(root, [])) {
-      walked.push({ raw: item.raw.toString('hex'), size: item.size, ino: item.inode, target: item.linkTarget?.toString('hex') ?? null });
+      walked.push({
+        raw: item.raw.toString('hex'),
+        size: item.size,
+        ino: item.inode,
+        target: item.linkTarget?.toString('hex') ?? null,
+        mtimeNs: String(item.mtimeNs),
+        mtimeMs: item.mtimeMs,
+        mode: item.mode,
+      });
     }
+    const f2 = walked.find((w) => w.raw === Buffer.from('d0/f2').toString('hex'))!;
+    expect(f2.mtimeNs).toBe('-14182939876543211');
+    expect(f2.mtimeMs).toBe(-14182939877);
     const expected = reference(Buffer.from(root));
     expect(walked.length).toBe(sizes.reduce((a, b) => a + b, 0) + sizes.length + 3);
     const firstDiff = walked.findIndex((w, i) => JSON.stringify(w) !== JSON.stringify(expected[i]));
     expect(firstDiff === -1 ? null : { at: firstDiff, walked: walked[firstDiff], expected: expected[firstDiff] }).toBeNull();
-  });
+  }, 30_000);
 });

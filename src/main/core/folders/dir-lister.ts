@@ -8,31 +8,16 @@
  */
 import { Worker } from 'node:worker_threads';
 
-/** What lstat says of one name in a folder (the fields the walk uses). */
-export interface ListedName {
-  name: Buffer;
-  stat: {
-    mode: number;
-    size: bigint;
-    mtimeNs: bigint;
-    uid: number;
-    gid: number;
-    dev: bigint;
-    ino: bigint;
-    nlink: number;
-    blocks: bigint;
-  } | null;
-  /** the target of a symbolic link */
-  linkTarget: Buffer | null;
-  /** why lstat (or readlink) failed */
-  error: string | null;
-}
+/** numbers per name in PackedFolder: mode, uid, gid, nlink, size, mtime in whole ms (floor), 512-byte blocks */
+const NUMBERS = 7;
+/** BigInts per name: mtime in ns, dev, ino */
+const BIGS = 3;
 
 /**
- * A listed folder, packed: the names' bytes in one buffer and the stats in typed arrays, as the
- * worker sent them (transferred, not copied). A walk of many files would otherwise create a dozen
- * objects per name here that live until the walk reaches them, and end up as garbage in the old
- * generation; `name(i)` builds one name's record when the walk gets to it.
+ * A listed folder, packed: the names' bytes in one buffer and what lstat says of each in typed
+ * arrays, as the worker sent them (transferred, not copied). The walk reads a name's fields
+ * straight from them: a walk of many files would otherwise create a dozen objects per name that
+ * are garbage a moment later.
  */
 export class PackedFolder {
   constructor(
@@ -50,29 +35,61 @@ export class PackedFolder {
     return [this.bytes.buffer as ArrayBuffer, this.ends.buffer as ArrayBuffer, this.numbers.buffer as ArrayBuffer, this.bigs.buffer as ArrayBuffer];
   }
 
-  /** The i-th name in byte order, with its lstat. */
-  name(i: number): ListedName {
-    const name = this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
-    const error = this.errors.get(i) ?? null;
-    if (error !== null) return { name, stat: null, linkTarget: null, error };
-    const n = i * 4;
-    const b = i * 5;
-    return {
-      name,
-      stat: {
-        mode: this.numbers[n]!,
-        uid: this.numbers[n + 1]!,
-        gid: this.numbers[n + 2]!,
-        nlink: this.numbers[n + 3]!,
-        size: this.bigs[b]!,
-        mtimeNs: this.bigs[b + 1]!,
-        dev: this.bigs[b + 2]!,
-        ino: this.bigs[b + 3]!,
-        blocks: this.bigs[b + 4]!,
-      },
-      linkTarget: this.links.get(i) ?? null,
-      error: null,
-    };
+  /** The i-th name in byte order: a view of the folder's buffer, valid until the folder is recycled. */
+  name(i: number): Buffer {
+    return this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+  }
+
+  /** Why lstat (or readlink) of the i-th name failed; null when it did not. */
+  error(i: number): string | null {
+    return this.errors.size === 0 ? null : (this.errors.get(i) ?? null);
+  }
+
+  /** st_mode */
+  mode(i: number): number {
+    return this.numbers[i * NUMBERS]!;
+  }
+
+  uid(i: number): number {
+    return this.numbers[i * NUMBERS + 1]!;
+  }
+
+  gid(i: number): number {
+    return this.numbers[i * NUMBERS + 2]!;
+  }
+
+  nlink(i: number): number {
+    return this.numbers[i * NUMBERS + 3]!;
+  }
+
+  /** st_size */
+  size(i: number): number {
+    return this.numbers[i * NUMBERS + 4]!;
+  }
+
+  /** the mtime in whole milliseconds, rounded down (worked out from the nanoseconds, exactly) */
+  mtimeMs(i: number): number {
+    return this.numbers[i * NUMBERS + 5]!;
+  }
+
+  /** st_blocks (512-byte units) */
+  blocks(i: number): number {
+    return this.numbers[i * NUMBERS + 6]!;
+  }
+
+  /** the mtime in nanoseconds since 1970 */
+  mtimeNs(i: number): bigint {
+    return this.bigs[i * BIGS]!;
+  }
+
+  /** `dev:ino`, the identity hard links share */
+  inode(i: number): string {
+    return `${this.bigs[i * BIGS + 1]!}:${this.bigs[i * BIGS + 2]!}`;
+  }
+
+  /** the target of a symbolic link */
+  linkTarget(i: number): Buffer | null {
+    return this.links.get(i) ?? null;
   }
 }
 
@@ -109,8 +126,8 @@ parentPort.on('message', ({ id, dir, spare }) => {
   for (const name of names) nameBytes += name.length;
   const owned = new Uint8Array(take(nameBytes), 0, nameBytes);
   const ends = new Uint32Array(take(count * 4), 0, count);
-  const numbers = new Float64Array(take(count * 32), 0, count * 4);
-  const bigs = new BigInt64Array(take(count * 40), 0, count * 5);
+  const numbers = new Float64Array(take(count * 56), 0, count * 7);
+  const bigs = new BigInt64Array(take(count * 24), 0, count * 3);
   const links = [];
   const errors = [];
   let end = 0;
@@ -122,15 +139,19 @@ parentPort.on('message', ({ id, dir, spare }) => {
     const full = Buffer.concat([abs, sep, name]);
     try {
       const s = fs.lstatSync(full, { bigint: true });
-      numbers[i * 4] = Number(s.mode);
-      numbers[i * 4 + 1] = Number(s.uid);
-      numbers[i * 4 + 2] = Number(s.gid);
-      numbers[i * 4 + 3] = Number(s.nlink);
-      bigs[i * 5] = s.size;
-      bigs[i * 5 + 1] = s.mtimeNs;
-      bigs[i * 5 + 2] = s.dev;
-      bigs[i * 5 + 3] = s.ino;
-      bigs[i * 5 + 4] = s.blocks;
+      // whole milliseconds, rounded down (BigInt division rounds towards zero: before 1970 it is one more)
+      const q = s.mtimeNs / 1000000n;
+      const n = i * 7;
+      numbers[n] = Number(s.mode);
+      numbers[n + 1] = Number(s.uid);
+      numbers[n + 2] = Number(s.gid);
+      numbers[n + 3] = Number(s.nlink);
+      numbers[n + 4] = Number(s.size);
+      numbers[n + 5] = Number(q * 1000000n > s.mtimeNs ? q - 1n : q);
+      numbers[n + 6] = Number(s.blocks);
+      bigs[i * 3] = s.mtimeNs;
+      bigs[i * 3 + 1] = s.dev;
+      bigs[i * 3 + 2] = s.ino;
       if (s.isSymbolicLink()) links.push([i, fs.readlinkSync(full, { encoding: 'buffer' }).toString('latin1')]);
     } catch (error) {
       errors.push([i, error.message]);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { AppError } from '../../../shared/errors';
-import { DirLister, type ListedName } from './dir-lister';
+import { DirLister, type PackedFolder } from './dir-lister';
 import { displayPath, joinRaw } from './raw-path';
 
 export type WalkedType = 'file' | 'dir' | 'symlink' | 'fifo' | 'socket' | 'device';
@@ -63,12 +63,6 @@ export async function assertReadableFolder(root: string): Promise<void> {
   }
 }
 
-/** a / b for BigInts, rounded down (BigInt division rounds towards zero). */
-export function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return q * b > a ? q - 1n : q;
-}
-
 /** File type from st_mode (S_IFMT). */
 function typeOfMode(mode: number): WalkedType {
   switch (mode & 0o170000) {
@@ -90,28 +84,29 @@ function typeOfMode(mode: number): WalkedType {
 /** folders listed ahead of the one the walk is in */
 const PREFETCH = 4;
 
-/** The walked item for a listed name, or why it could not be looked at. */
-function itemOf(listed: ListedName, raw: Buffer, relPath: string, absPath: Buffer): WalkedItem | WalkSkip {
-  const stat = listed.stat;
-  if (!stat) return { relPath, reason: listed.error ?? 'cannot be read' };
-  const type = typeOfMode(stat.mode);
-  const size = type === 'file' ? Number(stat.size) : 0;
+/** The walked item for the i-th name of a listed folder, or why it could not be looked at. */
+function itemOf(folder: PackedFolder, i: number, raw: Buffer, relPath: string, absPath: Buffer): WalkedItem | WalkSkip {
+  const error = folder.error(i);
+  if (error !== null) return { relPath, reason: error || 'cannot be read' };
+  const mode = folder.mode(i);
+  const type = typeOfMode(mode);
+  const size = type === 'file' ? folder.size(i) : 0;
   return {
     type,
     raw,
     relPath,
     absPath,
     size,
-    mtimeMs: Number(floorDiv(stat.mtimeNs, 1_000_000n)),
-    mtimeNs: stat.mtimeNs,
-    mode: stat.mode & 0o7777,
-    uid: stat.uid,
-    gid: stat.gid,
-    inode: `${stat.dev}:${stat.ino}`,
-    nlink: stat.nlink,
+    mtimeMs: folder.mtimeMs(i),
+    mtimeNs: folder.mtimeNs(i),
+    mode: mode & 0o7777,
+    uid: folder.uid(i),
+    gid: folder.gid(i),
+    inode: folder.inode(i),
+    nlink: folder.nlink(i),
     // a hole of 4 KiB or more is possible only in a file larger than that
-    sparse: type === 'file' && size > 4096 && Number(stat.blocks) * 512 < size,
-    linkTarget: type === 'symlink' ? listed.linkTarget : null,
+    sparse: type === 'file' && size > 4096 && folder.blocks(i) * 512 < size,
+    linkTarget: type === 'symlink' ? folder.linkTarget(i) : null,
   };
 }
 
@@ -147,11 +142,10 @@ export async function* walkFolder(
       const subdirs: Buffer[] = [];
       for (let i = 0; i < listed.folder.count; i++) {
         if (options.signal?.aborted) throw options.signal.reason;
-        const name = listed.folder.name(i);
-        const raw = joinRaw(relDir, name.name);
+        const raw = joinRaw(relDir, listed.folder.name(i));
         const relPath = displayPath(raw);
         if (excluded(relPath)) continue;
-        const item = itemOf(name, raw, relPath, absOf(raw));
+        const item = itemOf(listed.folder, i, raw, relPath, absOf(raw));
         if ('reason' in item) {
           options.onSkip?.(item);
           continue;

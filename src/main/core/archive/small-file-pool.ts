@@ -36,6 +36,9 @@ export interface SmallFileRequest {
   compress: boolean;
 }
 
+/** numbers per file in a batch's answer: size, CRC-32, method, offset and length of its data, state (0 read, 1 grown, 2 error) */
+const META = 6;
+
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
@@ -48,7 +51,7 @@ const compress = method === 93
 parentPort.on('message', ({ id, files }) => {
   const n = files.length;
   // per file: size, CRC-32, method, offset and length of its data, state (0 read, 1 grown, 2 error)
-  const meta = new Float64Array(n * 6);
+  const meta = new Float64Array(n * ${META});
   const hashes = new Uint8Array(n * 32);
   const errors = [];
   const outs = [];
@@ -59,12 +62,12 @@ parentPort.on('message', ({ id, files }) => {
     try {
       data = fs.readFileSync(Buffer.from(file.absPath, 'latin1'));
     } catch (error) {
-      meta[i * 6 + 5] = 2;
+      meta[i * ${META} + 5] = 2;
       errors.push([i, error.message, error.code]);
       continue;
     }
     if (data.length >= blockBytes) {
-      meta[i * 6 + 5] = 1;
+      meta[i * ${META} + 5] = 1;
       continue;
     }
     hashes.set(crypto.createHash('sha256').update(data).digest(), i * 32);
@@ -77,11 +80,11 @@ parentPort.on('message', ({ id, files }) => {
         used = method;
       }
     }
-    meta[i * 6] = data.length;
-    meta[i * 6 + 1] = zlib.crc32(data);
-    meta[i * 6 + 2] = used;
-    meta[i * 6 + 3] = total;
-    meta[i * 6 + 4] = out.length;
+    meta[i * ${META}] = data.length;
+    meta[i * ${META} + 1] = zlib.crc32(data);
+    meta[i * ${META} + 2] = used;
+    meta[i * ${META} + 3] = total;
+    meta[i * ${META} + 4] = out.length;
     outs.push(out);
     total += out.length;
   }
@@ -100,7 +103,7 @@ parentPort.on('message', ({ id, files }) => {
 
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
 
-/** What a worker sends back for a batch (see WORKER_SOURCE: six numbers and 32 hash bytes per file). */
+/** What a worker sends back for a batch (see WORKER_SOURCE: META numbers and 32 hash bytes per file). */
 interface BatchMessage {
   id: number;
   meta: Float64Array;
@@ -117,8 +120,6 @@ interface BatchMessage {
  */
 export class SmallFileBatch {
   readonly files: SmallFileRequest[] = [];
-  /** whether the results are in (`result` may be called) */
-  settled = false;
   readonly ready: Promise<void>;
   private message: BatchMessage | null = null;
   private settle!: (error: Error | null) => void;
@@ -131,28 +132,32 @@ export class SmallFileBatch {
     this.ready.catch(() => undefined);
   }
 
+  /** Whether the results are in (`result` may be called). */
+  get settled(): boolean {
+    return this.message !== null;
+  }
+
   /** File i's result; only once `settled`. */
   result(i: number): SmallFileResult {
     const { meta, hashes, errors, data } = this.message!;
-    const state = meta[i * 6 + 5];
+    const state = meta[i * META + 5];
     if (state === 2) {
       const [, message, code] = errors.find(([at]) => at === i)!;
       return { error: Object.assign(new Error(message), { code }) };
     }
     if (state === 1) return { grown: true };
     return {
-      size: meta[i * 6]!,
+      size: meta[i * META]!,
       sha256: Buffer.from(hashes.buffer, hashes.byteOffset + i * 32, 32).toString('hex'),
-      crc32: meta[i * 6 + 1]!,
-      method: meta[i * 6 + 2] as ZipMethod,
-      data: Buffer.from(data.buffer, data.byteOffset + meta[i * 6 + 3]!, meta[i * 6 + 4]!),
+      crc32: meta[i * META + 1]!,
+      method: meta[i * META + 2] as ZipMethod,
+      data: Buffer.from(data.buffer, data.byteOffset + meta[i * META + 3]!, meta[i * META + 4]!),
     };
   }
 
   /** @internal the worker's answer */
   received(message: BatchMessage): void {
     this.message = message;
-    this.settled = true;
     this.settle(null);
   }
 
@@ -176,13 +181,15 @@ export class SmallFilePool {
    * share of its size a compressed file must stay under to be kept compressed.
    */
   constructor(private readonly options: { method: ZipMethod; level: number; blockBytes: number; worthIt: number; threads?: number; batchFiles?: number }) {
-    this.maxThreads = options.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    this.cores = os.availableParallelism();
+    this.maxThreads = options.threads ?? Math.max(1, Math.min(4, this.cores));
     this.batchFiles = options.batchFiles ?? 32;
     this.spawn();
   }
 
   /** at most this many workers; the first starts at once, the others when they fall behind (`waited`) */
   private readonly maxThreads: number;
+  private readonly cores: number;
 
   private spawn(): void {
     const options = this.options;
@@ -212,7 +219,7 @@ export class SmallFilePool {
     if (this.failure || this.workers.length >= this.maxThreads || this.since === 0) return;
     this.waitedMs += ms;
     const span = performance.now() - this.since;
-    const spareCore = os.availableParallelism() > this.workers.length + 1;
+    const spareCore = this.cores > this.workers.length + 1;
     if (span < 500 || this.waitedMs < span * (spareCore ? 0.1 : 0.6)) return;
     this.spawn();
   }

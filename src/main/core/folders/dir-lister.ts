@@ -126,8 +126,8 @@ parentPort.on('message', ({ id, dir, spare }) => {
   for (const name of names) nameBytes += name.length;
   const owned = new Uint8Array(take(nameBytes), 0, nameBytes);
   const ends = new Uint32Array(take(count * 4), 0, count);
-  const numbers = new Float64Array(take(count * 56), 0, count * 7);
-  const bigs = new BigInt64Array(take(count * 24), 0, count * 3);
+  const numbers = new Float64Array(take(count * ${NUMBERS * 8}), 0, count * ${NUMBERS});
+  const bigs = new BigInt64Array(take(count * ${BIGS * 8}), 0, count * ${BIGS});
   const links = [];
   const errors = [];
   let end = 0;
@@ -141,7 +141,7 @@ parentPort.on('message', ({ id, dir, spare }) => {
       const s = fs.lstatSync(full, { bigint: true });
       // whole milliseconds, rounded down (BigInt division rounds towards zero: before 1970 it is one more)
       const q = s.mtimeNs / 1000000n;
-      const n = i * 7;
+      const n = i * ${NUMBERS};
       numbers[n] = Number(s.mode);
       numbers[n + 1] = Number(s.uid);
       numbers[n + 2] = Number(s.gid);
@@ -149,9 +149,9 @@ parentPort.on('message', ({ id, dir, spare }) => {
       numbers[n + 4] = Number(s.size);
       numbers[n + 5] = Number(q * 1000000n > s.mtimeNs ? q - 1n : q);
       numbers[n + 6] = Number(s.blocks);
-      bigs[i * 3] = s.mtimeNs;
-      bigs[i * 3 + 1] = s.dev;
-      bigs[i * 3 + 2] = s.ino;
+      bigs[i * ${BIGS}] = s.mtimeNs;
+      bigs[i * ${BIGS} + 1] = s.dev;
+      bigs[i * ${BIGS} + 2] = s.ino;
       if (s.isSymbolicLink()) links.push([i, fs.readlinkSync(full, { encoding: 'buffer' }).toString('latin1')]);
     } catch (error) {
       errors.push([i, error.message]);

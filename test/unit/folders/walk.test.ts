@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SmallFilePool } from '../../../src/main/core/archive/small-file-pool';
+import { METHOD_STORE } from '../../../src/main/core/archive/zip-writer';
 import { walkFolder } from '../../../src/main/core/folders/walk';
 import { tempDirsPerTest } from '../../support/temp-core';
 
@@ -76,4 +78,40 @@ describe('walkFolder', () => {
     const firstDiff = walked.findIndex((w, i) => JSON.stringify(w) !== JSON.stringify(expected[i]));
     expect(firstDiff === -1 ? null : { at: firstDiff, walked: walked[firstDiff], expected: expected[firstDiff] }).toBeNull();
   }, 30_000);
+
+  it('lists on the thread of a small-file pool when given its lister, which the pool keeps; a pool closed under the walk fails it', async () => {
+    const root = tempDir();
+    for (let d = 0; d < 6; d++) {
+      fs.mkdirSync(path.join(root, `d${d}`));
+      for (let i = 0; i < 50 * d; i++) fs.writeFileSync(path.join(root, `d${d}`, `f${i}`), `${d}/${i}`);
+    }
+    const pool = new SmallFilePool({ method: METHOD_STORE, level: 0, blockBytes: 1024 * 1024, worthIt: 0.92 });
+    try {
+      const lister = pool.lister();
+      const shared: string[] = [];
+      for await (const item of walkFolder(root, [], { lister })) shared.push(`${item.raw.toString('hex')} ${item.size} ${item.inode}`);
+      await lister.close();
+      expect(shared).toEqual(reference(Buffer.from(root)).map((r) => `${r.raw} ${r.size} ${r.ino}`));
+      // the pool's worker lives on after the walk: it still reads files
+      const { batch, index } = pool.read({ absPath: Buffer.from(path.join(root, 'd5', 'f7')), compress: false });
+      pool.flush(batch);
+      await batch.ready;
+      const read = batch.result(index);
+      expect(read.error ?? read.grown ?? read.data.toString()).toBe('5/7');
+
+      // the pool goes away under a walk (its subfolders not listed yet): the walk fails, it does not skip them or hang
+      const walk = walkFolder(root, [], { lister: pool.lister() });
+      expect((await walk.next()).value?.relPath).toBe('d0');
+      await pool.close();
+      const rest: string[] = [];
+      await expect(
+        (async () => {
+          for await (const item of walk) rest.push(item.relPath);
+        })(),
+      ).rejects.toThrow('the folder lister stopped');
+      expect(rest).toEqual(['d1', 'd2', 'd3', 'd4', 'd5']);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -22,6 +22,7 @@ import crypto from 'node:crypto';
 import type fs from 'node:fs';
 import { open } from 'node:fs/promises';
 import zlib from 'node:zlib';
+import type { DirLister } from '../folders/dir-lister';
 import { BLOCK_BYTES, compressionPays, isCompressedByName, WORTH_IT, type BlockCodec } from './codecs';
 import { SmallFileBatch, SmallFilePool, type SmallFileResult } from './small-file-pool';
 import type { ArchiveWriter } from './writer';
@@ -164,8 +165,7 @@ export class FileQueue {
   private enqueue(file: QueuedFile | null, done: Pending['done']): void {
     const pending: Pending = { file, done, bytes: file ? Math.min(file.size, BLOCK_BYTES) : 0, batch: null, index: 0, first: null };
     if (file && file.size < SMALL_FILE_BYTES && !this.writer.codecInjected) {
-      this.pool ??= new SmallFilePool({ method: this.codec?.method ?? METHOD_STORE, level: this.writer.compressionLevel, blockBytes: BLOCK_BYTES, worthIt: WORTH_IT });
-      const at = this.pool.read({ absPath: file.absPath, compress: this.worthTrying(file, file.size) });
+      const at = this.smallFilePool().read({ absPath: file.absPath, compress: this.worthTrying(file, file.size) });
       pending.batch = at.batch;
       pending.index = at.index;
     } else if (file) {
@@ -175,6 +175,20 @@ export class FileQueue {
     this.waiting.push(pending);
     this.waitingBytes += pending.bytes;
     this.writing ??= this.writeAll();
+  }
+
+  private smallFilePool(): SmallFilePool {
+    this.pool ??= new SmallFilePool({ method: this.codec?.method ?? METHOD_STORE, level: this.writer.compressionLevel, blockBytes: BLOCK_BYTES, worthIt: WORTH_IT });
+    return this.pool;
+  }
+
+  /**
+   * A folder lister for the walk that feeds this queue, on the thread of the pool's first worker
+   * (SmallFilePool.lister): the walk lists while the files it found are read. Close it before
+   * the queue.
+   */
+  lister(): DirLister {
+    return this.smallFilePool().lister();
   }
 
   /** Writes the waiting files in order until none is left; a failure is kept for push and drain. */

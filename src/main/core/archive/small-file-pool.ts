@@ -11,6 +11,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { DirLister, LISTER_LIMITS, LISTER_SOURCE } from '../folders/dir-lister';
 import { METHOD_STORE, METHOD_ZSTD, type ZipMethod } from './zip-writer';
 
 /** What the worker did with one file. */
@@ -39,7 +40,8 @@ export interface SmallFileRequest {
 /** numbers per file in a batch's answer: size, CRC-32, method, offset and length of its data, state (0 read, 1 grown, 2 error) */
 const META = 6;
 
-const WORKER_SOURCE = String.raw`
+const READER_SOURCE = String.raw`
+(() => {
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const crypto = require('node:crypto');
@@ -48,7 +50,8 @@ const { method, level, blockBytes, worthIt } = workerData;
 const compress = method === 93
   ? (buf) => zlib.zstdCompressSync(buf, { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } })
   : method === 8 ? (buf) => zlib.deflateRawSync(buf, { level }) : null;
-parentPort.on('message', ({ id, files }) => {
+parentPort.on('message', ({ kind, id, files }) => {
+  if (kind !== 'read') return;
   const n = files.length;
   // per file: size, CRC-32, method, offset and length of its data, state (0 read, 1 grown, 2 error)
   const meta = new Float64Array(n * ${META});
@@ -97,14 +100,20 @@ parentPort.on('message', ({ id, files }) => {
     all.set(out, at);
     at += out.length;
   }
-  parentPort.postMessage({ id, meta, hashes, errors, data: all }, [meta.buffer, hashes.buffer, all.buffer]);
+  parentPort.postMessage({ kind, id, meta, hashes, errors, data: all }, [meta.buffer, hashes.buffer, all.buffer]);
 });
+})();
 `;
 
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+/** Every worker can also list folders for the walk (DirLister): a backup's walk uses the first one's thread. */
+const WORKER_SOURCE = READER_SOURCE + LISTER_SOURCE;
+
+/** the lister's: a small young generation, as the garbage of either is a few batches of buffers */
+const WORKER_LIMITS = LISTER_LIMITS;
 
 /** What a worker sends back for a batch (see WORKER_SOURCE: META numbers and 32 hash bytes per file). */
 interface BatchMessage {
+  kind: 'read';
   id: number;
   meta: Float64Array;
   hashes: Uint8Array;
@@ -195,11 +204,12 @@ export class SmallFilePool {
     const options = this.options;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      // its garbage is a few batches of small buffers: a small young generation keeps its memory down
       resourceLimits: WORKER_LIMITS,
       workerData: { method: options.method === METHOD_ZSTD ? 93 : options.method === METHOD_STORE ? 0 : 8, level: options.level, blockBytes: options.blockBytes, worthIt: options.worthIt },
     });
-    worker.on('message', (message: BatchMessage) => this.received(worker, message));
+    worker.on('message', (message: { kind?: string }) => {
+      if (message.kind === 'read') this.received(worker, message as BatchMessage);
+    });
     worker.on('error', (error) => this.fail(error));
     this.workers.push(worker);
     this.busy.set(worker, 0);
@@ -230,6 +240,14 @@ export class SmallFilePool {
 
   private readonly batchFiles: number;
 
+  /**
+   * A folder lister on the first worker's thread (the walk of the folder whose files the pool
+   * reads): one thread and V8 isolate fewer. Close it before the pool.
+   */
+  lister(): DirLister {
+    return new DirLister(this.workers[0]);
+  }
+
   /** Workers started so far. */
   get threads(): number {
     return this.workers.length;
@@ -258,7 +276,7 @@ export class SmallFilePool {
     this.busy.set(worker, this.busy.get(worker)! + 1);
     this.sent.set(batch.id, batch);
     // the path's bytes as a latin1 string: a Buffer would be cloned with the whole pool slab under it
-    worker.postMessage({ id: batch.id, files: batch.files.map((f) => ({ absPath: f.absPath.toString('latin1'), compress: f.compress })) });
+    worker.postMessage({ kind: 'read', id: batch.id, files: batch.files.map((f) => ({ absPath: f.absPath.toString('latin1'), compress: f.compress })) });
     batch.files.length = 0;
   }
 

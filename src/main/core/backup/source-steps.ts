@@ -169,8 +169,10 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
   let entryNumber = 0;
   const index = await FolderIndexWriter.create(path.dirname(pass.writer.tempPath));
   const queue = new FileQueue(pass.writer, { signal, onBytes: (n) => pass.meter.bytes(n) });
+  // the walk lists folders on the thread that reads the small files
+  const lister = queue.lister();
   try {
-    for await (const item of walkFolder(manifest.root, source.excludes, { signal, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
+    for await (const item of walkFolder(manifest.root, source.excludes, { signal, lister, onSkip: (s) => skipped.push(`${s.relPath}: ${s.reason}`) })) {
       const first = hardLinks.firstOf(item);
       if (item.type !== 'file' || first) {
         const node = folderNode(item, first);
@@ -241,6 +243,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
     if (isRunFatal(error)) throw error;
     pass.record.fail(manifest, error);
   } finally {
+    await lister.close();
     await queue.close();
     await index.close();
   }

@@ -5,6 +5,10 @@
  * most of its time on those. The walk asks for the next few folders ahead (`prefetch`), so the
  * worker lists them while the main thread works on the items it already has. What to exclude
  * stays the walk's decision, on the main thread.
+ *
+ * A backup's walk lists in the first worker of its small-file pool (which runs LISTER_SOURCE
+ * next to its own code): a thread of its own cost about 10 MB for a V8 isolate that is idle most
+ * of the time. Anything else walking (counting a folder, a preview) gets a worker of its own.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -95,7 +99,12 @@ export class PackedFolder {
 
 export type ListedFolder = { folder: PackedFolder; error?: undefined } | { folder?: undefined; error: Error & { code?: string } };
 
-const WORKER_SOURCE = String.raw`
+/**
+ * The worker's side: answers `{ kind: 'list' }` messages and leaves others to whatever else the
+ * thread runs (a function of its own, so that it can sit in another worker's source).
+ */
+export const LISTER_SOURCE = String.raw`
+(() => {
 const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -109,14 +118,15 @@ function take(bytes) {
   // a power of two (4 KiB at least), so that folders of other sizes can use it again
   return new ArrayBuffer(Math.max(4096, 2 ** Math.ceil(Math.log2(Math.max(1, bytes)))));
 }
-parentPort.on('message', ({ id, dir, spare }) => {
+parentPort.on('message', ({ kind, id, dir, spare }) => {
+  if (kind !== 'list') return;
   if (spare) for (const buffer of spare) if (spares.length < MAX_SPARES) spares.push(buffer);
   const abs = Buffer.from(dir, 'latin1');
   let names;
   try {
     names = fs.readdirSync(abs, { encoding: 'buffer' });
   } catch (error) {
-    parentPort.postMessage({ id, error: { message: error.message, code: error.code } });
+    parentPort.postMessage({ kind, id, error: { message: error.message, code: error.code } });
     return;
   }
   names.sort(Buffer.compare);
@@ -157,11 +167,16 @@ parentPort.on('message', ({ id, dir, spare }) => {
       errors.push([i, error.message]);
     }
   }
-  parentPort.postMessage({ id, count, bytes: owned, ends, numbers, bigs, links, errors }, [owned.buffer, ends.buffer, numbers.buffer, bigs.buffer]);
+  parentPort.postMessage({ kind, id, count, bytes: owned, ends, numbers, bigs, links, errors }, [owned.buffer, ends.buffer, numbers.buffer, bigs.buffer]);
 });
+})();
 `;
 
+/** What a worker running LISTER_SOURCE needs of its resource limits at least. */
+export const LISTER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 };
+
 interface FolderMessage {
+  kind: 'list';
   id: number;
   error?: { message: string; code?: string };
   count: number;
@@ -173,7 +188,7 @@ interface FolderMessage {
   errors: [number, string][];
 }
 
-/** One worker listing folders; `close` it when the walk is over. */
+/** Lists folders in a worker; `close` it when the walk is over. */
 export class DirLister {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, (result: ListedFolder) => void>();
@@ -182,26 +197,41 @@ export class DirLister {
   private failure: Error | null = null;
   /** buffers of folders the walk is done with, to go back to the worker with the next request */
   private spare: ArrayBuffer[] = [];
+  private readonly onMessage = (message: { kind?: string }) => {
+    if (message.kind === 'list') this.received(message as FolderMessage);
+  };
+  private readonly onError = (error: Error) => this.fail(error);
+  private readonly onExit = () => this.fail(new Error('the folder lister stopped'));
 
-  constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 } });
-    this.worker.on('message', (message: FolderMessage) => {
-      const resolve = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (!resolve) return;
-      if (message.error) {
-        resolve({ error: Object.assign(new Error(message.error.message), { code: message.error.code }) });
-        return;
-      }
-      const links = new Map(message.links.map(([i, target]) => [i, Buffer.from(target, 'latin1')]));
-      const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.length);
-      resolve({ folder: new PackedFolder(message.count, bytes, message.ends, message.numbers, message.bigs, links, new Map(message.errors)) });
-    });
-    this.worker.on('error', (error) => {
-      this.failure = error;
-      for (const resolve of this.waiting.values()) resolve({ error });
-      this.waiting.clear();
-    });
+  /**
+   * A worker of its own, or `shared`: a worker another part runs LISTER_SOURCE in (it stays theirs:
+   * `close` only stops listening to it).
+   */
+  constructor(private readonly shared?: Worker) {
+    this.worker = shared ?? new Worker(LISTER_SOURCE, { eval: true, resourceLimits: LISTER_LIMITS });
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onError);
+    this.worker.on('exit', this.onExit);
+  }
+
+  private received(message: FolderMessage): void {
+    const resolve = this.waiting.get(message.id);
+    this.waiting.delete(message.id);
+    if (!resolve) return;
+    if (message.error) {
+      resolve({ error: Object.assign(new Error(message.error.message), { code: message.error.code }) });
+      return;
+    }
+    const links = new Map(message.links.map(([i, target]) => [i, Buffer.from(target, 'latin1')]));
+    const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.length);
+    resolve({ folder: new PackedFolder(message.count, bytes, message.ends, message.numbers, message.bigs, links, new Map(message.errors)) });
+  }
+
+  /** The worker failed or stopped: every folder asked for (and any asked for later) fails with it. */
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const resolve of this.waiting.values()) resolve({ error: this.failure });
+    this.waiting.clear();
   }
 
   /** Starts listing `dir` (the bytes of its absolute path) unless it is already being listed. */
@@ -216,7 +246,7 @@ export class DirLister {
     this.cache.set(key, new Promise((resolve) => this.waiting.set(id, resolve)));
     const spare = this.spare;
     this.spare = [];
-    this.worker.postMessage({ id, dir: key, spare }, spare);
+    this.worker.postMessage({ kind: 'list', id, dir: key, spare }, spare);
   }
 
   /**
@@ -230,16 +260,24 @@ export class DirLister {
     this.spare.push(...folder.buffers);
   }
 
-  /** The names in `dir`, in byte order, each with its lstat. */
+  /**
+   * The names in `dir`, in byte order, each with its lstat, or why that folder could not be
+   * listed. Throws when the lister itself failed (its worker died or was stopped): that says
+   * nothing about the folder, and a walk must not skip the rest of the tree for it.
+   */
   async list(dir: Buffer): Promise<ListedFolder> {
     this.prefetch(dir);
     const key = dir.toString('latin1');
     const listed = await this.cache.get(key)!;
     this.cache.delete(key);
+    if (listed.error && listed.error === this.failure) throw listed.error;
     return listed;
   }
 
   async close(): Promise<void> {
-    await this.worker.terminate();
+    this.worker.off('message', this.onMessage);
+    this.worker.off('error', this.onError);
+    this.worker.off('exit', this.onExit);
+    if (!this.shared) await this.worker.terminate();
   }
 }

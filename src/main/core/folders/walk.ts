@@ -116,19 +116,20 @@ function itemOf(folder: PackedFolder, i: number, raw: Buffer, relPath: string, a
  * runs), a folder before what it holds. Names are bytes: any name the file system holds is
  * walked, valid UTF-8 or not. Entries that vanish or cannot be read while walking are skipped
  * and reported through `onSkip`. Folders are listed (readdir + lstat) by a worker thread
- * (DirLister), a few ahead of the walk.
+ * (DirLister), a few ahead of the walk: `lister` (the caller's, which it closes) or one of the
+ * walk's own.
  */
 export async function* walkFolder(
   root: string,
   excludes: readonly string[],
-  options: { signal?: AbortSignal; onSkip?: (skip: WalkSkip) => void } = {},
+  options: { signal?: AbortSignal; onSkip?: (skip: WalkSkip) => void; lister?: DirLister } = {},
 ): AsyncGenerator<WalkedItem> {
   const excluded = makeExcluder(excludes);
   const rootRaw = Buffer.from(path.resolve(root));
   const sep = Buffer.from(path.sep);
   const absOf = (raw: Buffer) => (raw.length === 0 ? rootRaw : Buffer.concat([rootRaw, sep, raw]));
   const stack: Buffer[] = [Buffer.alloc(0)];
-  const lister = new DirLister();
+  const lister = options.lister ?? new DirLister();
   try {
     while (stack.length > 0) {
       const relDir = stack.pop()!;
@@ -159,7 +160,7 @@ export async function* walkFolder(
       for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
     }
   } finally {
-    await lister.close();
+    if (!options.lister) await lister.close();
   }
 }
 

@@ -477,7 +477,7 @@ describe('backups a restore must refuse or still read', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const writer = await ArchiveWriter.create({ finalPath: file, backupId, appVersion: 'test', passphrase: PASSPHRASE, compressionLevel: 1, ...FAST_CONTAINER });
     const manifest = manifestOf(backupId, 3, path.join(work, 'old-root'));
-    const index = await FolderIndexWriter.create(path.join(work, 'crafted'));
+    const index = await FolderIndexWriter.create(path.join(work, 'crafted'), writer.codec);
     const listed: FolderIndexRecord[] = [];
     for (const record of records) {
       if ('file' in record) Object.assign(record.file, await writer.addStream(record.file.name, Readable.from([content])));

@@ -10,7 +10,7 @@ import { SealStream, type KdfSetting } from '../crypto/container';
 import { BLOCK_BYTES, codecForLevel, type BlockCodec } from './codecs';
 import { HashStream } from './hash-stream';
 import { Spool } from './spool';
-import { METHOD_STORE, ZipWriter } from './zip-writer';
+import { METHOD_STORE, COPIED_PIECE_BYTES, ZipWriter, type ZipMethod } from './zip-writer';
 
 export interface ArchiveWriterOptions {
   /** final path of the .lifeboat file; written as `<finalPath>.part` until complete */
@@ -160,15 +160,21 @@ export class ArchiveWriter {
   }
 
   /**
-   * Appends what `spool` holds as an entry compressed with the writer's codec (a folder's index).
-   * It is read block by block into one buffer: a buffer per piece would all be garbage that V8
-   * frees only at its next full collection (20 MB for the index of 100k files, all at the end).
+   * Appends what `spool` holds as the entry `name`, whose content is compressed already with
+   * `content.method` (a folder's index, compressed as its records went by): `content` says what
+   * the uncompressed bytes are.
    */
-  async addSpooled(name: string, spool: Spool): Promise<AddedEntry> {
-    const entry = await this.beginEntry(name, {});
-    // stored, the block is handed on (the zip writer may keep it): a copy then, as the next block reuses the buffer
-    await spool.readEach(BLOCK_BYTES, (block, last) => entry.add(entry.compressed ? block : Buffer.from(block), last));
-    return entry.end();
+  async addCompressed(name: string, spool: Spool, content: { method: ZipMethod; size: number; crc32: number; sha256: string }): Promise<AddedEntry> {
+    this.throwIfAborted();
+    await this.toZip(() => this.zip.begin({ name, method: content.method }));
+    // pieces the zip writer copies (it keeps larger ones, and the spool reuses its buffer)
+    await spool.readEach(COPIED_PIECE_BYTES, (piece) => {
+      this.throwIfAborted();
+      return this.toZip(() => this.zip.data(piece));
+    });
+    await this.toZip(() => this.zip.end({ crc32: content.crc32, size: content.size }));
+    this.throwIfAborted();
+    return { size: content.size, sha256: content.sha256 };
   }
 
   /**

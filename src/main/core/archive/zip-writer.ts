@@ -21,6 +21,8 @@ const VERSION_NEEDED = 45; // ZIP64
 const VERSION_MADE_BY = (3 << 8) | 45; // Unix: the external attributes hold st_mode
 const U32_MAX = 0xffffffff;
 const GATHER_BYTES = 256 * 1024;
+/** a size of `data` pieces the writer copies (the caller may reuse its buffer): pieces of GATHER_BYTES or more are kept until written */
+export const COPIED_PIECE_BYTES = GATHER_BYTES / 4;
 /** a local header without its name: 30 bytes and the ZIP64 extra field (20) */
 const LOCAL_HEADER_BYTES = 30 + 20;
 /** the ZIP64 data descriptor */
@@ -218,8 +220,8 @@ export class ZipWriter {
   async finish(): Promise<void> {
     if (this.open) throw new Error(`zip writer: ${this.open.name.toString()} is still open`);
     const cdStart = this.bytesWritten;
-    // pieces smaller than the gather buffer, so that emit copies each (the spool reuses its buffer)
-    await this.central.readEach(GATHER_BYTES / 4, (piece) => this.emit(piece));
+    // pieces that emit copies (the spool reuses its buffer)
+    await this.central.readEach(COPIED_PIECE_BYTES, (piece) => this.emit(piece));
     const cdSize = this.bytesWritten - cdStart;
     const eocd64At = this.bytesWritten;
     const end = Buffer.alloc(56 + 20 + 22);

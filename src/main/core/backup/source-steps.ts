@@ -167,7 +167,7 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
   let unchanged = 0;
   let unchangedBytes = 0;
   let entryNumber = 0;
-  const index = await FolderIndexWriter.create(path.dirname(pass.writer.tempPath));
+  const index = await FolderIndexWriter.create(path.dirname(pass.writer.tempPath), pass.writer.codec);
   const queue = new FileQueue(pass.writer, { signal, onBytes: (n) => pass.meter.bytes(n) });
   // the walk lists folders on the thread that reads the small files
   const lister = queue.lister();

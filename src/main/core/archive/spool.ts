@@ -1,8 +1,8 @@
 /**
  * An append-only scratch file for what a backup must write at the end but must not hold in
- * memory while the files go by: the ZIP central directory and each folder's item index. Small
- * appends are gathered into one buffer; reading back is sequential, a piece at a time into one
- * buffer. On POSIX the file is unlinked as soon as it is open, so a crash (even kill -9) leaves
+ * memory while the files go by: the ZIP central directory and each folder's item index (its
+ * compressed blocks). Small appends are gathered into one buffer; reading back is sequential, a
+ * piece at a time into one buffer. On POSIX the file is unlinked as soon as it is open, so a crash (even kill -9) leaves
  * nothing behind.
  */
 import crypto from 'node:crypto';
@@ -65,23 +65,6 @@ export class Spool {
     if (!this.hasRoom(data.length)) throw new Error('spool: no room without a write');
     data.copy(this.pending, this.pendingBytes);
     this.pendingBytes += data.length;
-  }
-
-  /** appendText without waiting when `text` fits without a write: true when appended, false (nothing done) otherwise. */
-  tryAppendText(text: string): boolean {
-    // at most 3 bytes per UTF-16 unit: a cheap bound before counting exactly
-    if (!this.hasRoom(text.length * 3) && !this.hasRoom(Buffer.byteLength(text, 'utf8'))) return false;
-    this.pendingBytes += this.pending.write(text, this.pendingBytes, 'utf8');
-    return true;
-  }
-
-  /** Appends `text` as UTF-8 (written straight into the spool's buffer, no buffer of its own). */
-  async appendText(text: string): Promise<void> {
-    const bytes = Buffer.byteLength(text, 'utf8');
-    if (bytes >= FLUSH_AT) return this.append(Buffer.from(text, 'utf8'));
-    if (this.pendingBytes + bytes > FLUSH_AT) await this.flush();
-    this.pending.write(text, this.pendingBytes, 'utf8');
-    this.pendingBytes += bytes;
   }
 
   /**

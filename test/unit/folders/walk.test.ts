@@ -79,7 +79,7 @@ describe('walkFolder', () => {
     expect(firstDiff === -1 ? null : { at: firstDiff, walked: walked[firstDiff], expected: expected[firstDiff] }).toBeNull();
   }, 30_000);
 
-  it('lists on the thread of a small-file pool when given its lister, which the pool keeps; a pool closed under the walk fails it', async () => {
+  it('lists on the thread of a small-file pool when given its lister (the pool keeps it once it read a file); a pool closed under the walk fails it', async () => {
     const root = tempDir();
     for (let d = 0; d < 6; d++) {
       fs.mkdirSync(path.join(root, `d${d}`));
@@ -88,16 +88,26 @@ describe('walkFolder', () => {
     const pool = new SmallFilePool({ method: METHOD_STORE, level: 0, blockBytes: 1024 * 1024, worthIt: 0.92 });
     try {
       const lister = pool.lister();
+      expect(pool.threads).toBe(1);
       const shared: string[] = [];
       for await (const item of walkFolder(root, [], { lister })) shared.push(`${item.raw.toString('hex')} ${item.size} ${item.inode}`);
-      await lister.close();
       expect(shared).toEqual(reference(Buffer.from(root)).map((r) => `${r.raw} ${r.size} ${r.ino}`));
-      // the pool's worker lives on after the walk: it still reads files
-      const { batch, index } = pool.read({ absPath: Buffer.from(path.join(root, 'd5', 'f7')), compress: false });
-      pool.flush(batch);
-      await batch.ready;
-      const read = batch.result(index);
-      expect(read.error ?? read.grown ?? read.data.toString()).toBe('5/7');
+      // a pool that was given no file lets its worker go with the walk (a folder of large files only)
+      await lister.close();
+      expect(pool.threads).toBe(0);
+      // one that was keeps it: the files go on being read after the walk
+      const second = pool.lister();
+      const read = async (rel: string) => {
+        const { batch, index } = pool.read({ absPath: Buffer.from(path.join(root, rel)), compress: false });
+        pool.flush(batch);
+        await batch.ready;
+        const result = batch.result(index);
+        return result.error ?? result.grown ?? result.data.toString();
+      };
+      expect(await read('d5/f7')).toBe('5/7');
+      await second.close();
+      expect(pool.threads).toBe(1);
+      expect(await read('d4/f9')).toBe('4/9');
 
       // the pool goes away under a walk (its subfolders not listed yet): the walk fails, it does not skip them or hang
       const walk = walkFolder(root, [], { lister: pool.lister() });

@@ -193,10 +193,9 @@ export class SmallFilePool {
     this.cores = os.availableParallelism();
     this.maxThreads = options.threads ?? Math.max(1, Math.min(4, this.cores));
     this.batchFiles = options.batchFiles ?? 32;
-    this.spawn();
   }
 
-  /** at most this many workers; the first starts at once, the others when they fall behind (`waited`) */
+  /** at most this many workers; the first starts with the first file (or the lister), the others when they fall behind (`waited`) */
   private readonly maxThreads: number;
   private readonly cores: number;
 
@@ -245,7 +244,18 @@ export class SmallFilePool {
    * reads): one thread and V8 isolate fewer. Close it before the pool.
    */
   lister(): DirLister {
-    return new DirLister(this.workers[0]);
+    if (this.workers.length === 0) this.spawn();
+    const worker = this.workers[0]!;
+    return new DirLister({
+      worker,
+      // a folder of large files only never sends the pool a file: its worker goes with the walk
+      release: async () => {
+        if (this.nextId > 0 || this.workers[0] !== worker) return;
+        this.workers.shift();
+        this.busy.delete(worker);
+        await worker.terminate();
+      },
+    });
   }
 
   /** Workers started so far. */
@@ -259,6 +269,7 @@ export class SmallFilePool {
    */
   read(file: SmallFileRequest): { batch: SmallFileBatch; index: number } {
     if (this.failure) throw this.failure;
+    if (this.workers.length === 0) this.spawn();
     this.current ??= new SmallFileBatch(this.nextId++);
     const batch = this.current;
     const index = batch.files.push(file) - 1;

@@ -215,6 +215,8 @@ export async function backupFolder(pass: PassContext, folder: ReadyFolder): Prom
         await queue.drain();
       }
     }
+    // the walk is over: its lister's thread goes now unless the pool reads files on it
+    await lister.close();
     await queue.drain();
     const added = await index.writeInto(pass.writer, `${manifest.entryPrefix.replace(/\/$/, '')}.index`);
     manifest.index = { entry: added.name, records: index.records };

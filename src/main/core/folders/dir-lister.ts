@@ -202,13 +202,14 @@ export class DirLister {
   };
   private readonly onError = (error: Error) => this.fail(error);
   private readonly onExit = () => this.fail(new Error('the folder lister stopped'));
+  private closed = false;
 
   /**
-   * A worker of its own, or `shared`: a worker another part runs LISTER_SOURCE in (it stays theirs:
-   * `close` only stops listening to it).
+   * A worker of its own, or `shared`: a worker another part runs LISTER_SOURCE in, which stays
+   * theirs (`close` stops listening to it and calls their `release`).
    */
-  constructor(private readonly shared?: Worker) {
-    this.worker = shared ?? new Worker(LISTER_SOURCE, { eval: true, resourceLimits: LISTER_LIMITS });
+  constructor(private readonly shared?: { worker: Worker; release: () => Promise<void> }) {
+    this.worker = shared?.worker ?? new Worker(LISTER_SOURCE, { eval: true, resourceLimits: LISTER_LIMITS });
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onError);
     this.worker.on('exit', this.onExit);
@@ -274,10 +275,14 @@ export class DirLister {
     return listed;
   }
 
+  /** Stops listing (a second call does nothing). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.worker.off('message', this.onMessage);
     this.worker.off('error', this.onError);
     this.worker.off('exit', this.onExit);
-    if (!this.shared) await this.worker.terminate();
+    if (this.shared) await this.shared.release();
+    else await this.worker.terminate();
   }
 }

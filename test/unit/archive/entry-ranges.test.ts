@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { ZipArchive } from 'archiver';
 import yauzl from 'yauzl';
 import { describe, expect, it } from 'vitest';
-import { EntryRouter, type EntrySink, type ZipEntryLocation } from '../../../src/main/core/archive/entry-ranges';
+import { EntryRouter, locationList, type EntrySink, type ZipEntryLocation } from '../../../src/main/core/archive/entry-ranges';
 import { AppError } from '../../../src/shared/errors';
 
 interface Built {
@@ -85,7 +85,7 @@ describe('entry router', () => {
       const log: string[] = [];
       const received = new Map<string, Buffer[]>();
       const router = new EntryRouter(
-        wanted.map((f) => locationOf(entries.get(f.name)!)),
+        locationList(wanted.map((f) => locationOf(entries.get(f.name)!))),
         zip.length,
         (location) => collector(log, location.name, received),
       );
@@ -113,13 +113,13 @@ describe('entry router', () => {
     const log: string[] = [];
     const received = new Map<string, Buffer[]>();
     const router = new EntryRouter(
-      [
+      locationList([
         dump,
         notes,
         { name: 'inside the dump', localHeaderOffset: dump.localHeaderOffset + 100, compressedSize: 10 },
         { ...emptyStored, name: 'too long', compressedSize: zip.length },
         last,
-      ],
+      ]),
       damaged.length,
       (location) => collector(log, location.name, received),
     );
@@ -139,13 +139,13 @@ describe('entry router', () => {
     const notes = locationOf(entries.get('folders/f1/notes.txt')!);
     const log: string[] = [];
     const received = new Map<string, Buffer[]>();
-    const router = new EntryRouter([dump, notes], zip.length, (location) => collector(log, location.name, received, location === dump));
+    const router = new EntryRouter(locationList([dump, notes]), zip.length, (location) => collector(log, location.name, received, location === dump));
     await pushInPieces(router, zip, [1000]);
     expect([...router.failures.keys()]).toEqual([dump.name]);
     expect(log).toEqual([`destroy ${dump.name}`, `end ${notes.name}`]);
 
     const log2: string[] = [];
-    const stopped = new EntryRouter([dump, notes], zip.length, (location) => collector(log2, location.name, new Map()));
+    const stopped = new EntryRouter(locationList([dump, notes]), zip.length, (location) => collector(log2, location.name, new Map()));
     await stopped.push(zip.subarray(0, dump.localHeaderOffset + 5000), 0);
     expect(stopped.current).toBe(dump.name);
     await stopped.abort();
@@ -154,7 +154,7 @@ describe('entry router', () => {
   });
 
   it('refuses pieces out of order', async () => {
-    const router = new EntryRouter([], 100, () => {
+    const router = new EntryRouter(locationList([]), 100, () => {
       throw new Error('no entries');
     });
     await router.push(Buffer.alloc(10), 0);

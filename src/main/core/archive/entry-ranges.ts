@@ -28,6 +28,26 @@ export interface ZipEntryLocation {
   localHeaderOffset: number;
   /** bytes of (compressed) data after the local header, name and extra field */
   compressedSize: number;
+  /** the caller's number for the entry (verify: its place in the zip directory) */
+  key?: number;
+}
+
+/**
+ * The entries a router reads, by number (0 to count - 1): sorted by their offsets, each made a
+ * ZipEntryLocation only when its turn comes. A verify of a million files hands the zip
+ * directory's entries this way: an object (and a name) per entry held for the whole pass took
+ * over 100 MB.
+ */
+export interface ZipEntryLocations {
+  readonly count: number;
+  /** entry i's local header offset */
+  offset(i: number): number;
+  location(i: number): ZipEntryLocation;
+}
+
+/** ZipEntryLocations of a list in hand. */
+export function locationList(list: readonly ZipEntryLocation[]): ZipEntryLocations {
+  return { count: list.length, offset: (i) => list[i]!.localHeaderOffset, location: (i) => list[i]! };
 }
 
 /** Takes one entry's data. The router awaits every call, so a slow sink slows the pass down. */
@@ -62,8 +82,11 @@ interface OpenEntry {
 export class EntryRouter {
   /** entry name -> why it could not be read */
   readonly failures = new Map<string, unknown>();
-  private readonly queue: ZipEntryLocation[];
+  /** the entries' numbers in the order of their offsets */
+  private order: Uint32Array;
   private index = 0;
+  /** the entry at `index`, once made */
+  private nextLocation: ZipEntryLocation | null = null;
   private readonly header = Buffer.alloc(LOCAL_HEADER_BYTES);
   private headerFilled = 0;
   private open: OpenEntry | null = null;
@@ -72,11 +95,27 @@ export class EntryRouter {
   private expected = 0;
 
   constructor(
-    entries: Iterable<ZipEntryLocation>,
+    private readonly entries: ZipEntryLocations,
     private readonly payloadSize: number,
     private readonly openSink: (location: ZipEntryLocation) => EntrySink,
   ) {
-    this.queue = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
+    this.order = new Uint32Array(entries.count);
+    for (let i = 0; i < entries.count; i++) this.order[i] = i;
+    // stable: entries at one offset keep their order
+    this.order.sort((a, b) => entries.offset(a) - entries.offset(b));
+  }
+
+  /** The entry whose turn it is (its local header or, with `open`, its data), or undefined when none is left. */
+  private upcoming(): ZipEntryLocation | undefined {
+    if (this.index >= this.order.length) return undefined;
+    this.nextLocation ??= this.entries.location(this.order[this.index]!);
+    return this.nextLocation;
+  }
+
+  /** The next entry's turn. */
+  private advance(): void {
+    this.index++;
+    this.nextLocation = null;
   }
 
   /** The name of the entry whose data is being read, for progress. */
@@ -89,7 +128,7 @@ export class EntryRouter {
     if (offset !== this.expected) throw new Error(`entry router: got payload offset ${offset}, expected ${this.expected}`);
     const end = offset + data.length;
     this.expected = end;
-    while (this.index < this.queue.length) {
+    while (this.index < this.order.length) {
       if (this.open) {
         const entry = this.open;
         if (entry.next >= end) return;
@@ -100,7 +139,7 @@ export class EntryRouter {
         await this.complete(entry);
         continue;
       }
-      const location = this.queue[this.index];
+      const location = this.upcoming()!;
       if (this.headerFilled === 0) {
         const problem = this.placementProblem(location);
         if (problem) {
@@ -122,17 +161,19 @@ export class EntryRouter {
 
   /** Call after the last `push`: entries whose data never came are failures. */
   async finish(): Promise<void> {
-    const missing = this.queue.slice(this.index);
+    for (let location = this.upcoming(); location; this.advance(), location = this.upcoming()) {
+      this.failures.set(location.name, structureError(`the data of ${location.name} ends early`));
+    }
     await this.abort();
-    for (const location of missing) this.failures.set(location.name, structureError(`the data of ${location.name} ends early`));
   }
 
   /** Stops the pass: the entry being read, if any, has its sink destroyed (and the list of entries is let go). */
   async abort(): Promise<void> {
     const sink = this.open?.sink;
     this.open = null;
-    this.queue.length = 0;
+    this.order = new Uint32Array(0);
     this.index = 0;
+    this.nextLocation = null;
     if (sink) await Promise.resolve(sink.destroy()).catch(() => undefined);
   }
 
@@ -184,7 +225,7 @@ export class EntryRouter {
 
   private async complete(entry: OpenEntry): Promise<void> {
     this.open = null;
-    this.index++;
+    this.advance();
     if (!entry.sink) return;
     try {
       await entry.sink.end();
@@ -195,7 +236,7 @@ export class EntryRouter {
 
   private skip(location: ZipEntryLocation, error: unknown): void {
     this.failures.set(location.name, error);
-    this.index++;
+    this.advance();
     this.headerFilled = 0;
   }
 }

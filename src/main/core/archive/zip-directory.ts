@@ -159,6 +159,16 @@ export class ZipDirectory {
     }
   }
 
+  /** Where entry number `index`'s local header is in the payload. */
+  offsetAt(index: number): number {
+    return this.offsets[index]!;
+  }
+
+  /** The size of entry number `index`'s (compressed) data. */
+  compressedSizeAt(index: number): number {
+    return this.compressedSizes[index]!;
+  }
+
   /** The name of entry number `index`. */
   nameAt(index: number): string {
     return this.names.toString('utf8', index === 0 ? 0 : this.nameEnds[index - 1]!, this.nameEnds[index]!);

@@ -14,7 +14,7 @@ import { AppError, toTransferable } from '../../../shared/errors';
 import type { BackupManifest, ManifestEntry, ManifestFolderSource } from '../../../shared/manifest';
 import { MANIFEST_ENTRY } from '../../../shared/manifest';
 import { decompressAtOnce, decompressorFor } from '../archive/codecs';
-import { EntryRouter, structureError, type EntrySink, type ZipEntryLocation } from '../archive/entry-ranges';
+import { EntryRouter, structureError, type EntrySink } from '../archive/entry-ranges';
 import { BackupReader } from '../archive/reader';
 import { backupFileSize, hashBackupFile } from '../destinations/remote-open';
 import { METHOD_DEFLATE, METHOD_STORE, METHOD_ZSTD } from '../archive/zip-writer';
@@ -324,28 +324,37 @@ export async function verifyBackupFile(
   // 3. one sequential pass: the whole-file SHA-256, every chunk decrypts and authenticates, and
   // every entry the manifest lists is hashed from the same plaintext (dumps also go to pg_restore)
   const results = new EntryResults(reader.entries.size);
-  const locations: ZipEntryLocation[] = [];
-  // the entries the manifest lists, and those an index may list (every entry under its folder's prefix)
-  const toCheck = new Set(read?.entries.map((e) => e.name));
-  if (indexed.length) {
-    for (const name of reader.entries.keys()) if (indexed.some((s) => name.startsWith(s.entryPrefix))) toCheck.add(name);
+  // the entries the manifest lists, and those an index may list (every entry under its folder's
+  // prefix), by their numbers in the zip directory: no object or name per entry is kept
+  const directory = reader.entries;
+  const listedNames = new Set(read?.entries.map((e) => e.name));
+  const toCheck = new Uint32Array(directory.size);
+  let checking = 0;
+  for (let index = 0; index < directory.size; index++) {
+    const name = directory.nameAt(index);
+    if (listedNames.has(name) || indexed.some((s) => name.startsWith(s.entryPrefix))) toCheck[checking++] = index;
   }
-  for (const name of toCheck) {
-    const entry = reader.entries.get(name);
-    if (entry) locations.push({ name, localHeaderOffset: entry.relativeOffsetOfLocalHeader, compressedSize: entry.compressedSize });
-  }
-  toCheck.clear();
-  const router = new EntryRouter(locations, reader.container.size, (location) => {
-    const entry = reader.entries.get(location.name)!;
-    if (entry.isEncrypted()) throw structureError(`${entry.fileName} is encrypted`);
-    if (entry.compressionMethod !== METHOD_STORE && entry.compressionMethod !== METHOD_DEFLATE && entry.compressionMethod !== METHOD_ZSTD) {
-      throw structureError(`unsupported compression method: ${entry.compressionMethod}`);
-    }
-    const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
-    return new EntryCheck(entry, lister, results, reader.entries.indexOf(location.name));
-  });
-  // the router has them, sorted: one list of a million entries is enough
-  locations.length = 0;
+  listedNames.clear();
+  const router = new EntryRouter(
+    {
+      count: checking,
+      offset: (i) => directory.offsetAt(toCheck[i]!),
+      location: (i) => {
+        const index = toCheck[i]!;
+        return { name: directory.nameAt(index), localHeaderOffset: directory.offsetAt(index), compressedSize: directory.compressedSizeAt(index), key: index };
+      },
+    },
+    reader.container.size,
+    (location) => {
+      const entry = directory.get(location.name)!;
+      if (entry.isEncrypted()) throw structureError(`${entry.fileName} is encrypted`);
+      if (entry.compressionMethod !== METHOD_STORE && entry.compressionMethod !== METHOD_DEFLATE && entry.compressionMethod !== METHOD_ZSTD) {
+        throw structureError(`unsupported compression method: ${entry.compressionMethod}`);
+      }
+      const lister = pgRestore && dumpEntries.has(location.name) ? startPgRestoreList(pgRestore, env, options.signal) : null;
+      return new EntryCheck(entry, lister, results, location.key!);
+    },
+  );
   // the reader stays open until the folder indexes are read (step 6)
   try {
     await pass();

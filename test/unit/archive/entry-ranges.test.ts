@@ -153,6 +153,38 @@ describe('entry router', () => {
     expect(stopped.current).toBeNull();
   });
 
+  it('takes the entries by number, in the order of their offsets, and makes each location only when its turn comes', async () => {
+    const { zip, entries } = await buildZip(files);
+    // given in reverse: the router sorts the numbers by offset
+    const wanted = files.filter((f) => f.name !== 'manifest.json').reverse();
+    const made: string[] = [];
+    const log: string[] = [];
+    const router = new EntryRouter(
+      {
+        count: wanted.length,
+        offset: (i) => entries.get(wanted[i]!.name)!.relativeOffsetOfLocalHeader,
+        location: (i) => {
+          made.push(wanted[i]!.name);
+          return { ...locationOf(entries.get(wanted[i]!.name)!), key: i };
+        },
+      },
+      zip.length,
+      (location) => {
+        log.push(`${location.key} ${location.name}`);
+        return collector([], location.name, new Map());
+      },
+    );
+    expect(made).toEqual([]);
+    const second = entries.get(wanted[wanted.length - 2]!.name)!;
+    // up to the second entry's local header: the first two made, no more
+    await router.push(zip.subarray(0, second.relativeOffsetOfLocalHeader + 1), 0);
+    expect(made).toEqual([wanted[wanted.length - 1]!.name, wanted[wanted.length - 2]!.name]);
+    await router.push(zip.subarray(second.relativeOffsetOfLocalHeader + 1), second.relativeOffsetOfLocalHeader + 1);
+    await router.finish();
+    expect(router.failures).toEqual(new Map());
+    expect(log).toEqual(wanted.map((f, i) => `${i} ${f.name}`).reverse());
+  });
+
   it('refuses pieces out of order', async () => {
     const router = new EntryRouter(locationList([]), 100, () => {
       throw new Error('no entries');

@@ -241,9 +241,11 @@ export class SmallFilePool {
 
   /**
    * A folder lister on the first worker's thread (the walk of the folder whose files the pool
-   * reads): one thread and V8 isolate fewer. Close it before the pool.
+   * reads): one thread and V8 isolate fewer. Close it before the pool. Throws once the pool has
+   * failed (or was closed).
    */
   lister(): DirLister {
+    if (this.failure) throw this.failure;
     if (this.workers.length === 0) this.spawn();
     const worker = this.workers[0]!;
     return new DirLister({

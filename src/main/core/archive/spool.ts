@@ -2,8 +2,8 @@
  * An append-only scratch file for what a backup must write at the end but must not hold in
  * memory while the files go by: the ZIP central directory and each folder's item index (its
  * compressed blocks). Small appends are gathered into one buffer; reading back is sequential, a
- * piece at a time into one buffer. On POSIX the file is unlinked as soon as it is open, so a crash (even kill -9) leaves
- * nothing behind.
+ * piece at a time into one buffer. On POSIX the file is unlinked as soon as it is open, so a
+ * crash (even kill -9) leaves nothing behind.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

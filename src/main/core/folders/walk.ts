@@ -116,8 +116,8 @@ function itemOf(folder: PackedFolder, i: number, raw: Buffer, relPath: string, a
  * runs), a folder before what it holds. Names are bytes: any name the file system holds is
  * walked, valid UTF-8 or not. Entries that vanish or cannot be read while walking are skipped
  * and reported through `onSkip`. Folders are listed (readdir + lstat) by a worker thread
- * (DirLister), a few ahead of the walk: `lister` (the caller's, which it closes) or one of the
- * walk's own.
+ * (DirLister), a few ahead of the walk: `lister` (the caller's, which the caller closes) or
+ * one of the walk's own.
  */
 export async function* walkFolder(
   root: string,
